@@ -1,0 +1,48 @@
+"""``rollout-sim``: the command-line interface.
+
+Each group of subcommands lives in its own module with a ``register(subparsers)``
+function; :data:`COMMAND_MODULES` lists them. Bad input exits with status 2 and one
+clear line per problem on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ..scenario import ScenarioError
+
+#: Modules (relative to this package) that add subcommands.
+COMMAND_MODULES = ["core"]
+
+
+class CliError(Exception):
+    """A user error the CLI reports as one line and exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rollout-sim",
+        description="Monte Carlo business case for enterprise AI rollouts.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ScenarioError, CliError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

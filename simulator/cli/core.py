@@ -1,0 +1,95 @@
+"""``validate`` and ``run``: check a scenario; simulate it and report the business case."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..io import atomic_write_text
+from ..results import SimulationResult
+from ..scenario import load_scenario
+from ..simulation import simulate
+from .common import _clean, add_run_options, emit, out_dir, scenario_from_args
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("validate", help="check a scenario file and list its inputs")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("run", help="simulate a scenario and print the business case")
+    add_run_options(p)
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="write paths.csv, bands.csv and summary.json to DIR")
+    p.set_defaults(func=cmd_run)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    sc = load_scenario(args.file)
+    inputs = sc.inputs()
+    n_random = sum(not d.is_fixed for d in inputs.values())
+    users = sc.pilot.users + sum(c.size for c in sc.adoption.cohorts)
+    print(f"ok: {sc.name!r}: {len(inputs)} inputs ({n_random} uncertain), "
+          f"{len(sc.adoption.cohorts)} cohorts, {users} users, "
+          f"{sc.horizon} months, {len(sc.correlations)} correlations")
+    return 0
+
+
+def money(x: float | None, cur: str) -> str:
+    if x is None:
+        return "n/a"
+    return f"{cur} {x:,.0f}"
+
+
+def headline(res: SimulationResult) -> list[tuple[str, str]]:
+    """The readable summary rows: label, formatted value."""
+    s = res.summary
+    cur = s["currency"]
+
+    def pb(v):
+        return "not within horizon" if v is None else f"month {v:.0f}"
+
+    return [
+        ("Scenario", s["scenario"]),
+        ("Paths / seed / horizon", f"{s['paths']:,} / {s['seed']} / {s['horizon_months']} "
+                                   f"months"),
+        ("P(NPV > 0)", f"{s['prob_npv_positive']:.1%} (+/- {s['prob_npv_positive_se']:.1%})"),
+        ("NPV P10 / P50 / P90", f"{money(s['npv_p10'], cur)} / {money(s['npv_p50'], cur)} / "
+                                f"{money(s['npv_p90'], cur)}"),
+        ("NPV mean (s.e.)", f"{money(s['npv_mean'], cur)} ({money(s['npv_mean_se'], cur)})"),
+        ("ROI P10 / P50 / P90", f"{s['roi_p10']:.0%} / {s['roi_p50']:.0%} / "
+                                f"{s['roi_p90']:.0%}"),
+        ("Payback P10 / P50 / P90", f"{pb(s['payback_month_p10'])} / "
+                                    f"{pb(s['payback_month_p50'])} / "
+                                    f"{pb(s['payback_month_p90'])}"),
+        ("P(payback within horizon)", f"{s['prob_payback_within_horizon']:.1%}"),
+        ("Active rate month 6 (P10/P50/P90)", f"{s['active_rate_m6_p10']:.0%} / "
+                                              f"{s['active_rate_m6_p50']:.0%} / "
+                                              f"{s['active_rate_m6_p90']:.0%}"),
+        ("Launch accuracy P50", f"{s['launch_accuracy_p50']:.1%}"),
+        ("Pilot users lapsed by month 6 (P50)", f"{s['pilot_users_lapsed_m6_p50']:.0f}"),
+        ("Pilot-lens NPV (signed-off case)", money(s["pilot_lens_npv"], cur)),
+        ("Expectation gap (lens - P50)", money(s["expectation_gap"], cur)),
+        ("P(NPV >= pilot lens)", f"{s['prob_npv_ge_pilot_lens']:.1%}"),
+    ]
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    sc = scenario_from_args(args)
+    res = simulate(sc, paths=args.paths, seed=args.seed, horizon=args.horizon)
+    if args.format == "table":
+        rows = headline(res)
+        width = max(len(k) for k, _ in rows)
+        for k, v in rows:
+            print(f"{k:<{width}}  {v}")
+    else:
+        emit(dict(res.summary), args.format)
+    d = out_dir(args.out)
+    if d is not None:
+        atomic_write_text(d / "paths.csv", res.paths.to_csv())
+        atomic_write_text(d / "bands.csv", res.bands.to_csv(index=False))
+        atomic_write_text(d / "summary.json", json.dumps(
+            {k: _clean(v) for k, v in res.summary.items()}, indent=2))
+        if args.format == "table":
+            print(f"wrote {d / 'paths.csv'}, {d / 'bands.csv'}, {d / 'summary.json'}")
+    return 0

@@ -1,0 +1,189 @@
+"""Input distributions, Latin hypercube sampling and rank correlation.
+
+Every uncertain input of a scenario is a :class:`Dist` (or a fixed number). Sampling
+happens once per path, outside the compiled core: a Latin hypercube design in [0, 1)^K
+(scipy's implementation) is pushed through each input's quantile function, then
+optionally reordered with the Iman-Conover method so that requested Spearman rank
+correlations hold while every margin keeps its exact stratification.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from scipy import stats
+from scipy.stats import qmc
+from scipy.stats.sampling import NumericalInversePolynomial
+
+Z90 = stats.norm.ppf(0.9)  # 1.2815515655446004, the P90 z-score
+
+
+@dataclass(frozen=True)
+class Dist:
+    """A frozen, validated univariate distribution: kind plus scipy-style parameters."""
+
+    kind: str  # fixed | uniform | triangular | pert | normal | lognormal | beta
+    params: tuple[float, ...]
+    lo: float = -math.inf  # physical bounds used to clip unbounded families
+    hi: float = math.inf
+
+    @property
+    def is_fixed(self) -> bool:
+        return self.kind == "fixed"
+
+    def frozen(self):
+        """The scipy.stats frozen distribution (None for a fixed value)."""
+        k, p = self.kind, self.params
+        if k == "fixed":
+            return None
+        if k == "uniform":
+            return stats.uniform(loc=p[0], scale=p[1] - p[0])
+        if k == "triangular":
+            lo, mode, hi = p
+            return stats.triang(c=(mode - lo) / (hi - lo), loc=lo, scale=hi - lo)
+        if k == "pert":
+            lo, mode, hi, lam = p
+            a = 1.0 + lam * (mode - lo) / (hi - lo)
+            b = 1.0 + lam * (hi - mode) / (hi - lo)
+            return stats.beta(a, b, loc=lo, scale=hi - lo)
+        if k == "normal":
+            return stats.norm(loc=p[0], scale=p[1])
+        if k == "lognormal":
+            return stats.lognorm(s=p[1], scale=math.exp(p[0]))
+        if k == "beta":
+            a, b, lo, hi = p
+            return stats.beta(a, b, loc=lo, scale=hi - lo)
+        raise ValueError(f"unknown distribution kind {k!r}")
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Quantile function, clipped to the input's physical bounds."""
+        if self.is_fixed:
+            return np.full(np.shape(u), self.params[0], dtype=np.float64)
+        fast = _fast_inverse(self) if self.kind in ("pert", "beta") else None
+        x = fast.ppf(u) if fast is not None else self.frozen().ppf(u)
+        return np.clip(x, self.lo, self.hi)
+
+    def quantile(self, q: float) -> float:
+        return float(self.ppf(np.array([q]))[0])
+
+    def mean(self) -> float:
+        if self.is_fixed:
+            return float(self.params[0])
+        return float(self.frozen().mean())
+
+    def support(self) -> tuple[float, float]:
+        """Range the sampled values can take (after clipping)."""
+        if self.is_fixed:
+            return (self.params[0], self.params[0])
+        lo, hi = self.frozen().support()
+        return (max(lo, self.lo), min(hi, self.hi))
+
+    def describe(self) -> tuple[float, float, float]:
+        """(low, likely, high) as a finance user reads an input: P10, mode/median, P90."""
+        if self.is_fixed:
+            v = self.params[0]
+            return (v, v, v)
+        if self.kind in ("triangular", "pert"):
+            return (self.params[0], self.params[1], self.params[2])
+        if self.kind == "uniform":
+            return (self.params[0], 0.5 * (self.params[0] + self.params[1]), self.params[1])
+        return (self.quantile(0.1), self.quantile(0.5), self.quantile(0.9))
+
+
+@lru_cache(maxsize=2048)
+def _fast_inverse(d: Dist):
+    """scipy's polynomial inversion (PINV) of a beta-family quantile function.
+
+    scipy's exact beta ``ppf`` costs ~1 us per value (40 PERT inputs x 20 000 paths is a
+    second); PINV is set up once per distribution (~15 ms, cached) and then inverts at
+    ~20 ns per value with u-error below 1e-10. None if PINV cannot handle the shape.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return NumericalInversePolynomial(d.frozen(), u_resolution=1e-10)
+    except Exception:  # noqa: BLE001 - fall back to the exact (slow) ppf
+        return None
+
+
+def fixed(value: float) -> Dist:
+    return Dist("fixed", (float(value),))
+
+
+def lognormal_from_p10_p90(p10: float, p90: float) -> tuple[float, float]:
+    """(mu, sigma) of the underlying normal with the given P10 and P90."""
+    mu = 0.5 * (math.log(p10) + math.log(p90))
+    sigma = (math.log(p90) - math.log(p10)) / (2.0 * Z90)
+    return mu, sigma
+
+
+def normal_from_p10_p90(p10: float, p90: float) -> tuple[float, float]:
+    """(mean, sd) of the normal with the given P10 and P90."""
+    return 0.5 * (p10 + p90), (p90 - p10) / (2.0 * Z90)
+
+
+def lhs_uniforms(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
+    """An (n, d) Latin hypercube design: each column has exactly one point per 1/n stratum."""
+    if d == 0:
+        return np.empty((n, 0))
+    return qmc.LatinHypercube(d=d, rng=rng).random(n)
+
+
+def iman_conover(x: np.ndarray, target: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Reorder the columns of ``x`` so their rank correlation approaches ``target``.
+
+    Iman & Conover (1982): build van der Waerden scores with the target correlation
+    (Cholesky of the target, corrected by the inverse Cholesky of the scores' own
+    sample correlation), then give each column of ``x`` the rank order of its score
+    column. Each column keeps exactly its values, so LHS stratification survives.
+    """
+    n, d = x.shape
+    if d < 2 or n < 3:
+        return x
+    scores = stats.norm.ppf(np.arange(1, n + 1) / (n + 1))
+    s = np.column_stack([rng.permutation(scores) for _ in range(d)])
+    e = np.corrcoef(s, rowvar=False)
+    p = np.linalg.cholesky(target)
+    q = np.linalg.cholesky(e)
+    t = s @ np.linalg.inv(q).T @ p.T
+    out = np.empty_like(x)
+    for j in range(d):
+        ranks = np.argsort(np.argsort(t[:, j], kind="stable"), kind="stable")
+        out[:, j] = np.sort(x[:, j], kind="stable")[ranks]
+    return out
+
+
+def sample(
+    dists: list[Dist],
+    n: int,
+    rng: np.random.Generator,
+    correlation: np.ndarray | None = None,
+) -> np.ndarray:
+    """Sample ``n`` rows of the inputs by LHS, with optional rank correlation.
+
+    ``correlation`` is a (d, d) Spearman matrix over *all* inputs (identity where an
+    input is uncorrelated). Every input gets its own design column even when it is
+    fixed, so turning one input from a distribution into a number (a sweep, a
+    tornado) leaves the random numbers of all the others unchanged: common random
+    numbers across scenario variants.
+    """
+    d = len(dists)
+    ic_rng, lhs_rng = rng.spawn(2)
+    u = lhs_uniforms(n, d, lhs_rng)
+    out = np.empty((n, d), dtype=np.float64)
+    for j, dd in enumerate(dists):
+        out[:, j] = dd.ppf(u[:, j])
+    if correlation is not None:
+        idx = [j for j in range(d) if not dists[j].is_fixed and np.any(correlation[j] != (
+            np.arange(d) == j))]
+        if len(idx) >= 2:
+            sub = correlation[np.ix_(idx, idx)]
+            # Spearman target -> Pearson target of the normal scores.
+            pearson = 2.0 * np.sin(np.pi * sub / 6.0)
+            np.fill_diagonal(pearson, 1.0)
+            out[:, idx] = iman_conover(out[:, idx], pearson, ic_rng)
+    return out

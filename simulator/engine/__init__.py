@@ -1,0 +1,1 @@
+"""Compiled kernels (``kernel``, ``bands``), their array layout and the numpy reference."""

@@ -1,0 +1,151 @@
+"""The array layout shared by the compiled kernel and the numpy reference.
+
+``prepare`` turns a scenario plus its sampled inputs into plain arrays (the kernel never
+sees a Python object): ``core`` (N, len(CORE)) per-path scalars, ``tiers`` (N, n_tiers, 4)
+per-path tier parameters, cohort vectors (pilot team first), and integer flags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..scenario import Scenario
+
+#: Per-path scalar inputs read by the kernel, in column order.
+CORE = (
+    "pilot.accuracy",
+    "pilot.incidents_per_month",
+    "data.ood_share",
+    "data.ood_accuracy",
+    "data.drift_per_month",
+    "data.accuracy_floor",
+    "improvement.accuracy_ceiling",
+    "improvement.learning_exponent",
+    "improvement.corrections_scale",
+    "integration.load_exponent",
+    "integration.downtime_per_incident",
+    "integration.fix_cost_per_incident",
+    "integration.trust_shock_per_incident",
+    "adoption.base_churn",
+    "adoption.quality_churn_sensitivity",
+    "adoption.trust_accuracy",
+    "adoption.return_rate",
+    "economics.tasks_per_user_month",
+    "economics.minutes_saved_per_task",
+    "economics.rework_minutes_per_error",
+    "economics.hourly_cost",
+    "economics.build_cost",
+    "economics.platform_monthly",
+    "economics.licence_per_seat_month",
+    "economics.inference_per_task",
+    "economics.support_per_active_user_month",
+    "levers.variability_testing.gap_closed",
+    "levers.variability_testing.cost",
+    "levers.load_testing.exponent_reduction",
+    "levers.load_testing.cost",
+    "levers.change_plan.cost",
+    "levers.feedback_loop.capture_rate",
+    "levers.feedback_loop.setup_cost",
+    "levers.feedback_loop.monthly_cost",
+    "levers.feedback_loop.retrain_cost",
+)
+# Short aliases the kernel uses (module-level ints are compile-time constants in numba).
+(A_PILOT, LAM_PILOT, OOD_SHARE, A_OOD, DRIFT, FLOOR, A_MAX, LEARN_B, F0, ALPHA, DOWNTIME,
+ FIX_COST, TRUST_SHOCK, CHURN0, CHURN_SENS, A_TRUST, RETURN, TASKS, MIN_SAVED, MIN_REWORK,
+ HOURLY, BUILD, PLATFORM, LICENCE, INFERENCE, SUPPORT, VT_GAP, VT_COST, LT_CUT, LT_COST,
+ CP_COST, FB_CAPTURE, FB_SETUP, FB_MONTHLY, FB_RETRAIN) = range(len(CORE))
+
+TIER_FIELDS = ("ceiling", "innovation_p", "imitation_q", "cost_per_user")
+T_CEIL, T_P, T_Q, T_COST = range(4)
+
+# Integer flags.
+F_VT, F_LT, F_CP, F_FB_MECH, F_FB_COST, F_RETRAIN_EVERY, F_LENS = range(7)
+N_FLAGS = 7
+
+# Columns of the per-path output matrix.
+OUT = ("npv", "pv_benefit", "pv_cost", "irr", "payback_month", "launch_accuracy",
+       "accuracy_m6", "accuracy_final", "active_m6", "active_final", "incidents",
+       "pilot_users_lapsed_m6")
+(O_NPV, O_PVB, O_PVC, O_IRR, O_PAYBACK, O_LAUNCH, O_ACC6, O_ACCF, O_ACT6, O_ACTF, O_INC,
+ O_PLAPSED) = range(len(OUT))
+
+# Stored monthly trajectories (float32, shape (len(TRAJ), H+1, N)).
+TRAJ = ("active_users", "accuracy", "benefit", "cost", "incidents")
+TR_ACTIVE, TR_ACC, TR_BEN, TR_COST, TR_INC = range(len(TRAJ))
+
+#: Random-number slots per month in external-uniform mode: incidents, then per cohort
+#: (potential, churn, return, adopt).
+SLOTS_PER_COHORT = 4
+
+
+def n_slots(n_cohorts: int) -> int:
+    return 1 + SLOTS_PER_COHORT * n_cohorts
+
+
+@dataclass(frozen=True)
+class ModelArrays:
+    """Everything the kernel needs, as arrays and ints."""
+
+    core: np.ndarray  # (N, len(CORE)) float64
+    tiers: np.ndarray  # (N, n_tiers, 4) float64
+    cohort_size: np.ndarray  # (C,) int64, pilot team first
+    cohort_start: np.ndarray  # (C,) int64
+    cohort_tier: np.ndarray  # (C,) int64 index into tiers
+    flags: np.ndarray  # (N_FLAGS,) int64
+    horizon: int
+    monthly_rate: float
+
+    @property
+    def n_paths(self) -> int:
+        return self.core.shape[0]
+
+    @property
+    def registered(self) -> np.ndarray:
+        """Registered users per month 0..H (deterministic: cohorts are fixed)."""
+        months = np.arange(self.horizon + 1)
+        return (self.cohort_size[None, :] *
+                (self.cohort_start[None, :] <= months[:, None])).sum(axis=1)
+
+
+def prepare(sc: Scenario, x: np.ndarray, paths: list[str], horizon: int,
+            lens: bool = False) -> ModelArrays:
+    """Build the kernel's arrays from sampled inputs ``x`` (N, len(paths))."""
+    col = {p: i for i, p in enumerate(paths)}
+    core = np.ascontiguousarray(x[:, [col[p] for p in CORE]])
+    tier_names = list(sc.adoption.tiers)
+    tiers = np.empty((x.shape[0], len(tier_names), 4))
+    for k, t in enumerate(tier_names):
+        for f, field in enumerate(TIER_FIELDS):
+            tiers[:, k, f] = x[:, col[f"adoption.tiers.{t}.{field}"]]
+    lv = sc.levers
+    pilot_tier = tier_names.index(sc.adoption.pilot_tier)
+    sizes = [sc.pilot.users] + [c.size for c in sc.adoption.cohorts]
+    starts = [0] + [c.start_month for c in sc.adoption.cohorts]
+    if lens:
+        tiers_idx = [pilot_tier] * len(sizes)
+    elif lv.change_plan.enabled:
+        tiers_idx = [pilot_tier] + [tier_names.index(lv.change_plan.tier)] * len(
+            sc.adoption.cohorts)
+    else:
+        tiers_idx = [pilot_tier] + [tier_names.index(c.tier) for c in sc.adoption.cohorts]
+    flags = np.zeros(N_FLAGS, dtype=np.int64)
+    flags[F_VT] = lv.variability_testing.enabled
+    flags[F_LT] = lv.load_testing.enabled
+    flags[F_CP] = lv.change_plan.enabled
+    flags[F_FB_MECH] = lv.feedback_loop.enabled or lens
+    flags[F_FB_COST] = lv.feedback_loop.enabled
+    flags[F_RETRAIN_EVERY] = lv.feedback_loop.retrain_every_months
+    flags[F_LENS] = lens
+    r = sc.scenario.discount_rate_annual
+    return ModelArrays(
+        core=core,
+        tiers=tiers,
+        cohort_size=np.asarray(sizes, dtype=np.int64),
+        cohort_start=np.asarray(starts, dtype=np.int64),
+        cohort_tier=np.asarray(tiers_idx, dtype=np.int64),
+        flags=flags,
+        horizon=int(horizon),
+        monthly_rate=(1.0 + r) ** (1.0 / 12.0) - 1.0,
+    )

@@ -1,0 +1,188 @@
+"""A plain-numpy reference of the model, written independently of the kernel.
+
+It is vectorised over paths and loops over months, consuming an explicit array of
+uniforms ``u`` of shape (N, H+1, slots) through scipy's binomial and Poisson quantile
+functions. Fed the same uniforms, the compiled kernel must reproduce its integer states
+exactly and its money to rounding. Small N only: it is a specification, not a product.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import optimize, stats
+
+from .layout import CORE, OUT, SLOTS_PER_COHORT, TRAJ, ModelArrays
+
+_I = {name.split(".", 1)[1]: i for i, name in enumerate(CORE)}
+
+
+def _col(core: np.ndarray, key: str) -> np.ndarray:
+    return core[:, _I[key]]
+
+
+def _binom(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
+    n = np.asarray(n, dtype=np.int64)
+    p = np.broadcast_to(np.asarray(p, dtype=float), n.shape)
+    out = np.where(p >= 1.0, n, 0)
+    draw = (n > 0) & (p > 0.0) & (p < 1.0)
+    if draw.any():
+        out[draw] = stats.binom.ppf(u[draw], n[draw], p[draw]).astype(np.int64)
+    return out
+
+
+def _poisson(lam: np.ndarray, u: np.ndarray) -> np.ndarray:
+    out = np.zeros(lam.shape, dtype=np.int64)
+    draw = lam > 0.0
+    if draw.any():
+        out[draw] = stats.poisson.ppf(u[draw], lam[draw]).astype(np.int64)
+    return out
+
+
+def _irr(net: np.ndarray) -> float:
+    def f(r: float) -> float:
+        return float(np.sum(net / (1.0 + r) ** np.arange(net.size)))
+
+    lo, hi = -0.99, 10.0
+    if not f(lo) * f(hi) < 0.0:
+        return np.nan
+    r = optimize.brentq(f, lo, hi, xtol=1e-14, rtol=1e-14, maxiter=500)
+    return (1.0 + r) ** 12 - 1.0
+
+
+def reference_simulate(m: ModelArrays, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Run the model on uniforms ``u``; return (out (N, len(OUT)), traj (len(TRAJ), H+1, N))."""
+    n, h = m.n_paths, m.horizon
+    x = m.core
+    f = {k: int(v) for k, v in zip(
+        ("vt", "lt", "cp", "fb_mech", "fb_cost", "every", "lens"), m.flags, strict=True)}
+    lens = f["lens"] == 1
+    n_coh = m.cohort_size.size
+    tier = m.tiers[:, m.cohort_tier, :]  # (N, C, 4)
+    ceil, p_in, q_im, cost_user = (tier[:, :, k] for k in range(4))
+
+    a_pilot = _col(x, "accuracy")
+    a_ood = _col(x, "ood_accuracy").copy()
+    if f["vt"] and not lens:
+        a_ood = a_ood + _col(x, "variability_testing.gap_closed") * (a_pilot - a_ood)
+    s = np.zeros(n) if lens else _col(x, "ood_share")
+    a0 = (1 - s) * a_pilot + s * a_ood
+    drift = np.zeros(n) if lens else _col(x, "drift_per_month")
+    floor = _col(x, "accuracy_floor")
+    a_max = np.maximum(_col(x, "accuracy_ceiling"), a0)
+    alpha = np.zeros(n) if lens else _col(x, "load_exponent") * (
+        1 - _col(x, "load_testing.exponent_reduction") * f["lt"])
+    capture = np.ones(n) if lens else _col(x, "feedback_loop.capture_rate")
+    tasks_per = _col(x, "tasks_per_user_month")
+
+    cost = _col(x, "build_cost").copy()
+    cost += f["vt"] * _col(x, "variability_testing.cost")
+    cost += f["lt"] * _col(x, "load_testing.cost")
+    cost += f["cp"] * _col(x, "change_plan.cost")
+    cost += f["fb_cost"] * _col(x, "feedback_loop.setup_cost")
+
+    size, start = m.cohort_size, m.cohort_start
+    never = np.zeros((n, n_coh), dtype=np.int64)
+    active = np.zeros((n, n_coh), dtype=np.int64)
+    lapsed = np.zeros((n, n_coh), dtype=np.int64)
+    potential = np.zeros((n, n_coh), dtype=np.int64)
+    active[:, 0] = potential[:, 0] = size[0]
+
+    traj = np.zeros((len(TRAJ), h + 1, n))
+    net = np.zeros((h + 1, n))
+
+    def onboard(t: int) -> np.ndarray:
+        extra = np.zeros(n)
+        for c in range(1, n_coh):
+            if start[c] == t:
+                extra += size[c] * cost_user[:, c]
+                potential[:, c] = _binom(np.full(n, size[c]), ceil[:, c],
+                                         u[:, t, 1 + SLOTS_PER_COHORT * c])
+                never[:, c] = potential[:, c]
+        return extra
+
+    cost = cost + onboard(0)
+    registered = m.registered
+    net[0] = -cost
+    traj[0, 0], traj[1, 0], traj[3, 0] = active.sum(1), a0, cost
+    pv_b = np.zeros(n)
+    pv_c = cost.copy()
+    out = np.zeros((n, len(OUT)))
+    out[:, OUT.index("launch_accuracy")] = a0
+    m6 = min(6, h)
+    a_base, last, corr = a0.copy(), np.zeros(n), np.zeros(n)
+    total_inc = np.zeros(n)
+    v = 1.0 / (1.0 + m.monthly_rate)
+    for t in range(1, h + 1):
+        a_t = np.maximum(a_base - drift * (t - last - 1), np.minimum(floor, a_base))
+        onboard_cost = onboard(t)
+        load = active.sum(1).astype(float)
+        lam = np.where(load > 0,
+                       _col(x, "incidents_per_month") * (load / size[0]) ** alpha, 0.0)
+        inc = _poisson(lam, u[:, t, 0])
+        total_inc += inc
+        chi = np.clip(_col(x, "base_churn")
+                      + _col(x, "quality_churn_sensitivity")
+                      * np.maximum(0.0, _col(x, "trust_accuracy") - a_t)
+                      + _col(x, "trust_shock_per_incident") * inc, 0.0, 1.0)
+        trusted = a_t >= _col(x, "trust_accuracy")
+        for c in range(n_coh):
+            if start[c] > t:
+                continue
+            base = 1 + SLOTS_PER_COHORT * c
+            churn = _binom(active[:, c], chi, u[:, t, base + 1])
+            ret = np.where(trusted, _binom(lapsed[:, c], _col(x, "return_rate"),
+                                           u[:, t, base + 2]), 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                p_adopt = np.where(potential[:, c] > 0,
+                                   np.minimum(1.0, p_in[:, c] + q_im[:, c] * active[:, c]
+                                              / potential[:, c]), 0.0)
+            new = _binom(never[:, c], p_adopt, u[:, t, base + 3])
+            active[:, c] += new + ret - churn
+            lapsed[:, c] += churn - ret
+            never[:, c] -= new
+        act = active.sum(1)
+        tasks = act * tasks_per
+        down = np.minimum(1.0, inc * _col(x, "downtime_per_incident"))
+        benefit = (tasks * (a_t * _col(x, "minutes_saved_per_task")
+                            - (1 - a_t) * _col(x, "rework_minutes_per_error"))
+                   * _col(x, "hourly_cost") / 60.0 * (1 - down))
+        retrain = f["fb_mech"] == 1 and t % f["every"] == 0
+        cost = (_col(x, "platform_monthly") + _col(x, "licence_per_seat_month") * registered[t]
+                + _col(x, "inference_per_task") * tasks
+                + _col(x, "support_per_active_user_month") * act
+                + inc * _col(x, "fix_cost_per_incident") + onboard_cost)
+        if f["fb_cost"]:
+            cost = cost + _col(x, "feedback_loop.monthly_cost")
+            if retrain:
+                cost = cost + _col(x, "feedback_loop.retrain_cost")
+        net[t] = benefit - cost
+        pv_b += benefit * v ** t
+        pv_c += cost * v ** t
+        for k, val in enumerate((act, a_t, benefit, cost, inc)):
+            traj[k, t] = val
+        if t == m6:
+            out[:, OUT.index("accuracy_m6")] = a_t
+            out[:, OUT.index("active_m6")] = act
+            out[:, OUT.index("pilot_users_lapsed_m6")] = lapsed[:, 0]
+        if f["fb_mech"]:
+            corr += capture * tasks * (1 - a_t)
+            if retrain:
+                a_base = a_max - (a_max - a0) * (1 + corr / _col(x, "corrections_scale")) ** (
+                    -_col(x, "learning_exponent"))
+                last = np.full(n, float(t))
+    out[:, OUT.index("npv")] = pv_b - pv_c
+    out[:, OUT.index("pv_benefit")] = pv_b
+    out[:, OUT.index("pv_cost")] = pv_c
+    out[:, OUT.index("accuracy_final")] = a_t if h >= 1 else a0
+    out[:, OUT.index("active_final")] = active.sum(1)
+    out[:, OUT.index("incidents")] = total_inc
+    cum = np.cumsum(net, axis=0)
+    paid = cum >= 0
+    out[:, OUT.index("payback_month")] = np.where(paid.any(0), paid.argmax(0), -1)
+    out[:, OUT.index("irr")] = [_irr(net[:, i]) for i in range(n)]
+    return out, traj
+
+
+def uniforms(n: int, horizon: int, n_cohorts: int, seed: int) -> np.ndarray:
+    """The uniforms both implementations consume in parity tests."""
+    return np.random.default_rng(seed).random((n, horizon + 1, 1 + SLOTS_PER_COHORT * n_cohorts))

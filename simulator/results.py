@@ -1,0 +1,182 @@
+"""What a simulation returns: per-path table, tidy monthly bands and a summary."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .engine.bands import METRICS, STATS
+from .engine.layout import OUT, TRAJ
+from .scenario import Scenario
+
+#: Per-path output columns, in the order of ``SimulationResult.paths`` after the inputs.
+PATH_METRICS = ("npv", "roi", "irr", "payback_month", "launch_accuracy", "accuracy_m6",
+                "accuracy_final", "active_rate_m6", "active_rate_final", "incidents",
+                "pilot_users_lapsed_m6", "pv_benefit", "pv_cost", "pilot_lens_npv")
+
+
+class Summary(dict):
+    """Headline numbers of a run (a plain dict with a readable table view)."""
+
+    def table(self) -> pd.DataFrame:
+        """Two-column view (metric, value) for printing."""
+        return pd.DataFrame({"metric": list(self), "value": list(self.values())})
+
+
+def quantile_se(sorted_x: np.ndarray, q: float) -> float:
+    """Monte Carlo standard error of the q-quantile, distribution-free.
+
+    Uses the order-statistic interval: ranks N q -/+ sqrt(N q (1-q)) bracket the
+    quantile with ~68 % confidence, so half their distance estimates one standard error.
+    """
+    n = sorted_x.size
+    if n < 2:
+        return math.nan
+    half = math.sqrt(n * q * (1 - q))
+    lo = int(max(0, math.floor(n * q - half)))
+    hi = int(min(n - 1, math.ceil(n * q + half)))
+    return float(0.5 * (sorted_x[hi] - sorted_x[lo]))
+
+
+@dataclass
+class SimulationResult:
+    """The output of :func:`simulator.simulate`.
+
+    ``paths``, ``bands`` and ``summary`` are built on first access. ``trajectories``
+    (float32, (len(TRAJ), H+1, N)) and ``registered`` stay available for analysis
+    (actuals conditioning, custom bands with weights).
+    """
+
+    scenario: Scenario
+    seed: int
+    horizon: int
+    inputs: np.ndarray  # (N, K) sampled inputs
+    input_names: list[str]
+    out: np.ndarray  # (N, len(OUT)) kernel outputs
+    lens_npv: np.ndarray  # (N,) pilot-lens NPV on common random numbers
+    registered: np.ndarray  # (H+1,) registered users
+    trajectories: np.ndarray | None = None
+    band_array: np.ndarray | None = None  # (H+1, len(METRICS), len(STATS))
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def n_paths(self) -> int:
+        return self.out.shape[0]
+
+    def metric(self, name: str) -> np.ndarray:
+        """One per-path output as a float array (payback: NaN where never reached)."""
+        o = self.out
+        i = OUT.index
+        if name == "roi":
+            pvc = o[:, i("pv_cost")]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(pvc > 0, (o[:, i("pv_benefit")] - pvc) / pvc, np.nan)
+        if name == "payback_month":
+            p = o[:, i("payback_month")]
+            return np.where(p < 0, np.nan, p)
+        if name in ("active_rate_m6", "active_rate_final"):
+            m = min(6, self.horizon) if name.endswith("m6") else self.horizon
+            reg = self.registered[m]
+            src = o[:, i("active_m6" if name.endswith("m6") else "active_final")]
+            return src / reg if reg > 0 else np.zeros_like(src)
+        if name == "pilot_lens_npv":
+            return self.lens_npv
+        return o[:, i(name)]
+
+    @cached_property
+    def paths(self) -> pd.DataFrame:
+        """One row per path: the sampled inputs, then the outputs of PATH_METRICS."""
+        df = pd.DataFrame(self.inputs, columns=self.input_names)
+        outs = {m: self.metric(m) for m in PATH_METRICS}
+        outs["payback_month"] = pd.array(
+            np.where(np.isnan(outs["payback_month"]), pd.NA,
+                     np.nan_to_num(outs["payback_month"], nan=-1).astype(np.int64)),
+            dtype="Int64")
+        for m in ("incidents", "pilot_users_lapsed_m6"):
+            outs[m] = outs[m].astype(np.int64)
+        df = pd.concat([df, pd.DataFrame(outs)], axis=1)
+        df.index.name = "path"
+        return df
+
+    @cached_property
+    def bands(self) -> pd.DataFrame:
+        """Tidy monthly bands: columns month, metric, stat, value."""
+        if self.band_array is None:
+            raise ValueError("bands were not computed (simulate(..., bands=False))")
+        h1, nm, ns = self.band_array.shape
+        months = np.repeat(np.arange(h1), nm * ns)
+        metrics = np.tile(np.repeat(np.array(METRICS, dtype=object), ns), h1)
+        stats = np.tile(np.array(STATS, dtype=object), h1 * nm)
+        return pd.DataFrame({"month": months, "metric": metrics, "stat": stats,
+                             "value": self.band_array.reshape(-1)})
+
+    def bands_wide(self) -> pd.DataFrame:
+        """Bands with one row per month and a column per metric_stat."""
+        b = self.bands
+        wide = b.pivot_table(index="month", columns=["metric", "stat"], values="value",
+                             sort=False)
+        wide.columns = [f"{m}_{s}" for m, s in wide.columns]
+        return wide
+
+    @cached_property
+    def summary(self) -> Summary:
+        return summarise(self)
+
+
+def _pct(x: np.ndarray, q: float) -> float:
+    return float(np.percentile(x, q * 100)) if x.size else math.nan
+
+
+def summarise(res: SimulationResult) -> Summary:
+    """Headline numbers with Monte Carlo standard errors."""
+    n = res.n_paths
+    npv = res.metric("npv")
+    s_npv = np.sort(npv)
+    s = Summary()
+    s["scenario"] = res.scenario.name
+    s["currency"] = res.scenario.scenario.currency
+    s["paths"] = n
+    s["seed"] = res.seed
+    s["horizon_months"] = res.horizon
+    p_pos = float(np.mean(npv > 0))
+    s["prob_npv_positive"] = p_pos
+    s["prob_npv_positive_se"] = math.sqrt(p_pos * (1 - p_pos) / n)
+    s["npv_mean"] = float(npv.mean())
+    s["npv_sd"] = float(npv.std(ddof=1)) if n > 1 else 0.0
+    s["npv_mean_se"] = s["npv_sd"] / math.sqrt(n)
+    for p in (5, 10, 25, 50, 75, 90, 95):
+        s[f"npv_p{p}"] = _pct(npv, p / 100)
+        s[f"npv_p{p}_se"] = quantile_se(s_npv, p / 100)
+    roi = res.metric("roi")
+    roi = roi[np.isfinite(roi)]
+    for p in (10, 50, 90):
+        s[f"roi_p{p}"] = _pct(roi, p / 100)
+    pay = res.metric("payback_month")
+    s["prob_payback_within_horizon"] = float(np.mean(~np.isnan(pay)))
+    pay_inf = np.where(np.isnan(pay), np.inf, pay)
+    for p in (10, 50, 90):
+        v = float(np.quantile(pay_inf, p / 100, method="inverted_cdf"))
+        s[f"payback_month_p{p}"] = None if math.isinf(v) else v
+    irr = res.metric("irr")
+    s["irr_p50"] = _pct(irr[np.isfinite(irr)], 0.5) if np.isfinite(irr).any() else None
+    for name in ("active_rate_m6", "active_rate_final"):
+        arr = res.metric(name)
+        for p in (10, 50, 90):
+            s[f"{name}_p{p}"] = _pct(arr, p / 100)
+    s["launch_accuracy_p50"] = _pct(res.metric("launch_accuracy"), 0.5)
+    s["accuracy_m6_p50"] = _pct(res.metric("accuracy_m6"), 0.5)
+    s["accuracy_final_p50"] = _pct(res.metric("accuracy_final"), 0.5)
+    s["pilot_users_lapsed_m6_p50"] = _pct(res.metric("pilot_users_lapsed_m6"), 0.5)
+    lens = res.lens_npv
+    s["pilot_lens_npv"] = _pct(lens, 0.5)
+    s["pilot_lens_npv_se"] = quantile_se(np.sort(lens), 0.5)
+    s["expectation_gap"] = s["pilot_lens_npv"] - s["npv_p50"]
+    s["prob_npv_ge_pilot_lens"] = float(np.mean(npv >= s["pilot_lens_npv"]))
+    return s
+
+
+__all__ = ["PATH_METRICS", "SimulationResult", "Summary", "TRAJ", "summarise"]

@@ -1,0 +1,737 @@
+"""Scenario files: schema, validation and loading.
+
+A scenario is a TOML file validated with pydantic v2. Every uncertain input is either a
+plain number or an inline table such as ``{ dist = "pert", min = 0.6, mode = 0.7,
+max = 0.8 }``. Each field declares its unit and physical range; a file that breaks a
+range, names an unknown key or an unknown tier is rejected with one line per problem,
+``field.path: value ... allowed ...``, raised as :class:`ScenarioError`.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .distributions import (
+    Dist,
+    lognormal_from_p10_p90,
+    normal_from_p10_p90,
+)
+
+INF = math.inf
+
+
+class ScenarioError(ValueError):
+    """A scenario (file, dict or override) failed validation; ``problems`` lists each line."""
+
+    def __init__(self, problems: list[str], source: str | None = None):
+        self.problems = problems
+        self.source = source
+        head = f"{source}: " if source else ""
+        super().__init__(head + "; ".join(problems) if len(problems) == 1 else
+                         head + f"{len(problems)} problems:\n  " + "\n  ".join(problems))
+
+
+# --------------------------------------------------------------------------- distributions
+
+
+class _DistSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def to_dist(self, lo: float, hi: float) -> Dist:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Uniform(_DistSpec):
+    """Uniform between min and max."""
+
+    dist: Literal["uniform"]
+    min: float
+    max: float
+
+    @model_validator(mode="after")
+    def _order(self):
+        if not self.min < self.max:
+            raise ValueError(f"min {self.min:g} must be below max {self.max:g}")
+        return self
+
+    def to_dist(self, lo, hi):
+        return Dist("uniform", (self.min, self.max), lo, hi)
+
+
+class Triangular(_DistSpec):
+    """Triangular with min <= mode <= max."""
+
+    dist: Literal["triangular"]
+    min: float
+    mode: float
+    max: float
+
+    @model_validator(mode="after")
+    def _order(self):
+        if not (self.min <= self.mode <= self.max and self.min < self.max):
+            raise ValueError(
+                f"needs min <= mode <= max and min < max, got {self.min:g}, {self.mode:g}, "
+                f"{self.max:g}")
+        return self
+
+    def to_dist(self, lo, hi):
+        return Dist("triangular", (self.min, self.mode, self.max), lo, hi)
+
+
+class Pert(Triangular):
+    """PERT (scaled beta) from min / mode / max with shape lambda (4 by default)."""
+
+    dist: Literal["pert"]
+    lambda_: float = Field(4.0, alias="lambda", gt=0, le=100)
+
+    def to_dist(self, lo, hi):
+        return Dist("pert", (self.min, self.mode, self.max, self.lambda_), lo, hi)
+
+
+class Normal(_DistSpec):
+    """Normal from mean and sd, or from P10 and P90."""
+
+    dist: Literal["normal"]
+    mean: float | None = None
+    sd: float | None = Field(None, gt=0)
+    p10: float | None = None
+    p90: float | None = None
+
+    @model_validator(mode="after")
+    def _params(self):
+        by_moments = self.mean is not None and self.sd is not None
+        by_pct = self.p10 is not None and self.p90 is not None
+        if by_moments == by_pct:
+            raise ValueError("give either mean and sd, or p10 and p90")
+        if by_pct and not self.p10 < self.p90:
+            raise ValueError(f"p10 {self.p10:g} must be below p90 {self.p90:g}")
+        return self
+
+    def to_dist(self, lo, hi):
+        if self.mean is not None:
+            return Dist("normal", (self.mean, self.sd), lo, hi)
+        return Dist("normal", normal_from_p10_p90(self.p10, self.p90), lo, hi)
+
+
+class LogNormal(_DistSpec):
+    """Lognormal from mu and sigma of log(x), or from P10 and P90 (both > 0)."""
+
+    dist: Literal["lognormal"]
+    mu: float | None = None
+    sigma: float | None = Field(None, gt=0)
+    p10: float | None = Field(None, gt=0)
+    p90: float | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _params(self):
+        by_moments = self.mu is not None and self.sigma is not None
+        by_pct = self.p10 is not None and self.p90 is not None
+        if by_moments == by_pct:
+            raise ValueError("give either mu and sigma, or p10 and p90")
+        if by_pct and not self.p10 < self.p90:
+            raise ValueError(f"p10 {self.p10:g} must be below p90 {self.p90:g}")
+        return self
+
+    def to_dist(self, lo, hi):
+        if self.mu is not None:
+            return Dist("lognormal", (self.mu, self.sigma), lo, hi)
+        return Dist("lognormal", lognormal_from_p10_p90(self.p10, self.p90), lo, hi)
+
+
+class Beta(_DistSpec):
+    """Beta(alpha, beta) scaled to [min, max] (default [0, 1])."""
+
+    dist: Literal["beta"]
+    alpha: float = Field(gt=0)
+    beta: float = Field(gt=0)
+    min: float = 0.0
+    max: float = 1.0
+
+    @model_validator(mode="after")
+    def _order(self):
+        if not self.min < self.max:
+            raise ValueError(f"min {self.min:g} must be below max {self.max:g}")
+        return self
+
+    def to_dist(self, lo, hi):
+        return Dist("beta", (self.alpha, self.beta, self.min, self.max), lo, hi)
+
+
+DistSpec = Annotated[
+    Uniform | Triangular | Pert | Normal | LogNormal | Beta, Field(discriminator="dist")
+]
+Uncertain = float | DistSpec
+
+#: share of probability mass an unbounded family may put outside the allowed range
+_TAIL_TOLERANCE = 0.005
+
+
+def _fmt(x: float) -> str:
+    return "inf" if x == INF else "-inf" if x == -INF else f"{x:g}"
+
+
+def as_dist(value: Any, lo: float = -INF, hi: float = INF) -> Dist:
+    """Turn a validated field value (number or spec) into a :class:`Dist`."""
+    if isinstance(value, _DistSpec):
+        return value.to_dist(lo, hi)
+    return Dist("fixed", (float(value),), lo, hi)
+
+
+def _check_range(value: Any, lo: float, hi: float) -> None:
+    """Raise ValueError with a user-facing message if ``value`` leaves [lo, hi]."""
+    if not isinstance(value, _DistSpec):
+        v = float(value)
+        if not math.isfinite(v):
+            raise ValueError(f"{value!r} is not a finite number")
+        if v < lo:
+            raise ValueError(f"{_fmt(v)} is below {_fmt(lo)}")
+        if v > hi:
+            raise ValueError(f"{_fmt(v)} is above {_fmt(hi)}")
+        return
+    for name in ("min", "mode", "max", "mean", "p10", "p90"):
+        v = getattr(value, name, None)
+        if v is None:
+            continue
+        if v < lo:
+            raise ValueError(f"{value.dist} {name} {_fmt(v)} is below {_fmt(lo)}")
+        if v > hi:
+            raise ValueError(f"{value.dist} {name} {_fmt(v)} is above {_fmt(hi)}")
+    if isinstance(value, Normal | LogNormal):
+        f = value.to_dist(lo, hi).frozen()
+        below, above = float(f.cdf(lo)), float(f.sf(hi))
+        if below > _TAIL_TOLERANCE or above > _TAIL_TOLERANCE:
+            side, share, edge = ("below", below, lo) if below > above else ("above", above, hi)
+            raise ValueError(
+                f"{value.dist} puts {share:.1%} of its mass {side} {_fmt(edge)} "
+                f"(allowed range [{_fmt(lo)}, {_fmt(hi)}]; at most 0.5% may be clipped)")
+
+
+def uncertain(default: Any = ..., *, lo: float = 0.0, hi: float = INF, unit: str,
+              doc: str) -> Any:
+    """Field holding an uncertain input with its physical range, unit and meaning."""
+    return Field(default, description=doc,
+                 json_schema_extra={"unit": unit, "lo": lo, "hi": hi, "uncertain": True})
+
+
+def plain(default: Any = ..., *, unit: str = "", doc: str, **kw) -> Any:
+    """Field holding a fixed setting (not sampled)."""
+    return Field(default, description=doc, json_schema_extra={"unit": unit}, **kw)
+
+
+class Section(BaseModel):
+    """Base of every scenario table: unknown keys rejected, uncertain inputs range-checked."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _within_range(cls, value: Any, info: ValidationInfo) -> Any:
+        extra = cls.model_fields[info.field_name].json_schema_extra
+        if isinstance(extra, dict) and extra.get("uncertain"):
+            _check_range(value, extra["lo"], extra["hi"])
+        return value
+
+    def uncertain_items(self):
+        """Yield (field name, value, lo, hi) for each uncertain field of this table."""
+        for name, f in type(self).model_fields.items():
+            extra = f.json_schema_extra
+            if isinstance(extra, dict) and extra.get("uncertain"):
+                yield name, getattr(self, name), extra["lo"], extra["hi"]
+
+
+# --------------------------------------------------------------------------- sections
+
+
+class Meta(Section):
+    """What the scenario is, its money unit, horizon and discount rate."""
+
+    name: str = plain(doc="Short name shown in the app, CLI and exports.")
+    description: str = plain("", doc="What is being rolled out, to whom, and why.")
+    currency: str = plain("USD", doc="ISO 4217 code used to format money.",
+                          pattern=r"^[A-Z]{3}$")
+    horizon_months: int = plain(36, unit="months", ge=1, le=120,
+                                doc="Months simulated after go-live (month 0 carries one-off "
+                                    "costs).")
+    discount_rate_annual: float = plain(0.08, unit="share per year", ge=0.0, le=1.0,
+                                        doc="Annual discount rate; cash flows are discounted "
+                                            "monthly at (1+r)^(1/12)-1.")
+
+
+class Pilot(Section):
+    """What the pilot showed: its team, its accuracy, its incident rate."""
+
+    users: int = plain(12, unit="users", ge=1, le=1_000_000,
+                       doc="Pilot team size; they form cohort 0, all active at month 0, and "
+                           "set the reference load for incidents.")
+    accuracy: Uncertain = uncertain(hi=1.0, unit="share",
+                                    doc="Accuracy measured on the pilot's curated data.")
+    incidents_per_month: Uncertain = uncertain(unit="incidents/month",
+                                               doc="Integration incident rate seen at pilot "
+                                                   "load.")
+
+
+class Data(Section):
+    """Production data quality at volume: out-of-distribution inputs and drift."""
+
+    ood_share: Uncertain = uncertain(hi=1.0, unit="share",
+                                     doc="Share of production inputs outside the pilot's data "
+                                         "distribution.")
+    ood_accuracy: Uncertain = uncertain(hi=1.0, unit="share",
+                                        doc="Accuracy on those out-of-distribution inputs.")
+    drift_per_month: Uncertain = uncertain(0.0, hi=0.2, unit="accuracy/month",
+                                           doc="Accuracy lost per month without retraining "
+                                               "(data drift), reset by each retrain.")
+    accuracy_floor: Uncertain = uncertain(0.0, hi=1.0, unit="share",
+                                          doc="Drift stops at this accuracy.")
+
+
+class Improvement(Section):
+    """The learning curve that retraining on captured corrections follows."""
+
+    accuracy_ceiling: Uncertain = uncertain(hi=1.0, unit="share",
+                                            doc="Accuracy that unlimited corrections would "
+                                                "reach (a_max).")
+    learning_exponent: Uncertain = uncertain(0.5, hi=5.0, unit="-",
+                                             doc="Power-law exponent b of the learning curve.")
+    corrections_scale: Uncertain = uncertain(500.0, lo=1e-9, unit="corrections",
+                                             doc="Corrections F0 at which half the "
+                                                 "exponent's effect is felt: "
+                                                 "a = a_max - (a_max - a0)(1 + F/F0)^-b.")
+
+
+class Integration(Section):
+    """Integration brittleness: how incidents scale with load and what they cost."""
+
+    load_exponent: Uncertain = uncertain(hi=5.0, unit="-",
+                                         doc="alpha in incidents ~ Poisson(lambda_pilot "
+                                             "(load/pilot load)^alpha); 0 = scales perfectly.")
+    downtime_per_incident: Uncertain = uncertain(hi=1.0, unit="share of month's value",
+                                                 doc="Value lost per incident (capped at the "
+                                                     "whole month).")
+    fix_cost_per_incident: Uncertain = uncertain(unit="currency/incident",
+                                                 doc="Cost to diagnose and fix one incident.")
+    trust_shock_per_incident: Uncertain = uncertain(0.0, hi=1.0,
+                                                    unit="churn probability/incident",
+                                                    doc="Added monthly churn probability per "
+                                                        "incident that month.")
+
+
+class Tier(Section):
+    """An onboarding tier: how far and how fast a cohort adopts, and what it costs."""
+
+    description: str = plain("", doc="What users in this tier receive.")
+    ceiling: Uncertain = uncertain(hi=1.0, unit="share",
+                                   doc="Share of the cohort who will ever become regular users "
+                                       "(u).")
+    innovation_p: Uncertain = uncertain(hi=1.0, unit="per month",
+                                        doc="Bass innovation coefficient p.")
+    imitation_q: Uncertain = uncertain(hi=1.0, unit="per month",
+                                       doc="Bass imitation coefficient q.")
+    cost_per_user: Uncertain = uncertain(0.0, unit="currency/user",
+                                         doc="One-off onboarding cost per user, booked in the "
+                                             "cohort's start month.")
+
+
+class Cohort(Section):
+    """A wave of users registered in one month and onboarded in one tier."""
+
+    name: str = plain(doc="Label of the wave.")
+    size: int = plain(unit="users", ge=0, le=10_000_000, doc="Users registered.")
+    start_month: int = plain(1, unit="month", ge=0, le=120,
+                             doc="Month the users are registered and onboarded (<= horizon).")
+    tier: str = plain(doc="Onboarding tier name (a key of [adoption.tiers]).")
+
+
+class Adoption(Section):
+    """Cohorts, their onboarding tiers, churn and the trust that drives it."""
+
+    base_churn: Uncertain = uncertain(hi=1.0, unit="per month",
+                                      doc="Monthly probability an active user lapses, quality "
+                                          "and incidents aside (chi_base).")
+    quality_churn_sensitivity: Uncertain = uncertain(0.0, hi=100.0,
+                                                     unit="churn per accuracy point",
+                                                     doc="sigma: added churn per unit of "
+                                                         "accuracy below the trust threshold.")
+    trust_accuracy: Uncertain = uncertain(hi=1.0, unit="share",
+                                          doc="Accuracy users tolerate; below it churn rises "
+                                              "and nobody returns.")
+    return_rate: Uncertain = uncertain(0.0, hi=1.0, unit="per month",
+                                       doc="Monthly probability a lapsed user returns while "
+                                           "accuracy is at or above the trust threshold.")
+    pilot_tier: str = plain("pilot", doc="Tier describing how the pilot team adopted; the "
+                                         "pilot lens gives it to every cohort.")
+    tiers: dict[str, Tier] = plain(doc="Onboarding tiers by name.")
+    cohorts: list[Cohort] = plain(doc="Rollout waves after the pilot team.")
+
+
+class Economics(Section):
+    """Value per task and the cost base."""
+
+    tasks_per_user_month: Uncertain = uncertain(unit="tasks/active user/month",
+                                                doc="Tasks an active user runs through the "
+                                                    "system each month.")
+    minutes_saved_per_task: Uncertain = uncertain(unit="minutes/task",
+                                                  doc="Time saved by a correct output.")
+    rework_minutes_per_error: Uncertain = uncertain(0.0, unit="minutes/error",
+                                                    doc="Time lost fixing a wrong output.")
+    hourly_cost: Uncertain = uncertain(unit="currency/hour",
+                                       doc="Fully loaded cost of an hour of user time.")
+    build_cost: Uncertain = uncertain(0.0, unit="currency",
+                                      doc="Build and integration cost, month 0.")
+    platform_monthly: Uncertain = uncertain(0.0, unit="currency/month",
+                                            doc="Fixed platform and run cost per month.")
+    licence_per_seat_month: Uncertain = uncertain(0.0, unit="currency/registered user/month",
+                                                  doc="Licence per registered seat.")
+    inference_per_task: Uncertain = uncertain(0.0, unit="currency/task",
+                                              doc="Compute/API cost per task.")
+    support_per_active_user_month: Uncertain = uncertain(0.0,
+                                                         unit="currency/active user/month",
+                                                         doc="Support cost per active user.")
+
+
+class VariabilityTesting(Section):
+    """Lever: test against the full data variability before launch."""
+
+    enabled: bool = plain(False, doc="Lever on or off.")
+    gap_closed: Uncertain = uncertain(0.5, hi=1.0, unit="share",
+                                      doc="Share of the out-of-distribution accuracy gap "
+                                          "(a_pilot - a_ood) closed before launch.")
+    cost: Uncertain = uncertain(0.0, unit="currency", doc="One-off cost, month 0.")
+
+
+class LoadTesting(Section):
+    """Lever: integration-test under realistic load."""
+
+    enabled: bool = plain(False, doc="Lever on or off.")
+    exponent_reduction: Uncertain = uncertain(0.5, hi=1.0, unit="share",
+                                              doc="Share of the load exponent alpha removed.")
+    cost: Uncertain = uncertain(0.0, unit="currency", doc="One-off cost, month 0.")
+
+
+class ChangePlan(Section):
+    """Lever: a change plan for every cohort."""
+
+    enabled: bool = plain(False, doc="Lever on or off.")
+    tier: str = plain("trained", doc="Tier every rollout cohort gets when the lever is on.")
+    cost: Uncertain = uncertain(0.0, unit="currency",
+                                doc="One-off programme cost, month 0 (the tier's cost per user "
+                                    "comes on top).")
+
+
+class FeedbackLoop(Section):
+    """Lever: capture corrections and retrain on them."""
+
+    enabled: bool = plain(False, doc="Lever on or off.")
+    capture_rate: Uncertain = uncertain(0.3, hi=1.0, unit="share",
+                                        doc="Share of wrong outputs captured as corrections "
+                                            "(c).")
+    retrain_every_months: int = plain(3, unit="months", ge=1, le=120,
+                                      doc="Retraining cadence R.")
+    setup_cost: Uncertain = uncertain(0.0, unit="currency", doc="One-off cost, month 0.")
+    monthly_cost: Uncertain = uncertain(0.0, unit="currency/month",
+                                        doc="Running cost of the feedback programme.")
+    retrain_cost: Uncertain = uncertain(0.0, unit="currency/retrain", doc="Cost per retrain.")
+
+
+class Levers(Section):
+    """The four remedies, each switchable and priced."""
+
+    variability_testing: VariabilityTesting = plain(default_factory=VariabilityTesting,
+                                                    doc="Variability testing lever.")
+    load_testing: LoadTesting = plain(default_factory=LoadTesting, doc="Load testing lever.")
+    change_plan: ChangePlan = plain(default_factory=ChangePlan, doc="Change plan lever.")
+    feedback_loop: FeedbackLoop = plain(default_factory=FeedbackLoop,
+                                        doc="Feedback loop lever.")
+
+
+class Correlation(Section):
+    """A Spearman rank correlation between two uncertain inputs."""
+
+    a: str = plain(doc="Input path, e.g. economics.minutes_saved_per_task.")
+    b: str = plain(doc="Input path.")
+    rho: float = plain(unit="-", ge=-1.0, le=1.0, doc="Target Spearman correlation.")
+
+
+LEVERS = ("variability_testing", "load_testing", "change_plan", "feedback_loop")
+
+
+class Scenario(Section):
+    """A whole business case: the pilot, production conditions, cohorts, money and levers."""
+
+    scenario: Meta = plain(doc="Name, currency, horizon, discount rate.")
+    pilot: Pilot = plain(doc="What the pilot showed.")
+    data: Data = plain(doc="Production data quality.")
+    improvement: Improvement = plain(doc="Learning curve of retraining.")
+    integration: Integration = plain(doc="Integration under load.")
+    adoption: Adoption = plain(doc="Cohorts, tiers, churn and trust.")
+    economics: Economics = plain(doc="Value and cost.")
+    levers: Levers = plain(default_factory=Levers, doc="The four levers.")
+    correlations: list[Correlation] = plain(default_factory=list,
+                                            doc="Rank correlations between inputs.")
+
+    @model_validator(mode="after")
+    def _cross_checks(self):
+        problems: list[str] = []
+        h = self.scenario.horizon_months
+        tiers = self.adoption.tiers
+        if self.adoption.pilot_tier not in tiers:
+            problems.append(f"adoption.pilot_tier: {self.adoption.pilot_tier!r} is not a tier "
+                            f"(tiers: {', '.join(tiers) or 'none'})")
+        if self.levers.change_plan.tier not in tiers:
+            problems.append(f"levers.change_plan.tier: {self.levers.change_plan.tier!r} is not "
+                            f"a tier (tiers: {', '.join(tiers) or 'none'})")
+        for i, c in enumerate(self.adoption.cohorts):
+            if c.start_month > h:
+                problems.append(f"adoption.cohorts[{i}].start_month: {c.start_month} is after "
+                                f"the horizon ({h} months)")
+            if c.tier not in tiers:
+                problems.append(f"adoption.cohorts[{i}].tier: {c.tier!r} is not a tier "
+                                f"(tiers: {', '.join(tiers) or 'none'})")
+        names = set(self.input_paths())
+        for i, cor in enumerate(self.correlations):
+            for side in ("a", "b"):
+                p = getattr(cor, side)
+                if p not in names:
+                    problems.append(f"correlations[{i}].{side}: {p!r} is not an uncertain "
+                                    f"input")
+            if cor.a == cor.b:
+                problems.append(f"correlations[{i}]: a and b are the same input")
+        if not problems and self.correlations:
+            m = self.correlation_matrix()
+            if np.linalg.eigvalsh(m).min() <= 1e-10:
+                problems.append("correlations: the requested rank correlations are not a "
+                                "valid (positive definite) correlation matrix")
+        if problems:
+            raise ValueError(_JOIN.join(problems))
+        return self
+
+    # ----------------------------------------------------------------- inputs
+
+    def inputs(self) -> dict[str, Dist]:
+        """Every uncertain input by dotted path, in a fixed order, as a :class:`Dist`."""
+        out: dict[str, Dist] = {}
+
+        def walk(section: Section, prefix: str):
+            for name, value, lo, hi in section.uncertain_items():
+                out[f"{prefix}{name}"] = as_dist(value, lo, hi)
+
+        walk(self.pilot, "pilot.")
+        walk(self.data, "data.")
+        walk(self.improvement, "improvement.")
+        walk(self.integration, "integration.")
+        walk(self.adoption, "adoption.")
+        for tname, tier in self.adoption.tiers.items():
+            walk(tier, f"adoption.tiers.{tname}.")
+        walk(self.economics, "economics.")
+        for lever in LEVERS:
+            walk(getattr(self.levers, lever), f"levers.{lever}.")
+        return out
+
+    def input_paths(self) -> list[str]:
+        return list(self.inputs())
+
+    def correlation_matrix(self) -> np.ndarray:
+        """Spearman target matrix over all inputs (identity where none is declared)."""
+        paths = self.input_paths()
+        idx = {p: i for i, p in enumerate(paths)}
+        m = np.eye(len(paths))
+        for c in self.correlations:
+            i, j = idx[c.a], idx[c.b]
+            m[i, j] = m[j, i] = c.rho
+        return m
+
+    # ----------------------------------------------------------------- editing
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    @property
+    def horizon(self) -> int:
+        return self.scenario.horizon_months
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (TOML-ready) that loads back to an equal scenario."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    def to_toml(self) -> str:
+        import tomli_w
+
+        return tomli_w.dumps(self.to_dict())
+
+    def save(self, path: str | Path) -> None:
+        """Write the scenario as TOML atomically (temp file, then rename)."""
+        from .io import atomic_write_text
+
+        atomic_write_text(path, self.to_toml())
+
+    def with_values(self, changes: dict[str, Any]) -> Scenario:
+        """A re-validated copy with values set at dotted paths (``adoption.cohorts[0].size``).
+
+        A value may be a number, a string, a bool or a distribution table (dict).
+        """
+        data = self.to_dict()
+        for path, value in changes.items():
+            _set_path(data, path, value)
+        return parse_scenario(data, source="override")
+
+    def with_levers(self, **enabled: bool) -> Scenario:
+        """A copy with levers switched, e.g. ``with_levers(feedback_loop=True)``."""
+        unknown = set(enabled) - set(LEVERS)
+        if unknown:
+            raise ScenarioError([f"levers.{u}: unknown lever (allowed: {', '.join(LEVERS)})"
+                                 for u in sorted(unknown)])
+        return self.with_values({f"levers.{k}.enabled": bool(v) for k, v in enabled.items()})
+
+
+_JOIN = "\n"
+_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _split_path(path: str) -> list[str | int]:
+    parts: list[str | int] = []
+    pos = 0
+    for m in _TOKEN.finditer(path):
+        if m.start() != pos and path[pos:m.start()] != ".":
+            raise ScenarioError([f"{path}: not a valid field path"])
+        parts.append(m.group(1) if m.group(1) is not None else int(m.group(2)))
+        pos = m.end()
+    if not parts or pos != len(path):
+        raise ScenarioError([f"{path}: not a valid field path"])
+    return parts
+
+
+def get_path(data: Any, path: str) -> Any:
+    """Value at a dotted path in a scenario dict or model (``levers.change_plan.enabled``)."""
+    cur = data.to_dict() if isinstance(data, Scenario) else data
+    for p in _split_path(path):
+        try:
+            cur = cur[p]
+        except (KeyError, IndexError, TypeError):
+            raise ScenarioError([f"{path}: no such field"]) from None
+    return cur
+
+
+def _set_path(data: dict, path: str, value: Any) -> None:
+    parts = _split_path(path)
+    cur: Any = data
+    for p in parts[:-1]:
+        try:
+            cur = cur[p]
+        except (KeyError, IndexError, TypeError):
+            raise ScenarioError([f"{path}: no such field"]) from None
+    last = parts[-1]
+    try:
+        if isinstance(cur, list):
+            cur[last] = value
+        elif isinstance(cur, dict):
+            cur[last] = copy.deepcopy(value)
+        else:
+            raise TypeError
+    except (IndexError, TypeError):
+        raise ScenarioError([f"{path}: no such field"]) from None
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("uniform", "triangular", "pert", "normal", "lognormal", "beta",
+                      "float", "function-after[_within_range(), float]"):
+            continue  # union branch tags, not part of the user's path
+        elif part.startswith(("function-", "tagged-union")):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _describe(err: dict) -> str:
+    kind, ctx, val = err["type"], err.get("ctx") or {}, err.get("input")
+    if kind == "extra_forbidden":
+        return "unknown key (not part of the scenario format)"
+    if kind == "missing":
+        return "is required"
+    if kind in ("greater_than_equal", "greater_than"):
+        if kind == "greater_than":
+            return f"{val!r} must be above {ctx.get('gt')}"
+        return f"{val!r} is below {ctx.get('ge')}"
+    if kind == "less_than":
+        return f"{val!r} must be below {ctx.get('lt')}"
+    if kind == "less_than_equal":
+        return f"{val!r} is above {ctx.get('le')}"
+    if kind == "union_tag_invalid":
+        return (f"unknown distribution {ctx.get('tag')!r} (allowed: uniform, triangular, "
+                f"pert, normal, lognormal, beta)")
+    if kind == "union_tag_not_found":
+        return "a distribution table needs dist = \"...\""
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    return f"{err['msg']} (got {val!r})"
+
+
+def _problems(exc: ValidationError) -> list[str]:
+    seen: dict[str, list[str]] = {}
+    for err in exc.errors():
+        path = _loc(err["loc"])
+        msg = _describe(err)
+        if err["type"] == "value_error" and _JOIN in msg:
+            for line in msg.split(_JOIN):
+                seen.setdefault(line, [])
+            continue
+        # A number-or-distribution field fails both union branches; keep the useful one.
+        line = f"{path}: {msg}" if path else msg
+        seen.setdefault(line, [])
+    lines = list(seen)
+    # Drop "float expected" noise when a more specific message exists for the same path.
+    specific = {ln.split(":")[0] for ln in lines if "Input should be a valid number" not in ln}
+    return [ln for ln in lines
+            if not ("Input should be a valid number" in ln and ln.split(":")[0] in specific
+                    and sum(1 for o in lines if o.split(":")[0] == ln.split(":")[0]) > 1)]
+
+
+def parse_scenario(data: dict[str, Any], source: str | None = None) -> Scenario:
+    """Validate a scenario given as plain data; raise :class:`ScenarioError` on problems."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_problems(exc), source) from None
+
+
+def loads_scenario(text: str, source: str | None = None) -> Scenario:
+    """Parse and validate TOML text."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([f"not valid TOML: {exc}"], source) from None
+    return parse_scenario(data, source)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario TOML file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError([f"cannot read file: {exc.strerror}"], str(p)) from None
+    return loads_scenario(text, source=str(p))
