@@ -1,0 +1,1 @@
+"""Streamlit building blocks used by ``app.py`` (kept out of the app script to be testable)."""
