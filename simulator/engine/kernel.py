@@ -133,7 +133,7 @@ def draw_binom(n, p, ext, u):
         return n
     if ext:
         return binom_inv(n, p, u)
-    return np.random.binomial(n, p)
+    return np.random.binomial(n, p)  # noqa: NPY002 - numba supports the legacy API
 
 
 @njit(cache=True)
@@ -142,15 +142,26 @@ def draw_poisson(lam, ext, u):
         return 0
     if ext:
         return poisson_inv(lam, u)
-    return np.random.poisson(lam)
+    return np.random.poisson(lam)  # noqa: NPY002 - numba supports the legacy API
 
 
 @njit(cache=True)
 def irr_monthly(net, n):
-    """Monthly IRR of cash flows net[0..n-1] (NaN when no sign change brackets a root).
+    """Monthly IRR of cash flows net[0..n-1]; NaN unless it is unique and in [-0.99, 10].
 
-    Safeguarded Newton on r in [-0.99, 10]; f(r) = sum net_t (1+r)^-t by Horner.
+    Defined only when the flows change sign exactly once (then, by Descartes' rule of
+    signs, there is exactly one root with r > -1). Safeguarded Newton on the bracket;
+    f(r) = sum net_t (1+r)^-t by Horner.
     """
+    changes = 0
+    prev = 0.0
+    for t in range(n):
+        if net[t] != 0.0:
+            if prev != 0.0 and (net[t] > 0.0) != (prev > 0.0):
+                changes += 1
+            prev = net[t]
+    if changes != 1:
+        return np.nan
     lo, hi = -0.99, 10.0
 
     def f_df(r):
@@ -370,7 +381,7 @@ def simulate_kernel(core, tiers, csize, cstart, ctier, flags, horizon, mrate, se
     n_blocks = (n + BLOCK - 1) // BLOCK
     for b in prange(n_blocks):
         if not ext:
-            np.random.seed(block_seed(seed, b))
+            np.random.seed(block_seed(seed, b))  # noqa: NPY002 - per-block, thread-safe
         never = np.zeros(n_coh, dtype=np.int64)
         active = np.zeros(n_coh, dtype=np.int64)
         lapsed = np.zeros(n_coh, dtype=np.int64)

@@ -42,6 +42,9 @@ def _irr(net: np.ndarray) -> float:
     def f(r: float) -> float:
         return float(np.sum(net / (1.0 + r) ** np.arange(net.size)))
 
+    nz = net[net != 0.0]
+    if np.count_nonzero(np.diff(np.sign(nz))) != 1:
+        return np.nan  # IRR defined only when unique: exactly one sign change
     lo, hi = -0.99, 10.0
     if not f(lo) * f(hi) < 0.0:
         return np.nan

@@ -1,0 +1,228 @@
+"""The actuals file: what a live rollout has measured, month by month.
+
+A CSV with a ``month`` column (months after go-live, 1 = the first month) and any of
+``registered``, ``active_users``, ``accuracy``, ``incidents``, ``cost``. Empty cells are
+missing values (nothing was measured that month). Every problem is reported as one line
+naming the row, the column, the value and what is allowed, raised as
+:class:`ActualsError`; rows are numbered as a spreadsheet shows them (the header is row 1).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+#: Columns an actuals file may have besides ``month``, in display order.
+OBSERVED = ("registered", "active_users", "accuracy", "incidents", "cost")
+#: Whole, non-negative counts.
+COUNTS = ("registered", "active_users", "incidents")
+#: What each column means (for docs, the app and error messages).
+COLUMN_DOC = {
+    "month": "months after go-live, a whole number 1..horizon, strictly increasing",
+    "registered": "registered users at the end of the month (whole number >= 0)",
+    "active_users": "active users that month (whole number, 0..registered)",
+    "accuracy": "accuracy measured by spot checks, a share in [0, 1]",
+    "incidents": "integration incidents that month (whole number >= 0)",
+    "cost": "total spend that month in the scenario's currency (>= 0)",
+}
+
+
+class ActualsError(ValueError):
+    """An actuals file failed validation; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str], source: str | None = None):
+        self.problems = problems
+        self.source = source
+        head = f"{source}: " if source else ""
+        if len(problems) == 1:
+            msg = head + problems[0]
+        else:
+            msg = head + f"{len(problems)} problems:\n  " + "\n  ".join(problems)
+        super().__init__(msg)
+
+
+@dataclass(frozen=True)
+class Actuals:
+    """Validated monthly actuals: ``table`` has a ``month`` column and float columns of
+    :data:`OBSERVED` (NaN = not measured); months are strictly increasing."""
+
+    table: pd.DataFrame
+
+    @property
+    def months(self) -> np.ndarray:
+        return self.table["month"].to_numpy(dtype=np.int64)
+
+    @property
+    def last_month(self) -> int:
+        """The latest month with at least one measurement (0 when there is none)."""
+        t = self.table
+        has = t[list(OBSERVED)].notna().any(axis=1)
+        return int(t.loc[has, "month"].max()) if has.any() else 0
+
+    def column(self, name: str) -> np.ndarray:
+        """Values of one observed column, NaN where missing."""
+        return self.table[name].to_numpy(dtype=np.float64)
+
+    @property
+    def n_observations(self) -> int:
+        """Number of non-missing measurements (cells)."""
+        return int(self.table[list(OBSERVED)].notna().to_numpy().sum())
+
+    @property
+    def is_empty(self) -> bool:
+        return self.n_observations == 0
+
+    def to_csv(self) -> str:
+        """CSV text in the file format (missing values as empty cells)."""
+        t = self.table.copy()
+        for c in COUNTS:
+            t[c] = t[c].astype("Int64")
+        return t.to_csv(index=False)
+
+
+def empty_actuals() -> Actuals:
+    """Actuals with no measurements: conditioning on them returns the prior forecast."""
+    return Actuals(pd.DataFrame({c: pd.Series(dtype=np.float64) for c in
+                                 ("month",) + OBSERVED}).astype({"month": np.int64}))
+
+
+def _fmt(v) -> str:
+    return repr(v) if isinstance(v, str) else f"{v:g}"
+
+
+def _number(raw, row: int, col: str, problems: list[str]) -> float:
+    """Parse one cell; NaN for an empty cell; records a problem for text."""
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return math.nan
+    s = str(raw).strip()
+    if s == "" or s.upper() in ("NA", "NAN"):
+        return math.nan
+    try:
+        v = float(s.replace("_", ""))
+    except ValueError:
+        problems.append(f"row {row}, column {col}: {s!r} is not a number "
+                        f"(allowed: {COLUMN_DOC[col]}; leave the cell empty if not measured)")
+        return math.nan
+    if not math.isfinite(v):
+        problems.append(f"row {row}, column {col}: {s!r} is not a finite number "
+                        f"(allowed: {COLUMN_DOC[col]})")
+        return math.nan
+    return v
+
+
+def parse_actuals(data: pd.DataFrame, horizon: int | None = None,
+                  source: str | None = None) -> Actuals:
+    """Validate a table of actuals (cells as text or numbers) and return :class:`Actuals`.
+
+    ``horizon`` (the scenario's) bounds the months when given. Raises
+    :class:`ActualsError` listing every problem, one line each.
+    """
+    problems: list[str] = []
+    cols = [str(c).strip() for c in data.columns]
+    lower = [c.lower() for c in cols]
+    if "month" not in lower:
+        raise ActualsError([f"no 'month' column (columns found: {', '.join(cols) or 'none'}; "
+                            f"allowed: month, {', '.join(OBSERVED)})"], source)
+    unknown = [c for c in cols if c.lower() not in ("month",) + OBSERVED]
+    for c in unknown:
+        problems.append(f"column {c!r}: unknown column (allowed: month, {', '.join(OBSERVED)})")
+    dup = sorted({c for c in lower if lower.count(c) > 1})
+    for c in dup:
+        problems.append(f"column {c!r}: appears more than once")
+    if problems:
+        raise ActualsError(problems, source)
+    frame = data.copy()
+    frame.columns = lower
+    out = {c: np.full(len(frame), np.nan) for c in ("month",) + OBSERVED}
+    for i, rec in enumerate(frame.to_dict("records")):
+        row = i + 2  # the header is row 1
+        for c in ("month",) + OBSERVED:
+            if c in rec:
+                out[c][i] = _number(rec[c], row, c, problems)
+    months = out["month"]
+    prev = None
+    for i, m in enumerate(months):
+        row = i + 2
+        if math.isnan(m):
+            if not any(f"row {row}, column month" in p for p in problems):
+                problems.append(f"row {row}, column month: empty (allowed: "
+                                f"{COLUMN_DOC['month']})")
+            continue
+        hi = f"{horizon}" if horizon is not None else "horizon"
+        if m != round(m):
+            problems.append(f"row {row}, column month: {m:g} is not a whole number "
+                            f"(allowed: 1..{hi})")
+            continue
+        if m < 1:
+            problems.append(f"row {row}, column month: {m:g} is below 1 (allowed: 1..{hi}; "
+                            f"month 1 is the first month after go-live)")
+        elif horizon is not None and m > horizon:
+            problems.append(f"row {row}, column month: {m:g} is after the scenario's horizon "
+                            f"(allowed: 1..{horizon})")
+        if prev is not None and m <= prev:
+            problems.append(f"row {row}, column month: {m:g} does not follow month {prev:g} "
+                            f"(months must be strictly increasing)")
+        prev = m
+    for i in range(len(frame)):
+        row = i + 2
+        for c in COUNTS:
+            v = out[c][i]
+            if math.isnan(v):
+                continue
+            if v < 0:
+                problems.append(f"row {row}, column {c}: {v:g} is below 0 "
+                                f"(allowed: {COLUMN_DOC[c]})")
+            elif v != round(v):
+                problems.append(f"row {row}, column {c}: {v:g} is not a whole number "
+                                f"(allowed: {COLUMN_DOC[c]})")
+        reg, act = out["registered"][i], out["active_users"][i]
+        if not (math.isnan(reg) or math.isnan(act)) and act > reg >= 0:
+            problems.append(f"row {row}, column active_users: {act:g} is above registered "
+                            f"{reg:g} (allowed: 0..registered)")
+        acc = out["accuracy"][i]
+        if not math.isnan(acc) and not 0.0 <= acc <= 1.0:
+            hint = "; give a share, e.g. 0.87, not a percentage" if 1 < acc <= 100 else ""
+            problems.append(f"row {row}, column accuracy: {acc:g} is outside [0, 1] "
+                            f"(allowed: {COLUMN_DOC['accuracy']}{hint})")
+        cost = out["cost"][i]
+        if not math.isnan(cost) and cost < 0:
+            problems.append(f"row {row}, column cost: {cost:g} is below 0 "
+                            f"(allowed: {COLUMN_DOC['cost']})")
+    if problems:
+        raise ActualsError(problems, source)
+    table = pd.DataFrame(out)
+    table["month"] = table["month"].astype(np.int64)
+    return Actuals(table.reset_index(drop=True))
+
+
+def read_actuals(src: str | Path | bytes | io.IOBase, horizon: int | None = None) -> Actuals:
+    """Read and validate an actuals CSV from a path, bytes or a file object."""
+    source = str(src) if isinstance(src, str | Path) else "actuals"
+    try:
+        if isinstance(src, bytes):
+            src = io.BytesIO(src)
+        df = pd.read_csv(src, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except FileNotFoundError:
+        raise ActualsError(["file not found"], source) from None
+    except OSError as exc:
+        raise ActualsError([f"cannot read file: {exc.strerror or exc}"], source) from None
+    except pd.errors.EmptyDataError:
+        raise ActualsError(["the file is empty (expected a header: month, "
+                            f"{', '.join(OBSERVED)})"], source) from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ActualsError([f"not a valid CSV file: {first}"], source) from None
+    return parse_actuals(df, horizon, source)
+
+
+def reads_actuals(text: str, horizon: int | None = None) -> Actuals:
+    """Validate actuals given as CSV text (as pasted into the app)."""
+    if not text.strip():
+        raise ActualsError(["no actuals given (expected a header: month, "
+                            f"{', '.join(OBSERVED)})"])
+    return read_actuals(text.encode("utf-8"), horizon)

@@ -1,0 +1,167 @@
+"""Scenario variants on common random numbers: one input sample, many kernel runs.
+
+Every analysis in this package compares variants of one scenario (a failure mode
+switched off, a lever switched on, one input held at a value). To compare them on
+common random numbers the inputs are sampled *once* (the Latin hypercube design of the
+production run) and each variant only
+
+* changes the scenario's structure (lever switches, cohort tiers) through
+  :meth:`Scenario.with_values`, and/or
+* overwrites whole input columns with a value (the same as fixing the input in the
+  scenario file, but without letting a fixed input drop out of the Iman-Conover
+  reordering, which would reshuffle correlated inputs),
+
+and then runs the compiled kernel with the same kernel seed. A variant with no changes
+is bit-identical to :func:`simulator.simulate`; for scenarios without declared
+correlations a column override is bit-identical to ``simulate(sc.with_values(...))``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..distributions import Dist
+from ..engine.layout import prepare
+from ..results import SimulationResult
+from ..scenario import LEVERS, Scenario
+from ..simulation import run_kernel, seeds, simulate
+
+
+class AnalysisError(ValueError):
+    """Bad input to an analysis (unknown input path, range, target): a one-line message."""
+
+
+@dataclass
+class Variants:
+    """Runs scenario variants on the input sample and kernel seed of a base run."""
+
+    scenario: Scenario
+    base: SimulationResult
+    kernel_seed: int
+
+    @classmethod
+    def start(cls, sc: Scenario, paths: int, seed: int, horizon: int | None = None, *,
+              pilot_lens: bool = False) -> Variants:
+        """Simulate the scenario as given (validating paths/seed/horizon) as the base run."""
+        base = simulate(sc, paths=paths, seed=seed, horizon=horizon, bands=False,
+                        pilot_lens=pilot_lens)
+        _, kseed = seeds(base.seed)
+        return cls(sc, base, kseed)
+
+    @property
+    def names(self) -> list[str]:
+        return self.base.input_names
+
+    @property
+    def n_paths(self) -> int:
+        return self.base.n_paths
+
+    def column(self, path: str) -> np.ndarray:
+        """The sampled values of one input (a view into the base sample)."""
+        return self.base.inputs[:, self._index(path)]
+
+    def _index(self, path: str) -> int:
+        try:
+            return self.names.index(path)
+        except ValueError:
+            raise AnalysisError(f"{path}: not an uncertain input of this scenario "
+                                f"(e.g. {self.names[0]})") from None
+
+    def run(self, structure: dict[str, Any] | None = None,
+            values: dict[str, float | np.ndarray] | None = None) -> SimulationResult:
+        """Run one variant: ``structure`` goes through ``with_values``, ``values`` overwrite
+        input columns (a number holds the input at that value on every path)."""
+        sc = self.scenario.with_values(structure) if structure else self.scenario
+        if structure and sc.input_paths() != self.names:
+            raise AnalysisError("a variant changed the scenario's list of inputs; only "
+                                "switches and tiers may change between variants")
+        x = self.base.inputs
+        if values:
+            x = x.copy()
+            for path, v in values.items():
+                x[:, self._index(path)] = v
+        elif not structure:
+            return self.base
+        m = prepare(sc, x, self.names, self.base.horizon)
+        out, _ = run_kernel(m, self.kernel_seed, store=False)
+        return SimulationResult(scenario=sc, seed=self.base.seed, horizon=self.base.horizon,
+                                inputs=x, input_names=self.names, out=out,
+                                lens_npv=np.full(out.shape[0], np.nan),
+                                registered=m.registered)
+
+
+def pct(x: np.ndarray, p: float) -> float:
+    """Percentile p (0-100) as :mod:`simulator.results` computes it."""
+    return float(np.percentile(x, p)) if x.size else math.nan
+
+
+def npv_stats(npv: np.ndarray) -> dict[str, float]:
+    """NPV P10/P50/P90, mean (with s.e.) and P(NPV > 0) (with s.e.) of one variant."""
+    n = npv.size
+    p = float(np.mean(npv > 0))
+    return {
+        "npv_mean": float(npv.mean()),
+        "npv_mean_se": float(npv.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan,
+        "npv_p10": pct(npv, 10),
+        "npv_p50": pct(npv, 50),
+        "npv_p90": pct(npv, 90),
+        "prob_npv_positive": p,
+        "prob_npv_positive_se": math.sqrt(p * (1 - p) / n),
+    }
+
+
+def used_inputs(sc: Scenario) -> set[str]:
+    """Inputs that can move the production NPV of ``sc`` as configured.
+
+    Left out: every input of a lever that is off, the learning-curve inputs when there
+    is no feedback loop (no retraining happens), and the inputs of tiers no cohort uses.
+    They are sampled (so that switching them on keeps common random numbers) but cannot
+    matter, and their rank correlation with NPV is pure noise.
+    """
+    lv = sc.levers
+    tiers = {sc.adoption.pilot_tier}
+    if lv.change_plan.enabled:
+        tiers.add(lv.change_plan.tier)
+    else:
+        tiers.update(c.tier for c in sc.adoption.cohorts)
+    out = set()
+    for path in sc.inputs():
+        parts = path.split(".")
+        if parts[0] == "levers" and not getattr(lv, parts[1]).enabled:
+            continue
+        if parts[0] == "improvement" and not lv.feedback_loop.enabled:
+            continue
+        if parts[:2] == ["adoption", "tiers"] and parts[2] not in tiers:
+            continue
+        out.add(path)
+    return out
+
+
+def input_dist(sc: Scenario, path: str) -> Dist:
+    """The :class:`Dist` of one uncertain input, or an :class:`AnalysisError` naming it."""
+    dists = sc.inputs()
+    if path not in dists:
+        close = [p for p in dists if path.split(".")[-1] in p][:3]
+        hint = f" (did you mean {', '.join(close)}?)" if close else \
+            " (list them with `rollout-sim validate FILE`)"
+        raise AnalysisError(f"{path}: not an uncertain input of this scenario{hint}")
+    return dists[path]
+
+
+def lever_label(levers: tuple[str, ...] | list[str]) -> str:
+    """A short readable name of a lever portfolio: 'none' or 'VT + LT + CP + FB'."""
+    if not levers:
+        return "none"
+    return " + ".join(LEVER_SHORT[lv] for lv in LEVERS if lv in levers)
+
+
+LEVER_SHORT = {"variability_testing": "VT", "load_testing": "LT", "change_plan": "CP",
+               "feedback_loop": "FB"}
+LEVER_LABELS = {"variability_testing": "Variability testing",
+                "load_testing": "Load testing",
+                "change_plan": "Change plan for every cohort",
+                "feedback_loop": "Feedback loop"}

@@ -1,0 +1,1 @@
+"""Exports for finance: PowerPoint deck, Excel workbook, CSV and chart images."""

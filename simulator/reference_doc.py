@@ -1,0 +1,151 @@
+"""Generate docs/scenario-reference.md from the schema, so the two cannot disagree.
+
+``python -m simulator.reference_doc > docs/scenario-reference.md`` rewrites it; a test
+fails when the committed file differs from what the schema generates.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import typing
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from . import scenario as S
+
+INTRO = """\
+# Scenario file reference
+
+A scenario is a TOML file. Tables below list every key with its unit, allowed range,
+default and meaning. Unknown keys are rejected; a bad file reports one line per problem,
+`field.path: value ... allowed ...`.
+
+This file is generated from the schema (`python -m simulator.reference_doc >
+docs/scenario-reference.md`); a test fails when they disagree.
+
+## Uncertain inputs
+
+Any key marked *uncertain* takes either a plain number (fixed) or an inline table naming
+a distribution. Every value, bound and percentile must lie in the key's allowed range;
+normal and lognormal inputs may put at most 0.5 % of their mass outside it (sampled
+values are clipped to the range).
+
+| `dist` | keys | meaning |
+|---|---|---|
+| (number) | | fixed value |
+| `uniform` | `min`, `max` | uniform on [min, max] |
+| `triangular` | `min`, `mode`, `max` | triangular |
+| `pert` | `min`, `mode`, `max`, `lambda` (default 4) | PERT: beta with a = 1 + lambda (mode-min)/(max-min), b = 1 + lambda (max-mode)/(max-min), scaled to [min, max] |
+| `normal` | `mean`, `sd` or `p10`, `p90` | normal |
+| `lognormal` | `mu`, `sigma` (of ln x) or `p10`, `p90` | lognormal |
+| `beta` | `alpha`, `beta`, `min` (0), `max` (1) | beta scaled to [min, max] |
+
+Example: `ood_share = { dist = "pert", min = 0.15, mode = 0.25, max = 0.40 }`.
+
+Money is in the scenario's `currency`; "share" means a fraction in [0, 1].
+"""
+
+SECTIONS: list[tuple[str, type[BaseModel], str]] = [
+    ("scenario", S.Meta, "[scenario]"),
+    ("pilot", S.Pilot, "[pilot]"),
+    ("data", S.Data, "[data]"),
+    ("improvement", S.Improvement, "[improvement]"),
+    ("integration", S.Integration, "[integration]"),
+    ("adoption", S.Adoption, "[adoption]"),
+    ("adoption.tiers.NAME", S.Tier, "[adoption.tiers.NAME]"),
+    ("adoption.cohorts[i]", S.Cohort, "[[adoption.cohorts]]"),
+    ("economics", S.Economics, "[economics]"),
+    ("levers.variability_testing", S.VariabilityTesting, "[levers.variability_testing]"),
+    ("levers.load_testing", S.LoadTesting, "[levers.load_testing]"),
+    ("levers.change_plan", S.ChangePlan, "[levers.change_plan]"),
+    ("levers.feedback_loop", S.FeedbackLoop, "[levers.feedback_loop]"),
+    ("correlations[i]", S.Correlation, "[[correlations]]"),
+]
+
+_SUBTABLES = {"tiers", "cohorts"}
+
+
+def _num(x: float) -> str:
+    if x == math.inf:
+        return "inf"
+    if float(x).is_integer() and abs(x) >= 1e5:
+        return str(int(x))
+    return f"{x:g}"
+
+
+def _range(field) -> str:
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    if extra.get("uncertain"):
+        return f"[{_num(extra['lo'])}, {_num(extra['hi'])}]"
+    lo = hi = None
+    for m in field.metadata:
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+    if lo is None and hi is None:
+        return ""
+    return f"[{_num(lo) if lo is not None else '-inf'}, {_num(hi) if hi is not None else 'inf'}]"
+
+
+def _kind(name: str, field) -> str:
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    if extra.get("uncertain"):
+        return "uncertain"
+    ann = field.annotation
+    origin = typing.get_origin(ann)
+    if origin is dict:
+        return "table of tables"
+    if origin is list:
+        return "array of tables"
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return "table"
+    return getattr(ann, "__name__", str(ann))
+
+
+def _default(field) -> str:
+    if field.default is PydanticUndefined:
+        return "required" if field.default_factory is None else ""
+    d: Any = field.default
+    if isinstance(d, bool):
+        return str(d).lower()
+    if isinstance(d, str):
+        return f'"{d}"' if d else '""'
+    if isinstance(d, float):
+        return _num(d)
+    return str(d)
+
+
+def fields_of(model: type[BaseModel]):
+    """(name, FieldInfo) of a model's own scalar keys (sub-tables are listed separately)."""
+    for name, f in model.model_fields.items():
+        kind = _kind(name, f)
+        if kind in ("table", "table of tables", "array of tables"):
+            continue
+        yield name, f
+
+
+def schema_paths() -> list[str]:
+    """Every documented key as ``section.key``: what the reference must list."""
+    return [f"{prefix}.{name}" for prefix, model, _ in SECTIONS
+            for name, _ in fields_of(model)]
+
+
+def render() -> str:
+    out = [INTRO]
+    for prefix, model, header in SECTIONS:
+        out.append(f"## `{header}`\n")
+        out.append((model.__doc__ or "").strip() + "\n")
+        out.append("| key | kind | unit | allowed | default | meaning |")
+        out.append("|---|---|---|---|---|---|")
+        for name, f in fields_of(model):
+            extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
+            out.append(f"| `{prefix}.{name}` | {_kind(name, f)} | {extra.get('unit', '')} | "
+                       f"{_range(f)} | {_default(f)} | {f.description or ''} |")
+        out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.stdout.write(render())

@@ -1,0 +1,121 @@
+"""Samplers against scipy.stats, Latin hypercube stratification, rank correlations."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from simulator.distributions import Dist, iman_conover, lhs_uniforms, sample
+from simulator.scenario import parse_scenario
+
+N = 20_000
+
+CASES = {
+    "uniform": (Dist("uniform", (2.0, 5.0)), stats.uniform(2.0, 3.0)),
+    "triangular": (Dist("triangular", (0.0, 0.3, 1.0)), stats.triang(0.3, 0.0, 1.0)),
+    "pert": (Dist("pert", (10.0, 20.0, 60.0, 4.0)),
+             stats.beta(1 + 4 * 10 / 50, 1 + 4 * 40 / 50, loc=10.0, scale=50.0)),
+    "normal": (Dist("normal", (5.0, 2.0)), stats.norm(5.0, 2.0)),
+    "lognormal": (Dist("lognormal", (1.0, 0.5)), stats.lognorm(0.5, scale=math.e)),
+    "beta": (Dist("beta", (2.0, 5.0, 0.0, 1.0)), stats.beta(2.0, 5.0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_sampler_quantiles_and_moments_match_scipy(name):
+    dist, ref = CASES[name]
+    x = sample([dist], N, np.random.default_rng(1))[:, 0]
+    # LHS puts exactly one point in each 1/N stratum, so empirical quantiles sit within
+    # about one stratum of the true ones: compare on the probability scale.
+    for q in (0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99):
+        assert abs(ref.cdf(np.quantile(x, q)) - q) < 2.0 / N + 1e-6, q
+    # Mean: LHS variance is below plain MC's, so the plain MC standard error bounds it.
+    se = ref.std() / math.sqrt(N)
+    assert abs(x.mean() - ref.mean()) < 3 * se
+    assert abs(x.std() / ref.std() - 1) < 0.02
+
+
+def test_percentile_parametrisations_hit_their_p10_p90():
+    sc_like = {"dist": "lognormal", "p10": 50.0, "p90": 200.0}
+    from simulator.scenario import LogNormal, Normal
+    d = LogNormal(**sc_like).to_dist(0, math.inf)
+    assert d.quantile(0.1) == pytest.approx(50.0, rel=1e-8)
+    assert d.quantile(0.9) == pytest.approx(200.0, rel=1e-8)
+    n = Normal(dist="normal", p10=-1.0, p90=3.0).to_dist(-math.inf, math.inf)
+    assert n.quantile(0.1) == pytest.approx(-1.0, abs=1e-10)
+    assert n.quantile(0.9) == pytest.approx(3.0, abs=1e-10)
+
+
+def test_lhs_has_one_point_per_stratum():
+    n, d = 500, 7
+    u = lhs_uniforms(n, d, np.random.default_rng(3))
+    for j in range(d):
+        strata = np.floor(u[:, j] * n).astype(int)
+        assert sorted(strata) == list(range(n))
+
+
+def test_fixed_inputs_keep_other_columns_identical():
+    """Common random numbers: fixing one input leaves every other input's draws unchanged."""
+    a = [Dist("pert", (0, 1, 3, 4)), Dist("uniform", (0, 1)), Dist("normal", (0, 1))]
+    b = [a[0], Dist("fixed", (0.5,)), a[2]]
+    xa = sample(a, 1000, np.random.default_rng(9))
+    xb = sample(b, 1000, np.random.default_rng(9))
+    np.testing.assert_array_equal(xa[:, [0, 2]], xb[:, [0, 2]])
+    assert np.all(xb[:, 1] == 0.5)
+
+
+def test_iman_conover_hits_target_and_keeps_margins():
+    rng = np.random.default_rng(5)
+    n = 5000
+    x = np.column_stack([rng.gamma(2.0, size=n), rng.uniform(size=n), rng.normal(size=n)])
+    target_s = np.array([[1.0, 0.6, -0.4], [0.6, 1.0, 0.0], [-0.4, 0.0, 1.0]])
+    pearson = 2 * np.sin(np.pi * target_s / 6)
+    y = iman_conover(x, pearson, rng)
+    for j in range(3):
+        np.testing.assert_array_equal(np.sort(x[:, j]), np.sort(y[:, j]))
+    rho = stats.spearmanr(y).statistic
+    # Standard error of a Spearman coefficient ~ (1 - rho^2) / sqrt(n - 1).
+    se = (1 - target_s**2) / math.sqrt(n - 1) + 1 / n
+    assert np.all(np.abs(rho - target_s) < 4 * se + 0.01)
+
+
+def test_scenario_correlations_are_achieved(seed_case):
+    data = seed_case.to_dict()
+    data["correlations"] = [
+        {"a": "economics.minutes_saved_per_task", "b": "economics.tasks_per_user_month",
+         "rho": 0.5},
+        {"a": "data.ood_share", "b": "data.ood_accuracy", "rho": -0.3},
+    ]
+    sc = parse_scenario(data)
+    from simulator.simulation import sample_inputs
+
+    x, names = sample_inputs(sc, 8000, seed=2)
+    col = {n: i for i, n in enumerate(names)}
+    for c in data["correlations"]:
+        r = stats.spearmanr(x[:, col[c["a"]]], x[:, col[c["b"]]]).statistic
+        se = (1 - c["rho"] ** 2) / math.sqrt(len(x) - 1)
+        assert abs(r - c["rho"]) < 4 * se + 0.01
+    # LHS stratification survives the reordering.
+    u = stats.beta(*_pert_ab(sc.inputs()["economics.minutes_saved_per_task"])).cdf(
+        (x[:, col["economics.minutes_saved_per_task"]] - 4.0) / 11.0)
+    counts = np.bincount(np.minimum((u * 100).astype(int), 99), minlength=100)
+    assert counts.min() >= 79 and counts.max() <= 81  # 80 per percentile stratum
+
+
+def _pert_ab(d: Dist) -> tuple[float, float]:
+    lo, mode, hi, lam = d.params
+    return 1 + lam * (mode - lo) / (hi - lo), 1 + lam * (hi - mode) / (hi - lo)
+
+
+def test_invalid_correlation_matrix_is_rejected(seed_case):
+    from simulator import ScenarioError
+
+    data = seed_case.to_dict()
+    a, b, c = "data.ood_share", "data.ood_accuracy", "data.drift_per_month"
+    data["correlations"] = [{"a": a, "b": b, "rho": 0.95}, {"a": b, "b": c, "rho": 0.95},
+                            {"a": a, "b": c, "rho": -0.95}]
+    with pytest.raises(ScenarioError, match="positive definite"):
+        parse_scenario(data)
