@@ -245,10 +245,10 @@ def run_path(i, core, tiers, csize, cstart, ctier, flags, horizon, mrate, ext, u
     registered += csize[0]
     for c in range(1, n_coh):
         if cstart[c] == 0:
-            tp = tiers[i, ctier[c]]
-            cost0 += csize[c] * tp[T_COST]
+            k = ctier[c]
+            cost0 += csize[c] * tiers[i, k, T_COST]
             uu = u[i, 0, 1 + SLOTS_PER_COHORT * c] if ext else 0.0
-            potential[c] = draw_binom(csize[c], tp[T_CEIL], ext, uu)
+            potential[c] = draw_binom(csize[c], tiers[i, k, T_CEIL], ext, uu)
             never[c] = potential[c]
             registered += csize[c]
     net[0] = -cost0
@@ -276,10 +276,10 @@ def run_path(i, core, tiers, csize, cstart, ctier, flags, horizon, mrate, ext, u
         onboard = 0.0
         for c in range(1, n_coh):
             if cstart[c] == t:
-                tp = tiers[i, ctier[c]]
-                onboard += csize[c] * tp[T_COST]
+                k = ctier[c]
+                onboard += csize[c] * tiers[i, k, T_COST]
                 uu = u[i, t, 1 + SLOTS_PER_COHORT * c] if ext else 0.0
-                potential[c] = draw_binom(csize[c], tp[T_CEIL], ext, uu)
+                potential[c] = draw_binom(csize[c], tiers[i, k, T_CEIL], ext, uu)
                 never[c] = potential[c]
                 registered += csize[c]
         # Incidents scale with the load at the start of the month.
@@ -299,7 +299,7 @@ def run_path(i, core, tiers, csize, cstart, ctier, flags, horizon, mrate, ext, u
             if cstart[c] > t:
                 continue
             base = 1 + SLOTS_PER_COHORT * c
-            tp = tiers[i, ctier[c]]
+            k = ctier[c]
             a_c = active[c]
             churn = draw_binom(a_c, chi, ext, u[i, t, base + 1] if ext else 0.0)
             ret = 0
@@ -307,7 +307,7 @@ def run_path(i, core, tiers, csize, cstart, ctier, flags, horizon, mrate, ext, u
                 ret = draw_binom(lapsed[c], x[RETURN], ext, u[i, t, base + 2] if ext else 0.0)
             p_adopt = 0.0
             if potential[c] > 0:
-                p_adopt = min(1.0, tp[T_P] + tp[T_Q] * a_c / potential[c])
+                p_adopt = min(1.0, tiers[i, k, T_P] + tiers[i, k, T_Q] * a_c / potential[c])
             new = draw_binom(never[c], p_adopt, ext, u[i, t, base + 3] if ext else 0.0)
             active[c] = a_c - churn + ret + new
             lapsed[c] += churn - ret
@@ -349,6 +349,10 @@ def run_path(i, core, tiers, csize, cstart, ctier, flags, horizon, mrate, ext, u
     out[i, O_ACCF] = a_t
     out[i, O_ACTF] = act_total
     out[i, O_INC] = total_inc
+    if lens:
+        out[i, O_PAYBACK] = -1.0
+        out[i, O_IRR] = np.nan
+        return
     cum = 0.0
     pay = -1.0
     for t in range(horizon + 1):

@@ -20,22 +20,43 @@ def _col(core: np.ndarray, key: str) -> np.ndarray:
     return core[:, _I[key]]
 
 
-def _binom(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
-    n = np.asarray(n, dtype=np.int64)
-    p = np.broadcast_to(np.asarray(p, dtype=float), n.shape)
-    out = np.where(p >= 1.0, n, 0)
-    draw = (n > 0) & (p > 0.0) & (p < 1.0)
-    if draw.any():
-        out[draw] = stats.binom.ppf(u[draw], n[draw], p[draw]).astype(np.int64)
-    return out
+class _Draws:
+    """Source of the monthly shocks: given uniforms (inverse CDF) or a numpy Generator.
 
+    ``record``, if a list, receives ("binom", n, p) / ("poisson", lam) for every draw
+    actually made: the benchmark's draws-only floor replays exactly these.
+    """
 
-def _poisson(lam: np.ndarray, u: np.ndarray) -> np.ndarray:
-    out = np.zeros(lam.shape, dtype=np.int64)
-    draw = lam > 0.0
-    if draw.any():
-        out[draw] = stats.poisson.ppf(u[draw], lam[draw]).astype(np.int64)
-    return out
+    def __init__(self, u: np.ndarray | None, rng: np.random.Generator | None,
+                 record: list | None):
+        self.u, self.rng, self.record = u, rng, record
+
+    def binom(self, n, p, t: int, slot: int) -> np.ndarray:
+        n = np.asarray(n, dtype=np.int64)
+        p = np.broadcast_to(np.asarray(p, dtype=float), n.shape)
+        out = np.where(p >= 1.0, n, 0)
+        draw = (n > 0) & (p > 0.0) & (p < 1.0)
+        if draw.any():
+            if self.u is not None:
+                out[draw] = stats.binom.ppf(self.u[draw, t, slot], n[draw], p[draw]).astype(
+                    np.int64)
+            else:
+                out[draw] = self.rng.binomial(n[draw], p[draw])
+            if self.record is not None:
+                self.record.append(("binom", n[draw], p[draw].copy()))
+        return out
+
+    def poisson(self, lam: np.ndarray, t: int) -> np.ndarray:
+        out = np.zeros(lam.shape, dtype=np.int64)
+        draw = lam > 0.0
+        if draw.any():
+            if self.u is not None:
+                out[draw] = stats.poisson.ppf(self.u[draw, t, 0], lam[draw]).astype(np.int64)
+            else:
+                out[draw] = self.rng.poisson(lam[draw])
+            if self.record is not None:
+                self.record.append(("poisson", lam[draw].copy()))
+        return out
 
 
 def _irr(net: np.ndarray) -> float:
@@ -52,8 +73,18 @@ def _irr(net: np.ndarray) -> float:
     return (1.0 + r) ** 12 - 1.0
 
 
-def reference_simulate(m: ModelArrays, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Run the model on uniforms ``u``; return (out (N, len(OUT)), traj (len(TRAJ), H+1, N))."""
+def reference_simulate(m: ModelArrays, u: np.ndarray | None = None, *,
+                       rng: np.random.Generator | None = None,
+                       record: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Run the model; return (out (N, len(OUT)), traj (len(TRAJ), H+1, N)).
+
+    Shocks come from uniforms ``u`` (N, H+1, slots) by inverse CDF (exact parity with the
+    kernel's external mode), or else from numpy Generator ``rng`` (fast; statistical
+    parity and the benchmark's reference timing).
+    """
+    if (u is None) == (rng is None):
+        raise ValueError("give exactly one of u or rng")
+    draws = _Draws(u, rng, record)
     n, h = m.n_paths, m.horizon
     x = m.core
     f = {k: int(v) for k, v in zip(
@@ -98,8 +129,8 @@ def reference_simulate(m: ModelArrays, u: np.ndarray) -> tuple[np.ndarray, np.nd
         for c in range(1, n_coh):
             if start[c] == t:
                 extra += size[c] * cost_user[:, c]
-                potential[:, c] = _binom(np.full(n, size[c]), ceil[:, c],
-                                         u[:, t, 1 + SLOTS_PER_COHORT * c])
+                potential[:, c] = draws.binom(np.full(n, size[c]), ceil[:, c], t,
+                                              1 + SLOTS_PER_COHORT * c)
                 never[:, c] = potential[:, c]
         return extra
 
@@ -121,7 +152,7 @@ def reference_simulate(m: ModelArrays, u: np.ndarray) -> tuple[np.ndarray, np.nd
         load = active.sum(1).astype(float)
         lam = np.where(load > 0,
                        _col(x, "incidents_per_month") * (load / size[0]) ** alpha, 0.0)
-        inc = _poisson(lam, u[:, t, 0])
+        inc = draws.poisson(lam, t)
         total_inc += inc
         chi = np.clip(_col(x, "base_churn")
                       + _col(x, "quality_churn_sensitivity")
@@ -132,14 +163,14 @@ def reference_simulate(m: ModelArrays, u: np.ndarray) -> tuple[np.ndarray, np.nd
             if start[c] > t:
                 continue
             base = 1 + SLOTS_PER_COHORT * c
-            churn = _binom(active[:, c], chi, u[:, t, base + 1])
-            ret = np.where(trusted, _binom(lapsed[:, c], _col(x, "return_rate"),
-                                           u[:, t, base + 2]), 0)
+            churn = draws.binom(active[:, c], chi, t, base + 1)
+            ret = draws.binom(np.where(trusted, lapsed[:, c], 0), _col(x, "return_rate"), t,
+                              base + 2)
             with np.errstate(divide="ignore", invalid="ignore"):
                 p_adopt = np.where(potential[:, c] > 0,
                                    np.minimum(1.0, p_in[:, c] + q_im[:, c] * active[:, c]
                                               / potential[:, c]), 0.0)
-            new = _binom(never[:, c], p_adopt, u[:, t, base + 3])
+            new = draws.binom(never[:, c], p_adopt, t, base + 3)
             active[:, c] += new + ret - churn
             lapsed[:, c] += churn - ret
             never[:, c] -= new
@@ -179,6 +210,10 @@ def reference_simulate(m: ModelArrays, u: np.ndarray) -> tuple[np.ndarray, np.nd
     out[:, OUT.index("accuracy_final")] = a_t if h >= 1 else a0
     out[:, OUT.index("active_final")] = active.sum(1)
     out[:, OUT.index("incidents")] = total_inc
+    if lens:  # the lens is only ever read for its NPV
+        out[:, OUT.index("payback_month")] = -1
+        out[:, OUT.index("irr")] = np.nan
+        return out, traj
     cum = np.cumsum(net, axis=0)
     paid = cum >= 0
     out[:, OUT.index("payback_month")] = np.where(paid.any(0), paid.argmax(0), -1)
