@@ -126,7 +126,7 @@ def pure_python(n: int, horizon: int) -> dict:
     from simulator.engine import kernel
 
     _, m, k = arrays(n, horizon)
-    args = (m.core, m.tiers, m.cohort_size, m.cohort_start, m.cohort_tier, m.flags,
+    args = (m.x, m.core_cols, m.tier_cols, m.cohort_size, m.cohort_start, m.cohort_tier, m.flags,
             m.horizon, m.monthly_rate, k, True, np.zeros((0, 1, 1)))
     kernel.simulate_kernel(*args)
     t_k = median_time(lambda: kernel.simulate_kernel(*args), 5)

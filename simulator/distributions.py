@@ -173,10 +173,9 @@ def sample(
     """
     d = len(dists)
     ic_rng, lhs_rng = rng.spawn(2)
-    u = lhs_uniforms(n, d, lhs_rng)
-    out = np.empty((n, d), dtype=np.float64)
+    out = lhs_uniforms(n, d, lhs_rng)  # transformed in place, column by column
     for j, dd in enumerate(dists):
-        out[:, j] = dd.ppf(u[:, j])
+        out[:, j] = dd.ppf(out[:, j])
     if correlation is not None:
         idx = [j for j in range(d) if not dists[j].is_fixed and np.any(correlation[j] != (
             np.arange(d) == j))]

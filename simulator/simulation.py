@@ -41,8 +41,8 @@ def sample_inputs(sc: Scenario, paths: int, seed: int) -> tuple[np.ndarray, list
 
 def run_kernel(m: ModelArrays, kseed: int, store: bool, u: np.ndarray | None = None):
     """Call the compiled kernel on prepared arrays."""
-    return simulate_kernel(m.core, m.tiers, m.cohort_size, m.cohort_start, m.cohort_tier,
-                           m.flags, m.horizon, m.monthly_rate, kseed, store,
+    return simulate_kernel(m.x, m.core_cols, m.tier_cols, m.cohort_size, m.cohort_start,
+                           m.cohort_tier, m.flags, m.horizon, m.monthly_rate, kseed, store,
                            _NO_U if u is None else u)
 
 

@@ -199,10 +199,12 @@ def irr_monthly(net, n):
 
 
 @njit(cache=True)
-def run_path(i, core, tiers, csize, cstart, ctier, flags, horizon, mrate, ext, u, out, traj,
+def run_path(i, x, tv, csize, cstart, ctier, flags, horizon, mrate, ext, u, out, traj,
              store, never, active, lapsed, potential, net):
-    """Simulate path ``i``; write its metrics to out[i] and (if store) traj[:, :, i]."""
-    x = core[i]
+    """Simulate path ``i`` from its inputs ``x`` (CORE order) and tier table ``tv``.
+
+    Writes the path's metrics to out[i] and, if ``store``, its months to traj[:, :, i].
+    """
     lens = flags[F_LENS] == 1
     n_coh = csize.shape[0]
     a_pilot = x[A_PILOT]
@@ -246,9 +248,9 @@ def run_path(i, core, tiers, csize, cstart, ctier, flags, horizon, mrate, ext, u
     for c in range(1, n_coh):
         if cstart[c] == 0:
             k = ctier[c]
-            cost0 += csize[c] * tiers[i, k, T_COST]
+            cost0 += csize[c] * tv[k, T_COST]
             uu = u[i, 0, 1 + SLOTS_PER_COHORT * c] if ext else 0.0
-            potential[c] = draw_binom(csize[c], tiers[i, k, T_CEIL], ext, uu)
+            potential[c] = draw_binom(csize[c], tv[k, T_CEIL], ext, uu)
             never[c] = potential[c]
             registered += csize[c]
     net[0] = -cost0
@@ -277,9 +279,9 @@ def run_path(i, core, tiers, csize, cstart, ctier, flags, horizon, mrate, ext, u
         for c in range(1, n_coh):
             if cstart[c] == t:
                 k = ctier[c]
-                onboard += csize[c] * tiers[i, k, T_COST]
+                onboard += csize[c] * tv[k, T_COST]
                 uu = u[i, t, 1 + SLOTS_PER_COHORT * c] if ext else 0.0
-                potential[c] = draw_binom(csize[c], tiers[i, k, T_CEIL], ext, uu)
+                potential[c] = draw_binom(csize[c], tv[k, T_CEIL], ext, uu)
                 never[c] = potential[c]
                 registered += csize[c]
         # Incidents scale with the load at the start of the month.
@@ -307,7 +309,7 @@ def run_path(i, core, tiers, csize, cstart, ctier, flags, horizon, mrate, ext, u
                 ret = draw_binom(lapsed[c], x[RETURN], ext, u[i, t, base + 2] if ext else 0.0)
             p_adopt = 0.0
             if potential[c] > 0:
-                p_adopt = min(1.0, tiers[i, k, T_P] + tiers[i, k, T_Q] * a_c / potential[c])
+                p_adopt = min(1.0, tv[k, T_P] + tv[k, T_Q] * a_c / potential[c])
             new = draw_binom(never[c], p_adopt, ext, u[i, t, base + 3] if ext else 0.0)
             active[c] = a_c - churn + ret + new
             lapsed[c] += churn - ret
@@ -366,16 +368,18 @@ def run_path(i, core, tiers, csize, cstart, ctier, flags, horizon, mrate, ext, u
 
 
 @njit(cache=True, parallel=True)
-def simulate_kernel(core, tiers, csize, cstart, ctier, flags, horizon, mrate, seed, store,
-                    u_ext):
+def simulate_kernel(xall, core_cols, tier_cols, csize, cstart, ctier, flags, horizon, mrate,
+                    seed, store, u_ext):
     """Run all paths. Returns (out (N, N_OUT) float64, traj (N_TRAJ, H+1, N) float32).
 
     ``u_ext`` of shape (N, H+1, slots) switches to external uniforms; pass an array with
     first dimension 0 for the internal generator. With ``store`` False, ``traj`` is a
     (N_TRAJ, 1, 1) placeholder and nothing monthly is kept.
     """
-    n = core.shape[0]
+    n = xall.shape[0]
     n_coh = csize.shape[0]
+    n_core = core_cols.shape[0]
+    n_tiers = tier_cols.shape[0]
     ext = u_ext.shape[0] > 0
     out = np.zeros((n, N_OUT))
     if store:
@@ -391,7 +395,14 @@ def simulate_kernel(core, tiers, csize, cstart, ctier, flags, horizon, mrate, se
         lapsed = np.zeros(n_coh, dtype=np.int64)
         potential = np.zeros(n_coh, dtype=np.int64)
         net = np.zeros(horizon + 1)
+        xv = np.empty(n_core)
+        tv = np.empty((n_tiers, 4))
         for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
-            run_path(i, core, tiers, csize, cstart, ctier, flags, horizon, mrate, ext, u_ext,
+            for j in range(n_core):
+                xv[j] = xall[i, core_cols[j]]
+            for k in range(n_tiers):
+                for f in range(4):
+                    tv[k, f] = xall[i, tier_cols[k, f]]
+            run_path(i, xv, tv, csize, cstart, ctier, flags, horizon, mrate, ext, u_ext,
                      out, traj, store, never, active, lapsed, potential, net)
     return out, traj

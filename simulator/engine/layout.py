@@ -88,8 +88,9 @@ def n_slots(n_cohorts: int) -> int:
 class ModelArrays:
     """Everything the kernel needs, as arrays and ints."""
 
-    core: np.ndarray  # (N, len(CORE)) float64
-    tiers: np.ndarray  # (N, n_tiers, 4) float64
+    x: np.ndarray  # (N, K) float64: all sampled inputs, as sampled (not copied)
+    core_cols: np.ndarray  # (len(CORE),) int64: column of each CORE input in x
+    tier_cols: np.ndarray  # (n_tiers, 4) int64: column of each tier field in x
     cohort_size: np.ndarray  # (C,) int64, pilot team first
     cohort_start: np.ndarray  # (C,) int64
     cohort_tier: np.ndarray  # (C,) int64 index into tiers
@@ -99,7 +100,17 @@ class ModelArrays:
 
     @property
     def n_paths(self) -> int:
-        return self.core.shape[0]
+        return self.x.shape[0]
+
+    @property
+    def core(self) -> np.ndarray:
+        """(N, len(CORE)) per-path scalars (a copy; the kernel reads ``x`` directly)."""
+        return self.x[:, self.core_cols]
+
+    @property
+    def tiers(self) -> np.ndarray:
+        """(N, n_tiers, 4) per-path tier parameters (a copy)."""
+        return self.x[:, self.tier_cols]
 
     @property
     def registered(self) -> np.ndarray:
@@ -113,12 +124,10 @@ def prepare(sc: Scenario, x: np.ndarray, paths: list[str], horizon: int,
             lens: bool = False) -> ModelArrays:
     """Build the kernel's arrays from sampled inputs ``x`` (N, len(paths))."""
     col = {p: i for i, p in enumerate(paths)}
-    core = np.ascontiguousarray(x[:, [col[p] for p in CORE]])
+    core_cols = np.array([col[p] for p in CORE], dtype=np.int64)
     tier_names = list(sc.adoption.tiers)
-    tiers = np.empty((x.shape[0], len(tier_names), 4))
-    for k, t in enumerate(tier_names):
-        for f, field in enumerate(TIER_FIELDS):
-            tiers[:, k, f] = x[:, col[f"adoption.tiers.{t}.{field}"]]
+    tier_cols = np.array([[col[f"adoption.tiers.{t}.{f}"] for f in TIER_FIELDS]
+                          for t in tier_names], dtype=np.int64).reshape(len(tier_names), 4)
     lv = sc.levers
     pilot_tier = tier_names.index(sc.adoption.pilot_tier)
     sizes = [sc.pilot.users] + [c.size for c in sc.adoption.cohorts]
@@ -140,8 +149,9 @@ def prepare(sc: Scenario, x: np.ndarray, paths: list[str], horizon: int,
     flags[F_LENS] = lens
     r = sc.scenario.discount_rate_annual
     return ModelArrays(
-        core=core,
-        tiers=tiers,
+        x=np.ascontiguousarray(x, dtype=np.float64),
+        core_cols=core_cols,
+        tier_cols=tier_cols,
         cohort_size=np.asarray(sizes, dtype=np.int64),
         cohort_start=np.asarray(starts, dtype=np.int64),
         cohort_tier=np.asarray(tiers_idx, dtype=np.int64),
