@@ -83,7 +83,11 @@ class Dist:
         return (max(lo, self.lo), min(hi, self.hi))
 
     def describe(self) -> tuple[float, float, float]:
-        """(low, likely, high) as a finance user reads an input: P10, mode/median, P90."""
+        """(low, likely, high) as a finance user enters an input.
+
+        min / mode / max for triangular and PERT, min / midpoint / max for uniform, and
+        P10 / median / P90 for the unbounded and beta families.
+        """
         if self.is_fixed:
             v = self.params[0]
             return (v, v, v)
