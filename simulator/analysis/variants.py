@@ -30,6 +30,14 @@ from ..results import SimulationResult
 from ..scenario import LEVERS, Scenario
 from ..simulation import run_kernel, seeds, simulate
 
+#: Short and long names of the four levers.
+LEVER_SHORT = {"variability_testing": "VT", "load_testing": "LT", "change_plan": "CP",
+               "feedback_loop": "FB"}
+LEVER_LABELS = {"variability_testing": "Variability testing",
+                "load_testing": "Load testing",
+                "change_plan": "Change plan for every cohort",
+                "feedback_loop": "Feedback loop"}
+
 
 class AnalysisError(ValueError):
     """Bad input to an analysis (unknown input path, range, target): a one-line message."""
@@ -157,11 +165,3 @@ def lever_label(levers: tuple[str, ...] | list[str]) -> str:
     if not levers:
         return "none"
     return " + ".join(LEVER_SHORT[lv] for lv in LEVERS if lv in levers)
-
-
-LEVER_SHORT = {"variability_testing": "VT", "load_testing": "LT", "change_plan": "CP",
-               "feedback_loop": "FB"}
-LEVER_LABELS = {"variability_testing": "Variability testing",
-                "load_testing": "Load testing",
-                "change_plan": "Change plan for every cohort",
-                "feedback_loop": "Feedback loop"}

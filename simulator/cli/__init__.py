@@ -14,7 +14,7 @@ import sys
 from ..scenario import ScenarioError
 
 #: Modules (relative to this package) that add subcommands.
-COMMAND_MODULES = ["core"]
+COMMAND_MODULES = ["core", "export", "sweep", "analysis", "update"]
 
 
 class CliError(Exception):
@@ -42,6 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # Output piped into e.g. `head` that closed early: not an error worth a traceback.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -34,13 +34,14 @@ from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from ..charts.theme import PALETTE, PILOT_LENS, PRODUCTION, money_label
-from ..io import atomic_write_with
 from ..results import SimulationResult
+from .files import write_atomic
 from .tables import (
     COUNT_FORMAT,
     assumptions_frame,
     band_series,
     chart_money_format,
+    column_kind,
     fmt_input,
     fmt_money,
     fmt_number,
@@ -62,6 +63,8 @@ CHART_PT = 12
 NOTE_PT = 12
 #: rows of data (below the header) per assumptions / lever slide at 12 pt
 ROWS_PER_SLIDE = 15
+#: the 16 lever portfolios fit on one slide
+LEVER_ROWS_PER_SLIDE = 16
 FAN_STATS = ("p10", "p50", "p90")
 
 # Titles of the fixed slides; tests and readers find slides by them.
@@ -388,10 +391,10 @@ def _default_cell(col: str, v: Any, currency: str) -> str:
     if v is None or (isinstance(v, float) and not np.isfinite(v)) or v is pd.NA:
         return "n/a"
     if isinstance(v, int | float | np.integer | np.floating):
-        name = col.lower()
-        if name.startswith(("prob", "p_", "p(")) or "share" in name or "rate" in name:
+        kind = column_kind(col)
+        if kind == "share":
             return fmt_pct(float(v))
-        if any(w in name for w in ("npv", "cost", "value", "budget", "gain", "gap", "money")):
+        if kind == "money":
             return fmt_money(float(v), currency)
         return fmt_number(float(v))
     return str(v)
@@ -403,15 +406,18 @@ def _lever_slides(prs, res: SimulationResult, levers: pd.DataFrame,
     formatters = formatters or {}
     df = levers.reset_index() if levers.index.name is not None else levers
     cols = [str(c) for c in df.columns]
-    pages = _chunks(len(df), ROWS_PER_SLIDE)
-    width = (SLIDE_WIDTH - 2 * MARGIN) / Inches(1)
-    widths = [width / len(cols)] * len(cols)
+    cells = [[formatters[c](v) if c in formatters else _default_cell(c, v, cur)
+              for c, v in zip(cols, row, strict=True)] for row in df.itertuples(index=False)]
+    # column widths in proportion to their longest text (headers may wrap onto two lines)
+    need = [max([len(h) * 0.6] + [len(r[j]) for r in cells]) + 2 for j, h in enumerate(cols)]
+    total = (SLIDE_WIDTH - 2 * MARGIN) / Inches(1)
+    widths = [total * n / sum(need) for n in need]
     align = [PP_ALIGN.RIGHT if pd.api.types.is_numeric_dtype(df[c])
              and not pd.api.types.is_bool_dtype(df[c]) else PP_ALIGN.LEFT for c in df.columns]
+    pages = _chunks(len(df), LEVER_ROWS_PER_SLIDE)
     for k, page in enumerate(pages, start=1):
         slide = _new_slide(prs, _paged_title(TITLE_LEVERS, k, len(pages)))
-        rows = [[formatters[c](v) if c in formatters else _default_cell(c, v, cur)
-                 for c, v in zip(cols, df.iloc[i].tolist(), strict=True)] for i in page]
+        rows = [cells[i] for i in page]
         _table(slide, cols, rows, MARGIN, BODY_TOP, widths, size=SMALL_TABLE_PT, align=align)
         _notes(slide, "Every on/off combination of the four levers, simulated on common "
                       "random numbers with the same seed.")
@@ -465,5 +471,4 @@ def deck_bytes(res: SimulationResult, **kwargs: Any) -> bytes:
 def write_deck(res: SimulationResult, path: str | Path, **kwargs: Any) -> Path:
     """Write the deck to ``path`` atomically: the file appears (or is replaced) only whole."""
     path = Path(path)
-    atomic_write_with(path, lambda tmp: build_deck(res, **kwargs).save(str(tmp)))
-    return path
+    return write_atomic(path, lambda tmp: build_deck(res, **kwargs).save(str(tmp)))

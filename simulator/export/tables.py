@@ -60,8 +60,15 @@ def unit_label(unit: str, currency: str) -> str:
 
 
 def fmt_input(v: float, unit: str, currency: str) -> str:
-    """An input value formatted by its unit: money, a share (as %), or a plain number."""
+    """An input value formatted by its unit: money, a share (as %), or a plain number.
+
+    Small money amounts (inference per task: $0.004) keep three significant digits
+    instead of rounding to $0.
+    """
     if unit.startswith("currency"):
+        if not _missing(v) and 0 < abs(v) < 100 and float(v) != int(v):
+            sym = currency_symbol(currency)
+            return f"{'-' if v < 0 else ''}{sym}{abs(float(v)):.3g}"
         return fmt_money(v, currency)
     if unit == "share":
         return fmt_pct(v)
@@ -89,6 +96,15 @@ def chart_money_format(currency: str, max_abs: float) -> str:
     else:
         body = "#,##0"
     return f'"{sym}"{body};-"{sym}"{body}'
+
+
+def money_decimals(values) -> int:
+    """Decimals an Excel money format needs so small amounts do not show as $0."""
+    x = np.asarray(values, dtype=float)
+    x = np.abs(x[np.isfinite(x)])
+    if x.size == 0 or x.max() >= 100 or np.all(x == np.round(x)):
+        return 0
+    return 2 if x.max() >= 1 else 4
 
 
 PERCENT_FORMAT = "0.0%"
@@ -244,3 +260,45 @@ def band_series(res: SimulationResult, metric: str,
     sel = b[(b["metric"] == metric) & (b["stat"].isin(stats))]
     wide = sel.pivot(index="month", columns="stat", values="value")
     return wide[list(stats)]
+
+
+# --------------------------------------------------------------------------- levers
+
+
+def column_kind(name: str) -> str:
+    """Format kind of a numeric table column guessed from its name: share, money or number."""
+    n = name.lower()
+    if n.startswith(("prob", "p_", "p(")) or "share" in n or "rate" in n:
+        return "share"
+    if any(w in n for w in ("npv", "cost", "value", "budget", "gain", "gap", "money")):
+        return "money"
+    return "number"
+
+#: combinations-table column -> heading on the slide / sheet
+LEVER_COLUMNS = {
+    "portfolio": "Portfolio",
+    "lever_cost_mean": "Lever cost (PV, mean)",
+    "npv_p10": "NPV P10",
+    "npv_p50": "NPV P50",
+    "npv_p90": "NPV P90",
+    "prob_npv_positive": "P(NPV > 0)",
+    "active_rate_m6_p50": "Active rate m6, P50",
+}
+
+
+def levers_frame(combinations: pd.DataFrame) -> pd.DataFrame:
+    """The lever table for a slide: readable headings, one row per portfolio.
+
+    ``combinations`` is ``simulator.analysis.levers.lever_analysis(...).combinations``;
+    columns it lacks are skipped. A Note column marks the current and the best portfolio.
+    """
+    cols = [c for c in LEVER_COLUMNS if c in combinations.columns]
+    out = combinations[cols].rename(columns=LEVER_COLUMNS).reset_index(drop=True)
+    notes = []
+    for _, r in combinations.iterrows():
+        tags = [t for t, c in (("best", "is_best"), ("current", "is_current"))
+                if bool(r.get(c, False))]
+        notes.append(", ".join(tags))
+    if any(notes):
+        out["Note"] = notes
+    return out

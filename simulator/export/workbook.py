@@ -17,15 +17,17 @@ from typing import Any
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from ..io import atomic_write_with
 from ..results import SimulationResult
+from .files import write_atomic
 from .tables import (
     COUNT_FORMAT,
     DECIMAL_FORMAT,
     PERCENT_FORMAT,
     assumptions_frame,
+    column_kind,
     excel_money_format,
     input_field,
+    money_decimals,
     summary_frame,
 )
 
@@ -104,8 +106,12 @@ def _write(writer, df: pd.DataFrame, sheet: str, col_formats: dict[str, str | No
 
 
 def write_workbook_to(res: SimulationResult, target: Any, *,
-                      levers: pd.DataFrame | None = None) -> None:
-    """Write the workbook to a path or a binary file object (no atomicity: see below)."""
+                      levers: pd.DataFrame | None = None, paths_sheet: bool = True) -> None:
+    """Write the workbook to a path or a binary file object (no atomicity: see below).
+
+    ``paths_sheet=False`` leaves out the per-path sheet, which dominates the size and the
+    time (openpyxl writes about 1 000 - 2 000 paths a second).
+    """
     if res.band_array is None:
         raise ValueError("the workbook needs monthly bands: simulate(..., bands=True)")
     cur = res.summary["currency"]
@@ -127,17 +133,25 @@ def write_workbook_to(res: SimulationResult, target: Any, *,
         _write(writer, bands, "Bands", {c: fmt[bands_kind(c)] for c in bands.columns},
                index=True, freeze_col=1)
 
-        paths = res.paths
-        kinds = paths_kinds(res)
-        _write(writer, paths, "Paths", {c: fmt[kinds.get(c, "number")] for c in paths.columns},
-               index=True, freeze_col=1)
+        if paths_sheet:
+            paths = res.paths
+            kinds = paths_kinds(res)
+            pformats = {}
+            for c in paths.columns:
+                kind = kinds.get(c, "number")
+                pformats[c] = (excel_money_format(cur, money_decimals(paths[c]))
+                               if kind == "money" else fmt[kind])
+            _write(writer, paths, "Paths", pformats, index=True, freeze_col=1)
 
         a = assumptions_frame(res.scenario)
         out = a.drop(columns=["schema_unit"])
         out.to_excel(writer, sheet_name="Assumptions", index=False, freeze_panes=(1, 1))
         ws = writer.sheets["Assumptions"]
-        for i, unit in enumerate(a["schema_unit"], start=2):
-            f = fmt[_unit_kind(unit)]
+        for i, (unit, row) in enumerate(zip(a["schema_unit"],
+                                            a[["low", "likely", "high"]].to_numpy(),
+                                            strict=True), start=2):
+            kind = _unit_kind(unit)
+            f = excel_money_format(cur, money_decimals(row)) if kind == "money" else fmt[kind]
             for j in (2, 3, 4):  # low, likely, high
                 ws.cell(row=i, column=j).number_format = f
         _fit_widths(ws)
@@ -147,14 +161,9 @@ def write_workbook_to(res: SimulationResult, target: Any, *,
             lv = levers.reset_index() if levers.index.name is not None else levers
             lformats = {}
             for c in lv.columns:
-                name = str(c).lower()
-                if pd.api.types.is_bool_dtype(lv[c]) or not pd.api.types.is_numeric_dtype(
+                if pd.api.types.is_numeric_dtype(lv[c]) and not pd.api.types.is_bool_dtype(
                         lv[c]):
-                    continue
-                if name.startswith(("prob", "p_")) or "share" in name or "rate" in name:
-                    lformats[str(c)] = fmt["share"]
-                elif any(w in name for w in ("npv", "cost", "value", "budget", "gain", "gap")):
-                    lformats[str(c)] = fmt["money"]
+                    lformats[str(c)] = fmt[column_kind(str(c))]
             _write(writer, lv, "Levers", lformats, index=False, freeze_col=0)
 
 
@@ -168,5 +177,4 @@ def workbook_bytes(res: SimulationResult, **kwargs: Any) -> bytes:
 def write_workbook(res: SimulationResult, path: str | Path, **kwargs: Any) -> Path:
     """Write the workbook to ``path`` atomically: it appears (or is replaced) only whole."""
     path = Path(path)
-    atomic_write_with(path, lambda tmp: write_workbook_to(res, tmp, **kwargs))
-    return path
+    return write_atomic(path, lambda tmp: write_workbook_to(res, tmp, **kwargs))

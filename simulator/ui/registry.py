@@ -25,4 +25,9 @@ class TabContext:
 
 #: (tab label, "module.path:function") in display order.
 TABS: list[tuple[str, str]] = [
+    ("Export", "simulator.ui.exports:render"),
+    ("Sweep", "simulator.ui.sweep:render"),
+    ("Expectation gap & levers", "simulator.ui.analysis:render"),
+    ("Sensitivity", "simulator.ui.analysis:render_sensitivity"),
+    ("Actuals", "simulator.ui.actuals:render"),
 ]

@@ -1,0 +1,125 @@
+"""``update``: condition a scenario's forecast on monthly actuals and diagnose what broke."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..actuals import (
+    ActualsError,
+    ObservationModel,
+    condition,
+    diagnose,
+    lever_gains,
+    lever_sentence,
+    read_actuals,
+)
+from ..io import atomic_write_text
+from . import CliError
+from .common import _clean, add_run_options, emit, out_dir, scenario_from_args
+from .core import money
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("update", help="update the forecast with monthly actuals and diagnose "
+                                      "what broke")
+    add_run_options(p)
+    p.add_argument("--actuals", required=True, metavar="CSV",
+                   help="actuals file: month, and any of registered, active_users, "
+                        "accuracy, incidents, cost")
+    p.add_argument("--spot-checks", type=int, default=ObservationModel.accuracy_spot_checks,
+                   help="items spot-checked per month behind an accuracy figure (200)")
+    p.add_argument("--overdispersion", type=float,
+                   default=ObservationModel.active_overdispersion,
+                   help="beta-binomial over-dispersion of active users (0.005)")
+    p.add_argument("--cost-sd", type=float, default=ObservationModel.cost_relative_sd,
+                   help="relative s.d. of reported vs modelled monthly cost (0.10)")
+    p.add_argument("--no-levers", action="store_true",
+                   help="skip the lever analysis on the posterior (4 extra runs)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="write posterior_bands.csv, posterior_summary.json, diagnosis.csv, "
+                        "diagnosis_inputs.csv and levers.csv to DIR")
+    p.set_defaults(func=cmd_update)
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    sc = scenario_from_args(args)
+    horizon = args.horizon or sc.horizon
+    try:
+        actuals = read_actuals(args.actuals, horizon)
+        obs = ObservationModel(active_overdispersion=args.overdispersion,
+                               accuracy_spot_checks=args.spot_checks,
+                               cost_relative_sd=args.cost_sd)
+        post = condition(sc, actuals, paths=args.paths, seed=args.seed, horizon=args.horizon,
+                         obs=obs)
+    except ActualsError as exc:
+        raise CliError(str(exc)) from None
+    diag = diagnose(post)
+    gains = None if args.no_levers else lever_gains(post)
+    s = post.summary
+    cur = s["currency"]
+    if args.format == "table":
+        prior = post.prior.summary
+        rows = [
+            ("Scenario", s["scenario"]),
+            ("Actuals", f"{actuals.n_observations} values, months up to "
+                        f"{actuals.last_month}"),
+            ("Paths / ESS", f"{post.n_paths:,} / {post.ess:,.0f} "
+                            f"({post.ess / post.n_paths:.1%})"),
+            ("P(NPV > 0) prior -> posterior",
+             f"{prior['prob_npv_positive']:.1%} -> {s['prob_npv_positive']:.1%} "
+             f"(+/- {s['prob_npv_positive_se']:.1%})"),
+            ("NPV P10 / P50 / P90 (posterior)",
+             f"{money(s['npv_p10'], cur)} / {money(s['npv_p50'], cur)} / "
+             f"{money(s['npv_p90'], cur)}"),
+            ("NPV P50 prior", money(prior["npv_p50"], cur)),
+            ("NPV mean (s.e.)", f"{money(s['npv_mean'], cur)} "
+                                f"({money(s['npv_mean_se'], cur)})"),
+            ("Still to come (NPV from now, P50)", money(s["remaining_npv_p50"], cur)),
+            ("Active rate month 6 (P10/P50/P90)",
+             f"{s['active_rate_m6_p10']:.0%} / {s['active_rate_m6_p50']:.0%} / "
+             f"{s['active_rate_m6_p90']:.0%}"),
+            ("Launch accuracy P50 prior -> posterior",
+             f"{prior['launch_accuracy_p50']:.1%} -> {s['launch_accuracy_p50']:.1%}"),
+        ]
+        width = max(len(k) for k, _ in rows)
+        for k, v in rows:
+            print(f"{k:<{width}}  {v}")
+        for note in post.notes:
+            print(f"! {note}")
+        print()
+        emit(diag.modes[["rank", "label", "score", "score_se", "verdict", "strongest_input"]],
+             "table", "Diagnosis (+ = worse than assumed)")
+        print(diag.sentence)
+        if gains is not None:
+            print()
+            table = gains[["label", "status"]].copy()
+            for col, name in (("posterior_gain_mean", "posterior gain"),
+                              ("posterior_gain_se", "s.e."), ("prior_gain_mean", "prior gain")):
+                table[name] = [money(v, cur) if v == v else "n/a" for v in gains[col]]
+            emit(table, "table", "Levers on the posterior (mean NPV gain of switching on)")
+            print(lever_sentence(gains, cur))
+    elif args.format == "json":
+        doc = {"summary": {k: _clean(v) for k, v in s.items()},
+               "notes": post.notes,
+               "history": [{"paths": n, "ess": e, "step": h} for n, e, h in post.history],
+               "diagnosis": {"sentence": diag.sentence,
+                             "modes": json.loads(diag.modes.to_json(orient="records")),
+                             "inputs": json.loads(diag.inputs.to_json(orient="records"))},
+               "levers": (json.loads(gains.to_json(orient="records"))
+                          if gains is not None else None)}
+        print(json.dumps(doc, indent=2))
+    else:
+        emit(post.bands, "csv")
+    d = out_dir(args.out)
+    if d is not None:
+        atomic_write_text(d / "posterior_bands.csv", post.bands.to_csv(index=False))
+        atomic_write_text(d / "posterior_summary.json", json.dumps(
+            {k: _clean(v) for k, v in s.items()}, indent=2))
+        atomic_write_text(d / "diagnosis.csv", diag.modes.to_csv(index=False))
+        atomic_write_text(d / "diagnosis_inputs.csv", diag.inputs.to_csv(index=False))
+        if gains is not None:
+            atomic_write_text(d / "levers.csv", gains.to_csv(index=False))
+        if args.format == "table":
+            print(f"wrote posterior bands, summary, diagnosis and levers to {d}")
+    return 0

@@ -1,0 +1,92 @@
+"""The app's Export tab: download the finance deck, the workbook and the bands CSV.
+
+The files are built in memory only when a button is pressed (Streamlit's deferred
+``data`` callable): the workbook of 20 000 paths takes several seconds to write, and
+nobody should pay for it on every rerun. The optional lever table simulates the 16
+lever portfolios once per (scenario, paths, seed) and is cached.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from ..export.deck import deck_bytes
+from ..export.files import bands_csv
+from ..export.tables import levers_frame
+from ..export.workbook import workbook_bytes
+from ..results import SimulationResult
+from .registry import TabContext
+
+PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def file_stem(name: str) -> str:
+    """A safe file name from a scenario name: 'Seed case: pilot' -> 'seed-case-pilot'."""
+    stem = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return stem[:60] or "scenario"
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _lever_table(toml: str, paths: int, seed: int, horizon: int) -> pd.DataFrame:
+    from ..analysis.levers import lever_analysis
+    from ..scenario import loads_scenario
+
+    sc = loads_scenario(toml)
+    return levers_frame(lever_analysis(sc, paths=paths, seed=seed, horizon=horizon).combinations)
+
+
+def deck_download(res: SimulationResult, levers: pd.DataFrame | None = None) -> bytes:
+    """Bytes of the deck (what the deck button serves)."""
+    return deck_bytes(res, levers=levers)
+
+
+def workbook_download(res: SimulationResult, levers: pd.DataFrame | None = None,
+                      paths_sheet: bool = True) -> bytes:
+    """Bytes of the workbook (what the workbook button serves)."""
+    return workbook_bytes(res, levers=levers, paths_sheet=paths_sheet)
+
+
+def render(ctx: TabContext) -> None:
+    """Download buttons for the deck (.pptx), the workbook (.xlsx) and the bands (.csv)."""
+    res = ctx.result
+    s = res.summary
+    st.subheader("Exports for finance")
+    st.caption(f"Built from the current run: {s['paths']:,} paths, seed {s['seed']}, "
+               f"{s['horizon_months']} months, money in {s['currency']}. The deck's charts "
+               f"are native PowerPoint charts (restyle them, or edit their data in Excel); "
+               f"the workbook holds the summary, monthly bands, every path and every "
+               f"assumption. The same files from the command line: "
+               f"`rollout-sim export FILE --pptx deck.pptx --xlsx book.xlsx`.")
+    levers = None
+    if st.checkbox("Add the lever table (simulates all 16 lever portfolios on common random "
+                   "numbers; about 16 times the run time)", key="export_levers"):
+        try:
+            with st.spinner("Simulating the 16 lever portfolios..."):
+                levers = _lever_table(ctx.scenario.to_toml(), ctx.paths, ctx.seed,
+                                      res.horizon)
+        except ValueError as exc:
+            st.error(f"Lever table: {exc}")
+            levers = None
+    paths_sheet = st.checkbox(f"Put every path in the workbook ({s['paths']:,} rows; "
+                              f"writing takes about a second per 1 000 paths)", value=True,
+                              key="export_paths_sheet")
+    stem = file_stem(ctx.scenario.name)
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        st.download_button("Slide deck (.pptx)", data=lambda: deck_download(res, levers),
+                           file_name=f"{stem}.pptx", mime=PPTX_MIME, on_click="ignore",
+                           key="export_pptx", icon=":material/slideshow:", width="stretch")
+    with c2:
+        st.download_button("Workbook (.xlsx)",
+                           data=lambda: workbook_download(res, levers, paths_sheet),
+                           file_name=f"{stem}.xlsx", mime=XLSX_MIME, on_click="ignore",
+                           key="export_xlsx", icon=":material/table_view:", width="stretch",
+                           help="Sheets: Summary, Bands, Paths, Assumptions (and Levers).")
+    with c3:
+        st.download_button("Monthly bands (.csv)", data=lambda: bands_csv(res),
+                           file_name=f"{stem}-bands.csv", mime="text/csv", on_click="ignore",
+                           key="export_csv", icon=":material/download:", width="stretch")
