@@ -58,6 +58,19 @@ def simulate(sc: Scenario, paths: int = 20_000, seed: int = 7, horizon: int | No
     seed = _check_int("seed", seed, 0, 2**63 - 1)
     h = sc.horizon if horizon is None else _check_int("horizon", horizon, 1, 120)
     x, names = sample_inputs(sc, paths, seed)
+    return simulate_inputs(sc, x, names, seed, h, bands=bands, pilot_lens=pilot_lens)
+
+
+def simulate_inputs(sc: Scenario, x: np.ndarray, names: list[str], seed: int,
+                    horizon: int | None = None, *, bands: bool = True,
+                    pilot_lens: bool = True) -> SimulationResult:
+    """Run the model on given per-path inputs ``x`` (columns ``names``, as sampled).
+
+    For analyses that edit or reweight sampled inputs (variants on common random numbers,
+    importance sampling): with ``x`` from :func:`sample_inputs` and the same seed this is
+    exactly :func:`simulate`.
+    """
+    h = sc.horizon if horizon is None else horizon
     _, kseed = seeds(seed)
     m = prepare(sc, x, names, h)
     out, traj = run_kernel(m, kseed, store=bands)
@@ -65,7 +78,7 @@ def simulate(sc: Scenario, paths: int = 20_000, seed: int = 7, horizon: int | No
         lens_out, _ = run_kernel(prepare(sc, x, names, h, lens=True), kseed, store=False)
         lens_npv = lens_out[:, 0].copy()
     else:
-        lens_npv = np.full(paths, np.nan)
+        lens_npv = np.full(x.shape[0], np.nan)
     registered = m.registered
     band_array = None
     if bands:

@@ -9,6 +9,7 @@ sample size (see docs/actuals.md).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -34,7 +35,8 @@ def weighted_mean(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     return mean, se
 
 
-def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs) -> np.ndarray:
+def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: Sequence[float] | np.ndarray,
+                       ) -> np.ndarray:
     """Quantiles ``qs`` (fractions) of the rows of ``x`` (..., N) under weights ``w`` (N,).
 
     Each sorted value sits at the midpoint of its weight interval,
@@ -71,6 +73,7 @@ def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs) -> np.ndarray:
 
 
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
+    """One weighted quantile (see :func:`weighted_quantiles`)."""
     return float(weighted_quantiles(x, w, [q])[0])
 
 

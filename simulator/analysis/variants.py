@@ -25,10 +25,9 @@ from typing import Any
 import numpy as np
 
 from ..distributions import Dist
-from ..engine.layout import prepare
 from ..results import SimulationResult
 from ..scenario import LEVERS, Scenario
-from ..simulation import run_kernel, seeds, simulate
+from ..simulation import simulate, simulate_inputs
 
 #: Short and long names of the four levers.
 LEVER_SHORT = {"variability_testing": "VT", "load_testing": "LT", "change_plan": "CP",
@@ -45,11 +44,10 @@ class AnalysisError(ValueError):
 
 @dataclass
 class Variants:
-    """Runs scenario variants on the input sample and kernel seed of a base run."""
+    """Runs scenario variants on the input sample and seed of a base run (common random numbers)."""
 
     scenario: Scenario
     base: SimulationResult
-    kernel_seed: int
 
     @classmethod
     def start(cls, sc: Scenario, paths: int, seed: int, horizon: int | None = None, *,
@@ -57,8 +55,7 @@ class Variants:
         """Simulate the scenario as given (validating paths/seed/horizon) as the base run."""
         base = simulate(sc, paths=paths, seed=seed, horizon=horizon, bands=False,
                         pilot_lens=pilot_lens)
-        _, kseed = seeds(base.seed)
-        return cls(sc, base, kseed)
+        return cls(sc, base)
 
     @property
     def names(self) -> list[str]:
@@ -94,12 +91,8 @@ class Variants:
                 x[:, self._index(path)] = v
         elif not structure:
             return self.base
-        m = prepare(sc, x, self.names, self.base.horizon)
-        out, _ = run_kernel(m, self.kernel_seed, store=False)
-        return SimulationResult(scenario=sc, seed=self.base.seed, horizon=self.base.horizon,
-                                inputs=x, input_names=self.names, out=out,
-                                lens_npv=np.full(out.shape[0], np.nan),
-                                registered=m.registered)
+        return simulate_inputs(sc, x, self.names, self.base.seed, self.base.horizon,
+                               bands=False, pilot_lens=False)
 
 
 def pct(x: np.ndarray, p: float) -> float:

@@ -1,0 +1,42 @@
+"""Actuals: update the forecast with what a live rollout has shown, and diagnose it.
+
+>>> from simulator import load_scenario
+>>> from simulator.actuals import read_actuals, condition, diagnose, lever_gains
+>>> sc = load_scenario("scenarios/seed_case.toml")
+>>> post = condition(sc, read_actuals("examples/actuals_seed_case.csv", sc.horizon))
+>>> post.ess, post.summary["npv_p50"], diagnose(post).sentence
+
+Modules: :mod:`.format` (the CSV format and its validation), :mod:`.condition`
+(observation models, likelihood weighting, the :class:`Posterior`), :mod:`.ais`
+(adaptive resampling when weights collapse), :mod:`.diagnose` (failure modes and
+levers on the posterior), :mod:`.synthetic` (actuals from a simulated path),
+:mod:`.weighted` (weighted quantiles, means and their errors).
+"""
+
+from .condition import (
+    MIN_ESS,
+    ObservationModel,
+    Posterior,
+    condition,
+    log_likelihood,
+    posterior_from_result,
+    remaining_npv,
+)
+from .diagnose import MODES, Diagnosis, adoption_index, diagnose, lever_gains, lever_sentence
+from .format import (
+    OBSERVED,
+    Actuals,
+    ActualsError,
+    empty_actuals,
+    parse_actuals,
+    read_actuals,
+    reads_actuals,
+)
+from .synthetic import synthetic_actuals
+
+__all__ = [
+    "MIN_ESS", "MODES", "OBSERVED", "Actuals", "ActualsError", "Diagnosis", "ObservationModel",
+    "Posterior", "adoption_index", "condition", "diagnose", "empty_actuals", "lever_gains",
+    "lever_sentence", "log_likelihood", "parse_actuals", "posterior_from_result",
+    "read_actuals", "reads_actuals", "remaining_npv", "synthetic_actuals",
+]
