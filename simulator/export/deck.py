@@ -325,7 +325,8 @@ def _gap_slide(prs, res: SimulationResult) -> None:
     plot.gap_width = 40
     plot.vary_by_categories = False
     plot.has_data_labels = True
-    plot.data_labels.number_format = fmt
+    plot.data_labels.number_format = chart_money_format(
+        cur, max(abs(float(v)) for v in values), precise=True)
     plot.data_labels.number_format_is_linked = False
     plot.data_labels.font.size = Pt(CHART_PT)
     series = plot.series[0]

@@ -82,15 +82,16 @@ def excel_money_format(currency: str, decimals: int = 0) -> str:
     return f'"{sym}"#,##0{dec};-"{sym}"#,##0{dec}'
 
 
-def chart_money_format(currency: str, max_abs: float) -> str:
+def chart_money_format(currency: str, max_abs: float, precise: bool = False) -> str:
     """Axis number format that scales to k or M so tick labels stay short.
 
     Excel formats divide by 1,000 for each trailing comma, so the underlying series
-    values stay exact while the axis reads ``$1.5M``.
+    values stay exact while the axis reads ``$1.5M``. ``precise`` adds a decimal for
+    data labels, so -$20.7k does not read as -$0.0M next to a $1.9M bar.
     """
     sym = currency_symbol(currency).replace('"', "")
     if max_abs >= 1e6:
-        body = '#,##0.0,,"M"'
+        body = '#,##0.00,,"M"' if precise else '#,##0.0,,"M"'
     elif max_abs >= 1e3:
         body = '#,##0,"k"'
     else:
