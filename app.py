@@ -1,30 +1,163 @@
-"""Streamlit front end (minimal until the explorer lands): the source case's NPV range."""
+"""Streamlit business-case explorer: pick or upload a scenario, adjust it, see its range.
+
+Thin layout only: what the widgets mean lives in ``simulator.ui.controls``, metric wording in
+``simulator.ui.metrics``, charts in ``simulator.charts.forecast``, cached runs in
+``simulator.ui.runner``. Run with ``make run`` (or ``streamlit run app.py``); see docs/app.md.
+"""
+
+from __future__ import annotations
 
 from pathlib import Path
 
-import altair as alt
 import streamlit as st
 
-from simulator import ScenarioError, load_scenario, simulate
+from simulator import ScenarioError, load_scenario
+from simulator.charts import forecast
+from simulator.ui import controls, metrics, runner, widgets
+from simulator.ui import session as ss
+from simulator.ui.registry import TABS, TabContext
+
+SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 
 st.set_page_config(page_title="AI rollout business case", layout="wide")
+state = st.session_state
+files = ss.scenario_files(SCENARIOS)
+ss.init_state(state, files)
+
+# ----------------------------------------------------------------------- sidebar: source, runs
+with st.sidebar:
+    st.header("Scenario")
+    st.radio("Scenario source", ss.SOURCES, key=ss.SOURCE, horizontal=True)
+    if state[ss.SOURCE] == ss.SHIPPED:
+        st.selectbox("Scenario file", files, key=ss.FILE,
+                     help="Scenarios shipped in scenarios/; seed_case.toml is the source case.")
+    else:
+        st.file_uploader("Scenario TOML file", type=["toml"], key=ss.UPLOADER,
+                         on_change=widgets.store_upload,
+                         help="A scenario in the format of scenarios/seed_case.toml.")
+    st.header("Simulation")
+    st.number_input("Monte Carlo paths", min_value=ss.MIN_PATHS, max_value=ss.MAX_PATHS,
+                    step=1000, key=ss.PATHS,
+                    help="More paths: smaller Monte Carlo error, slower updates.")
+    st.number_input("Random seed", min_value=0, step=1, key=ss.SEED,
+                    help="Same seed, same results; every variant shares its random numbers.")
+
 st.title("AI rollout business case")
-files = sorted(Path("scenarios").glob("*.toml"))
-default = next((i for i, f in enumerate(files) if f.name == "seed_case.toml"), 0)
-choice = st.selectbox("Scenario", files, index=default, format_func=lambda p: p.name)
 try:
-    sc = load_scenario(choice)
+    base = ss.base_scenario(state, SCENARIOS)
 except ScenarioError as exc:
-    st.error(str(exc))
+    widgets.show_problems(exc, "This scenario file cannot be used:")
     st.stop()
-with st.spinner("Simulating (the first run compiles the model, about a minute)..."):
-    res = simulate(sc, paths=20_000, seed=7)
-s = res.summary
-c1, c2, c3 = st.columns(3)
-c1.metric("P(NPV > 0)", f"{s['prob_npv_positive']:.0%}")
-c2.metric("NPV P50", f"{s['currency']} {s['npv_p50']:,.0f}")
-c3.metric("Active rate, month 6 (P50)", f"{s['active_rate_m6_p50']:.0%}")
-chart = alt.Chart(res.paths[["npv"]]).mark_bar().encode(
-    alt.X("npv:Q", bin=alt.Bin(maxbins=60), title=f"NPV ({s['currency']})"),
-    alt.Y("count():Q", title="Paths"))
-st.altair_chart(chart, width="stretch")
+if base is None:
+    st.info("Upload a scenario TOML file in the sidebar (scenarios/seed_case.toml shows the "
+            "format), or switch back to a shipped scenario.")
+    st.stop()
+
+token = controls.scenario_token(base)
+widgets.init_widget_state(state, controls.default_state(base, token))
+cur = base.scenario.currency
+
+# ----------------------------------------------------------------------- sidebar: levers
+with st.sidebar:
+    st.header("Levers")
+    for c in controls.lever_switches(base):
+        widgets.render_plain(c, token)
+    st.header("Horizon and discounting")
+    for c in controls.settings_controls(base):
+        widgets.render_plain(c, token, slider=True)
+    st.button("Reset all assumptions to the file", on_click=widgets.reset_inputs,
+              args=(token,), width="stretch")
+
+if base.scenario.description:
+    st.caption(base.scenario.description)
+problems_box = st.container()
+headline_box = st.container()
+tabs = st.tabs(["Forecast", "Assumptions", "Compare", *[label for label, _ in TABS]],
+               key=ss.MAIN_TAB, on_change="rerun")
+forecast_tab, assumptions_tab, compare_tab, *extra_tabs = tabs
+
+with assumptions_tab:
+    st.caption("Each uncertain input as low / likely / high. An input you edit becomes "
+               "PERT(low, likely, high), or a fixed number when all three are equal; the "
+               "others keep the file's distribution.")
+    for g in controls.control_groups(base):
+        widgets.render_group(g, token)
+with compare_tab:
+    st.radio("Compare", ss.COMPARE_MODES, key=ss.COMPARE_MODE, horizontal=True)
+    if state[ss.COMPARE_MODE] == ss.COMPARE_OTHER:
+        st.selectbox("Other scenario", files, key=ss.COMPARE_FILE)
+
+try:
+    sc = controls.scenario_from_values(base, controls.values_from_state(base, state, token))
+except ScenarioError as exc:
+    state[ss.HEADLINES] = state[ss.HEADLINE_SE] = None
+    with problems_box:
+        widgets.show_problems(exc, "These inputs do not make a valid scenario; the results "
+                                   "update once they are fixed:")
+    st.stop()
+
+# ----------------------------------------------------------------------- results
+paths, seed = int(state[ss.PATHS]), int(state[ss.SEED])
+edited = sc is not base
+with st.spinner(runner.spinner_message()):
+    res = runner.run(sc, paths, seed)
+    base_res = runner.run(base, paths, seed) if edited else None
+items = metrics.headline_metrics(res)
+state[ss.HEADLINES] = metrics.headline_values(items)
+state[ss.HEADLINE_SE] = metrics.headline_ses(items)
+
+with headline_box:
+    st.subheader(sc.name + (" (adjusted)" if edited else ""))
+    widgets.render_headlines(items, metrics.headline_metrics(base_res) if edited else None, cur)
+    st.caption(f"{paths:,} paths, seed {seed}, {res.horizon} months. Changes (arrows) are "
+               "against the scenario as loaded, on the same random numbers.")
+    name, text = ss.scenario_download(sc, paths, seed)
+    d1, d2, _ = st.columns([1, 1, 2])
+    d1.download_button("Download scenario (TOML)", text, file_name=name,
+                       mime="application/toml", on_click="ignore", width="stretch",
+                       key="download_toml")
+    d2.download_button("Download forecast ranges (CSV)", ss.bands_csv(res),
+                       file_name=name.replace(".toml", "_bands.csv"), mime="text/csv",
+                       on_click="ignore", width="stretch", key="download_csv")
+
+with forecast_tab:
+    view = st.radio("Adoption shown as", ["Active-user rate", "Active users"],
+                    horizontal=True, key="adoption_view")
+    left, right = st.columns(2)
+    left.altair_chart(forecast.fan_chart(
+        res.bands, "active_rate" if view == "Active-user rate" else "active_users", cur),
+        width="stretch")
+    right.altair_chart(forecast.fan_chart(res.bands, "accuracy", cur), width="stretch")
+    left, right = st.columns(2)
+    left.altair_chart(forecast.fan_chart(res.bands, "cum_net", cur), width="stretch")
+    right.altair_chart(forecast.npv_distribution_chart(
+        res.metric("npv"), res.summary["pilot_lens_npv"], cur), width="stretch")
+
+with compare_tab:
+    if compare_tab.open is not False:
+        mode = state[ss.COMPARE_MODE]
+        try:
+            other = (load_scenario(SCENARIOS / state[ss.COMPARE_FILE])
+                     if mode == ss.COMPARE_OTHER else None)
+            la, a, lb, b = ss.comparison_pair(sc, mode, other)
+        except ScenarioError as exc:
+            widgets.show_problems(exc, "The comparison scenario cannot be used:")
+        else:
+            with st.spinner(runner.spinner_message()):
+                ra, rb = runner.run(a, paths, seed), runner.run(b, paths, seed)
+            st.caption("Both run on the same paths and seed (common random numbers), so the "
+                       "difference is the change, not sampling noise.")
+            st.dataframe(metrics.comparison_table(metrics.headline_metrics(ra),
+                                                  metrics.headline_metrics(rb), la, lb, cur),
+                         hide_index=True, width="stretch")
+            left, right = st.columns(2)
+            left.altair_chart(forecast.npv_comparison_chart(
+                {la: ra.metric("npv"), lb: rb.metric("npv")}, cur), width="stretch")
+            right.altair_chart(forecast.fan_comparison_chart(
+                {la: ra.bands, lb: rb.bands}, "cum_net", cur), width="stretch")
+
+ctx = TabContext(scenario=sc, paths=paths, seed=seed, result=res)
+for tab, (label, target) in zip(extra_tabs, TABS, strict=True):
+    with tab:
+        if tab.open is not False:
+            widgets.render_registered(label, target, ctx)

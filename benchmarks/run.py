@@ -197,7 +197,7 @@ def latency(repeats: int) -> dict:
 
 
 MEM = """
-import resource, sys, time
+import sys, time
 from simulator import load_scenario, simulate
 sc = load_scenario(sys.argv[1])
 n, h = int(sys.argv[2]), int(sys.argv[3])
@@ -205,7 +205,11 @@ simulate(sc, paths=1000, seed=1, horizon=h)
 t = time.perf_counter()
 res = simulate(sc, paths=n, seed=1, horizon=h)
 _ = res.summary, res.bands
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+# VmHWM: this process image's peak RSS (ru_maxrss would include the parent's, kept
+# across exec on Linux).
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status")
+           if line.startswith("VmHWM"))
+print(time.perf_counter() - t, hwm / 1024)
 """
 
 

@@ -16,8 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 from scipy import stats
-from scipy.stats import qmc
-from scipy.stats.sampling import NumericalInversePolynomial
+from scipy.stats.sampling import NumericalInverseHermite
 
 Z90 = stats.norm.ppf(0.9)  # 1.2815515655446004, the P90 z-score
 
@@ -36,35 +35,22 @@ class Dist:
         return self.kind == "fixed"
 
     def frozen(self):
-        """The scipy.stats frozen distribution (None for a fixed value)."""
-        k, p = self.kind, self.params
-        if k == "fixed":
-            return None
-        if k == "uniform":
-            return stats.uniform(loc=p[0], scale=p[1] - p[0])
-        if k == "triangular":
-            lo, mode, hi = p
-            return stats.triang(c=(mode - lo) / (hi - lo), loc=lo, scale=hi - lo)
-        if k == "pert":
-            lo, mode, hi, lam = p
-            a = 1.0 + lam * (mode - lo) / (hi - lo)
-            b = 1.0 + lam * (hi - mode) / (hi - lo)
-            return stats.beta(a, b, loc=lo, scale=hi - lo)
-        if k == "normal":
-            return stats.norm(loc=p[0], scale=p[1])
-        if k == "lognormal":
-            return stats.lognorm(s=p[1], scale=math.exp(p[0]))
-        if k == "beta":
-            a, b, lo, hi = p
-            return stats.beta(a, b, loc=lo, scale=hi - lo)
-        raise ValueError(f"unknown distribution kind {k!r}")
+        """The scipy.stats frozen distribution (None for a fixed value); cached."""
+        return _frozen(self)
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         """Quantile function, clipped to the input's physical bounds."""
         if self.is_fixed:
             return np.full(np.shape(u), self.params[0], dtype=np.float64)
         fast = _fast_inverse(self) if self.kind in ("pert", "beta") else None
-        x = fast.ppf(u) if fast is not None else self.frozen().ppf(u)
+        if fast is None:
+            x = self.frozen().ppf(u)
+        else:
+            u = np.asarray(u, dtype=np.float64)
+            x = np.asarray(fast.ppf(u), dtype=np.float64)
+            tails = (u < _TAIL) | (u > 1.0 - _TAIL)
+            if tails.any():
+                x[tails] = self.frozen().ppf(u[tails])
         return np.clip(x, self.lo, self.hi)
 
     def quantile(self, q: float) -> float:
@@ -98,20 +84,58 @@ class Dist:
         return (self.quantile(0.1), self.quantile(0.5), self.quantile(0.9))
 
 
+@lru_cache(maxsize=4096)
+def _frozen(d: Dist):
+    """scipy frozen distributions are costly to build (docstring formatting): once each."""
+    k, p = d.kind, d.params
+    if k == "fixed":
+        return None
+    if k == "uniform":
+        return stats.uniform(loc=p[0], scale=p[1] - p[0])
+    if k == "triangular":
+        lo, mode, hi = p
+        return stats.triang(c=(mode - lo) / (hi - lo), loc=lo, scale=hi - lo)
+    if k == "pert":
+        lo, mode, hi, lam = p
+        a = 1.0 + lam * (mode - lo) / (hi - lo)
+        b = 1.0 + lam * (hi - mode) / (hi - lo)
+        return stats.beta(a, b, loc=lo, scale=hi - lo)
+    if k == "normal":
+        return stats.norm(loc=p[0], scale=p[1])
+    if k == "lognormal":
+        return stats.lognorm(s=p[1], scale=math.exp(p[0]))
+    if k == "beta":
+        a, b, lo, hi = p
+        return stats.beta(a, b, loc=lo, scale=hi - lo)
+    raise ValueError(f"unknown distribution kind {k!r}")
+
+
+#: Beyond these quantile levels the exact (slow) ppf is used: few values, hardest shapes.
+_TAIL = 1e-4
+_CHECK_U = np.concatenate([np.geomspace(_TAIL, 0.5, 40), 1.0 - np.geomspace(_TAIL, 0.5, 40)])
+
+
 @lru_cache(maxsize=2048)
 def _fast_inverse(d: Dist):
-    """scipy's polynomial inversion (PINV) of a beta-family quantile function.
+    """scipy's Hermite interpolation of a beta-family quantile function, checked.
 
     scipy's exact beta ``ppf`` costs ~1 us per value (40 PERT inputs x 20 000 paths is a
-    second); PINV is set up once per distribution (~15 ms, cached) and then inverts at
-    ~20 ns per value with u-error below 1e-10. None if PINV cannot handle the shape.
+    second). ``NumericalInverseHermite`` is set up once per distribution (< 50 ms,
+    cached) and then inverts in tens of ns per value. Its error is verified against the
+    exact ppf on a grid of quantile levels; None (use the exact ppf) if it is not within
+    1e-8 of the support's width. (scipy's PINV was tried first: its set-up never returns
+    for some PERT shapes, e.g. beta(4.08, 1.92).)
     """
+    frozen = d.frozen()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return NumericalInversePolynomial(d.frozen(), u_resolution=1e-10)
+            inv = NumericalInverseHermite(frozen, u_resolution=1e-12)
+            lo, hi = frozen.support()
+            err = np.max(np.abs(inv.ppf(_CHECK_U) - frozen.ppf(_CHECK_U)))
     except Exception:  # noqa: BLE001 - fall back to the exact (slow) ppf
         return None
+    return inv if err <= 1e-8 * (hi - lo) else None
 
 
 def fixed(value: float) -> Dist:
@@ -131,10 +155,18 @@ def normal_from_p10_p90(p10: float, p90: float) -> tuple[float, float]:
 
 
 def lhs_uniforms(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
-    """An (n, d) Latin hypercube design: each column has exactly one point per 1/n stratum."""
-    if d == 0:
-        return np.empty((n, 0))
-    return qmc.LatinHypercube(d=d, rng=rng).random(n)
+    """A Latin hypercube design, returned as (d, n): row j puts one point in each 1/n stratum.
+
+    u[j, i] = (pi_j(i) + U_ij) / n with pi_j an independent random permutation of 0..n-1
+    and U_ij uniform (McKay, Beckman & Conover 1979). Written with numpy's Generator
+    rather than ``scipy.stats.qmc.LatinHypercube`` (the same design) because that was 2x
+    slower at a million paths (3.9 s vs 1.7 s for 51 inputs) and rows suit the per-input
+    transforms that follow.
+    """
+    u = np.empty((d, n))
+    for j in range(d):
+        u[j] = (rng.permutation(n) + rng.random(n)) / n
+    return u
 
 
 def iman_conover(x: np.ndarray, target: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -177,9 +209,10 @@ def sample(
     """
     d = len(dists)
     ic_rng, lhs_rng = rng.spawn(2)
-    out = lhs_uniforms(n, d, lhs_rng)  # transformed in place, column by column
+    rows = lhs_uniforms(n, d, lhs_rng)  # (d, n), transformed in place, input by input
     for j, dd in enumerate(dists):
-        out[:, j] = dd.ppf(out[:, j])
+        rows[j] = dd.ppf(rows[j])
+    out = rows.T  # (n, d) view in column-major order: no copy
     if correlation is not None:
         idx = [j for j in range(d) if not dists[j].is_fixed and np.any(correlation[j] != (
             np.arange(d) == j))]

@@ -1,7 +1,8 @@
 """Exact percentile bands by histogram-then-select, compiled.
 
-For each column: one pass for min/max/sum, one pass to histogram into 4096 equal bins,
-then only the few bins that hold the wanted order statistics are gathered and sorted.
+For each column: one pass for min/max, one pass to histogram into 4096 equal bins
+(tracking each bin's min and max), then only the few bins that hold the wanted order
+statistics and more than one distinct value are gathered and sorted.
 The result equals ``np.percentile(..., method="linear")`` bit for bit (same
 interpolation formula), at a fraction of its cost on large arrays.
 """
@@ -50,11 +51,17 @@ def quantiles_hist(x, qs, out):
         return
     scale = NBINS / (mx - mn)
     counts = np.zeros(NBINS + 1, dtype=np.int64)
+    bmin = np.full(NBINS, np.inf)
+    bmax = np.full(NBINS, -np.inf)
     for v in x:
         b = int((v - mn) * scale)
         if b >= NBINS:
             b = NBINS - 1
         counts[b + 1] += 1
+        if v < bmin[b]:
+            bmin[b] = v
+        if v > bmax[b]:
+            bmax[b] = v
     for b in range(NBINS):
         counts[b + 1] += counts[b]  # counts[b] = number of values in bins < b
     # Order statistics needed: floor(h) and floor(h)+1 for each quantile.
@@ -74,7 +81,8 @@ def quantiles_hist(x, qs, out):
         # bin b with counts[b] <= r < counts[b+1]
         b = np.searchsorted(counts, r, side="right") - 1
         rank_bin[k] = b
-        need[b] = True
+        # A bin holding one distinct value (ties: counts, integer metrics) needs no sort.
+        need[b] = bmin[b] != bmax[b]
     # Offsets of the needed bins inside one gather buffer.
     offset = np.full(NBINS, -1, dtype=np.int64)
     total = 0
@@ -100,7 +108,10 @@ def quantiles_hist(x, qs, out):
         for s in range(2):
             r = ranks[2 * j + s]
             b = rank_bin[2 * j + s]
-            vals[s] = buf[offset[b] + r - counts[b]]
+            if need[b]:
+                vals[s] = buf[offset[b] + r - counts[b]]
+            else:
+                vals[s] = bmin[b]
         out[j] = _lerp(vals[0], vals[1], gammas[j])
 
 
@@ -112,6 +123,25 @@ def _bands_month(work, qs, out_m):
         for v in work[r]:
             s += v
         out_m[r, qs.shape[0]] = s / work.shape[1]
+
+
+@njit(cache=True, parallel=True)
+def _fill_month(traj, m, cum, work):
+    """Month ``m``'s seven band columns; net and running cumulative net per path."""
+    n = traj.shape[2]
+    chunk = 65536
+    for c in prange((n + chunk - 1) // chunk):
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            ben = np.float64(traj[TR_BEN, m, i])
+            cst = np.float64(traj[TR_COST, m, i])
+            cum[i] += ben - cst
+            work[0, i] = traj[TR_ACTIVE, m, i]
+            work[1, i] = traj[TR_ACC, m, i]
+            work[2, i] = ben
+            work[3, i] = cst
+            work[4, i] = ben - cst
+            work[5, i] = cum[i]
+            work[6, i] = traj[TR_INC, m, i]
 
 
 @njit(cache=True)
@@ -132,17 +162,7 @@ def bands_from_trajectories(traj, registered, qs):
     # work rows -> METRICS rows (active_rate, METRICS[1], is derived from row 0)
     dest = (0, 2, 3, 4, 5, 6, 7)
     for m in range(n_months):
-        for i in range(n):
-            ben = np.float64(traj[TR_BEN, m, i])
-            cst = np.float64(traj[TR_COST, m, i])
-            cum[i] += ben - cst
-            work[0, i] = traj[TR_ACTIVE, m, i]
-            work[1, i] = traj[TR_ACC, m, i]
-            work[2, i] = ben
-            work[3, i] = cst
-            work[4, i] = ben - cst
-            work[5, i] = cum[i]
-            work[6, i] = traj[TR_INC, m, i]
+        _fill_month(traj, m, cum, work)
         _bands_month(work, qs, block)
         reg = registered[m]
         for j in range(nq + 1):

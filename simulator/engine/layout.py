@@ -88,7 +88,7 @@ def n_slots(n_cohorts: int) -> int:
 class ModelArrays:
     """Everything the kernel needs, as arrays and ints."""
 
-    x: np.ndarray  # (N, K) float64: all sampled inputs, as sampled (not copied)
+    x: np.ndarray  # (N, K) float64, column-major: all sampled inputs, read in place
     core_cols: np.ndarray  # (len(CORE),) int64: column of each CORE input in x
     tier_cols: np.ndarray  # (n_tiers, 4) int64: column of each tier field in x
     cohort_size: np.ndarray  # (C,) int64, pilot team first
@@ -149,7 +149,8 @@ def prepare(sc: Scenario, x: np.ndarray, paths: list[str], horizon: int,
     flags[F_LENS] = lens
     r = sc.scenario.discount_rate_annual
     return ModelArrays(
-        x=np.ascontiguousarray(x, dtype=np.float64),
+        # Column-major, as sampled: no copy for simulate(); one compiled kernel layout.
+        x=np.asfortranarray(x, dtype=np.float64),
         core_cols=core_cols,
         tier_cols=tier_cols,
         cohort_size=np.asarray(sizes, dtype=np.int64),

@@ -50,7 +50,7 @@ _LABELS = {
 LEVER_LABELS = {
     "variability_testing": "Variability testing",
     "load_testing": "Load testing",
-    "change_plan": "Change plan for every cohort",
+    "change_plan": "Change plan",
     "feedback_loop": "Feedback loop",
 }
 
@@ -242,8 +242,7 @@ def control_groups(sc: Scenario) -> list[ControlGroup]:
             items.append(_plain(sec, "levers.feedback_loop.", "retrain_every_months", cur,
                                 "int"))
         items.extend(_uncertain(sec, f"levers.{lever}.", cur))
-        lever_parts.append((f"{LEVER_LABELS[lever]}: {doc(sec).removeprefix('Lever: ')}",
-                            items))
+        lever_parts.append((f"{LEVER_LABELS[lever]}: {_lever_doc(sec)}", items))
     groups.append(ControlGroup(
         "Levers (parameters)", "What each lever does and costs; switch them on and off in the "
         "sidebar.", lever_parts))
@@ -262,8 +261,17 @@ def settings_controls(sc: Scenario) -> list[PlainControl]:
 def lever_switches(sc: Scenario) -> list[PlainControl]:
     """The four lever on/off switches, in the scenario's lever order."""
     cur = sc.scenario.currency
-    return [_plain(getattr(sc.levers, lever), f"levers.{lever}.", "enabled", cur, "bool",
-                   label=LEVER_LABELS[lever]) for lever in LEVERS]
+    out = []
+    for lever in LEVERS:
+        sec = getattr(sc.levers, lever)
+        c = _plain(sec, f"levers.{lever}.", "enabled", cur, "bool", label=LEVER_LABELS[lever])
+        out.append(PlainControl(path=c.path, label=c.label, unit="", kind="bool",
+                                value=c.value, help=f"Lever on or off: {_lever_doc(sec)}"))
+    return out
+
+
+def _lever_doc(section: Section) -> str:
+    return (type(section).__doc__ or "").strip().removeprefix("Lever: ")
 
 
 def all_controls(sc: Scenario) -> list[Control]:
@@ -316,7 +324,10 @@ def values_from_state(sc: Scenario, state: Any, token: str | None = None) -> dic
                                 for part, v in zip(PARTS, c.value, strict=True))
         else:
             key = widget_key(token, c.path)
-            out[c.path] = state[key] / c.scale if key in state else c.value
+            if key not in state:
+                out[c.path] = c.value
+            else:
+                out[c.path] = state[key] / c.scale if c.scale != 1.0 else state[key]
     return out
 
 
@@ -396,6 +407,6 @@ def scenario_from_values(sc: Scenario, values: dict[str, Any]) -> Scenario:
 __all__ = [
     "LEVER_LABELS", "PARTS", "Control", "ControlGroup", "PlainControl", "UncertainControl",
     "all_controls", "changes_from_values", "control_groups", "default_state", "humanize",
-    "lever_switches", "scenario_from_values", "scenario_token", "settings_controls",
-    "values_from_state", "widget_key",
+    "lever_switches", "scenario_from_values", "scenario_token",
+    "settings_controls", "values_from_state", "widget_key",
 ]

@@ -1,0 +1,151 @@
+"""End to end in a real browser: Debian's chromium, driven by playwright, on ``streamlit run``.
+
+Starts the app on a free local port, waits for the charts, moves the discount-rate slider with
+the keyboard, checks a headline metric changes, downloads the scenario TOML and the forecast
+CSV and checks both parse (the TOML loads back with the moved value), and saves a screenshot
+under artifacts/ (ignored by git). Needs /usr/bin/chromium (``make browser``); never a
+downloaded browser build. Without chromium the test skips, or fails when CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simulator import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "artifacts"
+TIMEOUT_MS = 120_000
+
+pytestmark = pytest.mark.e2e
+
+
+def _require(condition: bool, message: str) -> None:
+    if condition:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"streamlit exited early ({proc.returncode}):\n"
+                                 f"{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"streamlit did not answer {url} within {timeout:.0f} s:\n"
+                         f"{log.read_text()[-3000:]}")
+
+
+def _metric(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def test_app_in_chromium(tmp_path):
+    _require(CHROMIUM.exists(), f"{CHROMIUM} is missing: install Debian's chromium with "
+                                "`make browser` (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _require(False, "the playwright Python package is missing (pip install -e '.[dev]')")
+
+    port = _free_port()
+    env = dict(os.environ)
+    env.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
+    env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
+    log = tmp_path / "streamlit.log"
+    streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [streamlit, "run", "app.py", "--server.headless", "true", "--server.port",
+             str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", proc, log)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=str(CHROMIUM),
+                args=["--headless", "--no-sandbox", "--disable-gpu",
+                      "--disable-background-networking"])
+            try:
+                page = browser.new_page(viewport={"width": 1600, "height": 2200},
+                                        accept_downloads=True)
+                page.set_default_timeout(TIMEOUT_MS)
+                page.goto(f"http://127.0.0.1:{port}/")
+                # Charts drawn: the four forecast charts render as canvases or SVGs.
+                page.wait_for_function(
+                    "document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] canvas, "
+                    "[data-testid=\"stVegaLiteChart\"] svg.marks').length >= 4",
+                    timeout=TIMEOUT_MS)
+                before = _metric(page, "NPV P50")
+                assert before.startswith(("$", "-$")), before
+
+                # Move the discount-rate slider from 8 % to 10 % with the keyboard.
+                slider = page.get_by_role("slider", name=re.compile("Discount rate"))
+                assert float(slider.input_value()) == pytest.approx(8.0)
+                slider.focus()
+                for _ in range(4):
+                    slider.press("ArrowRight")
+                page.wait_for_function(
+                    "([label, old]) => [...document.querySelectorAll("
+                    "'[data-testid=\"stMetric\"]')].some(m => m.innerText.includes(label) && "
+                    "!m.innerText.includes(old))", arg=["NPV P50", before], timeout=TIMEOUT_MS)
+                after = _metric(page, "NPV P50")
+                assert after != before
+                assert float(slider.input_value()) == pytest.approx(10.0)
+                page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+
+                with page.expect_download() as dl:
+                    page.get_by_role("button", name="Download scenario (TOML)").click()
+                toml_path = tmp_path / dl.value.suggested_filename
+                dl.value.save_as(toml_path)
+                sc = load_scenario(toml_path)
+                assert sc.scenario.discount_rate_annual == pytest.approx(0.10)
+
+                with page.expect_download() as dl:
+                    page.get_by_role("button", name="Download forecast ranges (CSV)").click()
+                csv_path = tmp_path / dl.value.suggested_filename
+                dl.value.save_as(csv_path)
+                bands = pd.read_csv(csv_path)
+                for col in ("month", "active_rate_p50", "accuracy_p10", "cum_net_p90"):
+                    assert col in bands.columns, col
+                assert len(bands) == sc.horizon + 1
+
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.wait_for_timeout(500)  # let the charts finish their redraw
+                page.screenshot(path=str(ARTIFACTS / "app_e2e.png"), full_page=True)
+            finally:
+                browser.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
