@@ -23,3 +23,16 @@ def seed_case():
 @pytest.fixture(scope="session")
 def all_levers():
     return load_scenario(SCENARIOS / "seed_case_all_levers.toml")
+
+
+@pytest.fixture(autouse=True)
+def _keep_main_module():
+    """Streamlit's AppTest installs its script as ``__main__`` and leaves it there; process
+    pools that start by spawn (Dask's LocalCluster) would then re-run that script in every
+    child. Restore the real ``__main__`` after each test."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main

@@ -302,10 +302,10 @@ def test_invalid_combination_shows_errors_and_recovers(seed_case):
     at.number_input(key=key).set_value(0.15).run()
     _ok(at)
     assert not at.error and len(at.metric) == 8
-    # a valid PERT in scipy's hang zone is refused inline instead of freezing the app
+    # a PERT shape that once froze scipy's PINV set-up (beta 4.08, 1.92) now just runs
     at.number_input(key=widget_key(tok, "pilot.accuracy", "low")).set_value(0.85).run()
     _ok(at)
-    assert any("pilot.accuracy" in e.value and "known hang" in e.value for e in at.error)
+    assert not at.error and len(at.metric) == 8
 
 
 @pytest.mark.parametrize("data, expect", [
