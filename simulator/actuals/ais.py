@@ -19,6 +19,7 @@ import math
 import numpy as np
 from scipy import stats
 
+from ..analysis.variants import used_inputs
 from ..distributions import Dist
 from ..engine.layout import prepare
 from ..results import SimulationResult
@@ -37,27 +38,6 @@ _EPS = 1e-9
 def _z(dist: Dist, x: np.ndarray) -> np.ndarray:
     u = np.clip(dist.frozen().cdf(x), _EPS, 1 - _EPS)
     return stats.norm.ppf(u)
-
-
-def used_inputs(sc: Scenario) -> set[str]:
-    """Inputs that can move the outputs as the scenario is configured: not the inputs of
-    levers that are off, of tiers no cohort uses, or of retraining without a feedback loop.
-    """
-    lv = sc.levers
-    tiers = {sc.adoption.pilot_tier}
-    tiers.update([lv.change_plan.tier] if lv.change_plan.enabled
-                 else [c.tier for c in sc.adoption.cohorts])
-    out = set()
-    for path in sc.inputs():
-        parts = path.split(".")
-        if parts[0] == "levers" and not getattr(lv, parts[1]).enabled:
-            continue
-        if parts[0] == "improvement" and not lv.feedback_loop.enabled:
-            continue
-        if parts[:2] == ["adoption", "tiers"] and parts[2] not in tiers:
-            continue
-        out.add(path)
-    return out
 
 
 def informed_inputs(res: SimulationResult, w: np.ndarray, sc: Scenario,

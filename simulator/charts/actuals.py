@@ -15,21 +15,12 @@ import altair as alt
 import pandas as pd
 
 from . import theme
+from .forecast import METRIC_INFO
 
 if TYPE_CHECKING:  # the charts package does not import the analysis at run time
     from ..actuals import Diagnosis, Posterior
 
-#: Band metrics: (title, axis title, kind) where kind is count, share or money.
-METRICS = {
-    "active_users": ("Active users", "Active users", "count"),
-    "active_rate": ("Active-user rate", "Active users (% of registered)", "share"),
-    "accuracy": ("Output accuracy", "Accuracy (% correct outputs)", "share"),
-    "benefit": ("Monthly benefit", "Benefit per month", "money"),
-    "cost": ("Monthly cost", "Cost per month", "money"),
-    "net": ("Monthly net cash", "Net cash per month", "money"),
-    "cum_net": ("Cumulative net cash", "Cumulative net cash", "money"),
-    "incidents": ("Integration incidents", "Incidents per month", "count"),
-}
+METRICS = METRIC_INFO  #: band metrics: (title, axis title, kind), as the fan charts
 ACTUAL = theme.PALETTE[3]
 PRIOR = theme.PALETTE[7]
 _MONTH = alt.Axis(title="Month after go-live", tickMinStep=1, format="d")
