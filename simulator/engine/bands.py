@@ -36,11 +36,16 @@ def _lerp(a, b, t):
 
 @njit(cache=True)
 def quantiles_hist(x, qs, out):
-    """Write linear-interpolated quantiles ``qs`` (fractions) of 1-D ``x`` into ``out``."""
+    """Write linear-interpolated quantiles ``qs`` (fractions) of 1-D ``x`` into ``out``.
+
+    Returns the sum of ``x`` (taken in the same first pass, for the mean).
+    """
     n = x.shape[0]
     mn = x[0]
     mx = x[0]
+    sum_x = 0.0
     for v in x:
+        sum_x += v
         if v < mn:
             mn = v
         if v > mx:
@@ -48,7 +53,7 @@ def quantiles_hist(x, qs, out):
     if mx == mn or n == 1:
         for j in range(qs.shape[0]):
             out[j] = mn
-        return
+        return sum_x
     scale = NBINS / (mx - mn)
     counts = np.zeros(NBINS + 1, dtype=np.int64)
     bmin = np.full(NBINS, np.inf)
@@ -113,35 +118,49 @@ def quantiles_hist(x, qs, out):
             else:
                 vals[s] = bmin[b]
         out[j] = _lerp(vals[0], vals[1], gammas[j])
+    return sum_x
+
+
+#: Stored trajectories with a band of their own, and their rows in METRICS.
+_STORED = (TR_ACTIVE, TR_ACC, TR_BEN, TR_COST, TR_INC)
+_STORED_DEST = (0, 2, 3, 4, 7)
 
 
 @njit(cache=True, parallel=True)
-def _bands_month(work, qs, out_m):
-    for r in prange(work.shape[0]):
-        quantiles_hist(work[r], qs, out_m[r, :qs.shape[0]])
-        s = 0.0
-        for v in work[r]:
-            s += v
-        out_m[r, qs.shape[0]] = s / work.shape[1]
+def _stored_bands(traj, qs, out):
+    """Quantiles and mean of every (month, stored metric) column: one task each, read in
+    place from the float32 trajectories (many tasks, so both threads stay busy)."""
+    n_months = traj.shape[1]
+    n = traj.shape[2]
+    nq = qs.shape[0]
+    for task in prange(n_months * 5):
+        m = task // 5
+        r = task % 5
+        dest = _STORED_DEST[r]
+        sx = quantiles_hist(traj[_STORED[r], m], qs, out[m, dest, :nq])
+        out[m, dest, nq] = sx / n
 
 
 @njit(cache=True, parallel=True)
-def _fill_month(traj, m, cum, work):
-    """Month ``m``'s seven band columns; net and running cumulative net per path."""
+def _net_bands(work, qs, out_m):
+    """Quantiles and mean of month's net (work[0]) and cumulative net (work[1])."""
+    nq = qs.shape[0]
+    n = work.shape[1]
+    for r in prange(2):
+        sx = quantiles_hist(work[r], qs, out_m[5 + r, :nq])
+        out_m[5 + r, nq] = sx / n
+
+
+@njit(cache=True, parallel=True)
+def _fill_month(traj, m, work):
+    """Month ``m``'s net cash (work[0]) and running cumulative net (work[1]) per path."""
     n = traj.shape[2]
     chunk = 65536
     for c in prange((n + chunk - 1) // chunk):
         for i in range(c * chunk, min(n, (c + 1) * chunk)):
-            ben = np.float64(traj[TR_BEN, m, i])
-            cst = np.float64(traj[TR_COST, m, i])
-            cum[i] += ben - cst
-            work[0, i] = traj[TR_ACTIVE, m, i]
-            work[1, i] = traj[TR_ACC, m, i]
-            work[2, i] = ben
-            work[3, i] = cst
-            work[4, i] = ben - cst
-            work[5, i] = cum[i]
-            work[6, i] = traj[TR_INC, m, i]
+            net = np.float64(traj[TR_BEN, m, i]) - np.float64(traj[TR_COST, m, i])
+            work[0, i] = net
+            work[1, i] += net
 
 
 @njit(cache=True)
@@ -156,19 +175,14 @@ def bands_from_trajectories(traj, registered, qs):
     n = traj.shape[2]
     nq = qs.shape[0]
     out = np.empty((n_months, 8, nq + 1))
-    work = np.empty((7, n))
-    block = np.empty((7, nq + 1))
-    cum = np.zeros(n)
-    # work rows -> METRICS rows (active_rate, METRICS[1], is derived from row 0)
-    dest = (0, 2, 3, 4, 5, 6, 7)
+    _stored_bands(traj, qs, out)
+    work = np.zeros((2, n))
     for m in range(n_months):
-        _fill_month(traj, m, cum, work)
-        _bands_month(work, qs, block)
+        _fill_month(traj, m, work)
+        _net_bands(work, qs, out[m])
         reg = registered[m]
         for j in range(nq + 1):
-            for r in range(7):
-                out[m, dest[r], j] = block[r, j]
-            out[m, 1, j] = block[0, j] / reg if reg > 0 else 0.0
+            out[m, 1, j] = out[m, 0, j] / reg if reg > 0 else 0.0
     return out
 
 
