@@ -60,6 +60,9 @@ def test_fan_chart_carries_the_bands(res, metric):
     assert frames, "no band data in the chart"
     df = frames[0].sort_values("month")
     wide = res.bands_wide()
+    if metric == "active_rate":  # shown from go-live month 1 (month 0 is the pilot alone)
+        assert df["month"].min() == 1
+        wide = wide.loc[1:]
     np.testing.assert_allclose(df["p50"].to_numpy(), wide[f"{metric}_p50"].to_numpy())
     np.testing.assert_allclose(df["p10"].to_numpy(), wide[f"{metric}_p10"].to_numpy())
     assert (df["p25"] <= df["p75"] + 1e-9).all() and (df["p10"] <= df["p90"] + 1e-9).all()

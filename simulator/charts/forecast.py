@@ -81,6 +81,10 @@ def fan_layers(bands: pd.DataFrame, metric: str, currency: str = "USD", *,
     A list (each layer carrying its own data) for the caller to pass to ``alt.layer``.
     """
     df = band_frame(bands, metric)
+    if metric == "active_rate":
+        # Month 0 registers only the pilot team (all active): a 100 % spike that says
+        # nothing about the rollout. The rate is shown from go-live month 1.
+        df = df[df["month"] >= 1]
     if label is not None:
         df["scenario"] = label
     y_axis = _y_axis(metric, currency)
