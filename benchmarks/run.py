@@ -10,10 +10,8 @@ Everything compared is measured side by side in the same run; times are medians.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -27,6 +25,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
+from machine import machine  # noqa: E402
 
 from simulator import load_scenario, simulate  # noqa: E402
 from simulator.engine.bands import PERCENTILES, bands_from_trajectories, default_qs  # noqa: E402
@@ -44,21 +43,6 @@ def median_time(fn, repeats: int) -> float:
         fn()
         times.append(time.perf_counter() - t)
     return statistics.median(times)
-
-
-def machine() -> dict:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "numpy": np.__version__, "numba": numba.__version__,
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "command": " ".join([Path(sys.executable).name, *sys.argv])}
 
 
 def arrays(n: int, horizon: int, seed: int = 7):

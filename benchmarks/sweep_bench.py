@@ -13,11 +13,9 @@ reported separately. Prints a Markdown table and writes JSON
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import math
 import os
-import platform
 import statistics
 import sys
 import time
@@ -25,26 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-
-def machine() -> dict:
-    import numba
-
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        load = os.getloadavg()[0]
-    except OSError:
-        load = None
-    return {"cpu": cpu, "cores": os.cpu_count(), "numba_threads": numba.get_num_threads(),
-            "python": platform.python_version(), "load_1min_at_start": load,
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+from machine import machine  # noqa: E402  (imports numba lazily)
 
 
 def make_sweep(points: int, paths: int, seed: int):
