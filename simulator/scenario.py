@@ -727,11 +727,17 @@ def loads_scenario(text: str, source: str | None = None) -> Scenario:
     return parse_scenario(data, source)
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Load and validate a scenario TOML file."""
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """A TOML file as plain data; unreadable or malformed files raise :class:`ScenarioError`."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        return tomllib.loads(p.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ScenarioError([f"cannot read file: {exc.strerror}"], str(p)) from None
-    return loads_scenario(text, source=str(p))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([f"not valid TOML: {exc}"], str(p)) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario TOML file."""
+    return parse_scenario(read_toml(path), source=str(path))

@@ -13,11 +13,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-import tomllib
 from pathlib import Path
 
 from ..io import atomic_write_with
-from ..scenario import ScenarioError, load_scenario
+from ..scenario import ScenarioError, load_scenario, read_toml
 from ..sweep import (
     POINT,
     Progress,
@@ -87,12 +86,7 @@ def _split(item: str, flag: str) -> tuple[str, str]:
 def sweep_from_args(args: argparse.Namespace) -> Sweep:
     """The sweep FILE defines, with the command line's options on top."""
     path = Path(args.file)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScenarioError([f"cannot read file: {exc.strerror}"], str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([f"not valid TOML: {exc}"], str(path)) from None
+    data = read_toml(path)
     if "sweep" in data:
         sw = sweep_from_toml(data, path.parent, str(path))
     else:

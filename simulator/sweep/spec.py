@@ -36,7 +36,14 @@ import pandas as pd
 from pydantic import BaseModel
 from scipy.stats import qmc
 
-from ..scenario import Scenario, ScenarioError, get_path, load_scenario, parse_scenario
+from ..scenario import (
+    Scenario,
+    ScenarioError,
+    get_path,
+    load_scenario,
+    parse_scenario,
+    read_toml,
+)
 
 #: Numeric keys of ``SimulationResult.summary`` a sweep can collect per point.
 SUMMARY_METRICS: tuple[str, ...] = (
@@ -504,13 +511,7 @@ def sweep_from_toml(data: dict[str, Any], base_dir: Path | None = None,
 def load_sweep(path: str | Path) -> Sweep:
     """Load a sweep TOML file (see :func:`sweep_from_toml`)."""
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScenarioError([f"cannot read file: {exc.strerror}"], str(p)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([f"not valid TOML: {exc}"], str(p)) from None
-    return sweep_from_toml(data, p.parent, str(p))
+    return sweep_from_toml(read_toml(p), p.parent, str(p))
 
 
 __all__ = ["DEFAULT_METRICS", "DESIGNS", "LENS_METRICS", "POINT", "SUMMARY_METRICS", "Axis",
