@@ -62,6 +62,27 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
                          f"{log.read_text()[-3000:]}")
 
 
+IDLE_JS = """(quietMs) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const state = app && app.getAttribute('data-test-script-state');
+    const now = performance.now();
+    if (state !== 'notRunning') { window.__idleSince = null; return false; }
+    if (window.__idleSince == null) window.__idleSince = now;
+    return now - window.__idleSince >= quietMs;
+}"""
+
+
+def _wait_idle(page, quiet_ms: int = 1000) -> None:
+    """Wait until the script has stopped running and stayed stopped for ``quiet_ms``.
+
+    Every keypress on a slider queues a rerun; a download button clicked while later reruns
+    are still finishing can point at a file Streamlit has already dropped (the download is
+    then cancelled), so the test only clicks once the app has settled.
+    """
+    page.evaluate("() => { window.__idleSince = null; }")
+    page.wait_for_function(IDLE_JS, arg=quiet_ms, polling=100, timeout=TIMEOUT_MS)
+
+
 def _metric(page, label: str) -> str:
     box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
     return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
@@ -103,6 +124,7 @@ def test_app_in_chromium(tmp_path):
                     "document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] canvas, "
                     "[data-testid=\"stVegaLiteChart\"] svg.marks').length >= 4",
                     timeout=TIMEOUT_MS)
+                _wait_idle(page)
                 before = _metric(page, "NPV P50")
                 assert before.startswith(("$", "-$")), before
 
@@ -116,10 +138,12 @@ def test_app_in_chromium(tmp_path):
                     "([label, old]) => [...document.querySelectorAll("
                     "'[data-testid=\"stMetric\"]')].some(m => m.innerText.includes(label) && "
                     "!m.innerText.includes(old))", arg=["NPV P50", before], timeout=TIMEOUT_MS)
+                _wait_idle(page)
                 after = _metric(page, "NPV P50")
                 assert after != before
                 assert float(slider.input_value()) == pytest.approx(10.0)
                 page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+                _wait_idle(page)
 
                 with page.expect_download() as dl:
                     page.get_by_role("button", name="Download scenario (TOML)").click()
