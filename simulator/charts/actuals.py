@@ -8,14 +8,13 @@ palette of :mod:`simulator.charts.theme`.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 import altair as alt
 import pandas as pd
 
 from . import theme
-from .forecast import METRIC_INFO
+from .forecast import METRIC_INFO, MONTH_AXIS, metric_axis, money_label_expr
 
 if TYPE_CHECKING:  # the charts package does not import the analysis at run time
     from ..actuals import Diagnosis, Posterior
@@ -23,25 +22,8 @@ if TYPE_CHECKING:  # the charts package does not import the analysis at run time
 METRICS = METRIC_INFO  #: band metrics: (title, axis title, kind), as the fan charts
 ACTUAL = theme.PALETTE[3]
 PRIOR = theme.PALETTE[7]
-_MONTH = alt.Axis(title="Month after go-live", tickMinStep=1, format="d")
 _VERDICT_COLORS = {"worse than assumed": theme.PALETTE[3], "as assumed": theme.PALETTE[7],
                    "better than assumed": theme.PALETTE[2], "not scored": "#999999"}
-
-
-def _money_expr(currency: str) -> str:
-    sym = json.dumps(theme.currency_symbol(currency))
-    fmt = json.dumps(theme.money_axis_format())
-    return (f"(datum.value < 0 ? '-' : '') + {sym} + "
-            f"replace(format(abs(datum.value), {fmt}), 'G', 'B')")
-
-
-def _axis(metric: str, currency: str) -> alt.Axis:
-    _, title, kind = METRICS[metric]
-    if kind == "money":
-        return alt.Axis(title=f"{title} ({currency})", labelExpr=_money_expr(currency))
-    if kind == "share":
-        return alt.Axis(title=title, format=".0%")
-    return alt.Axis(title=title, format=",.0f")
 
 
 def _wide(bands: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -79,11 +61,11 @@ def actuals_fan_chart(post: Posterior, metric: str, currency: str | None = None,
                          f"(allowed: {', '.join(METRICS)})")
     currency = currency or post.prior.scenario.scenario.currency
     title, _, kind = METRICS[metric]
-    axis = _axis(metric, currency)
+    axis = metric_axis(metric, currency)
     fmt = {"money": ",.0f", "share": ".1%", "count": ",.1f"}[kind]
     post_w = _wide(post.bands, metric)
     prior_w = _wide(post.prior.bands, metric)
-    base = alt.Chart(post_w).encode(x=alt.X("month:Q", axis=_MONTH))
+    base = alt.Chart(post_w).encode(x=alt.X("month:Q", axis=MONTH_AXIS))
     scale = alt.Scale(zero=kind != "share" or metric == "active_rate")
     layers = [
         base.mark_area(color=theme.PRODUCTION, opacity=theme.BAND_OUTER_OPACITY).encode(
@@ -126,7 +108,7 @@ def npv_update_chart(post: Posterior, currency: str | None = None, *,
     """Prior and posterior NPV densities on common bins, with break-even marked."""
     currency = currency or post.prior.scenario.scenario.currency
     h = post.npv_histogram()
-    x_axis = alt.Axis(title=f"NPV ({currency})", labelExpr=_money_expr(currency))
+    x_axis = alt.Axis(title=f"NPV ({currency})", labelExpr=money_label_expr(currency))
     area = alt.Chart(h).mark_area(opacity=0.45, interpolate="step").encode(
         x=alt.X("npv:Q", axis=x_axis, scale=alt.Scale(zero=False)),
         y=alt.Y("density:Q", stack=None, axis=alt.Axis(title="Density (per unit NPV)",
@@ -222,7 +204,7 @@ def lever_gain_chart(gains: pd.DataFrame, currency: str = "USD", *,
                          "lo": m - 2 * se, "hi": m + 2 * se})
     df = pd.DataFrame(rows, columns=["label", "which", "gain", "lo", "hi"])
     order = g["label"].tolist()
-    x_axis = alt.Axis(title=f"Mean NPV gain ({currency})", labelExpr=_money_expr(currency))
+    x_axis = alt.Axis(title=f"Mean NPV gain ({currency})", labelExpr=money_label_expr(currency))
     color = alt.Color("which:N", title=None, scale=alt.Scale(
         domain=["prior", "posterior"], range=[PRIOR, theme.PRODUCTION]))
     bars = alt.Chart(df).mark_bar(height=12).encode(

@@ -49,7 +49,8 @@ def _month_scale(df: pd.DataFrame) -> alt.Scale:
     return alt.Scale(domain=[0, int(df["month"].max())], nice=False)
 
 
-def _y_axis(metric: str, currency: str) -> alt.Axis:
+def metric_axis(metric: str, currency: str) -> alt.Axis:
+    """Y axis of a band metric: its title with unit, money as '$1.2M', shares as %."""
     _, axis_title, kind = METRIC_INFO[metric]
     if kind == "money":
         return alt.Axis(title=f"{axis_title} ({currency})", labelExpr=money_label_expr(currency))
@@ -87,7 +88,7 @@ def fan_layers(bands: pd.DataFrame, metric: str, currency: str = "USD", *,
         df = df[df["month"] >= 1]
     if label is not None:
         df["scenario"] = label
-    y_axis = _y_axis(metric, currency)
+    y_axis = metric_axis(metric, currency)
     fmt = _tooltip_format(metric)
     base = alt.Chart(df).encode(x=alt.X("month:Q", axis=MONTH_AXIS, scale=_month_scale(df)))
     tips = [alt.Tooltip("month:Q", title="Month"),
@@ -206,7 +207,6 @@ def npv_comparison_chart(npvs: Mapping[str, np.ndarray], currency: str = "USD", 
                          title: str = "NPV distribution: side by side") -> alt.LayerChart:
     """Overlaid NPV histograms (common bins) of two or more runs, with each median marked."""
     names = list(npvs)
-    colors = _colors(len(names))
     arrays = [np.asarray(npvs[n], dtype=float) for n in names]
     edges = _edges(arrays, bins)
     frames = []
@@ -215,9 +215,7 @@ def npv_comparison_chart(npvs: Mapping[str, np.ndarray], currency: str = "USD", 
         h["scenario"] = n
         frames.append(h)
     df = pd.concat(frames, ignore_index=True)
-    color = alt.Color("scenario:N", title=None, sort=names,
-                      scale=alt.Scale(domain=names, range=colors),
-                      legend=alt.Legend(orient="top"))
+    color = _scenario_color(names)
     x_axis = alt.Axis(title=f"NPV ({currency})", labelExpr=money_label_expr(currency))
     bars = alt.Chart(df).mark_area(interpolate="step-after", opacity=0.45).encode(
         x=alt.X("start:Q", axis=x_axis, scale=alt.Scale(zero=False)),
@@ -240,10 +238,13 @@ def npv_comparison_chart(npvs: Mapping[str, np.ndarray], currency: str = "USD", 
     return theme.configure(chart)
 
 
-def _colors(n: int) -> list[str]:
+def _scenario_color(names: list[str]) -> alt.Color:
+    """One colour per compared run: production first, then with levers, then the palette."""
     first = [theme.PRODUCTION, theme.WITH_LEVERS]
     rest = [c for c in theme.PALETTE if c not in first]
-    return (first + rest)[:n]
+    return alt.Color("scenario:N", title=None, sort=names,
+                     scale=alt.Scale(domain=names, range=(first + rest)[:len(names)]),
+                     legend=alt.Legend(orient="top"))
 
 
 def fan_comparison_chart(bands: Mapping[str, pd.DataFrame], metric: str = "cum_net",
@@ -251,17 +252,14 @@ def fan_comparison_chart(bands: Mapping[str, pd.DataFrame], metric: str = "cum_n
                          title: str | None = None) -> alt.LayerChart:
     """Fan charts of two or more runs on one axis: each its P10-P90 band and median."""
     names = list(bands)
-    colors = _colors(len(names))
     frames = []
     for n in names:
         f = band_frame(bands[n], metric)
         f["scenario"] = n
         frames.append(f)
     df = pd.concat(frames, ignore_index=True)
-    color = alt.Color("scenario:N", title=None, sort=names,
-                      scale=alt.Scale(domain=names, range=colors),
-                      legend=alt.Legend(orient="top"))
-    y_axis = _y_axis(metric, currency)
+    color = _scenario_color(names)
+    y_axis = metric_axis(metric, currency)
     fmt = _tooltip_format(metric)
     base = alt.Chart(df).encode(x=alt.X("month:Q", axis=MONTH_AXIS, scale=_month_scale(df)),
                                 color=color)
