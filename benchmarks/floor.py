@@ -1,29 +1,37 @@
-"""The draws-only floor: replay exactly the random draws the model makes, nothing else."""
+"""The draws-only floor: replay exactly the random draws the model makes, nothing else.
+
+Each recorded draw (its n and p, or lambda) is replayed with the kernel's own generator:
+one addressed Philox uniform and inversion, so the floor is what the model's random
+numbers cost by themselves.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
 
-from simulator.engine.kernel import block_seed
+from simulator.engine.inversion import binom_inv, poisson_inv
+from simulator.engine.philox import uniform_at
 
 BLOCK = 65536
 
 
 @njit(cache=True, parallel=True)
 def replay_draws(kind, n, p, seed):
-    """kind 0: Binomial(n, p); kind 1: Poisson(p). Same per-block seeding as the model."""
+    """kind 0: Binomial(n, p); kind 1: Poisson(p); draw j uses the uniform addressed by j."""
     m = kind.shape[0]
+    k0 = np.uint64(seed & 0xFFFFFFFF)
+    k1 = np.uint64(0)
     n_blocks = (m + BLOCK - 1) // BLOCK
     acc = np.zeros(n_blocks, dtype=np.int64)
     for b in prange(n_blocks):
-        np.random.seed(block_seed(seed, b))  # noqa: NPY002 - numba's per-thread state
         s = 0
         for j in range(b * BLOCK, min(m, (b + 1) * BLOCK)):
+            u = uniform_at(k0, k1, j, 0, 0, 0)
             if kind[j] == 0:
-                s += np.random.binomial(n[j], p[j])  # noqa: NPY002
+                s += binom_inv(n[j], p[j], u)
             else:
-                s += np.random.poisson(p[j])  # noqa: NPY002
+                s += poisson_inv(p[j], u)
         acc[b] = s
     return acc.sum()
 

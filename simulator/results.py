@@ -171,9 +171,11 @@ def summarise(res: SimulationResult) -> Summary:
     s["accuracy_m6_p50"] = _pct(res.metric("accuracy_m6"), 0.5)
     s["accuracy_final_p50"] = _pct(res.metric("accuracy_final"), 0.5)
     s["pilot_users_lapsed_m6_p50"] = _pct(res.metric("pilot_users_lapsed_m6"), 0.5)
-    lens = res.lens_npv[~np.isnan(res.lens_npv)]  # run on the first LENS_PATHS paths
-    s["pilot_lens_npv"] = _pct(lens, 0.5)
-    s["pilot_lens_npv_se"] = quantile_se(np.sort(lens), 0.5)
+    # The lens runs on the first paths only, as many as its median's precision needs.
+    lens = res.lens_npv[~np.isnan(res.lens_npv)]
+    s["pilot_lens_npv"] = _pct(lens, 0.5) if lens.size else math.nan
+    s["pilot_lens_npv_se"] = quantile_se(np.sort(lens), 0.5) if lens.size else math.nan
+    s["pilot_lens_paths"] = int(lens.size)
     s["expectation_gap"] = s["pilot_lens_npv"] - s["npv_p50"]
     s["prob_npv_ge_pilot_lens"] = float(np.mean(npv >= s["pilot_lens_npv"]))
     return s

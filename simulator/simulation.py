@@ -8,12 +8,17 @@ from .distributions import sample
 from .engine.bands import bands_from_trajectories, default_qs
 from .engine.kernel import simulate_kernel
 from .engine.layout import ModelArrays, prepare
-from .results import SimulationResult
+from .engine.philox import split_key
+from .results import SimulationResult, quantile_se
 from .scenario import Scenario, ScenarioError
 
-_NO_U = np.zeros((0, 1, 1))
-#: Paths on which the pilot lens is run (all of them up to this many).
-LENS_PATHS = 100_000
+#: The pilot lens runs on at least this many paths (all of them if fewer)...
+LENS_MIN_PATHS = 2_048
+#: ...and on at most this many.
+LENS_MAX_PATHS = 100_000
+#: Its median is estimated until its standard error is under this share of the
+#: expectation gap.
+LENS_SE_SHARE = 0.01
 
 
 def _check_int(name: str, value, lo: int, hi: int | None) -> int:
@@ -41,11 +46,63 @@ def sample_inputs(sc: Scenario, paths: int, seed: int) -> tuple[np.ndarray, list
     return sample(list(dists.values()), paths, rng, corr), names
 
 
-def run_kernel(m: ModelArrays, kseed: int, store: bool, u: np.ndarray | None = None):
-    """Call the compiled kernel on prepared arrays."""
+def _kernel(m: ModelArrays, kseed: int, store: bool, store_cohorts: bool, first_path: int):
+    k0, k1 = split_key(kseed)
     return simulate_kernel(m.x, m.core_cols, m.tier_cols, m.cohort_size, m.cohort_start,
-                           m.cohort_tier, m.flags, m.horizon, m.monthly_rate, kseed, store,
-                           _NO_U if u is None else u)
+                           m.cohort_tier, m.flags, m.horizon, m.monthly_rate, k0, k1,
+                           first_path, store, store_cohorts)
+
+
+def run_kernel(m: ModelArrays, kseed: int, store: bool,
+               first_path: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Call the compiled kernel on prepared arrays: (out (N, len(OUT)), traj).
+
+    Row i draws as path ``first_path + i``: a slice of a run's inputs with its first
+    row's index reproduces that run's paths exactly.
+    """
+    out, traj, _ = _kernel(m, kseed, store, False, first_path)
+    return out, traj
+
+
+def cohort_trajectories(m: ModelArrays, kseed: int) -> np.ndarray:
+    """Active users by cohort and month, float32 (C, H+1, N), pilot team first."""
+    return _kernel(m, kseed, False, True, 0)[2]
+
+
+def _check_finite(out: np.ndarray, traj: np.ndarray | None) -> None:
+    """Refuse results that overflowed: a clear line instead of NaN bands or a crash."""
+    bad = ~np.isfinite(out[:, 0])
+    if traj is not None and not bad.any():
+        bad = ~np.isfinite(traj[:, :, :].sum(axis=(0, 1), dtype=np.float64))
+    if bad.any():
+        raise ScenarioError([
+            f"scenario: {int(bad.sum())} of {bad.size} paths produced non-finite cash flows; "
+            "the money inputs are too large for the model (see the bounds in "
+            "docs/scenario-reference.md)"])
+
+
+def lens_npv(sc: Scenario, x: np.ndarray, names: list[str], kseed: int, horizon: int,
+             production_median: float) -> np.ndarray:
+    """Pilot-lens NPVs on the first paths, as many as its median needs (NaN elsewhere).
+
+    The lens is read only through its median. It runs on the first LENS_MIN_PATHS paths,
+    then doubles until the median's standard error is below LENS_SE_SHARE of the
+    expectation gap (lens median minus production median), or LENS_MAX_PATHS / all paths
+    are used. Its paths are the production paths' first rows: same inputs, same draws.
+    """
+    n_all = x.shape[0]
+    out = np.full(n_all, np.nan)
+    done = 0
+    n = min(n_all, LENS_MIN_PATHS)
+    while True:
+        m = prepare(sc, x[done:n], names, horizon, lens=True)
+        out[done:n] = run_kernel(m, kseed, store=False, first_path=done)[0][:, 0]
+        done = n
+        lens = np.sort(out[:done])
+        gap = abs(float(np.percentile(lens, 50)) - production_median)
+        if done >= min(n_all, LENS_MAX_PATHS) or quantile_se(lens, 0.5) <= LENS_SE_SHARE * gap:
+            return out
+        n = min(n_all, LENS_MAX_PATHS, 2 * done)
 
 
 def simulate(sc: Scenario, paths: int = 20_000, seed: int = 7, horizon: int | None = None, *,
@@ -76,21 +133,16 @@ def simulate_inputs(sc: Scenario, x: np.ndarray, names: list[str], seed: int,
     _, kseed = seeds(seed)
     m = prepare(sc, x, names, h)
     out, traj = run_kernel(m, kseed, store=bands)
-    lens_npv = np.full(x.shape[0], np.nan)
+    _check_finite(out, traj if bands else None)
+    lens = np.full(x.shape[0], np.nan)
     if pilot_lens:
-        # The lens is summarised by its median: its first LENS_PATHS paths (the same
-        # blocks, seeds and inputs as production's first paths) pin that down to well
-        # under 0.5 % while capping its cost at large N.
-        n_lens = min(x.shape[0], LENS_PATHS)
-        lens_out, _ = run_kernel(prepare(sc, x[:n_lens], names, h, lens=True), kseed,
-                                 store=False)
-        lens_npv[:n_lens] = lens_out[:, 0]
+        lens = lens_npv(sc, x, names, kseed, h, float(np.percentile(out[:, 0], 50)))
     registered = m.registered
     band_array = None
     if bands:
         band_array = bands_from_trajectories(traj, registered.astype(np.float64), default_qs())
     return SimulationResult(
         scenario=sc, seed=seed, horizon=h, inputs=x, input_names=names, out=out,
-        lens_npv=lens_npv, registered=registered,
+        lens_npv=lens, registered=registered,
         trajectories=traj if bands else None, band_array=band_array,
     )

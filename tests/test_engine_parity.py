@@ -1,7 +1,8 @@
 """The compiled kernel against the plain-numpy reference.
 
-Exact where both consume the same uniforms; statistical where the kernel uses its own
-generator (tolerances from the standard errors of the two independent estimates).
+Exact where both consume the same addressed uniforms (the reference computes them with
+its own numpy Philox and inverts them with scipy); statistical against the reference's
+numpy Generator (tolerances from the standard errors of the paired difference).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 from simulator.engine.layout import OUT, TRAJ, prepare
-from simulator.engine.reference import reference_simulate, uniforms
+from simulator.engine.reference import reference_simulate
 from simulator.simulation import run_kernel, sample_inputs
 
 N = 200
@@ -34,6 +35,10 @@ VARIANTS = {
                    "levers.feedback_loop.enabled": True,
                    "levers.feedback_loop.retrain_every_months": 2},
     "cohort_at_month_0": {"adoption.cohorts[0].start_month": 0},
+    # Large cohorts: binomial means far above the small-mean search, so the draws go
+    # through the search from the mode.
+    "large_cohorts": {"adoption.cohorts[0].size": 4000, "adoption.cohorts[1].size": 2500,
+                      "pilot.users": 60},
 }
 
 
@@ -43,9 +48,9 @@ def test_kernel_equals_reference_on_shared_uniforms(seed_case, variant, lens):
     sc = _small(seed_case, **VARIANTS[variant])
     x, names = sample_inputs(sc, N, seed=11)
     m = prepare(sc, x, names, sc.horizon, lens=lens)
-    u = uniforms(N, sc.horizon, m.cohort_size.size, seed=5)
-    out_k, traj_k = run_kernel(m, kseed=0, store=True, u=u)
-    out_r, traj_r = reference_simulate(m, u)
+    kseed = 0x5DEECE66D_12345
+    out_k, traj_k = run_kernel(m, kseed=kseed, store=True)
+    out_r, traj_r = reference_simulate(m, kseed)
     ints = [OUT.index(k) for k in ("payback_month", "active_m6", "active_final", "incidents",
                                    "pilot_users_lapsed_m6")]
     np.testing.assert_array_equal(out_k[:, ints], out_r[:, ints])
@@ -69,8 +74,7 @@ def test_parity_exercises_the_mechanisms(seed_case):
     sc = _small(seed_case, **VARIANTS["all_levers"])
     x, names = sample_inputs(sc, N, seed=11)
     m = prepare(sc, x, names, sc.horizon)
-    u = uniforms(N, sc.horizon, m.cohort_size.size, seed=5)
-    out, traj = run_kernel(m, kseed=0, store=True, u=u)
+    out, traj = run_kernel(m, kseed=5, store=True)
     assert out[:, OUT.index("incidents")].sum() > 0
     assert np.ptp(traj[TRAJ.index("active_users")][-1]) > 0
     acc = traj[TRAJ.index("accuracy")]
@@ -97,3 +101,14 @@ def test_internal_generator_matches_reference_statistically(seed_case, variant):
         d = a - b
         se = d.std(ddof=1) / math.sqrt(n)
         assert abs(d.mean()) < 4.0 * se + 1e-9, (name, d.mean(), se)
+
+
+def test_a_slice_with_its_first_path_reproduces_the_run(seed_case):
+    """Rows [a:b] run with first_path=a are exactly paths a..b-1 of the whole run."""
+    sc = _small(seed_case)
+    x, names = sample_inputs(sc, 700, seed=2)
+    whole, traj = run_kernel(prepare(sc, x, names, sc.horizon), kseed=9, store=True)
+    part, ptraj = run_kernel(prepare(sc, x[300:650], names, sc.horizon), kseed=9, store=True,
+                             first_path=300)
+    np.testing.assert_array_equal(part, whole[300:650])
+    np.testing.assert_array_equal(ptraj, traj[:, :, 300:650])

@@ -143,9 +143,11 @@ def expectation_gap(sc: Scenario, paths: int = 20_000, seed: int = 7,
                 values.update(switches[mode][1])
         npvs[mask] = runner.run(structure, values).metric("npv")
     production, lens = npvs[full], npvs[0]
+    # The run's own lens covers its first paths only (as many as its median needs).
     kernel_lens = runner.base.lens_npv
-    lens_diff = float(np.max(np.abs(lens - kernel_lens)))
-    scale = max(1.0, float(np.max(np.abs(kernel_lens))))
+    ran = ~np.isnan(kernel_lens)
+    lens_diff = float(np.max(np.abs(lens[ran] - kernel_lens[ran]), initial=0.0))
+    scale = max(1.0, float(np.max(np.abs(kernel_lens[ran]), initial=0.0)))
 
     v = f(npvs, axis=1)
     w_alone, w_last, w_shap = _weights()

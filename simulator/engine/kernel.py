@@ -1,9 +1,14 @@
-"""The compiled core: one function over arrays runs every path, month by month.
+"""The compiled core: one pure function over arrays runs every path, month by month.
 
-Paths are processed in fixed-size blocks; each block reseeds numba's generator from
-(seed, block index) at its top, so results are bit-identical for any thread count.
-For parity tests the same kernel can instead consume a supplied array of uniforms,
-turned into binomial/Poisson draws by inverse CDF (see ``reference.py``).
+Every random draw is addressed: the uniform behind an event is Philox4x32-10 of
+(path, month or cohort age, stream, index) under a key from the seed (``philox.py``),
+turned into an integer by inversion (``inversion.py``). Nothing carries generator state
+from one draw to the next, so
+
+- results are bit-identical for any thread count and any block size;
+- a variant that changes one parameter changes only the draws that parameter enters,
+  and by inversion moves them monotonically (exact common random numbers);
+- the plain-numpy reference (``reference.py``) consumes exactly the same uniforms.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from .inversion import binom_inv, poisson_inv
 from .layout import (
     A_MAX,
     A_OOD,
@@ -25,6 +31,12 @@ from .layout import (
     CP_COST,
     DOWNTIME,
     DRIFT,
+    EV_ADOPT,
+    EV_CHURN,
+    EV_INCIDENTS,
+    EV_POTENTIAL,
+    EV_RETURN,
+    EVENTS_PER_COHORT,
     F0,
     F_CP,
     F_FB_COST,
@@ -64,7 +76,8 @@ from .layout import (
     OUT,
     PLATFORM,
     RETURN,
-    SLOTS_PER_COHORT,
+    STREAM_COHORT,
+    STREAM_DEPLOYMENT,
     SUPPORT,
     T_CEIL,
     T_COST,
@@ -81,68 +94,25 @@ from .layout import (
     VT_COST,
     VT_GAP,
 )
+from .philox import uniform_at
 
 N_OUT = len(OUT)
 N_TRAJ = len(TRAJ)
-BLOCK = 1024  #: paths per independently seeded block
+BLOCK = 1024  #: paths per work item of the parallel loop (scratch arrays are per block)
+#: Incidents a month are drawn from a Poisson mean capped here: at this rate every
+#: month is fully down already, and the cap bounds the cost of one draw.
+LAMBDA_CAP = 1e5
 
 
-@njit(cache=True)
-def block_seed(seed, block):
-    """A 32-bit seed for one block: splitmix64 of (seed, block)."""
-    z = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(block) + np.uint64(1)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    z = z ^ (z >> np.uint64(31))
-    return np.uint32(z & np.uint64(0xFFFFFFFF))
-
-
-@njit(cache=True)
-def binom_inv(n, p, u):
-    """Smallest k with Binomial(n, p) CDF(k) >= u (sequential search, small n)."""
-    q = 1.0 - p
-    pmf = math.exp(n * math.log(q))
-    cdf = pmf
-    k = 0
-    r = p / q
-    while cdf < u and k < n:
-        pmf *= (n - k) / (k + 1.0) * r
-        k += 1
-        cdf += pmf
-    return k
-
-
-@njit(cache=True)
-def poisson_inv(lam, u):
-    """Smallest k with Poisson(lam) CDF(k) >= u (sequential search, moderate lam)."""
-    pmf = math.exp(-lam)
-    cdf = pmf
-    k = 0
-    while cdf < u and k < 100000:
-        k += 1
-        pmf *= lam / k
-        cdf += pmf
-    return k
-
-
-@njit(cache=True)
-def draw_binom(n, p, ext, u):
+@njit(cache=True, inline="always")
+def cohort_draw_binom(k0, k1, path, age, cohort, event, n, p):
+    """Binomial(n, p) for one cohort event, from the uniform addressed by its coordinates."""
     if n <= 0 or p <= 0.0:
         return 0
     if p >= 1.0:
         return n
-    if ext:
-        return binom_inv(n, p, u)
-    return np.random.binomial(n, p)  # noqa: NPY002 - numba supports the legacy API
-
-
-@njit(cache=True)
-def draw_poisson(lam, ext, u):
-    if lam <= 0.0:
-        return 0
-    if ext:
-        return poisson_inv(lam, u)
-    return np.random.poisson(lam)  # noqa: NPY002 - numba supports the legacy API
+    u = uniform_at(k0, k1, path, age, STREAM_COHORT, EVENTS_PER_COHORT * cohort + event)
+    return binom_inv(n, p, u)
 
 
 @njit(cache=True)
@@ -198,15 +168,72 @@ def irr_monthly(net, n):
     return r
 
 
-@njit(cache=True)
-def run_path(i, x, tv, csize, cstart, ctier, flags, horizon, mrate, ext, u, out, traj,
-             store, never, active, lapsed, potential, net):
-    """Simulate path ``i`` from its inputs ``x`` (CORE order) and tier table ``tv``.
+@njit(cache=True, inline="always")
+def one_off_costs(x, flags):
+    """Month-0 costs before onboarding: the build, and each enabled lever's set-up."""
+    cost = x[BUILD]
+    if flags[F_VT] == 1:
+        cost += x[VT_COST]
+    if flags[F_LT] == 1:
+        cost += x[LT_COST]
+    if flags[F_CP] == 1:
+        cost += x[CP_COST]
+    if flags[F_FB_COST] == 1:
+        cost += x[FB_SETUP]
+    return cost
 
-    Writes the path's metrics to out[i] and, if ``store``, its months to traj[:, :, i].
+
+@njit(cache=True, inline="always")
+def payback_month(net, horizon):
+    """First month whose cumulative net cash is >= 0, or -1 if none within the horizon."""
+    cum = 0.0
+    for t in range(horizon + 1):
+        cum += net[t]
+        if cum >= 0.0:
+            return t
+    return -1
+
+
+@njit(cache=True)
+def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, horizon,
+             monthly_rate, k0, k1, out, traj, store, cohort_traj, store_cohorts,
+             never, active, lapsed, potential, net):
+    """Simulate path ``i``; write its metrics to ``out[i]`` and, if asked, its months.
+
+    Parameters
+    ----------
+    i : int
+        Row of ``out``, column of ``traj`` and ``cohort_traj``.
+    path : int
+        The path coordinate of every random draw of this path.
+    x : ndarray, float64, shape (len(CORE),)
+        This path's scalar inputs in ``layout.CORE`` order.
+    tier : ndarray, float64, shape (n_tiers, 4)
+        This path's tier parameters, columns ``layout.TIER_FIELDS``.
+    cohort_size, cohort_start, cohort_tier : ndarray, int64, shape (C,)
+        Cohorts, pilot team first: size, start month, row of ``tier``.
+    flags : ndarray, int64, shape (N_FLAGS,)
+        Levers on/off, the retraining interval and the pilot-lens switch (``F_*``).
+    horizon : int
+        Months after go-live, H.
+    monthly_rate : float
+        Discount rate per month.
+    k0, k1 : uint64
+        Philox key words from the seed.
+    out : ndarray, float64, shape (N, len(OUT))
+        Per-path metrics (written: row ``i``).
+    traj : ndarray, float32, shape (len(TRAJ), H+1, N)
+        Monthly trajectories (written: column ``i``) when ``store``.
+    cohort_traj : ndarray, float32, shape (C, H+1, N)
+        Active users by cohort (written: column ``i``) when ``store_cohorts``.
+    never, active, lapsed, potential : ndarray, int64, shape (C,)
+        Scratch: users per cohort who never tried, are active, have lapsed, will ever
+        adopt.
+    net : ndarray, float64, shape (H+1,)
+        Scratch: net cash per month.
     """
     lens = flags[F_LENS] == 1
-    n_coh = csize.shape[0]
+    n_coh = cohort_size.shape[0]
     a_pilot = x[A_PILOT]
     ood = 0.0 if lens else x[OOD_SHARE]
     a_ood = x[A_OOD]
@@ -218,41 +245,32 @@ def run_path(i, x, tv, csize, cstart, ctier, flags, horizon, mrate, ext, u, out,
     a_max = max(x[A_MAX], a0)
     alpha = 0.0 if lens else x[ALPHA] * (1.0 - x[LT_CUT] * flags[F_LT])
     capture = 1.0 if lens else x[FB_CAPTURE]
-    fb_mech = flags[F_FB_MECH] == 1
-    fb_cost = flags[F_FB_COST] == 1
+    feedback = flags[F_FB_MECH] == 1
+    feedback_costs = flags[F_FB_COST] == 1
     every = flags[F_RETRAIN_EVERY]
-    pilot_users = float(csize[0])
-    tasks_per = x[TASKS]
-    value_hour = x[HOURLY] / 60.0
-    disc = 1.0 / (1.0 + mrate)
+    pilot_users = float(cohort_size[0])
+    value_minute = x[HOURLY] / 60.0
+    disc = 1.0 / (1.0 + monthly_rate)
 
-    # Month 0: one-off costs; the pilot team is active; cohorts starting at 0 registered.
-    cost0 = x[BUILD]
-    if flags[F_VT] == 1:
-        cost0 += x[VT_COST]
-    if flags[F_LT] == 1:
-        cost0 += x[LT_COST]
-    if flags[F_CP] == 1:
-        cost0 += x[CP_COST]
-    if fb_cost:
-        cost0 += x[FB_SETUP]
-    registered = 0
+    # Month 0: one-off costs; the pilot team is active; cohorts starting at 0 register.
     for c in range(n_coh):
         never[c] = 0
         active[c] = 0
         lapsed[c] = 0
         potential[c] = 0
-    active[0] = csize[0]
-    potential[0] = csize[0]
-    registered += csize[0]
+    active[0] = cohort_size[0]
+    potential[0] = cohort_size[0]
+    onboard = 0.0
+    registered = cohort_size[0]
     for c in range(1, n_coh):
-        if cstart[c] == 0:
-            k = ctier[c]
-            cost0 += csize[c] * tv[k, T_COST]
-            uu = u[i, 0, 1 + SLOTS_PER_COHORT * c] if ext else 0.0
-            potential[c] = draw_binom(csize[c], tv[k, T_CEIL], ext, uu)
+        if cohort_start[c] == 0:
+            k = cohort_tier[c]
+            onboard += cohort_size[c] * tier[k, T_COST]
+            potential[c] = cohort_draw_binom(k0, k1, path, 0, c, EV_POTENTIAL,
+                                             cohort_size[c], tier[k, T_CEIL])
             never[c] = potential[c]
-            registered += csize[c]
+            registered += cohort_size[c]
+    cost0 = one_off_costs(x, flags) + onboard
     net[0] = -cost0
     pv_b = 0.0
     pv_c = cost0
@@ -265,6 +283,9 @@ def run_path(i, x, tv, csize, cstart, ctier, flags, horizon, mrate, ext, u, out,
         traj[TR_BEN, 0, i] = 0.0
         traj[TR_COST, 0, i] = cost0
         traj[TR_INC, 0, i] = 0.0
+    if store_cohorts:
+        for c in range(n_coh):
+            cohort_traj[c, 0, i] = active[c]
     out[i, O_LAUNCH] = a0
     m6 = min(6, horizon)
     a_base = a0
@@ -277,52 +298,52 @@ def run_path(i, x, tv, csize, cstart, ctier, flags, horizon, mrate, ext, u, out,
         # Cohorts registered this month: onboarding cost and who will ever adopt.
         onboard = 0.0
         for c in range(1, n_coh):
-            if cstart[c] == t:
-                k = ctier[c]
-                onboard += csize[c] * tv[k, T_COST]
-                uu = u[i, t, 1 + SLOTS_PER_COHORT * c] if ext else 0.0
-                potential[c] = draw_binom(csize[c], tv[k, T_CEIL], ext, uu)
+            if cohort_start[c] == t:
+                k = cohort_tier[c]
+                onboard += cohort_size[c] * tier[k, T_COST]
+                potential[c] = cohort_draw_binom(k0, k1, path, 0, c, EV_POTENTIAL,
+                                                 cohort_size[c], tier[k, T_CEIL])
                 never[c] = potential[c]
-                registered += csize[c]
-        # Incidents scale with the load at the start of the month.
+                registered += cohort_size[c]
+        # Incidents scale with the load (active users) at the start of the month.
         load = 0.0
         for c in range(n_coh):
             load += active[c]
-        lam = 0.0
-        if load > 0.0:
-            lam = x[LAM_PILOT] * (load / pilot_users) ** alpha
-        inc = draw_poisson(lam, ext, u[i, t, 0] if ext else 0.0)
+        inc = 0
+        if load > 0.0 and x[LAM_PILOT] > 0.0:
+            lam = min(LAMBDA_CAP, x[LAM_PILOT] * (load / pilot_users) ** alpha)
+            inc = poisson_inv(lam, uniform_at(k0, k1, path, t, STREAM_DEPLOYMENT, EV_INCIDENTS))
         total_inc += inc
-        chi = x[CHURN0] + x[CHURN_SENS] * max(0.0, x[A_TRUST] - a_t) + x[TRUST_SHOCK] * inc
-        chi = min(1.0, max(0.0, chi))
+        churn_rate = x[CHURN0] + x[CHURN_SENS] * max(0.0, x[A_TRUST] - a_t) + x[TRUST_SHOCK] * inc
+        churn_rate = min(1.0, max(0.0, churn_rate))
         trusted = a_t >= x[A_TRUST]
         act_total = 0
         for c in range(n_coh):
-            if cstart[c] > t:
+            if cohort_start[c] > t:
                 continue
-            base = 1 + SLOTS_PER_COHORT * c
-            k = ctier[c]
+            age = t - cohort_start[c]
+            k = cohort_tier[c]
             a_c = active[c]
-            churn = draw_binom(a_c, chi, ext, u[i, t, base + 1] if ext else 0.0)
+            churn = cohort_draw_binom(k0, k1, path, age, c, EV_CHURN, a_c, churn_rate)
             ret = 0
             if trusted:
-                ret = draw_binom(lapsed[c], x[RETURN], ext, u[i, t, base + 2] if ext else 0.0)
+                ret = cohort_draw_binom(k0, k1, path, age, c, EV_RETURN, lapsed[c], x[RETURN])
             p_adopt = 0.0
             if potential[c] > 0:
-                p_adopt = min(1.0, tv[k, T_P] + tv[k, T_Q] * a_c / potential[c])
-            new = draw_binom(never[c], p_adopt, ext, u[i, t, base + 3] if ext else 0.0)
+                p_adopt = min(1.0, tier[k, T_P] + tier[k, T_Q] * a_c / potential[c])
+            new = cohort_draw_binom(k0, k1, path, age, c, EV_ADOPT, never[c], p_adopt)
             active[c] = a_c - churn + ret + new
             lapsed[c] += churn - ret
             never[c] -= new
             act_total += active[c]
-        tasks = act_total * tasks_per
+        tasks = act_total * x[TASKS]
         down = min(1.0, inc * x[DOWNTIME])
-        benefit = tasks * (a_t * x[MIN_SAVED] - (1.0 - a_t) * x[MIN_REWORK]) * value_hour * (
+        benefit = tasks * (a_t * x[MIN_SAVED] - (1.0 - a_t) * x[MIN_REWORK]) * value_minute * (
             1.0 - down)
-        retrain = fb_mech and (t % every == 0)
+        retrain = feedback and (t % every == 0)
         cost = (x[PLATFORM] + x[LICENCE] * registered + x[INFERENCE] * tasks
                 + x[SUPPORT] * act_total + inc * x[FIX_COST] + onboard)
-        if fb_cost:
+        if feedback_costs:
             cost += x[FB_MONTHLY]
             if retrain:
                 cost += x[FB_RETRAIN]
@@ -335,12 +356,15 @@ def run_path(i, x, tv, csize, cstart, ctier, flags, horizon, mrate, ext, u, out,
             traj[TR_BEN, t, i] = benefit
             traj[TR_COST, t, i] = cost
             traj[TR_INC, t, i] = inc
+        if store_cohorts:
+            for c in range(n_coh):
+                cohort_traj[c, t, i] = active[c]
         if t == m6:
             out[i, O_ACC6] = a_t
             out[i, O_ACT6] = act_total
             out[i, O_PLAPSED] = lapsed[0]
         # Feedback: captured corrections; retraining moves along the learning curve.
-        if fb_mech:
+        if feedback:
             corrections += capture * tasks * (1.0 - a_t)
             if retrain:
                 a_base = a_max - (a_max - a0) * (1.0 + corrections / x[F0]) ** (-x[LEARN_B])
@@ -351,58 +375,83 @@ def run_path(i, x, tv, csize, cstart, ctier, flags, horizon, mrate, ext, u, out,
     out[i, O_ACCF] = a_t
     out[i, O_ACTF] = act_total
     out[i, O_INC] = total_inc
-    if lens:
+    if lens:  # the lens is only ever read for its NPV
         out[i, O_PAYBACK] = -1.0
         out[i, O_IRR] = np.nan
         return
-    cum = 0.0
-    pay = -1.0
-    for t in range(horizon + 1):
-        cum += net[t]
-        if cum >= 0.0:
-            pay = t
-            break
-    out[i, O_PAYBACK] = pay
+    out[i, O_PAYBACK] = payback_month(net, horizon)
     r = irr_monthly(net, horizon + 1)
     out[i, O_IRR] = (1.0 + r) ** 12 - 1.0 if not math.isnan(r) else np.nan
 
 
 @njit(cache=True, parallel=True)
-def simulate_kernel(xall, core_cols, tier_cols, csize, cstart, ctier, flags, horizon, mrate,
-                    seed, store, u_ext):
-    """Run all paths. Returns (out (N, N_OUT) float64, traj (N_TRAJ, H+1, N) float32).
+def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, cohort_tier,
+                    flags, horizon, monthly_rate, k0, k1, first_path, store, store_cohorts):
+    """Run every path; a pure function of its arguments.
 
-    ``u_ext`` of shape (N, H+1, slots) switches to external uniforms; pass an array with
-    first dimension 0 for the internal generator. With ``store`` False, ``traj`` is a
-    (N_TRAJ, 1, 1) placeholder and nothing monthly is kept.
+    Parameters
+    ----------
+    inputs : ndarray, float64, shape (N, K)
+        All sampled inputs, one row per path (read in place, any memory order).
+    core_cols : ndarray, int64, shape (len(CORE),)
+        Column of ``inputs`` holding each ``layout.CORE`` input.
+    tier_cols : ndarray, int64, shape (n_tiers, 4)
+        Column of ``inputs`` holding each tier field (``layout.TIER_FIELDS``).
+    cohort_size, cohort_start, cohort_tier : ndarray, int64, shape (C,)
+        Cohorts, pilot team first.
+    flags : ndarray, int64, shape (N_FLAGS,)
+        See ``layout.F_*``.
+    horizon : int
+        Months after go-live.
+    monthly_rate : float
+        Discount rate per month.
+    k0, k1 : uint64
+        Philox key words (``philox.split_key`` of the kernel seed).
+    first_path : int
+        Path coordinate of row 0: row i draws as path ``first_path + i`` (to run a slice
+        of a larger run on that run's draws).
+    store : bool
+        Keep the monthly trajectories.
+    store_cohorts : bool
+        Keep active users by cohort and month.
+
+    Returns
+    -------
+    out : ndarray, float64, shape (N, len(OUT))
+    traj : ndarray, float32, shape (len(TRAJ), H+1, N), or (len(TRAJ), 1, 1) unless
+        ``store``
+    cohort_traj : ndarray, float32, shape (C, H+1, N), or (1, 1, 1) unless
+        ``store_cohorts``
     """
-    n = xall.shape[0]
-    n_coh = csize.shape[0]
+    n = inputs.shape[0]
+    n_coh = cohort_size.shape[0]
     n_core = core_cols.shape[0]
     n_tiers = tier_cols.shape[0]
-    ext = u_ext.shape[0] > 0
     out = np.zeros((n, N_OUT))
     if store:
         traj = np.zeros((N_TRAJ, horizon + 1, n), dtype=np.float32)
     else:
         traj = np.zeros((N_TRAJ, 1, 1), dtype=np.float32)
+    if store_cohorts:
+        cohort_traj = np.zeros((n_coh, horizon + 1, n), dtype=np.float32)
+    else:
+        cohort_traj = np.zeros((1, 1, 1), dtype=np.float32)
     n_blocks = (n + BLOCK - 1) // BLOCK
     for b in prange(n_blocks):
-        if not ext:
-            np.random.seed(block_seed(seed, b))  # noqa: NPY002 - per-block, thread-safe
         never = np.zeros(n_coh, dtype=np.int64)
         active = np.zeros(n_coh, dtype=np.int64)
         lapsed = np.zeros(n_coh, dtype=np.int64)
         potential = np.zeros(n_coh, dtype=np.int64)
         net = np.zeros(horizon + 1)
-        xv = np.empty(n_core)
-        tv = np.empty((n_tiers, 4))
+        x = np.empty(n_core)
+        tier = np.empty((n_tiers, 4))
         for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
             for j in range(n_core):
-                xv[j] = xall[i, core_cols[j]]
+                x[j] = inputs[i, core_cols[j]]
             for k in range(n_tiers):
                 for f in range(4):
-                    tv[k, f] = xall[i, tier_cols[k, f]]
-            run_path(i, xv, tv, csize, cstart, ctier, flags, horizon, mrate, ext, u_ext,
-                     out, traj, store, never, active, lapsed, potential, net)
-    return out, traj
+                    tier[k, f] = inputs[i, tier_cols[k, f]]
+            run_path(i, first_path + i, x, tier, cohort_size, cohort_start, cohort_tier,
+                     flags, horizon, monthly_rate, k0, k1, out, traj, store, cohort_traj,
+                     store_cohorts, never, active, lapsed, potential, net)
+    return out, traj, cohort_traj

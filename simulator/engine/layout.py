@@ -75,13 +75,19 @@ OUT = ("npv", "pv_benefit", "pv_cost", "irr", "payback_month", "launch_accuracy"
 TRAJ = ("active_users", "accuracy", "benefit", "cost", "incidents")
 TR_ACTIVE, TR_ACC, TR_BEN, TR_COST, TR_INC = range(len(TRAJ))
 
-#: Random-number slots per month in external-uniform mode: incidents, then per cohort
-#: (potential, churn, return, adopt).
-SLOTS_PER_COHORT = 4
-
-
-def n_slots(n_cohorts: int) -> int:
-    return 1 + SLOTS_PER_COHORT * n_cohorts
+# Addresses of the random events (see ``philox.py``): each uniform is a function of
+# (seed, path, month, stream, index), so a change that alters one event's draw moves no
+# other event's uniform.
+#: Stream of events that concern the whole deployment; ``month`` is the calendar month.
+STREAM_DEPLOYMENT = 0
+EV_INCIDENTS = 0  #: index of the month's incident count
+#: Stream of per-cohort events; ``month`` is the cohort's age (months since it started),
+#: ``index`` is ``EVENTS_PER_COHORT * cohort + event``.
+STREAM_COHORT = 1
+EV_POTENTIAL, EV_CHURN, EV_RETURN, EV_ADOPT = range(4)
+EVENTS_PER_COHORT = 4
+#: Stream of what an organisation measures (gate observations); ``month`` is calendar.
+STREAM_OBSERVE = 2
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 """A plain-numpy reference of the model, written independently of the kernel.
 
-It is vectorised over paths and loops over months, consuming an explicit array of
-uniforms ``u`` of shape (N, H+1, slots) through scipy's binomial and Poisson quantile
-functions. Fed the same uniforms, the compiled kernel must reproduce its integer states
-exactly and its money to rounding. Small N only: it is a specification, not a product.
+It is vectorised over paths and loops over months. Its monthly shocks come either from
+the same addressed uniforms as the kernel (its own numpy Philox4x32-10 of (seed, path,
+month, stream, index), turned into integers by scipy's binomial and Poisson quantile
+functions) or from a numpy Generator. On addressed uniforms the compiled kernel must
+reproduce its integer states exactly and its money to rounding. Small N only: it is a
+specification, not a product.
 """
 
 from __future__ import annotations
@@ -11,7 +13,23 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize, stats
 
-from .layout import CORE, OUT, SLOTS_PER_COHORT, TRAJ, ModelArrays
+from .layout import (
+    CORE,
+    EV_ADOPT,
+    EV_CHURN,
+    EV_INCIDENTS,
+    EV_POTENTIAL,
+    EV_RETURN,
+    EVENTS_PER_COHORT,
+    OUT,
+    STREAM_COHORT,
+    STREAM_DEPLOYMENT,
+    TRAJ,
+    ModelArrays,
+)
+
+#: The kernel's cap on the monthly incident rate (restated: the reference is independent).
+LAMBDA_CAP = 1e5
 
 _I = {name.split(".", 1)[1]: i for i, name in enumerate(CORE)}
 
@@ -20,26 +38,56 @@ def _col(core: np.ndarray, key: str) -> np.ndarray:
     return core[:, _I[key]]
 
 
+def philox_uniforms(seed: int, path: np.ndarray, month: np.ndarray | int, stream: int,
+                    index: np.ndarray | int) -> np.ndarray:
+    """Uniforms in (0, 1) at the given addresses: Philox4x32-10 in plain numpy.
+
+    Written from the Random123 specification (10 rounds; multipliers 0xD2511F53,
+    0xCD9E8D57; Weyl key increments 0x9E3779B9, 0xBB67AE85), vectorised over addresses.
+    """
+    m32 = np.uint64(0xFFFFFFFF)
+    path = np.asarray(path, dtype=np.uint64)
+    shape = np.broadcast(path, np.asarray(month), np.asarray(index)).shape
+    c = [np.broadcast_to(w, shape).astype(np.uint64) for w in (
+        path & m32, path >> np.uint64(32),
+        np.asarray(month, dtype=np.uint64) | (np.uint64(stream) << np.uint64(16)),
+        np.asarray(index, dtype=np.uint64))]
+    k = [np.uint64(int(seed) & 0xFFFFFFFF), np.uint64((int(seed) >> 32) & 0xFFFFFFFF)]
+    for _ in range(10):
+        lo_hi0 = np.uint64(0xD2511F53) * c[0]
+        lo_hi1 = np.uint64(0xCD9E8D57) * c[2]
+        c = [((lo_hi1 >> np.uint64(32)) ^ c[1] ^ k[0]) & m32, lo_hi1 & m32,
+             ((lo_hi0 >> np.uint64(32)) ^ c[3] ^ k[1]) & m32, lo_hi0 & m32]
+        k = [(k[0] + np.uint64(0x9E3779B9)) & m32, (k[1] + np.uint64(0xBB67AE85)) & m32]
+    bits = (c[0] << np.uint64(20)) | (c[1] >> np.uint64(12))
+    return (bits.astype(np.float64) + 0.5) / 2.0**52
+
+
 class _Draws:
-    """Source of the monthly shocks: given uniforms (inverse CDF) or a numpy Generator.
+    """Source of the monthly shocks: addressed uniforms (inverse CDF) or a numpy Generator.
 
     ``record``, if a list, receives ("binom", n, p) / ("poisson", lam) for every draw
     actually made: the benchmark's draws-only floor replays exactly these.
     """
 
-    def __init__(self, u: np.ndarray | None, rng: np.random.Generator | None,
+    def __init__(self, seed: int | None, rng: np.random.Generator | None,
                  record: list | None):
-        self.u, self.rng, self.record = u, rng, record
+        self.seed, self.rng, self.record = seed, rng, record
 
-    def binom(self, n, p, t: int, slot: int) -> np.ndarray:
+    def _u(self, paths: np.ndarray, month, stream: int, index) -> np.ndarray:
+        return philox_uniforms(self.seed, paths, month, stream, index)
+
+    def binom(self, n, p, age, cohort: int, event: int) -> np.ndarray:
+        """Binomial draws of one cohort event for every path (``age`` per path or scalar)."""
         n = np.asarray(n, dtype=np.int64)
         p = np.broadcast_to(np.asarray(p, dtype=float), n.shape)
         out = np.where(p >= 1.0, n, 0)
         draw = (n > 0) & (p > 0.0) & (p < 1.0)
         if draw.any():
-            if self.u is not None:
-                out[draw] = stats.binom.ppf(self.u[draw, t, slot], n[draw], p[draw]).astype(
-                    np.int64)
+            if self.rng is None:
+                u = self._u(np.flatnonzero(draw), np.broadcast_to(age, n.shape)[draw],
+                            STREAM_COHORT, EVENTS_PER_COHORT * cohort + event)
+                out[draw] = stats.binom.ppf(u, n[draw], p[draw]).astype(np.int64)
             else:
                 out[draw] = self.rng.binomial(n[draw], p[draw])
             if self.record is not None:
@@ -50,8 +98,9 @@ class _Draws:
         out = np.zeros(lam.shape, dtype=np.int64)
         draw = lam > 0.0
         if draw.any():
-            if self.u is not None:
-                out[draw] = stats.poisson.ppf(self.u[draw, t, 0], lam[draw]).astype(np.int64)
+            if self.rng is None:
+                u = self._u(np.flatnonzero(draw), t, STREAM_DEPLOYMENT, EV_INCIDENTS)
+                out[draw] = stats.poisson.ppf(u, lam[draw]).astype(np.int64)
             else:
                 out[draw] = self.rng.poisson(lam[draw])
             if self.record is not None:
@@ -73,18 +122,18 @@ def _irr(net: np.ndarray) -> float:
     return (1.0 + r) ** 12 - 1.0
 
 
-def reference_simulate(m: ModelArrays, u: np.ndarray | None = None, *,
+def reference_simulate(m: ModelArrays, seed: int | None = None, *,
                        rng: np.random.Generator | None = None,
                        record: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Run the model; return (out (N, len(OUT)), traj (len(TRAJ), H+1, N)).
 
-    Shocks come from uniforms ``u`` (N, H+1, slots) by inverse CDF (exact parity with the
-    kernel's external mode), or else from numpy Generator ``rng`` (fast; statistical
-    parity and the benchmark's reference timing).
+    Shocks come from the uniforms addressed under kernel seed ``seed`` by inverse CDF
+    (exact parity with the kernel), or else from numpy Generator ``rng`` (fast;
+    statistical parity and the benchmark's reference timing).
     """
-    if (u is None) == (rng is None):
-        raise ValueError("give exactly one of u or rng")
-    draws = _Draws(u, rng, record)
+    if (seed is None) == (rng is None):
+        raise ValueError("give exactly one of seed or rng")
+    draws = _Draws(seed, rng, record)
     n, h = m.n_paths, m.horizon
     x = m.core
     f = {k: int(v) for k, v in zip(
@@ -129,8 +178,8 @@ def reference_simulate(m: ModelArrays, u: np.ndarray | None = None, *,
         for c in range(1, n_coh):
             if start[c] == t:
                 extra += size[c] * cost_user[:, c]
-                potential[:, c] = draws.binom(np.full(n, size[c]), ceil[:, c], t,
-                                              1 + SLOTS_PER_COHORT * c)
+                potential[:, c] = draws.binom(np.full(n, size[c]), ceil[:, c], 0, c,
+                                              EV_POTENTIAL)
                 never[:, c] = potential[:, c]
         return extra
 
@@ -150,8 +199,8 @@ def reference_simulate(m: ModelArrays, u: np.ndarray | None = None, *,
         a_t = np.maximum(a_base - drift * (t - last - 1), np.minimum(floor, a_base))
         onboard_cost = onboard(t)
         load = active.sum(1).astype(float)
-        lam = np.where(load > 0,
-                       _col(x, "incidents_per_month") * (load / size[0]) ** alpha, 0.0)
+        lam = np.where(load > 0, np.minimum(
+            LAMBDA_CAP, _col(x, "incidents_per_month") * (load / size[0]) ** alpha), 0.0)
         inc = draws.poisson(lam, t)
         total_inc += inc
         chi = np.clip(_col(x, "base_churn")
@@ -162,15 +211,15 @@ def reference_simulate(m: ModelArrays, u: np.ndarray | None = None, *,
         for c in range(n_coh):
             if start[c] > t:
                 continue
-            base = 1 + SLOTS_PER_COHORT * c
-            churn = draws.binom(active[:, c], chi, t, base + 1)
-            ret = draws.binom(np.where(trusted, lapsed[:, c], 0), _col(x, "return_rate"), t,
-                              base + 2)
+            age = t - start[c]
+            churn = draws.binom(active[:, c], chi, age, c, EV_CHURN)
+            ret = draws.binom(np.where(trusted, lapsed[:, c], 0), _col(x, "return_rate"), age,
+                              c, EV_RETURN)
             with np.errstate(divide="ignore", invalid="ignore"):
                 p_adopt = np.where(potential[:, c] > 0,
                                    np.minimum(1.0, p_in[:, c] + q_im[:, c] * active[:, c]
                                               / potential[:, c]), 0.0)
-            new = draws.binom(never[:, c], p_adopt, t, base + 3)
+            new = draws.binom(never[:, c], p_adopt, age, c, EV_ADOPT)
             active[:, c] += new + ret - churn
             lapsed[:, c] += churn - ret
             never[:, c] -= new
@@ -220,7 +269,3 @@ def reference_simulate(m: ModelArrays, u: np.ndarray | None = None, *,
     out[:, OUT.index("irr")] = [_irr(net[:, i]) for i in range(n)]
     return out, traj
 
-
-def uniforms(n: int, horizon: int, n_cohorts: int, seed: int) -> np.ndarray:
-    """The uniforms both implementations consume in parity tests."""
-    return np.random.default_rng(seed).random((n, horizon + 1, 1 + SLOTS_PER_COHORT * n_cohorts))
