@@ -62,6 +62,9 @@ class SimulationResult:
     trajectories: np.ndarray | None = None
     band_array: np.ndarray | None = None  # (H+1, len(METRICS), len(STATS))
     meta: dict = field(default_factory=dict)
+    #: Staged rollouts: (N, G+2) per path, each gate's result (1 pass, 0 fail, -1 not
+    #: reached), the month the rollout stopped (-1 if never), the months on hold.
+    gate_out: np.ndarray | None = None
 
     @property
     def n_paths(self) -> int:

@@ -409,6 +409,9 @@ class VariabilityTesting(Section):
     """Lever: test against the full data variability before launch."""
 
     enabled: bool = plain(False, doc="Lever on or off.")
+    enabled_from_month: int = plain(0, unit="month", ge=0, le=120,
+                                    doc="Month the lever takes effect when enabled (0: from "
+                                        "go-live); its one-off cost is booked that month.")
     gap_closed: Uncertain = uncertain(0.5, hi=1.0, unit="share",
                                       doc="Share of the out-of-distribution accuracy gap "
                                           "(a_pilot - a_ood) closed before launch.")
@@ -419,6 +422,9 @@ class LoadTesting(Section):
     """Lever: integration-test under realistic load."""
 
     enabled: bool = plain(False, doc="Lever on or off.")
+    enabled_from_month: int = plain(0, unit="month", ge=0, le=120,
+                                    doc="Month the lever takes effect when enabled (0: from "
+                                        "go-live); its one-off cost is booked that month.")
     exponent_reduction: Uncertain = uncertain(0.5, hi=1.0, unit="share",
                                               doc="Share of the load exponent alpha removed.")
     cost: Uncertain = uncertain(0.0, unit="currency", doc="One-off cost, month 0.")
@@ -428,6 +434,9 @@ class ChangePlan(Section):
     """Lever: a change plan for every cohort."""
 
     enabled: bool = plain(False, doc="Lever on or off.")
+    enabled_from_month: int = plain(0, unit="month", ge=0, le=120,
+                                    doc="Month the lever takes effect when enabled (0: from "
+                                        "go-live); its one-off cost is booked that month.")
     tier: str = plain("trained", doc="Tier every rollout cohort gets when the lever is on.")
     cost: Uncertain = uncertain(0.0, unit="currency",
                                 doc="One-off programme cost, month 0 (the tier's cost per user "
@@ -438,6 +447,9 @@ class FeedbackLoop(Section):
     """Lever: capture corrections and retrain on them."""
 
     enabled: bool = plain(False, doc="Lever on or off.")
+    enabled_from_month: int = plain(0, unit="month", ge=0, le=120,
+                                    doc="Month the lever takes effect when enabled (0: from "
+                                        "go-live); its one-off cost is booked that month.")
     capture_rate: Uncertain = uncertain(0.3, hi=1.0, unit="share",
                                         doc="Share of wrong outputs captured as corrections "
                                             "(c).")
@@ -458,6 +470,66 @@ class Levers(Section):
     change_plan: ChangePlan = plain(default_factory=ChangePlan, doc="Change plan lever.")
     feedback_loop: FeedbackLoop = plain(default_factory=FeedbackLoop,
                                         doc="Feedback loop lever.")
+
+
+GATE_ACTIONS = ("hold", "stop", "switch_levers")
+
+
+class Gate(Section):
+    """A go/no-go review: what is measured at the end of a month, and what a failure does.
+
+    The gate passes when every criterion given holds, judged only on what an organisation
+    observes: the active-user rate, accuracy measured on ``spot_checks`` outputs, and
+    incidents counted since the previous gate (or go-live).
+    """
+
+    name: str = plain(doc="Label of the gate.")
+    month: int = plain(unit="month", ge=1, le=120,
+                       doc="Month at whose end the gate is evaluated (<= horizon).")
+    min_active_rate: float | None = plain(None, unit="share", ge=0.0, le=1.0,
+                                          doc="Pass only if active users / registered users "
+                                              "is at least this.")
+    min_accuracy: float | None = plain(None, unit="share", ge=0.0, le=1.0,
+                                       doc="Pass only if the share of correct outputs among "
+                                           "the spot checks is at least this.")
+    spot_checks: int = plain(200, unit="outputs", ge=1, le=1_000_000,
+                             doc="Outputs checked by hand to measure accuracy.")
+    max_incidents: int | None = plain(None, unit="incidents", ge=0, le=1_000_000,
+                                      doc="Pass only if incidents since the previous gate "
+                                          "(or go-live) are at most this.")
+    on_fail: str = plain(doc="What a failure does: hold (cohorts due after the gate wait for "
+                             "a later gate to pass), stop (the rollout ends) or switch_levers.")
+    levers: list[str] = plain(default_factory=list,
+                              doc="Levers switched on from the next month (switch_levers).")
+    reonboard: bool = plain(False, doc="With switch_levers and the change plan: re-onboard "
+                                       "lapsed users in the plan's tier, at its cost per user.")
+    notice_months: int = plain(3, unit="months", ge=0, le=120,
+                               doc="stop: months the platform and licences are still paid.")
+    wind_down_cost: float = plain(0.0, unit="currency", ge=0.0, le=1e12,
+                                  doc="stop: one-off cost of ending, booked the next month.")
+
+    @model_validator(mode="after")
+    def _action(self):
+        problems: list[str] = []
+        if self.on_fail not in GATE_ACTIONS:
+            problems.append(f"on_fail: {self.on_fail!r} is not one of {', '.join(GATE_ACTIONS)}")
+        if (self.min_active_rate is None and self.min_accuracy is None
+                and self.max_incidents is None):
+            problems.append("a gate needs at least one of min_active_rate, min_accuracy, "
+                            "max_incidents")
+        for lv in self.levers:
+            if lv not in LEVERS:
+                problems.append(f"levers: {lv!r} is not a lever ({', '.join(LEVERS)})")
+        if self.on_fail == "switch_levers" and not self.levers:
+            problems.append("levers: switch_levers needs at least one lever")
+        if self.on_fail != "switch_levers" and self.levers:
+            problems.append(f"levers: only used with on_fail = 'switch_levers', not "
+                            f"{self.on_fail!r}")
+        if self.reonboard and "change_plan" not in self.levers:
+            problems.append("reonboard: needs 'change_plan' among the levers switched on")
+        if problems:
+            raise ValueError(_JOIN.join(problems))
+        return self
 
 
 class Correlation(Section):
@@ -484,6 +556,8 @@ class Scenario(Section):
     levers: Levers = plain(default_factory=Levers, doc="The four levers.")
     correlations: list[Correlation] = plain(default_factory=list,
                                             doc="Rank correlations between inputs.")
+    gates: list[Gate] = plain(default_factory=list,
+                              doc="Go/no-go reviews of a staged rollout, in month order.")
 
     @model_validator(mode="after")
     def _cross_checks(self):
@@ -503,6 +577,17 @@ class Scenario(Section):
             if c.tier not in tiers:
                 problems.append(f"adoption.cohorts[{i}].tier: {c.tier!r} is not a tier "
                                 f"(tiers: {', '.join(tiers) or 'none'})")
+        for lever in LEVERS:
+            lv = getattr(self.levers, lever)
+            if lv.enabled_from_month > h:
+                problems.append(f"levers.{lever}.enabled_from_month: {lv.enabled_from_month} "
+                                f"is after the horizon ({h} months)")
+        for i, g in enumerate(self.gates):
+            if g.month > h:
+                problems.append(f"gates[{i}].month: {g.month} is after the horizon ({h} months)")
+            if i and g.month < self.gates[i - 1].month:
+                problems.append(f"gates[{i}].month: {g.month} is before the previous gate's "
+                                f"({self.gates[i - 1].month}); list gates in month order")
         names = set(self.input_paths())
         for i, cor in enumerate(self.correlations):
             for side in ("a", "b"):

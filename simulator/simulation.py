@@ -49,7 +49,7 @@ def sample_inputs(sc: Scenario, paths: int, seed: int) -> tuple[np.ndarray, list
 def _kernel(m: ModelArrays, kseed: int, store: bool, store_cohorts: bool, first_path: int):
     k0, k1 = split_key(kseed)
     return simulate_kernel(m.x, m.core_cols, m.tier_cols, m.cohort_size, m.cohort_start,
-                           m.cohort_tier, m.flags, m.horizon, m.monthly_rate, k0, k1,
+                           m.cohort_tier, m.flags, m.gates, m.horizon, m.monthly_rate, k0, k1,
                            first_path, store, store_cohorts)
 
 
@@ -60,8 +60,16 @@ def run_kernel(m: ModelArrays, kseed: int, store: bool,
     Row i draws as path ``first_path + i``: a slice of a run's inputs with its first
     row's index reproduces that run's paths exactly.
     """
-    out, traj, _ = _kernel(m, kseed, store, False, first_path)
+    out, traj, _, _ = _kernel(m, kseed, store, False, first_path)
     return out, traj
+
+
+def run_kernel_gates(m: ModelArrays, kseed: int, store: bool,
+                     first_path: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """As :func:`run_kernel`, plus the per-path gate outputs (N, G+2): each gate's result
+    (1 pass, 0 fail, -1 not reached), the month stopped (-1 if never), months on hold."""
+    out, traj, _, gate_out = _kernel(m, kseed, store, False, first_path)
+    return out, traj, gate_out
 
 
 def cohort_trajectories(m: ModelArrays, kseed: int) -> np.ndarray:
@@ -132,7 +140,7 @@ def simulate_inputs(sc: Scenario, x: np.ndarray, names: list[str], seed: int,
     h = sc.horizon if horizon is None else horizon
     _, kseed = seeds(seed)
     m = prepare(sc, x, names, h)
-    out, traj = run_kernel(m, kseed, store=bands)
+    out, traj, gate_out = run_kernel_gates(m, kseed, store=bands)
     _check_finite(out, traj if bands else None)
     lens = np.full(x.shape[0], np.nan)
     if pilot_lens:
@@ -145,4 +153,5 @@ def simulate_inputs(sc: Scenario, x: np.ndarray, names: list[str], seed: int,
         scenario=sc, seed=seed, horizon=h, inputs=x, input_names=names, out=out,
         lens_npv=lens, registered=registered,
         trajectories=traj if bands else None, band_array=band_array,
+        gate_out=gate_out if sc.gates else None,
     )

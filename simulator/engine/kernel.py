@@ -24,6 +24,8 @@ from .layout import (
     A_OOD,
     A_PILOT,
     A_TRUST,
+    ACTION_HOLD,
+    ACTION_STOP,
     ALPHA,
     BUILD,
     CHURN0,
@@ -39,6 +41,7 @@ from .layout import (
     EVENTS_PER_COHORT,
     F0,
     F_CP,
+    F_CP_TIER,
     F_FB_COST,
     F_FB_MECH,
     F_LENS,
@@ -51,6 +54,22 @@ from .layout import (
     FB_SETUP,
     FIX_COST,
     FLOOR,
+    G_ACTION,
+    G_LV_CP,
+    G_LV_FB,
+    G_LV_LT,
+    G_LV_VT,
+    G_MAX_INC,
+    G_MIN_ACC,
+    G_MIN_ACTIVE,
+    G_MONTH,
+    G_NOTICE,
+    G_REONBOARD,
+    G_SPOT,
+    G_WIND,
+    GATE_FAIL,
+    GATE_NOT_REACHED,
+    GATE_PASS,
     HOURLY,
     INFERENCE,
     LAM_PILOT,
@@ -60,6 +79,7 @@ from .layout import (
     LT_CUT,
     MIN_REWORK,
     MIN_SAVED,
+    NEVER,
     O_ACC6,
     O_ACCF,
     O_ACT6,
@@ -78,6 +98,7 @@ from .layout import (
     RETURN,
     STREAM_COHORT,
     STREAM_DEPLOYMENT,
+    STREAM_OBSERVE,
     SUPPORT,
     T_CEIL,
     T_COST,
@@ -169,21 +190,6 @@ def irr_monthly(net, n):
 
 
 @njit(cache=True, inline="always")
-def one_off_costs(x, flags):
-    """Month-0 costs before onboarding: the build, and each enabled lever's set-up."""
-    cost = x[BUILD]
-    if flags[F_VT] == 1:
-        cost += x[VT_COST]
-    if flags[F_LT] == 1:
-        cost += x[LT_COST]
-    if flags[F_CP] == 1:
-        cost += x[CP_COST]
-    if flags[F_FB_COST] == 1:
-        cost += x[FB_SETUP]
-    return cost
-
-
-@njit(cache=True, inline="always")
 def payback_month(net, horizon):
     """First month whose cumulative net cash is >= 0, or -1 if none within the horizon."""
     cum = 0.0
@@ -195,15 +201,15 @@ def payback_month(net, horizon):
 
 
 @njit(cache=True)
-def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, horizon,
-             monthly_rate, k0, k1, out, traj, store, cohort_traj, store_cohorts,
-             never, active, lapsed, potential, net):
+def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, gates, horizon,
+             monthly_rate, k0, k1, out, traj, store, cohort_traj, store_cohorts, gate_out,
+             never, active, lapsed, potential, start, tier_of, net):
     """Simulate path ``i``; write its metrics to ``out[i]`` and, if asked, its months.
 
     Parameters
     ----------
     i : int
-        Row of ``out``, column of ``traj`` and ``cohort_traj``.
+        Row of ``out`` and ``gate_out``, column of ``traj`` and ``cohort_traj``.
     path : int
         The path coordinate of every random draw of this path.
     x : ndarray, float64, shape (len(CORE),)
@@ -211,9 +217,12 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ho
     tier : ndarray, float64, shape (n_tiers, 4)
         This path's tier parameters, columns ``layout.TIER_FIELDS``.
     cohort_size, cohort_start, cohort_tier : ndarray, int64, shape (C,)
-        Cohorts, pilot team first: size, start month, row of ``tier``.
+        Cohorts, pilot team first: size, planned start month, own tier (row of ``tier``).
     flags : ndarray, int64, shape (N_FLAGS,)
-        Levers on/off, the retraining interval and the pilot-lens switch (``F_*``).
+        The month each lever takes effect (``NEVER`` if off), the change plan's tier, the
+        retraining interval, the pilot-lens switch (``layout.F_*``).
+    gates : ndarray, float64, shape (G, N_GATE_COLS)
+        Go/no-go reviews in month order (``layout.G_*``).
     horizon : int
         Months after go-live, H.
     monthly_rate : float
@@ -226,27 +235,36 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ho
         Monthly trajectories (written: column ``i``) when ``store``.
     cohort_traj : ndarray, float32, shape (C, H+1, N)
         Active users by cohort (written: column ``i``) when ``store_cohorts``.
-    never, active, lapsed, potential : ndarray, int64, shape (C,)
-        Scratch: users per cohort who never tried, are active, have lapsed, will ever
-        adopt.
+    gate_out : ndarray, float64, shape (N, G+2)
+        Each gate's result (``GATE_PASS``, ``GATE_FAIL``, ``GATE_NOT_REACHED``), the month
+        the rollout stopped (-1 if never) and the months on hold (written: row ``i``).
+    never, active, lapsed, potential, start, tier_of : ndarray, int64, shape (C,)
+        Scratch per cohort: users who never tried, are active, have lapsed, will ever
+        adopt; the actual start month; the tier the cohort was onboarded in.
     net : ndarray, float64, shape (H+1,)
         Scratch: net cash per month.
     """
     lens = flags[F_LENS] == 1
     n_coh = cohort_size.shape[0]
+    n_gates = gates.shape[0]
+    vt_from = flags[F_VT]
+    lt_from = flags[F_LT]
+    cp_from = flags[F_CP]
+    fbm_from = flags[F_FB_MECH]
+    fbc_from = flags[F_FB_COST]
+    plan_tier = flags[F_CP_TIER]
     a_pilot = x[A_PILOT]
     ood = 0.0 if lens else x[OOD_SHARE]
     a_ood = x[A_OOD]
-    if flags[F_VT] == 1 and not lens:
+    if vt_from == 0 and not lens:
         a_ood = a_ood + x[VT_GAP] * (a_pilot - a_ood)
     a0 = (1.0 - ood) * a_pilot + ood * a_ood
     drift = 0.0 if lens else x[DRIFT]
     floor = x[FLOOR]
     a_max = max(x[A_MAX], a0)
-    alpha = 0.0 if lens else x[ALPHA] * (1.0 - x[LT_CUT] * flags[F_LT])
+    alpha0 = 0.0 if lens else x[ALPHA]
+    alpha = alpha0 * (1.0 - x[LT_CUT]) if lt_from == 0 else alpha0
     capture = 1.0 if lens else x[FB_CAPTURE]
-    feedback = flags[F_FB_MECH] == 1
-    feedback_costs = flags[F_FB_COST] == 1
     every = flags[F_RETRAIN_EVERY]
     pilot_users = float(cohort_size[0])
     value_minute = x[HOURLY] / 60.0
@@ -258,19 +276,29 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ho
         active[c] = 0
         lapsed[c] = 0
         potential[c] = 0
+        start[c] = cohort_start[c]
+        tier_of[c] = cohort_tier[c]
     active[0] = cohort_size[0]
     potential[0] = cohort_size[0]
-    onboard = 0.0
+    cost0 = x[BUILD]
+    if vt_from == 0:
+        cost0 += x[VT_COST]
+    if lt_from == 0:
+        cost0 += x[LT_COST]
+    if cp_from == 0:
+        cost0 += x[CP_COST]
+    if fbc_from == 0:
+        cost0 += x[FB_SETUP]
     registered = cohort_size[0]
     for c in range(1, n_coh):
-        if cohort_start[c] == 0:
-            k = cohort_tier[c]
-            onboard += cohort_size[c] * tier[k, T_COST]
+        if start[c] == 0:
+            k = plan_tier if cp_from == 0 else cohort_tier[c]
+            tier_of[c] = k
+            cost0 += cohort_size[c] * tier[k, T_COST]
             potential[c] = cohort_draw_binom(k0, k1, path, 0, c, EV_POTENTIAL,
                                              cohort_size[c], tier[k, T_CEIL])
             never[c] = potential[c]
             registered += cohort_size[c]
-    cost0 = one_off_costs(x, flags) + onboard
     net[0] = -cost0
     pv_b = 0.0
     pv_c = cost0
@@ -292,14 +320,80 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ho
     last_retrain = 0
     corrections = 0.0
     factor = 1.0
+    # Staged rollout: gate state.
+    for g in range(n_gates):
+        gate_out[i, g] = GATE_NOT_REACHED
+    stop_month = -1
+    notice = 0
+    wind_down = 0.0
+    holding = False
+    held = 0
+    reonboard_month = NEVER
+    inc_since_gate = 0
     for t in range(1, horizon + 1):
         factor *= disc
+        if stop_month >= 0:
+            # Stopped: nobody uses it; platform and licences run until notice ends.
+            cost = 0.0
+            if t <= stop_month + notice:
+                cost = x[PLATFORM] + x[LICENCE] * registered
+            if t == stop_month + 1:
+                cost += wind_down
+            act_total = 0
+            net[t] = -cost
+            pv_c += cost * factor
+            if store:
+                traj[TR_ACTIVE, t, i] = 0.0
+                traj[TR_ACC, t, i] = a_t
+                traj[TR_BEN, t, i] = 0.0
+                traj[TR_COST, t, i] = cost
+                traj[TR_INC, t, i] = 0.0
+            if store_cohorts:
+                for c in range(n_coh):
+                    cohort_traj[c, t, i] = 0.0
+            if t == m6:
+                out[i, O_ACC6] = a_t
+                out[i, O_ACT6] = 0.0
+                out[i, O_PLAPSED] = lapsed[0]
+            continue
+        # Levers taking effect this month (enabled later, or switched on by a gate).
+        levers_t = 0.0
+        if t == vt_from:
+            levers_t += x[VT_COST]
+            if not lens:
+                a_ood_new = a_ood + x[VT_GAP] * (a_pilot - a_ood)
+                a0_new = (1.0 - ood) * a_pilot + ood * a_ood_new
+                a_base += a0_new - a0
+                a0 = a0_new
+                a_ood = a_ood_new
+                a_max = max(x[A_MAX], a0)
+        if t == lt_from:
+            levers_t += x[LT_COST]
+            alpha = alpha0 * (1.0 - x[LT_CUT])
+        if t == cp_from:
+            levers_t += x[CP_COST]
+        if t == fbc_from:
+            levers_t += x[FB_SETUP]
+        if t == reonboard_month:
+            # Lapsed users of started cohorts are onboarded again in the plan's tier.
+            for c in range(1, n_coh):
+                if start[c] < t:
+                    levers_t += lapsed[c] * tier[plan_tier, T_COST]
+                    never[c] += lapsed[c]
+                    lapsed[c] = 0
+                    tier_of[c] = plan_tier
         a_t = max(a_base - drift * (t - last_retrain - 1), min(floor, a_base))
-        # Cohorts registered this month: onboarding cost and who will ever adopt.
+        if holding:
+            held += 1
+        # Cohorts registered this month (or deferred while a gate holds them).
         onboard = 0.0
         for c in range(1, n_coh):
-            if cohort_start[c] == t:
-                k = cohort_tier[c]
+            if start[c] == t:
+                if holding:
+                    start[c] = t + 1
+                    continue
+                k = plan_tier if t >= cp_from else cohort_tier[c]
+                tier_of[c] = k
                 onboard += cohort_size[c] * tier[k, T_COST]
                 potential[c] = cohort_draw_binom(k0, k1, path, 0, c, EV_POTENTIAL,
                                                  cohort_size[c], tier[k, T_CEIL])
@@ -319,10 +413,10 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ho
         trusted = a_t >= x[A_TRUST]
         act_total = 0
         for c in range(n_coh):
-            if cohort_start[c] > t:
+            if start[c] > t:
                 continue
-            age = t - cohort_start[c]
-            k = cohort_tier[c]
+            age = t - start[c]
+            k = tier_of[c]
             a_c = active[c]
             churn = cohort_draw_binom(k0, k1, path, age, c, EV_CHURN, a_c, churn_rate)
             ret = 0
@@ -340,10 +434,11 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ho
         down = min(1.0, inc * x[DOWNTIME])
         benefit = tasks * (a_t * x[MIN_SAVED] - (1.0 - a_t) * x[MIN_REWORK]) * value_minute * (
             1.0 - down)
+        feedback = t >= fbm_from
         retrain = feedback and (t % every == 0)
         cost = (x[PLATFORM] + x[LICENCE] * registered + x[INFERENCE] * tasks
-                + x[SUPPORT] * act_total + inc * x[FIX_COST] + onboard)
-        if feedback_costs:
+                + x[SUPPORT] * act_total + inc * x[FIX_COST] + onboard + levers_t)
+        if t >= fbc_from:
             cost += x[FB_MONTHLY]
             if retrain:
                 cost += x[FB_RETRAIN]
@@ -369,12 +464,68 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ho
             if retrain:
                 a_base = a_max - (a_max - a0) * (1.0 + corrections / x[F0]) ** (-x[LEARN_B])
                 last_retrain = t
+        # Gates at the end of the month, judged on what the organisation observes.
+        inc_since_gate += inc
+        reviewed = False
+        for g in range(n_gates):
+            if gates[g, G_MONTH] != t or stop_month >= 0:
+                continue
+            reviewed = True
+            passed = True
+            if gates[g, G_MIN_ACTIVE] >= 0.0:
+                rate = act_total / registered if registered > 0 else 0.0
+                passed = passed and rate >= gates[g, G_MIN_ACTIVE]
+            if gates[g, G_MIN_ACC] >= 0.0:
+                checks = int(gates[g, G_SPOT])
+                correct = checks
+                if a_t < 1.0:
+                    correct = 0
+                    if a_t > 0.0:
+                        correct = binom_inv(checks, a_t, uniform_at(k0, k1, path, t,
+                                                                    STREAM_OBSERVE, g))
+                passed = passed and correct / checks >= gates[g, G_MIN_ACC]
+            if gates[g, G_MAX_INC] >= 0.0:
+                passed = passed and inc_since_gate <= gates[g, G_MAX_INC]
+            gate_out[i, g] = GATE_PASS if passed else GATE_FAIL
+            if passed:
+                holding = False
+                continue
+            action = int(gates[g, G_ACTION])
+            if action == ACTION_HOLD:
+                holding = True
+            elif action == ACTION_STOP:
+                stop_month = t
+                notice = int(gates[g, G_NOTICE])
+                wind_down = gates[g, G_WIND]
+                for c in range(n_coh):
+                    lapsed[c] += active[c]
+                    active[c] = 0
+            else:
+                nxt = t + 1
+                if gates[g, G_LV_VT] == 1.0 and vt_from > nxt:
+                    vt_from = nxt
+                if gates[g, G_LV_LT] == 1.0 and lt_from > nxt:
+                    lt_from = nxt
+                if gates[g, G_LV_CP] == 1.0 and cp_from > nxt:
+                    cp_from = nxt
+                if gates[g, G_LV_FB] == 1.0:
+                    if fbm_from > nxt:
+                        fbm_from = nxt
+                    if fbc_from > nxt:
+                        fbc_from = nxt
+                if gates[g, G_REONBOARD] == 1.0:
+                    reonboard_month = nxt
+        if reviewed:
+            inc_since_gate = 0
     out[i, O_NPV] = pv_b - pv_c
     out[i, O_PVB] = pv_b
     out[i, O_PVC] = pv_c
     out[i, O_ACCF] = a_t
     out[i, O_ACTF] = act_total
     out[i, O_INC] = total_inc
+    if n_gates > 0:
+        gate_out[i, n_gates] = stop_month
+        gate_out[i, n_gates + 1] = held
     if lens:  # the lens is only ever read for its NPV
         out[i, O_PAYBACK] = -1.0
         out[i, O_IRR] = np.nan
@@ -386,7 +537,8 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ho
 
 @njit(cache=True, parallel=True)
 def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, cohort_tier,
-                    flags, horizon, monthly_rate, k0, k1, first_path, store, store_cohorts):
+                    flags, gates, horizon, monthly_rate, k0, k1, first_path, store,
+                    store_cohorts):
     """Run every path; a pure function of its arguments.
 
     Parameters
@@ -398,9 +550,11 @@ def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, coh
     tier_cols : ndarray, int64, shape (n_tiers, 4)
         Column of ``inputs`` holding each tier field (``layout.TIER_FIELDS``).
     cohort_size, cohort_start, cohort_tier : ndarray, int64, shape (C,)
-        Cohorts, pilot team first.
+        Cohorts, pilot team first: size, planned start month, own tier.
     flags : ndarray, int64, shape (N_FLAGS,)
         See ``layout.F_*``.
+    gates : ndarray, float64, shape (G, N_GATE_COLS)
+        See ``layout.G_*``; G may be 0.
     horizon : int
         Months after go-live.
     monthly_rate : float
@@ -422,11 +576,13 @@ def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, coh
         ``store``
     cohort_traj : ndarray, float32, shape (C, H+1, N), or (1, 1, 1) unless
         ``store_cohorts``
+    gate_out : ndarray, float64, shape (N, G+2), or (N, 0) without gates
     """
     n = inputs.shape[0]
     n_coh = cohort_size.shape[0]
     n_core = core_cols.shape[0]
     n_tiers = tier_cols.shape[0]
+    n_gates = gates.shape[0]
     out = np.zeros((n, N_OUT))
     if store:
         traj = np.zeros((N_TRAJ, horizon + 1, n), dtype=np.float32)
@@ -436,12 +592,15 @@ def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, coh
         cohort_traj = np.zeros((n_coh, horizon + 1, n), dtype=np.float32)
     else:
         cohort_traj = np.zeros((1, 1, 1), dtype=np.float32)
+    gate_out = np.zeros((n, n_gates + 2 if n_gates > 0 else 0))
     n_blocks = (n + BLOCK - 1) // BLOCK
     for b in prange(n_blocks):
         never = np.zeros(n_coh, dtype=np.int64)
         active = np.zeros(n_coh, dtype=np.int64)
         lapsed = np.zeros(n_coh, dtype=np.int64)
         potential = np.zeros(n_coh, dtype=np.int64)
+        start = np.zeros(n_coh, dtype=np.int64)
+        tier_of = np.zeros(n_coh, dtype=np.int64)
         net = np.zeros(horizon + 1)
         x = np.empty(n_core)
         tier = np.empty((n_tiers, 4))
@@ -452,6 +611,7 @@ def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, coh
                 for f in range(4):
                     tier[k, f] = inputs[i, tier_cols[k, f]]
             run_path(i, first_path + i, x, tier, cohort_size, cohort_start, cohort_tier,
-                     flags, horizon, monthly_rate, k0, k1, out, traj, store, cohort_traj,
-                     store_cohorts, never, active, lapsed, potential, net)
-    return out, traj, cohort_traj
+                     flags, gates, horizon, monthly_rate, k0, k1, out, traj, store,
+                     cohort_traj, store_cohorts, gate_out, never, active, lapsed, potential,
+                     start, tier_of, net)
+    return out, traj, cohort_traj, gate_out

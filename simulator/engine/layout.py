@@ -60,9 +60,25 @@ CORE = (
 TIER_FIELDS = ("ceiling", "innovation_p", "imitation_q", "cost_per_user")
 T_CEIL, T_P, T_Q, T_COST = range(4)
 
-# Integer flags.
-F_VT, F_LT, F_CP, F_FB_MECH, F_FB_COST, F_RETRAIN_EVERY, F_LENS = range(7)
-N_FLAGS = 7
+# Integer flags. The lever entries are the month each lever takes effect (NEVER if off);
+# the feedback loop has two: its mechanism (the pilot lens has it without its costs) and
+# its costs.
+(F_VT, F_LT, F_CP, F_FB_MECH, F_FB_COST, F_RETRAIN_EVERY, F_LENS, F_CP_TIER,
+ F_N_GATES) = range(9)
+N_FLAGS = 9
+#: "Month" of a lever that never takes effect.
+NEVER = 1 << 30
+
+# Gates: one row per gate, columns below (float64; counts and codes stored as floats).
+(G_MONTH, G_MIN_ACTIVE, G_MIN_ACC, G_SPOT, G_MAX_INC, G_ACTION, G_LV_VT, G_LV_LT, G_LV_CP,
+ G_LV_FB, G_REONBOARD, G_NOTICE, G_WIND) = range(13)
+N_GATE_COLS = 13
+#: A criterion not given (min_* / max_*).
+NO_LIMIT = -1.0
+ACTION_HOLD, ACTION_STOP, ACTION_SWITCH = range(3)
+#: Per-path gate outputs: gate g's result in column g (1 pass, 0 fail, -1 not reached:
+#: the rollout had stopped), then the month stopped (-1 if never) and the months on hold.
+GATE_PASS, GATE_FAIL, GATE_NOT_REACHED = 1, 0, -1
 
 # Columns of the per-path output matrix.
 OUT = ("npv", "pv_benefit", "pv_cost", "irr", "payback_month", "launch_accuracy",
@@ -103,6 +119,7 @@ class ModelArrays:
     flags: np.ndarray  # (N_FLAGS,) int64
     horizon: int
     monthly_rate: float
+    gates: np.ndarray  # (G, N_GATE_COLS) float64
 
     @property
     def n_paths(self) -> int:
@@ -140,19 +157,25 @@ def prepare(sc: Scenario, x: np.ndarray, paths: list[str], horizon: int,
     starts = [0] + [c.start_month for c in sc.adoption.cohorts]
     if lens:
         tiers_idx = [pilot_tier] * len(sizes)
-    elif lv.change_plan.enabled:
-        tiers_idx = [pilot_tier] + [tier_names.index(lv.change_plan.tier)] * len(
-            sc.adoption.cohorts)
     else:
         tiers_idx = [pilot_tier] + [tier_names.index(c.tier) for c in sc.adoption.cohorts]
+
+    def on_from(lever: str) -> int:
+        spec = getattr(lv, lever)
+        return spec.enabled_from_month if spec.enabled else NEVER
+
     flags = np.zeros(N_FLAGS, dtype=np.int64)
-    flags[F_VT] = lv.variability_testing.enabled
-    flags[F_LT] = lv.load_testing.enabled
-    flags[F_CP] = lv.change_plan.enabled
-    flags[F_FB_MECH] = lv.feedback_loop.enabled or lens
-    flags[F_FB_COST] = lv.feedback_loop.enabled
+    flags[F_VT] = on_from("variability_testing")
+    flags[F_LT] = on_from("load_testing")
+    # The lens gives every cohort the pilot tier: no change plan can apply there.
+    flags[F_CP] = NEVER if lens else on_from("change_plan")
+    flags[F_FB_MECH] = 0 if lens else on_from("feedback_loop")
+    flags[F_FB_COST] = on_from("feedback_loop")
     flags[F_RETRAIN_EVERY] = lv.feedback_loop.retrain_every_months
     flags[F_LENS] = lens
+    flags[F_CP_TIER] = tier_names.index(lv.change_plan.tier)
+    gates = gate_table(sc, lens)
+    flags[F_N_GATES] = gates.shape[0]
     r = sc.scenario.discount_rate_annual
     return ModelArrays(
         # Column-major, as sampled: no copy for simulate(); one compiled kernel layout.
@@ -165,4 +188,31 @@ def prepare(sc: Scenario, x: np.ndarray, paths: list[str], horizon: int,
         flags=flags,
         horizon=int(horizon),
         monthly_rate=(1.0 + r) ** (1.0 / 12.0) - 1.0,
+        gates=gates,
     )
+
+
+def gate_table(sc: Scenario, lens: bool = False) -> np.ndarray:
+    """The scenario's gates as a (G, N_GATE_COLS) array (none for the pilot lens: the
+    signed-off case assumed no reviews)."""
+    from ..scenario import GATE_ACTIONS
+
+    if lens or not sc.gates:
+        return np.zeros((0, N_GATE_COLS))
+    rows = np.zeros((len(sc.gates), N_GATE_COLS))
+    for i, g in enumerate(sc.gates):
+        r = rows[i]
+        r[G_MONTH] = g.month
+        r[G_MIN_ACTIVE] = NO_LIMIT if g.min_active_rate is None else g.min_active_rate
+        r[G_MIN_ACC] = NO_LIMIT if g.min_accuracy is None else g.min_accuracy
+        r[G_SPOT] = g.spot_checks
+        r[G_MAX_INC] = NO_LIMIT if g.max_incidents is None else g.max_incidents
+        r[G_ACTION] = GATE_ACTIONS.index(g.on_fail)
+        r[G_LV_VT] = "variability_testing" in g.levers
+        r[G_LV_LT] = "load_testing" in g.levers
+        r[G_LV_CP] = "change_plan" in g.levers
+        r[G_LV_FB] = "feedback_loop" in g.levers
+        r[G_REONBOARD] = g.reonboard
+        r[G_NOTICE] = g.notice_months
+        r[G_WIND] = g.wind_down_cost
+    return rows
