@@ -24,6 +24,15 @@ def test_likelihood_is_a_distribution_over_outcomes():
     np.testing.assert_allclose(total, 1.0, atol=1e-9)
 
 
+def test_daily_share_alone_is_the_marginal_of_the_full_model():
+    n, rate = 12, np.array([0.3, 0.7])
+    for d in (0, 4, 9):
+        full = sum(np.exp(usage_log_likelihood(rate, d, w, n, MIX, 10.0, 0.005))
+                   for w in range(n + 1 - d))
+        alone = np.exp(usage_log_likelihood(rate, d, None, n, MIX, 10.0, 0.005))
+        np.testing.assert_allclose(alone, full, rtol=1e-9)
+
+
 def test_likelihood_matches_the_generative_draws():
     n, rate = 20, 0.4
     rng = np.random.default_rng(3)
@@ -54,6 +63,11 @@ def test_survey_columns_parse_and_round_trip():
     assert a.last_month == 6
     back = reads_actuals(a.to_csv())
     assert back.table.equals(a.table)
+    # a daily share alone; or daily and less (weekly derived)
+    c = reads_actuals("month,survey_n,used_daily\n12,400,0.67\n")
+    assert c.usage_counts() == [(0, 12, 268, None, 400)]
+    e = reads_actuals("month,survey_n,used_daily,used_less\n12,100,0.3,0.5\n")
+    assert e.usage_counts() == [(0, 12, 30, 20, 100)]
     # used_less is optional (the rest)
     b = reads_actuals("month,survey_n,used_daily,used_weekly\n2,811,0.25,0.46\n")
     assert b.usage_counts() == [(0, 2, 203, 373, 811)]

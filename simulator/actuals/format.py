@@ -43,7 +43,8 @@ COLUMN_DOC = {
     "survey_n": "respondents to a usage survey that month, a sample of registered users "
                 "(whole number >= 1)",
     "used_daily": "share of respondents using the tool daily, in [0, 1]",
-    "used_weekly": "share using it at least weekly but not daily, in [0, 1]",
+    "used_weekly": "share using it at least weekly but not daily, in [0, 1] (optional: "
+                   "a daily share alone is accepted)",
     "used_less": "share using it less than weekly or never, in [0, 1] (optional: "
                  "1 - daily - weekly)",
 }
@@ -83,15 +84,19 @@ class Actuals:
     def has_usage(self) -> bool:
         return bool(self.survey_rows.any())
 
-    def usage_counts(self) -> list[tuple[int, int, int, int, int]]:
+    def usage_counts(self) -> list[tuple[int, int, int, int | None, int]]:
         """(row index, month, daily, weekly, respondents) per survey row: shares turned
-        into whole respondents (rounded; less-often is the rest)."""
+        into whole respondents (rounded; less-often is the rest). ``weekly`` is None when
+        only the daily share was published (and no less-often share to derive it from)."""
         t = self.table
         out = []
         for i in np.flatnonzero(self.survey_rows):
             n = int(t["survey_n"].iat[i])
             d = int(round(float(t["used_daily"].iat[i]) * n))
-            w = min(int(round(float(t["used_weekly"].iat[i]) * n)), n - d)
+            wk, less = float(t["used_weekly"].iat[i]), float(t["used_less"].iat[i])
+            if math.isnan(wk) and not math.isnan(less):
+                wk = max(0.0, 1.0 - float(t["used_daily"].iat[i]) - less)
+            w = None if math.isnan(wk) else min(int(round(wk * n)), n - d)
             out.append((int(i), int(t["month"].iat[i]), d, w, n))
         return out
 
@@ -265,15 +270,19 @@ def _check_usage(out: dict[str, np.ndarray], i: int, problems: list[str]) -> Non
     if n < 1 and n == round(n):
         problems.append(f"row {row}, column survey_n: {n:g} is below 1 "
                         f"(allowed: {COLUMN_DOC['survey_n']})")
-    for c in ("used_daily", "used_weekly"):
-        if c not in given:
-            problems.append(f"row {row}, column {c}: empty while survey_n is given "
-                            f"(allowed: {COLUMN_DOC[c]})")
-            bad = True
+    if "used_daily" not in given:
+        problems.append(f"row {row}, column used_daily: empty while survey_n is given "
+                        f"(allowed: {COLUMN_DOC['used_daily']})")
+        bad = True
     if bad:
         return
-    total = shares["used_daily"] + shares["used_weekly"]
-    if "used_less" in given:
+    total = shares["used_daily"] + (shares["used_weekly"] if "used_weekly" in given else 0.0)
+    if "used_less" in given and "used_weekly" not in given:
+        if total + shares["used_less"] > 1.0 + SHARE_SUM_TOLERANCE:
+            problems.append(f"row {row}, column used_less: daily + less = "
+                            f"{total + shares['used_less']:g} is above 1 (allowed: shares of "
+                            f"one set of respondents)")
+    elif "used_less" in given:
         total3 = total + shares["used_less"]
         if abs(total3 - 1.0) > SHARE_SUM_TOLERANCE:
             problems.append(f"row {row}, column used_less: daily + weekly + less = {total3:g} "

@@ -31,20 +31,27 @@ def _log_dirmult(counts: np.ndarray, alpha: np.ndarray) -> np.ndarray:
             + (special.gammaln(counts + alpha) - special.gammaln(alpha)).sum(axis=1))
 
 
-def usage_log_likelihood(rate: np.ndarray, daily: int, weekly: int, n: int,
+def usage_log_likelihood(rate: np.ndarray, daily: int, weekly: int | None, n: int,
                          mix: tuple[float, float, float], concentration: float,
                          rho: float) -> np.ndarray:
     """log p(daily, weekly, n - daily - weekly | path) for each path's active rate ``rate``.
 
     p = sum_k BetaBinomial(k; n, r, rho) DirMult((daily, weekly, k - daily - weekly);
-    kappa m), k = daily + weekly .. n.
+    kappa m), k = daily + weekly .. n. With ``weekly`` None (only a daily share
+    published) the weekly and less-often actives are merged: DirMult((daily, k - daily);
+    kappa (m_daily, m_weekly + m_less)).
     """
     rate = np.asarray(rate, dtype=np.float64)
-    lo = daily + weekly
-    ks = np.arange(lo, n + 1, dtype=np.float64)
     alpha = concentration * np.asarray(mix, dtype=np.float64)
-    counts = np.column_stack([np.full(ks.size, daily, dtype=np.float64),
-                              np.full(ks.size, weekly, dtype=np.float64), ks - lo])
+    if weekly is None:
+        lo = daily
+        alpha = np.array([alpha[0], alpha[1] + alpha[2]])
+    else:
+        lo = daily + weekly
+    ks = np.arange(lo, n + 1, dtype=np.float64)
+    fixed = [daily] if weekly is None else [daily, weekly]
+    counts = np.column_stack([np.full(ks.size, v, dtype=np.float64) for v in fixed]
+                             + [ks - lo])
     log_dm = _log_dirmult(counts, alpha)
     keep = log_dm > log_dm.max() - 40.0  # terms below e^-40 of the largest change nothing
     ks, log_dm = ks[keep], log_dm[keep]
