@@ -67,14 +67,16 @@ class Calibration:
 
 def updated_inputs(post: Posterior) -> list[int]:
     """Columns of the uncertain inputs that act in the scenario and that the weights moved
-    beyond Monte Carlo noise: in normal scores z, |weighted mean| > max(0.05, 4/sqrt(ESS))
-    or weighted variance < 1 - max(0.1, 4 sqrt(2/ESS))."""
+    beyond Monte Carlo noise: in normal scores z, |weighted mean| > max(0.03, 2.5/sqrt(ESS))
+    or weighted variance < 1 - max(0.05, 2.5 sqrt(2/ESS)). Refitting an input the actuals
+    hardly moved costs little (its refit is close to its prior); leaving out one they did
+    move (drift, churn) loses posterior mass the long-run NPV depends on."""
     if post.is_prior:
         return []
     res, w, sc = post.sample, post.weights, post.sample.scenario
     dists, used = sc.inputs(), used_inputs(sc)
-    d_mean = max(0.05, 4.0 / math.sqrt(post.ess))
-    d_var = max(0.1, 4.0 * math.sqrt(2.0 / post.ess))
+    d_mean = max(0.03, 2.5 / math.sqrt(post.ess))
+    d_var = max(0.05, 2.5 * math.sqrt(2.0 / post.ess))
     cols = []
     for j, name in enumerate(res.input_names):
         d = dists[name]
