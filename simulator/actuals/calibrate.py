@@ -24,6 +24,7 @@ from ..scenario import Scenario, get_path, parse_scenario
 from ..simulation import simulate_inputs
 from .ais import _z
 from .condition import Posterior
+from .format import OBSERVED, Actuals
 from .weighted import weighted_quantiles
 
 #: |Spearman| at or above which a posterior correlation between refitted inputs is kept.
@@ -260,6 +261,11 @@ def _header(post: Posterior, source: str, actuals_name: str, fits: pd.DataFrame,
         f"{a.n_observations} observations ({_what(a)})",
         f"# {post.n_paths:,} paths (seed {post.sample.seed}), effective sample size "
         f"{post.ess:,.0f} ({post.ess / post.n_paths:.1%} of the paths)",
+    ]
+    if post.collapsed:
+        lines.append(f"# warning: the effective sample size is below {post.min_ess:,.0f}: the "
+                     f"refits rest on few paths (run more paths)")
+    lines += [
         "#",
         "# Refitted inputs (moment-matched to the weighted posterior on the prior's range;",
         "# P10 / P50 / P90 prior -> posterior):",
@@ -282,16 +288,12 @@ def _header(post: Posterior, source: str, actuals_name: str, fits: pd.DataFrame,
     return "\n".join(lines) + "\n"
 
 
-def _measured(a) -> np.ndarray:
-    from .format import OBSERVED
-
+def _measured(a: Actuals) -> np.ndarray:
     t = a.table
     return t[list(OBSERVED)].notna().any(axis=1).to_numpy() | a.survey_rows
 
 
-def _what(a) -> str:
-    from .format import OBSERVED
-
+def _what(a: Actuals) -> str:
     t = a.table
     parts = [f"{c} x{int(t[c].notna().sum())}" for c in OBSERVED if t[c].notna().any()]
     if a.has_usage:
