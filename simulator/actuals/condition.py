@@ -13,7 +13,9 @@ Observation models (see docs/actuals.md for the formulas and why):
 - accuracy (spot checks): normal(a_t, sqrt(a_t (1 - a_t) / n_checks + floor^2));
 - incidents: Poisson(lambda_t + eps), lambda_t = lambda_pilot (active_{t-1} /
   pilot users)^alpha the path's own incident rate that month;
-- cost: normal(cost_t, rel_sd * cost_t).
+- cost: normal(cost_t, rel_sd * cost_t);
+- usage survey (daily / weekly / less shares of n respondents): beta-binomial active
+  respondents, Dirichlet-multinomial frequency mix among them (:mod:`.usage`).
 
 When the effective sample size collapses the run is repeated with twice the paths (same
 seed) up to ``max_paths``; what remains is reported in ``Posterior.notes``.
@@ -36,6 +38,7 @@ from ..scenario import Scenario
 from ..simulation import seeds, simulate
 from .ais import rejuvenate
 from .format import Actuals, ActualsError, empty_actuals
+from .usage import usage_log_likelihood
 from .weighted import (
     ess,
     normalise_log_weights,
@@ -63,6 +66,9 @@ class ObservationModel:
     ``accuracy_sd_floor`` for rubric differences. ``incidents_epsilon``: added to the
     path's incident rate so a path with zero rate is unlikely, not impossible.
     ``cost_relative_sd``: spend booked vs modelled (timing, categories).
+    ``frequency_mix``: prior mean shares of the model's active users who use the tool
+    daily, weekly (not daily) and less than weekly; ``frequency_concentration`` (kappa)
+    the Dirichlet concentration of that mix (larger = surer of the mix).
     """
 
     active_overdispersion: float = 0.005
@@ -70,6 +76,8 @@ class ObservationModel:
     accuracy_sd_floor: float = 0.01
     incidents_epsilon: float = 0.01
     cost_relative_sd: float = 0.10
+    frequency_mix: tuple[float, float, float] = (0.35, 0.45, 0.20)
+    frequency_concentration: float = 10.0
 
     def __post_init__(self):
         checks = [
@@ -78,10 +86,16 @@ class ObservationModel:
             ("accuracy_sd_floor", self.accuracy_sd_floor, 1e-4, 0.5),
             ("incidents_epsilon", self.incidents_epsilon, 1e-6, 10.0),
             ("cost_relative_sd", self.cost_relative_sd, 1e-3, 2.0),
+            ("frequency_concentration", self.frequency_concentration, 0.1, 1e5),
         ]
         bad = [f"observation model {n}: {v!r} is outside [{lo:g}, {hi:g}]"
                for n, v, lo, hi in checks
                if not (isinstance(v, int | float) and math.isfinite(v) and lo <= v <= hi)]
+        mix = tuple(self.frequency_mix)
+        if (len(mix) != 3 or not all(isinstance(v, int | float) and math.isfinite(v) and v > 0
+                                     for v in mix) or abs(sum(mix) - 1.0) > 1e-6):
+            bad.append(f"observation model frequency_mix: {mix!r} must be three shares "
+                       f"above 0 (daily, weekly, less) summing to 1")
         if bad:
             raise ActualsError(bad)
 
@@ -220,6 +234,18 @@ def log_likelihood(res: SimulationResult, actuals: Actuals,
             sd = np.sqrt((obs.cost_relative_sd * np.abs(c)) ** 2 + var_inc + 1.0)
             part += -0.5 * ((cost[i] - c) / sd) ** 2 - np.log(sd) - 0.5 * math.log(2 * math.pi)
         by["cost"] = part
+    if actuals.has_usage:
+        part = np.zeros(n)
+        for _, m, d, w, n_s in actuals.usage_counts():
+            reg_model = float(res.registered[m])
+            if reg_model <= 0:
+                raise ActualsError([f"column survey_n: month {m} has no registered users in "
+                                    f"the scenario (edit adoption.cohorts)"])
+            rate = traj[TR_ACTIVE, m].astype(np.float64) / reg_model
+            part += usage_log_likelihood(rate, d, w, n_s, obs.frequency_mix,
+                                         obs.frequency_concentration,
+                                         obs.active_overdispersion)
+        by["usage"] = part
     for v in by.values():
         ll += v
     return Likelihood(total=ll, by_column=by, notes=notes, registered_mismatch=mismatch)

@@ -1,8 +1,10 @@
 """The actuals file: what a live rollout has measured, month by month.
 
 A CSV with a ``month`` column (months after go-live, 1 = the first month) and any of
-``registered``, ``active_users``, ``accuracy``, ``incidents``, ``cost``. Empty cells are
-missing values (nothing was measured that month). Every problem is reported as one line
+``registered``, ``active_users``, ``accuracy``, ``incidents``, ``cost``, and a usage
+survey: ``survey_n`` respondents and the shares ``used_daily``, ``used_weekly``,
+``used_less`` (how public evaluations report use). Empty cells are missing values
+(nothing was measured that month). Every problem is reported as one line
 naming the row, the column, the value and what is allowed, raised as
 :class:`ActualsError`; rows are numbered as a spreadsheet shows them (the header is row 1).
 """
@@ -19,8 +21,17 @@ import pandas as pd
 
 #: Columns an actuals file may have besides ``month``, in display order.
 OBSERVED = ("registered", "active_users", "accuracy", "incidents", "cost")
+#: Usage-survey columns: respondents and the shares using the tool daily, weekly (at
+#: least weekly, not daily) and less often (including never); see docs/actuals.md.
+USAGE = ("survey_n", "used_daily", "used_weekly", "used_less")
+#: Every column besides ``month``.
+COLUMNS = OBSERVED + USAGE
+#: The three usage shares, in order.
+USAGE_SHARES = ("used_daily", "used_weekly", "used_less")
+#: How far three given shares may sum from 1 (published percentages are rounded).
+SHARE_SUM_TOLERANCE = 0.03
 #: Whole, non-negative counts.
-COUNTS = ("registered", "active_users", "incidents")
+COUNTS = ("registered", "active_users", "incidents", "survey_n")
 #: What each column means (for docs, the app and error messages).
 COLUMN_DOC = {
     "month": "months after go-live, a whole number 1..horizon, strictly increasing",
@@ -29,6 +40,13 @@ COLUMN_DOC = {
     "accuracy": "accuracy measured by spot checks, a share in [0, 1]",
     "incidents": "integration incidents that month (whole number >= 0)",
     "cost": "total spend that month in the scenario's currency (>= 0)",
+    "survey_n": "respondents to a usage survey that month, a sample of registered users "
+                "(whole number >= 1)",
+    "used_daily": "share of respondents using the tool daily, in [0, 1]",
+    "used_weekly": "share using it at least weekly but not daily, in [0, 1] (optional: "
+                   "a daily share alone is accepted)",
+    "used_less": "share using it less than weekly or never, in [0, 1] (optional: "
+                 "1 - daily - weekly)",
 }
 
 
@@ -58,10 +76,35 @@ class Actuals:
         return self.table["month"].to_numpy(dtype=np.int64)
 
     @property
+    def survey_rows(self) -> np.ndarray:
+        """Boolean mask of the rows holding a usage survey."""
+        return self.table["survey_n"].notna().to_numpy()
+
+    @property
+    def has_usage(self) -> bool:
+        return bool(self.survey_rows.any())
+
+    def usage_counts(self) -> list[tuple[int, int, int, int | None, int]]:
+        """(row index, month, daily, weekly, respondents) per survey row: shares turned
+        into whole respondents (rounded; less-often is the rest). ``weekly`` is None when
+        only the daily share was published (and no less-often share to derive it from)."""
+        t = self.table
+        out = []
+        for i in np.flatnonzero(self.survey_rows):
+            n = int(t["survey_n"].iat[i])
+            d = int(round(float(t["used_daily"].iat[i]) * n))
+            wk, less = float(t["used_weekly"].iat[i]), float(t["used_less"].iat[i])
+            if math.isnan(wk) and not math.isnan(less):
+                wk = max(0.0, 1.0 - float(t["used_daily"].iat[i]) - less)
+            w = None if math.isnan(wk) else min(int(round(wk * n)), n - d)
+            out.append((int(i), int(t["month"].iat[i]), d, w, n))
+        return out
+
+    @property
     def last_month(self) -> int:
         """The latest month with at least one measurement (0 when there is none)."""
         t = self.table
-        has = t[list(OBSERVED)].notna().any(axis=1)
+        has = t[list(OBSERVED)].notna().any(axis=1).to_numpy() | self.survey_rows
         return int(t.loc[has, "month"].max()) if has.any() else 0
 
     def column(self, name: str) -> np.ndarray:
@@ -70,8 +113,9 @@ class Actuals:
 
     @property
     def n_observations(self) -> int:
-        """Number of non-missing measurements (cells)."""
-        return int(self.table[list(OBSERVED)].notna().to_numpy().sum())
+        """Number of measurements: non-missing cells, a usage survey counting as one."""
+        return int(self.table[list(OBSERVED)].notna().to_numpy().sum()
+                   + self.survey_rows.sum())
 
     @property
     def is_empty(self) -> bool:
@@ -80,15 +124,18 @@ class Actuals:
     def to_csv(self) -> str:
         """CSV text in the file format (missing values as empty cells)."""
         t = self.table.copy()
+        if not self.has_usage:
+            t = t.drop(columns=list(USAGE))
         for c in COUNTS:
-            t[c] = t[c].astype("Int64")
+            if c in t:
+                t[c] = t[c].astype("Int64")
         return t.to_csv(index=False)
 
 
 def empty_actuals() -> Actuals:
     """Actuals with no measurements: conditioning on them returns the prior forecast."""
     return Actuals(pd.DataFrame({c: pd.Series(dtype=np.float64) for c in
-                                 ("month",) + OBSERVED}).astype({"month": np.int64}))
+                                 ("month",) + COLUMNS}).astype({"month": np.int64}))
 
 
 def _fmt(v) -> str:
@@ -127,10 +174,10 @@ def parse_actuals(data: pd.DataFrame, horizon: int | None = None,
     lower = [c.lower() for c in cols]
     if "month" not in lower:
         raise ActualsError([f"no 'month' column (columns found: {', '.join(cols) or 'none'}; "
-                            f"allowed: month, {', '.join(OBSERVED)})"], source)
-    unknown = [c for c in cols if c.lower() not in ("month",) + OBSERVED]
+                            f"allowed: month, {', '.join(COLUMNS)})"], source)
+    unknown = [c for c in cols if c.lower() not in ("month",) + COLUMNS]
     for c in unknown:
-        problems.append(f"column {c!r}: unknown column (allowed: month, {', '.join(OBSERVED)})")
+        problems.append(f"column {c!r}: unknown column (allowed: month, {', '.join(COLUMNS)})")
     dup = sorted({c for c in lower if lower.count(c) > 1})
     for c in dup:
         problems.append(f"column {c!r}: appears more than once")
@@ -138,10 +185,10 @@ def parse_actuals(data: pd.DataFrame, horizon: int | None = None,
         raise ActualsError(problems, source)
     frame = data.copy()
     frame.columns = lower
-    out = {c: np.full(len(frame), np.nan) for c in ("month",) + OBSERVED}
+    out = {c: np.full(len(frame), np.nan) for c in ("month",) + COLUMNS}
     for i, rec in enumerate(frame.to_dict("records")):
         row = i + 2  # the header is row 1
-        for c in ("month",) + OBSERVED:
+        for c in ("month",) + COLUMNS:
             if c in rec:
                 out[c][i] = _number(rec[c], row, c, problems)
     months = out["month"]
@@ -193,11 +240,62 @@ def parse_actuals(data: pd.DataFrame, horizon: int | None = None,
         if not math.isnan(cost) and cost < 0:
             problems.append(f"row {row}, column cost: {cost:g} is below 0 "
                             f"(allowed: {COLUMN_DOC['cost']})")
+        _check_usage(out, i, problems)
     if problems:
         raise ActualsError(problems, source)
     table = pd.DataFrame(out)
     table["month"] = table["month"].astype(np.int64)
     return Actuals(table.reset_index(drop=True))
+
+
+def _check_usage(out: dict[str, np.ndarray], i: int, problems: list[str]) -> None:
+    """Problems of one row's usage survey: shares in [0, 1] summing to 1, respondents given."""
+    row = i + 2
+    n = out["survey_n"][i]
+    shares = {c: out[c][i] for c in USAGE_SHARES}
+    given = {c: v for c, v in shares.items() if not math.isnan(v)}
+    if math.isnan(n) and not given:
+        return
+    bad = False
+    for c, v in given.items():
+        if not 0.0 <= v <= 1.0:
+            hint = "; give a share, e.g. 0.25, not a percentage" if 1 < v <= 100 else ""
+            problems.append(f"row {row}, column {c}: {v:g} is outside [0, 1] "
+                            f"(allowed: {COLUMN_DOC[c]}{hint})")
+            bad = True
+    if math.isnan(n):
+        problems.append(f"row {row}, column survey_n: empty while usage shares are given "
+                        f"(allowed: {COLUMN_DOC['survey_n']})")
+        return
+    if n < 1 and n == round(n):
+        problems.append(f"row {row}, column survey_n: {n:g} is below 1 "
+                        f"(allowed: {COLUMN_DOC['survey_n']})")
+    if "used_daily" not in given:
+        problems.append(f"row {row}, column used_daily: empty while survey_n is given "
+                        f"(allowed: {COLUMN_DOC['used_daily']})")
+        bad = True
+    if bad:
+        return
+    total = shares["used_daily"] + (shares["used_weekly"] if "used_weekly" in given else 0.0)
+    if "used_less" in given and "used_weekly" not in given:
+        if total + shares["used_less"] > 1.0 + SHARE_SUM_TOLERANCE:
+            problems.append(f"row {row}, column used_less: daily + less = "
+                            f"{total + shares['used_less']:g} is above 1 (allowed: shares of "
+                            f"one set of respondents)")
+    elif "used_less" in given:
+        total3 = total + shares["used_less"]
+        if abs(total3 - 1.0) > SHARE_SUM_TOLERANCE:
+            problems.append(f"row {row}, column used_less: daily + weekly + less = {total3:g} "
+                            f"(allowed: 1 +/- {SHARE_SUM_TOLERANCE:g}; the three shares "
+                            f"partition the respondents)")
+    elif total > 1.0 + SHARE_SUM_TOLERANCE:
+        problems.append(f"row {row}, column used_weekly: daily + weekly = {total:g} is above 1 "
+                        f"(allowed: shares of one set of respondents; weekly means at least "
+                        f"weekly but not daily)")
+    reg = out["registered"][i]
+    if not math.isnan(reg) and n > reg >= 0:
+        problems.append(f"row {row}, column survey_n: {n:g} is above registered {reg:g} "
+                        f"(allowed: respondents are a sample of registered users)")
 
 
 def read_actuals(src: str | Path | bytes | io.IOBase, horizon: int | None = None) -> Actuals:
@@ -213,7 +311,7 @@ def read_actuals(src: str | Path | bytes | io.IOBase, horizon: int | None = None
         raise ActualsError([f"cannot read file: {exc.strerror or exc}"], source) from None
     except pd.errors.EmptyDataError:
         raise ActualsError(["the file is empty (expected a header: month, "
-                            f"{', '.join(OBSERVED)})"], source) from None
+                            f"{', '.join(COLUMNS)})"], source) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ActualsError([f"not a valid CSV file: {first}"], source) from None
@@ -224,5 +322,5 @@ def reads_actuals(text: str, horizon: int | None = None) -> Actuals:
     """Validate actuals given as CSV text (as pasted into the app)."""
     if not text.strip():
         raise ActualsError(["no actuals given (expected a header: month, "
-                            f"{', '.join(OBSERVED)})"])
+                            f"{', '.join(COLUMNS)})"])
     return read_actuals(text.encode("utf-8"), horizon)

@@ -15,6 +15,7 @@ from ..scenario import ScenarioError
 
 #: Modules (relative to this package) that add subcommands.
 COMMAND_MODULES = ["core", "export", "sweep", "analysis", "update"]
+COMMAND_MODULES += ["calibrate"]
 
 
 class CliError(Exception):

@@ -20,13 +20,12 @@ from .common import _clean, add_run_options, emit, out_dir, scenario_from_args
 from .core import money
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("update", help="update the forecast with monthly actuals and diagnose "
-                                      "what broke")
-    add_run_options(p)
+def add_observation_options(p: argparse.ArgumentParser) -> None:
+    """--actuals and the observation-model options shared by ``update`` and ``calibrate``."""
     p.add_argument("--actuals", required=True, metavar="CSV",
                    help="actuals file: month, and any of registered, active_users, "
-                        "accuracy, incidents, cost")
+                        "accuracy, incidents, cost, survey_n + used_daily, used_weekly, "
+                        "used_less")
     p.add_argument("--spot-checks", type=int, default=ObservationModel.accuracy_spot_checks,
                    help="items spot-checked per month behind an accuracy figure (200)")
     p.add_argument("--overdispersion", type=float,
@@ -34,6 +33,35 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="beta-binomial over-dispersion of active users (0.005)")
     p.add_argument("--cost-sd", type=float, default=ObservationModel.cost_relative_sd,
                    help="relative s.d. of reported vs modelled monthly cost (0.10)")
+    mix = ObservationModel.frequency_mix
+    p.add_argument("--frequency-mix", default=",".join(f"{v:g}" for v in mix),
+                   metavar="D,W,L",
+                   help="prior mean shares of active users using the tool daily, weekly, "
+                        f"less than weekly ({','.join(f'{v:g}' for v in mix)})")
+    p.add_argument("--frequency-concentration", type=float,
+                   default=ObservationModel.frequency_concentration,
+                   help="Dirichlet concentration of that mix "
+                        f"({ObservationModel.frequency_concentration:g})")
+
+
+def observation_model(args: argparse.Namespace) -> ObservationModel:
+    """The observation model from the command line (ActualsError on bad values)."""
+    try:
+        mix = tuple(float(v) for v in str(args.frequency_mix).split(","))
+    except ValueError:
+        raise ActualsError([f"--frequency-mix: {args.frequency_mix!r} is not three numbers "
+                            f"separated by commas (e.g. 0.35,0.45,0.2)"]) from None
+    return ObservationModel(active_overdispersion=args.overdispersion,
+                            accuracy_spot_checks=args.spot_checks,
+                            cost_relative_sd=args.cost_sd, frequency_mix=mix,
+                            frequency_concentration=args.frequency_concentration)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("update", help="update the forecast with monthly actuals and diagnose "
+                                      "what broke")
+    add_run_options(p)
+    add_observation_options(p)
     p.add_argument("--no-levers", action="store_true",
                    help="skip the lever analysis on the posterior (4 extra runs)")
     p.add_argument("--out", default=None, metavar="DIR",
@@ -47,9 +75,7 @@ def cmd_update(args: argparse.Namespace) -> int:
     horizon = args.horizon or sc.horizon
     try:
         actuals = read_actuals(args.actuals, horizon)
-        obs = ObservationModel(active_overdispersion=args.overdispersion,
-                               accuracy_spot_checks=args.spot_checks,
-                               cost_relative_sd=args.cost_sd)
+        obs = observation_model(args)
         post = condition(sc, actuals, paths=args.paths, seed=args.seed, horizon=args.horizon,
                          obs=obs)
     except ActualsError as exc:
