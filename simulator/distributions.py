@@ -10,7 +10,9 @@ correlations hold while every margin keeps its exact stratification.
 from __future__ import annotations
 
 import math
+import threading
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -193,11 +195,59 @@ def iman_conover(x: np.ndarray, target: np.ndarray, rng: np.random.Generator) ->
     return out
 
 
+class _ByteLRU:
+    """A thread-safe least-recently-used cache of read-only arrays, bounded in bytes."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            arr = self._items.get(key)
+            if arr is not None:
+                self._items.move_to_end(key)
+            return arr
+
+    def put(self, key, arr: np.ndarray) -> None:
+        if arr.nbytes > self.max_bytes:
+            return
+        arr.flags.writeable = False
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old.nbytes
+            self._items[key] = arr
+            self._bytes += arr.nbytes
+            while self._bytes > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= dropped.nbytes
+
+
+#: Designs and transformed columns of recent runs, for the interactive path: when one
+#: input changes between two runs of the same seed and size, only its column is redone.
+_DESIGNS = _ByteLRU(96 * 2**20)
+_COLUMNS = _ByteLRU(160 * 2**20)
+
+
+def _design(n: int, d: int, rng: np.random.Generator, key) -> np.ndarray:
+    if key is None:
+        return lhs_uniforms(n, d, rng)
+    rows = _DESIGNS.get((key, n, d))
+    if rows is None:
+        rows = lhs_uniforms(n, d, rng)
+        _DESIGNS.put((key, n, d), rows)
+    return rows
+
+
 def sample(
     dists: list[Dist],
     n: int,
     rng: np.random.Generator,
     correlation: np.ndarray | None = None,
+    design_key=None,
 ) -> np.ndarray:
     """Sample ``n`` rows of the inputs by LHS, with optional rank correlation.
 
@@ -205,13 +255,27 @@ def sample(
     input is uncorrelated). Every input gets its own design column even when it is
     fixed, so turning one input from a distribution into a number (a sweep, a
     tornado) leaves the random numbers of all the others unchanged: common random
-    numbers across scenario variants.
+    numbers across scenario variants. With ``design_key`` (a hashable that determines
+    ``rng``'s state, such as the seed) the result is the same, from a cache when the key,
+    size and input were seen before.
     """
     d = len(dists)
     ic_rng, lhs_rng = rng.spawn(2)
-    rows = lhs_uniforms(n, d, lhs_rng)  # (d, n), transformed in place, input by input
-    for j, dd in enumerate(dists):
-        rows[j] = dd.ppf(rows[j])
+    if design_key is None:
+        rows = lhs_uniforms(n, d, lhs_rng)  # (d, n), transformed in place, input by input
+        for j, dd in enumerate(dists):
+            rows[j] = dd.ppf(rows[j])
+    else:
+        # ``design_key`` names the generator's state (the seed): then the design and each
+        # transformed column are reused from earlier runs of the same key and size.
+        design = _design(n, d, lhs_rng, design_key)
+        rows = np.empty((d, n))
+        for j, dd in enumerate(dists):
+            col = _COLUMNS.get((design_key, n, d, j, dd))
+            if col is None:
+                col = dd.ppf(np.array(design[j]))  # scipy wants a writeable buffer
+                _COLUMNS.put((design_key, n, d, j, dd), col)
+            rows[j] = col
     out = rows.T  # (n, d) view in column-major order: no copy
     if correlation is not None:
         idx = [j for j in range(d) if not dists[j].is_fixed and np.any(correlation[j] != (

@@ -151,8 +151,10 @@ def summarise(res: SimulationResult) -> Summary:
     s["npv_mean"] = float(npv.mean())
     s["npv_sd"] = float(npv.std(ddof=1)) if n > 1 else 0.0
     s["npv_mean_se"] = s["npv_sd"] / math.sqrt(n)
-    for p in (5, 10, 25, 50, 75, 90, 95):
-        s[f"npv_p{p}"] = _pct(npv, p / 100)
+    levels = (5, 10, 25, 50, 75, 90, 95)
+    values = np.percentile(s_npv, levels) if n else [math.nan] * len(levels)
+    for p, v in zip(levels, values, strict=True):
+        s[f"npv_p{p}"] = float(v)
         s[f"npv_p{p}_se"] = quantile_se(s_npv, p / 100)
     roi = res.metric("roi")
     roi = roi[np.isfinite(roi)]
