@@ -103,6 +103,7 @@ class PartFiles:
         return df.drop_duplicates(POINT).sort_values(POINT, ignore_index=True)
 
     def write(self, idx: np.ndarray, vals: np.ndarray) -> None:
+        """Add one part file: points ``idx`` with their metric rows ``vals``."""
         if idx.size == 0:
             return
         df = pd.DataFrame(vals, columns=self.metrics)
@@ -111,6 +112,7 @@ class PartFiles:
         atomic_write_with(self.dir / name, lambda tmp: df.to_parquet(tmp, index=False))
 
     def remove(self) -> None:
+        """Delete the part files (once the final table is written)."""
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
