@@ -5,19 +5,34 @@ BIN    := $(VENV)/bin
 export NUMBA_CACHE_DIR := $(CURDIR)/.numba_cache
 export MPLBACKEND := Agg
 
-.PHONY: run test lint bench bench-quick browser clean
+.PHONY: run test lint lock bench bench-quick browser clean
 
-$(VENV)/.run-installed: pyproject.toml
+# Installs take the exact versions of the lock files, then the package itself; that second
+# step also adds a dependency that pyproject.toml gained after the last `make lock`.
+$(VENV)/.run-installed: pyproject.toml requirements/run.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements/run.lock
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.dev-installed: pyproject.toml
+$(VENV)/.dev-installed: pyproject.toml requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements/dev.lock
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(VENV)/.run-installed $@
+
+LOCK_TOOLS := $(VENV)/.lock-tools
+LOCK := $(LOCK_TOOLS)/bin/uv pip compile pyproject.toml --universal --quiet \
+	--custom-compile-command "make lock"
+
+## Re-pin requirements/*.lock from pyproject.toml (after adding or changing a dependency).
+lock:
+	test -x $(LOCK_TOOLS)/bin/uv || { $(PYTHON) -m venv $(LOCK_TOOLS) && \
+	  $(LOCK_TOOLS)/bin/python -m pip install --quiet uv; }
+	$(LOCK) -o requirements/run.lock
+	$(LOCK) --extra dev -o requirements/dev.lock
 
 ## Start the Streamlit app on the source case (scenarios/seed_case.toml).
 run: $(VENV)/.run-installed

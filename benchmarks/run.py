@@ -317,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     if not q:
         scaling_chart(res["memory"], out.with_name("scaling.png"))
-    from simulator.io import atomic_write_text
+    from simulator.atomic import atomic_write_text
 
     atomic_write_text(out, json.dumps(res, indent=2))
     print(f"\nwrote {out}")

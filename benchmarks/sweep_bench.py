@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", default=str(ROOT / "benchmarks" / "out" / "sweep.json"))
     args = ap.parse_args(argv)
 
-    from simulator.io import atomic_write_text
+    from simulator.atomic import atomic_write_text
     from simulator.sweep import InProcess, LocalDask, run_sweep
 
     info = machine()

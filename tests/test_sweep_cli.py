@@ -11,7 +11,7 @@ from conftest import SCENARIOS
 
 from simulator.cli import main
 from simulator.sweep import POINT, Sweep, parts_dir, read_table, run_sweep
-from simulator.sweep import run as sweep_run
+from simulator.sweep import backends as sweep_run
 
 SEED = str(SCENARIOS / "seed_case.toml")
 

@@ -19,7 +19,7 @@ from simulator.sweep import (
     run_sweep,
     sweep_from_toml,
 )
-from simulator.sweep import run as sweep_run
+from simulator.sweep import backends as sweep_run
 
 # ----------------------------------------------------------------------------- axes
 

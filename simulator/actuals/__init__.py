@@ -1,10 +1,17 @@
 """Actuals: update the forecast with what a live rollout has shown, and diagnose it.
 
 >>> from simulator import load_scenario
->>> from simulator.actuals import read_actuals, condition, diagnose, lever_gains
+>>> from simulator.actuals import condition, diagnose, lever_gains, read_actuals
 >>> sc = load_scenario("scenarios/seed_case.toml")
->>> post = condition(sc, read_actuals("examples/actuals_seed_case.csv", sc.horizon))
->>> post.ess, post.summary["npv_p50"], diagnose(post).sentence
+>>> actuals = read_actuals("examples/actuals_seed_case.csv", sc.horizon)
+>>> post = condition(sc, actuals, paths=200)        # the posterior: weighted paths
+>>> bool(post.ess > 0 and abs(post.weights.sum() - 1) < 1e-9)
+True
+>>> d = diagnose(post)                              # .modes, .inputs, .sentence
+>>> len(d.modes), d.sentence.endswith(".")
+(4, True)
+>>> sorted(lever_gains(post)["lever"])              # what each lever is worth now
+['change_plan', 'feedback_loop', 'load_testing', 'variability_testing']
 
 Modules: :mod:`.format` (the CSV format and its validation), :mod:`.condition`
 (observation models, likelihood weighting, the :class:`Posterior`), :mod:`.ais`

@@ -1,12 +1,21 @@
 """Decision analytics on top of :func:`simulator.simulate`, all on common random numbers.
 
 >>> from simulator import load_scenario
->>> from simulator.analysis import expectation_gap, lever_analysis, sensitivity, breakeven
+>>> from simulator.analysis import MODES, breakeven, expectation_gap, lever_analysis, sensitivity
 >>> sc = load_scenario("scenarios/seed_case.toml")
->>> gap = expectation_gap(sc, paths=5_000)          # .summary, .attribution, .combinations
->>> lev = lever_analysis(sc, budget=250_000, criterion="p50")  # .combinations, .marginal, .best
->>> sens = sensitivity(sc)                           # .spearman, .tornado, .spider
->>> be = breakeven(sc, "economics.minutes_saved_per_task", "p50:0")  # one-row DataFrame
+>>> gap = expectation_gap(sc, paths=200, bootstrap=0)  # .summary, .attribution, .combinations
+>>> shapley = gap.attribution.set_index("mode").loc[list(MODES), "shapley"]
+>>> bool(gap.gap > 0 and abs(shapley.sum() - gap.gap) <= 1e-9 * gap.gap)  # Shapley adds up
+True
+>>> lev = lever_analysis(sc, paths=200, budget=250_000)    # .combinations, .marginal, .best
+>>> len(lev.combinations), len(lev.best)                   # all 16 portfolios, one best
+(16, 1)
+>>> sens = sensitivity(sc, paths=200)                      # .spearman, .tornado, .spider
+>>> bool(sens.spearman["rho"].abs().le(1).all() and sens.tornado["swing"].ge(0).all())
+True
+>>> be = breakeven(sc, "economics.minutes_saved_per_task", "p50:0", paths=200)  # one row
+>>> be.loc[0, "status"]
+'solved'
 
 See docs/analysis.md for the definitions and formulas.
 """

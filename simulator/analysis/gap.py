@@ -18,6 +18,7 @@ gap is attributed three ways:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,11 +131,31 @@ def expectation_gap(sc: Scenario, paths: int = 20_000, seed: int = 7,
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0:
         raise AnalysisError(f"bootstrap: {bootstrap!r} must be a whole number >= 0")
     runner = Variants.start(sc, paths, seed, horizon, pilot_lens=True)
-    switches = mode_switches(sc)
-    n_modes = len(MODES)
-    npvs = np.empty((1 << n_modes, runner.n_paths))
-    full = (1 << n_modes) - 1
-    for mask in range(1 << n_modes):
+    npvs = _combination_npvs(runner, mode_switches(sc))
+    v = f(npvs, axis=1)
+    se_shap, se_gap = _bootstrap_errors(npvs, f, bootstrap, runner.base.seed)
+    npv = pd.DataFrame({"npv": npvs[_ALL_ON], "pilot_lens_npv": npvs[0]})
+    npv.index.name = "path"
+    return GapAnalysis(summary=_summary_table(sc, runner, stat, v, npvs, se_gap),
+                       attribution=_attribution_table(v, stat, se_shap, se_gap),
+                       combinations=_combinations_table(npvs, v), npv=npv)
+
+
+# --------------------------------------------------------------------------- steps
+
+#: Combination index with every production effect on (bit i = mode i on).
+_ALL_ON = (1 << len(MODES)) - 1
+#: Attribution weights (alone, last, Shapley): attribution = v @ W.
+_W_ALONE, _W_LAST, _W_SHAP = _weights()
+
+
+def _combination_npvs(runner: Variants,
+                      switches: dict[str, tuple[dict[str, Any], dict[str, float]]]
+                      ) -> np.ndarray:
+    """NPV per path of the 16 on/off combinations, shape (16, paths): row ``mask`` has
+    mode i's production effect on where bit i is set (0: the lens, 15: production)."""
+    npvs = np.empty((_ALL_ON + 1, runner.n_paths))
+    for mask in range(_ALL_ON + 1):
         structure: dict[str, Any] = {}
         values: dict[str, float] = {}
         for i, mode in enumerate(MODES):
@@ -142,28 +163,32 @@ def expectation_gap(sc: Scenario, paths: int = 20_000, seed: int = 7,
                 structure.update(switches[mode][0])
                 values.update(switches[mode][1])
         npvs[mask] = runner.run(structure, values).metric("npv")
-    production, lens = npvs[full], npvs[0]
-    # The run's own lens covers its first paths only (as many as its median needs).
-    kernel_lens = runner.base.lens_npv
-    ran = ~np.isnan(kernel_lens)
-    lens_diff = float(np.max(np.abs(lens[ran] - kernel_lens[ran]), initial=0.0))
-    scale = max(1.0, float(np.max(np.abs(kernel_lens[ran]), initial=0.0)))
+    return npvs
 
-    v = f(npvs, axis=1)
-    w_alone, w_last, w_shap = _weights()
-    alone, last, shap = v @ w_alone, v @ w_last, v @ w_shap
-    total = float(v[0] - v[full])
-    se_shap = np.full(n_modes, np.nan)
+
+def _bootstrap_errors(npvs: np.ndarray, f: Callable[..., np.ndarray], bootstrap: int,
+                      seed: int) -> tuple[np.ndarray, float]:
+    """Standard errors of the four Shapley values and of the gap from ``bootstrap``
+    resamples of the paths (NaN with fewer than two resamples)."""
+    se_shap = np.full(len(MODES), np.nan)
     se_gap = math.nan
     if bootstrap:
-        rng = np.random.default_rng(np.random.SeedSequence([runner.base.seed, 4]))
-        n = runner.n_paths
-        vb = np.empty((bootstrap, 1 << n_modes))
+        rng = np.random.default_rng(np.random.SeedSequence([seed, 4]))
+        n = npvs.shape[1]
+        vb = np.empty((bootstrap, _ALL_ON + 1))
         for b in range(bootstrap):
             vb[b] = f(npvs[:, rng.integers(0, n, n)], axis=1)
         if bootstrap > 1:
-            se_shap = (vb @ w_shap).std(axis=0, ddof=1)
-            se_gap = float((vb[:, 0] - vb[:, full]).std(ddof=1))
+            se_shap = (vb @ _W_SHAP).std(axis=0, ddof=1)
+            se_gap = float((vb[:, 0] - vb[:, _ALL_ON]).std(ddof=1))
+    return se_shap, se_gap
+
+
+def _attribution_table(v: np.ndarray, stat: str, se_shap: np.ndarray,
+                       se_gap: float) -> pd.DataFrame:
+    """One row per mode (alone, last, Shapley and its share), then interaction, total."""
+    alone, last, shap = v @ _W_ALONE, v @ _W_LAST, v @ _W_SHAP
+    total = float(v[0] - v[_ALL_ON])
 
     def share(x: float) -> float:
         return x / total if total != 0 else math.nan
@@ -178,10 +203,13 @@ def expectation_gap(sc: Scenario, paths: int = 20_000, seed: int = 7,
                  "shapley": 0.0, "shapley_se": 0.0, "shapley_share": 0.0})
     rows.append({"mode": "total", "label": f"Total gap ({stat})", "alone": total,
                  "last": total, "shapley": total, "shapley_se": se_gap, "shapley_share": 1.0})
-    attribution = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
 
+
+def _combinations_table(npvs: np.ndarray, v: np.ndarray) -> pd.DataFrame:
+    """The 16 combinations with their NPV statistics, fewest effects on first."""
     combos = []
-    for mask in range(1 << n_modes):
+    for mask in range(_ALL_ON + 1):
         on = _subset(mask)
         row: dict[str, Any] = {"effects_on": " + ".join(on) if on else "none (pilot lens)"}
         row.update({m: m in on for m in MODES})
@@ -189,11 +217,22 @@ def expectation_gap(sc: Scenario, paths: int = 20_000, seed: int = 7,
         row.update(npv_stats(npvs[mask]))
         row["gap_vs_lens"] = float(v[0] - v[mask])
         combos.append(row)
-    combinations = (pd.DataFrame(combos).sort_values(["n_on", "gap_vs_lens"], kind="stable")
-                    .reset_index(drop=True))
+    return (pd.DataFrame(combos).sort_values(["n_on", "gap_vs_lens"], kind="stable")
+            .reset_index(drop=True))
 
+
+def _summary_table(sc: Scenario, runner: Variants, stat: str, v: np.ndarray,
+                   npvs: np.ndarray, se_gap: float) -> pd.DataFrame:
+    """One row: lens vs production, the gap, P(NPV >= lens) and the lens check (the four
+    transforms against the kernel's own lens, path by path)."""
+    production, lens = npvs[_ALL_ON], npvs[0]
+    # The run's own lens covers its first paths only (as many as its median needs).
+    kernel_lens = runner.base.lens_npv
+    ran = ~np.isnan(kernel_lens)
+    lens_diff = float(np.max(np.abs(lens[ran] - kernel_lens[ran]), initial=0.0))
+    scale = max(1.0, float(np.max(np.abs(kernel_lens[ran]), initial=0.0)))
     lens_p50 = pct(lens, 50)
-    summary = pd.DataFrame([{
+    return pd.DataFrame([{
         "scenario": sc.name,
         "currency": sc.scenario.currency,
         "paths": runner.n_paths,
@@ -204,18 +243,14 @@ def expectation_gap(sc: Scenario, paths: int = 20_000, seed: int = 7,
         "npv_p50": pct(production, 50),
         "npv_p90": pct(production, 90),
         "npv_mean": float(production.mean()),
-        "production_stat": float(v[full]),
-        "gap": total,
+        "production_stat": float(v[_ALL_ON]),
+        "gap": float(v[0] - v[_ALL_ON]),
         "gap_se": se_gap,
         "prob_npv_ge_pilot_lens": float(np.mean(production >= lens_p50)),
         "prob_npv_ge_own_lens": float(np.mean(production >= lens)),
         "lens_reproduced": lens_diff <= 1e-9 * scale,
         "lens_max_abs_diff": lens_diff,
     }])
-    npv = pd.DataFrame({"npv": production, "pilot_lens_npv": lens})
-    npv.index.name = "path"
-    return GapAnalysis(summary=summary, attribution=attribution, combinations=combinations,
-                       npv=npv)
 
 
 __all__ = ["MODES", "MODE_LABELS", "GapAnalysis", "expectation_gap", "mode_switches"]

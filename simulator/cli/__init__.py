@@ -52,5 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+# ScenarioError is listed because main() turns it into exit status 2 (the CLI's contract).
+__all__ = ["COMMAND_MODULES", "CliError", "ScenarioError", "build_parser", "main"]
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

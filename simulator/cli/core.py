@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..io import atomic_write_text
+from ..atomic import atomic_write_text
 from ..results import SimulationResult
 from ..scenario import load_scenario
 from ..simulation import simulate

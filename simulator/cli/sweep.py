@@ -15,7 +15,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from ..io import atomic_write_with
+from ..atomic import atomic_write_with
 from ..scenario import ScenarioError, load_scenario, read_toml
 from ..sweep import (
     POINT,

@@ -14,7 +14,7 @@ from ..actuals import (
     lever_sentence,
     read_actuals,
 )
-from ..io import atomic_write_text
+from ..atomic import atomic_write_text
 from . import CliError
 from .common import _clean, add_run_options, emit, out_dir, scenario_from_args
 from .core import money

@@ -167,13 +167,14 @@ def prepare(sc: Scenario, x: np.ndarray, paths: list[str], horizon: int,
     flags = np.zeros(N_FLAGS, dtype=np.int64)
     flags[F_VT] = on_from("variability_testing")
     flags[F_LT] = on_from("load_testing")
-    # The lens gives every cohort the pilot tier: no change plan can apply there.
-    flags[F_CP] = NEVER if lens else on_from("change_plan")
+    flags[F_CP] = on_from("change_plan")
     flags[F_FB_MECH] = 0 if lens else on_from("feedback_loop")
     flags[F_FB_COST] = on_from("feedback_loop")
     flags[F_RETRAIN_EVERY] = lv.feedback_loop.retrain_every_months
     flags[F_LENS] = lens
-    flags[F_CP_TIER] = tier_names.index(lv.change_plan.tier)
+    # The lens gives every cohort the pilot tier (the plan's cost stays: the lens keeps
+    # the scenario's own costs).
+    flags[F_CP_TIER] = pilot_tier if lens else tier_names.index(lv.change_plan.tier)
     gates = gate_table(sc, lens)
     flags[F_N_GATES] = gates.shape[0]
     r = sc.scenario.discount_rate_annual

@@ -2,9 +2,14 @@
 and PNG/SVG images of the charts.
 
 >>> from simulator import load_scenario, simulate
->>> from simulator.export import write_deck, write_workbook, write_csv, write_images
->>> res = simulate(load_scenario("scenarios/seed_case.toml"), paths=20_000, seed=7)
->>> write_deck(res, "deck.pptx"); write_workbook(res, "book.xlsx")
+>>> from simulator.export import deck_bytes, write_csv, write_deck, write_workbook
+>>> res = simulate(load_scenario("scenarios/seed_case.toml"), paths=200, seed=7)
+>>> write_deck(res, "out/deck.pptx").name, write_workbook(res, "out/book.xlsx").name
+('deck.pptx', 'book.xlsx')
+>>> sorted(p.name for p in write_csv(res, "out/csv"))
+['bands.csv', 'summary.csv']
+>>> deck_bytes(res)[:2]                              # the same deck in memory (a zip)
+b'PK'
 
 Every writer is atomic: the target appears, or is replaced, only when complete.
 ``deck_bytes`` / ``workbook_bytes`` build the same files in memory (download buttons).

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from ..io import atomic_write_with
+from ..atomic import atomic_write_with
 from ..results import SimulationResult
 from .tables import summary_frame
 
@@ -27,7 +27,7 @@ def _default_mode() -> int:
 def write_atomic(path: str | Path, writer: Callable[[Path], None]) -> Path:
     """Run ``writer(tmp)`` and move ``tmp`` onto ``path`` only if it succeeds.
 
-    The temporary file of :func:`simulator.io.atomic_path` is private (0600); it is
+    The temporary file of :func:`simulator.atomic.atomic_path` is private (0600); it is
     given ordinary permissions before the rename so a shared deck stays readable.
     """
     path = Path(path)

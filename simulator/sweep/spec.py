@@ -24,7 +24,6 @@ import hashlib
 import itertools
 import json
 import math
-import re
 import tomllib
 import typing
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ import pandas as pd
 from pydantic import BaseModel
 from scipy.stats import qmc
 
+from ..scenario import _TOKEN as _PATH_TOKEN  # the scenario's own path grammar
 from ..scenario import (
     Scenario,
     ScenarioError,
@@ -228,7 +228,7 @@ class Axis:
 def _walk_fields(path: str) -> tuple[dict | None, Any]:
     """(json_schema_extra of the last uncertain field on the path, last FieldInfo)."""
     parts = [m.group(1) if m.group(1) is not None else int(m.group(2))
-             for m in re.finditer(r"([^.\[\]]+)|\[(\d+)\]", path)]
+             for m in _PATH_TOKEN.finditer(path)]
     ann: Any = Scenario
     uncertain_extra: dict | None = None
     info = None

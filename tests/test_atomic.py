@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from simulator.io import atomic_write_text, atomic_write_with
+from simulator.atomic import atomic_write_text, atomic_write_with
 
 
 def test_failed_write_keeps_old_file_and_leaves_no_temp(tmp_path):
