@@ -32,11 +32,11 @@ from .format import (
     read_actuals,
     reads_actuals,
 )
-from .synthetic import synthetic_actuals
+from .synthetic import synthetic_actuals, truth_at_medians
 
 __all__ = [
     "MIN_ESS", "MODES", "OBSERVED", "Actuals", "ActualsError", "Diagnosis", "ObservationModel",
     "Posterior", "adoption_index", "condition", "diagnose", "empty_actuals", "lever_gains",
     "lever_sentence", "log_likelihood", "parse_actuals", "posterior_from_result",
-    "read_actuals", "reads_actuals", "remaining_npv", "synthetic_actuals",
+    "read_actuals", "reads_actuals", "remaining_npv", "synthetic_actuals", "truth_at_medians",
 ]
