@@ -39,6 +39,34 @@ INJECTION_MONTH = 6
 #: Seeds of the truth paths and of the prior run (fixed: the study is reproducible).
 TRUTH_SEED = 1000
 PRIOR_SEED = 7
+#: Detection rate at 12 months the diagnosis should reach on a P90 failure.
+TARGET_DETECTION = 0.6
+#: Modes whose P90 failure the source case's actuals cannot show reliably: why, and the
+#: observation that would. (The docs table prints these; the suite checks that every mode
+#: below the target is explained here.)
+WEAKLY_IDENTIFIED = {
+    "integration": (
+        "incidents identify the pilot's rate times (load / pilot users)^alpha; the rollout "
+        "only reaches about 4x the pilot's load, so alpha at P90 (1.10 against 0.90) raises "
+        "the incident rate by about 30 %, less than the pilot rate's own prior range (0.1 to "
+        "0.5 a month) and the Poisson noise of about one incident a month",
+        "incident counts at a load well above the pilot's (a load test, or a larger wave), "
+        "or the pilot's incident log to pin pilot.incidents_per_month"),
+    "change_management": (
+        "who adopts is drawn user by user: with 188 rollout users the realised share of "
+        "adopters varies by about 3.5 points around the ceiling by luck alone, as much as "
+        "the P90 shift (ceiling 0.32 against 0.35, slower Bass p and q), and base churn "
+        "(0.5 to 3 % a month) lowers active users the same way",
+        "new (first-time) users per month, which separate adoption from churn, and a "
+        "further onboarding wave; the actuals file has no column for first-time users yet"),
+    "feedback": (
+        "drift at P90 (0.54 against 0.30 points a month) lowers accuracy by about 2.6 "
+        "points over 12 months, about one standard error of a 12-month trend from 200 spot "
+        "checks a month, and a lower launch accuracy (data quality) explains a low level "
+        "as well: the diagnosis then reports data quality or drift as an either-or",
+        "accuracy spot checks over more months and more items per month (the trend), "
+        "early checks for the launch level"),
+}
 
 
 def moved_inputs(sc: Scenario, mode: str) -> list[tuple[str, int]]:
@@ -105,7 +133,8 @@ def run_study(sc: Scenario, seeds: int = 20, paths: int = 20_000,
     if prior is None:
         prior = simulate(sc, paths=paths, seed=PRIOR_SEED, horizon=horizon, pilot_lens=False)
     rows = []
-    for ci, case in enumerate(cases):
+    for case in cases:
+        ci = CASES.index(case)
         truth_sc = truth_at_medians(sc, {} if case == "none" else injection(sc, prior, case))
         for seed in range(seeds):
             truth = simulate(truth_sc, paths=1, seed=TRUTH_SEED + seed, horizon=horizon,
@@ -180,49 +209,56 @@ def threshold_sweep(runs: pd.DataFrame, thresholds: Sequence[float] = (
     return pd.DataFrame(out)
 
 
-def _cell(p: float, se: float) -> str:
-    return f"{p:.2f} ± {se:.2f}"
+def _pm(p: float, n: int) -> str:
+    return f"{p:.2f} ± {math.sqrt(p * (1 - p) / n):.2f}"
 
 
 def markdown(runs: pd.DataFrame) -> str:
-    """The docs tables: rates by case and months, then the threshold sweep."""
+    """The docs tables: rates by truth and months, the threshold sweep, and the modes a
+    P90 failure of which the actuals cannot show (why, and what would)."""
     r = rates(runs)
     months = sorted(r["months"].unique())
-    n = int(r["n"].max())
-    head = "| truth | what is counted | " + " | ".join(f"{m} months" for m in months) + " |"
-    lines = [head, "|---|---|" + "---|" * len(months)]
-    for case in r["case"].unique():
-        sub = r[r["case"] == case].set_index("months")
-        what = ("false alarm (any mode called worse, or an either-or)" if case == "none"
-                else f"{MODE_NOUNS[case]} called worse")
-        cells = []
-        for m in months:
-            x = sub.loc[m]
-            cell = _cell(x["rate"], x["se"])
-            if case == "none":
-                cell += f" (≤ {x['upper95']:.2f})"
-            elif x["wrong_mode"] > 0:
-                cell += f"; wrong mode {x['wrong_mode']:.2f}"
-            cells.append(cell)
-        label = "nothing wrong" if case == "none" else f"{MODE_NOUNS[case]} at P90"
-        lines.append(f"| {label} | {what} | " + " | ".join(cells) + " |")
-    lines.append("")
-    lines.append(f"Rates over {n} seeds ± binomial standard error; (≤ x): Wilson upper 95 % "
-                 f"bound; threshold {THRESHOLD:.2f}; median ESS by column: "
-                 + ", ".join(f"{m} months {r[r['months'] == m]['ess_median'].median():,.0f}"
-                             for m in months) + ".")
+    lines = ["| truth | months | seeds | called worse | either-or naming it | wrong mode "
+             "named | median ESS |", "|---|---|---|---|---|---|---|"]
+    for _, x in r.iterrows():
+        case, n = x["case"], int(x["n"])
+        g = runs[(runs["case"] == case) & (runs["months"] == x["months"])]
+        if case == "none":
+            label = "nothing wrong"
+            called = (f"{_pm(float((g['worse'] != '').mean()), n)}; any alarm "
+                      f"{_pm(x['rate'], n)} (upper 95 % {x['upper95']:.2f})")
+            either = _pm(x["inconclusive"], n)
+            wrong = "—"
+        else:
+            label = f"{MODE_NOUNS[case]} at P90"
+            called = _pm(x["rate"], n)
+            either = _pm(float(g["inconclusive"].str.contains(case).mean()), n)
+            wrong = _pm(x["wrong_mode"], n)
+        lines.append(f"| {label} | {x['months']} | {n} | {called} | {either} | {wrong} | "
+                     f"{x['ess_median']:,.0f} |")
     sweep = threshold_sweep(runs)
-    lines += ["", "| threshold | " + " | ".join(
-        f"{'false alarm' if c == 'none' else MODE_NOUNS[c]} ({m} mo)"
-        for c, m in sweep[["case", "months"]].drop_duplicates().itertuples(index=False)
-        if m == months[len(months) // 2] or (c != "none" and m == months[-1])) + " |"]
+    mid, last = months[len(months) // 2], months[-1]
     cols = [(c, m) for c, m in sweep[["case", "months"]].drop_duplicates().itertuples(
-        index=False) if m == months[len(months) // 2] or (c != "none" and m == months[-1])]
-    lines.append("|---|" + "---|" * len(cols))
+        index=False) if (c == "none" and m == mid) or (c != "none" and m == last)]
+    lines += ["", "| threshold | " + " | ".join(
+        ("false alarm" if c == "none" else MODE_NOUNS[c]) + f" ({m} months)"
+        for c, m in cols) + " |", "|---|" + "---|" * len(cols)]
     for t in sorted(sweep["threshold"].unique()):
         s = sweep[sweep["threshold"] == t].set_index(["case", "months"])
-        lines.append(f"| {t:.2f} | " + " | ".join(
-            f"{s.loc[(c, m), 'rate']:.2f}" for c, m in cols) + " |")
+        mark = " (used)" if abs(t - THRESHOLD) < 1e-9 else ""
+        lines.append(f"| {t:.2f}{mark} | " + " | ".join(
+            _pm(s.loc[(c, m), "rate"], int((runs["case"] == c).sum() / len(months)))
+            for c, m in cols) + " |")
+    weak = [c for c in r["case"].unique() if c != "none"
+            and r[(r["case"] == c) & (r["months"] == last)]["rate"].iloc[0]
+            < TARGET_DETECTION]
+    if weak:
+        lines += ["", f"| mode (detected below {TARGET_DETECTION:.0%} at {last} months) | "
+                      "why the actuals cannot show a P90 failure | observation that would "
+                      "fix it |", "|---|---|---|"]
+        for c in weak:
+            why, fix = WEAKLY_IDENTIFIED.get(c, ("not explained yet", "unknown"))
+            lines.append(f"| {MODE_NOUNS[c]} | {why} | {fix} |")
     return "\n".join(lines)
 
 

@@ -42,7 +42,7 @@ MODES = {
 MARGIN = 0.2
 #: Posterior probability from which a mode is called worse (or better) than assumed; set
 #: from the calibration study so that healthy rollouts raise at most 10 % false alarms.
-THRESHOLD = 0.8
+THRESHOLD = 0.75
 #: Posterior correlation of two modes' composite ranks at or below which the two explain
 #: the same observations (one being worse makes the other less needed: explaining away).
 CONFOUNDED_CORR = -0.3
@@ -310,8 +310,17 @@ def separating_observation(a: str, b: str, post: Posterior) -> str:
     return _join(texts)
 
 
-def diagnose(post: Posterior) -> Diagnosis:
-    """How sure the actuals make us that each failure mode is worse than assumed."""
+def diagnose(post: Posterior, margin: float = MARGIN,
+             threshold: float = THRESHOLD) -> Diagnosis:
+    """How sure the actuals make us that each failure mode is worse than assumed.
+
+    ``prob_worse``: the posterior probability that the mode's composite lies past the
+    prior's median by ``margin`` on the bad side (rank above 0.5 + margin); the mode is
+    called worse than assumed from ``threshold`` on (defaults: the calibrated values).
+    """
+    if not (0 <= margin < 0.5 and 0.5 < threshold < 1):
+        raise ValueError(f"margin {margin!r} must lie in [0, 0.5) and threshold "
+                         f"{threshold!r} in (0.5, 1)")
     sc = post.prior.scenario
     # Paths whose weight is negligible next to the largest change no sum here; dropping
     # them keeps the arithmetic clear of denormal numbers (slow) and the sorts short.
@@ -338,7 +347,7 @@ def diagnose(post: Posterior) -> Diagnosis:
             "note": "fixed input" if fixed else note})
     inputs = pd.DataFrame(rows)
     ranks = mode_ranks(post, inputs, keep)
-    cut = 0.5 + MARGIN
+    cut = 0.5 + margin
     prob, mrows = {}, []
     for mode, (label, short) in MODES.items():
         sub = inputs[(inputs["mode"] == mode) & inputs["scored"]]
@@ -372,9 +381,9 @@ def diagnose(post: Posterior) -> Diagnosis:
             if not (r <= CONFOUNDED_CORR):
                 continue
             either = _wsum(w, (ranks[a][1] > cut) | (ranks[b][1] > cut))
-            if prob[a] >= THRESHOLD or prob[b] >= THRESHOLD:
+            if prob[a] >= threshold or prob[b] >= threshold:
                 status = "overlapping"
-            elif either >= THRESHOLD:
+            elif either >= threshold:
                 status = "inconclusive"
             else:
                 status = "no evidence"
@@ -390,9 +399,9 @@ def diagnose(post: Posterior) -> Diagnosis:
     for _, r in modes.iterrows():
         if not math.isfinite(r["prob_worse"]):
             verdicts.append("not scored")
-        elif r["prob_worse"] >= THRESHOLD:
+        elif r["prob_worse"] >= threshold:
             verdicts.append("worse than assumed")
-        elif r["prob_better"] >= THRESHOLD:
+        elif r["prob_better"] >= threshold:
             verdicts.append("better than assumed")
         elif r["mode"] in in_pair:
             verdicts.append("inconclusive")
@@ -407,13 +416,14 @@ def diagnose(post: Posterior) -> Diagnosis:
                                kind="stable").reset_index(drop=True))
     modes.insert(0, "rank", np.arange(1, len(modes) + 1))
     return Diagnosis(modes=modes, inputs=inputs, confounded=confounded, correlation=corr,
-                     sentence=_sentence(post, modes, confounded))
+                     sentence=_sentence(post, modes, confounded, margin, threshold))
 
 
-def _sentence(post: Posterior, modes: pd.DataFrame, pairs: pd.DataFrame) -> str:
+def _sentence(post: Posterior, modes: pd.DataFrame, pairs: pd.DataFrame, margin: float,
+              threshold: float) -> str:
     if post.is_prior:
         return "No actuals yet: the forecast is the prior one and there is nothing to diagnose."
-    pct = round(100 * (0.5 + MARGIN))
+    pct = round(100 * (0.5 + margin))
     by = modes.set_index("mode")
     worse = modes[modes["verdict"] == "worse than assumed"]
     inconclusive = pairs[pairs["status"] == "inconclusive"]
@@ -436,7 +446,7 @@ def _sentence(post: Posterior, modes: pd.DataFrame, pairs: pd.DataFrame) -> str:
                          f"{p['separating_observation']} would separate them.")
     for i, (_, p) in enumerate(inconclusive.iterrows()):
         a, b = MODE_NOUNS[p["mode_a"]], MODE_NOUNS[p["mode_b"]]
-        lead = "Your actuals cannot tell" if not len(worse) and i == 0 else "Nor can they tell"
+        lead = "Your actuals cannot tell" if not len(worse) and i == 0 else "They also cannot tell"
         parts.append(
             f"{lead} {a} from {b}: one of the two is likely worse than assumed (posterior "
             f"probability {p['prob_either_worse']:.2f} that at least one is; "
@@ -452,7 +462,7 @@ def _sentence(post: Posterior, modes: pd.DataFrame, pairs: pd.DataFrame) -> str:
             f"Your actuals show no failure mode clearly worse than assumed: the highest "
             f"posterior probability of being past the prior's {pct}th percentile on the bad "
             f"side is {top['prob_worse']:.2f}, for {MODE_NOUNS[top['mode']]} "
-            f"({top['prior_prob_worse']:.2f} before the actuals; {THRESHOLD:.2f} needed).")
+            f"({top['prior_prob_worse']:.2f} before the actuals; {threshold:.2f} needed).")
     better = modes[modes["verdict"] == "better than assumed"]
     if len(better):
         parts.append("Likely better than assumed: " + _join(
