@@ -10,7 +10,8 @@ Modules: :mod:`.format` (the CSV format and its validation), :mod:`.condition`
 (observation models, likelihood weighting, the :class:`Posterior`), :mod:`.ais`
 (adaptive resampling when weights collapse), :mod:`.diagnose` (failure modes and
 levers on the posterior), :mod:`.synthetic` (actuals from a simulated path),
-:mod:`.weighted` (weighted quantiles, means and their errors).
+:mod:`.weighted` (weighted quantiles, means and their errors), :mod:`.calibration_study`
+(false-alarm and detection rates of the diagnosis; ``python -m`` prints the docs table).
 """
 
 from .condition import (
