@@ -2,7 +2,7 @@
 how often it finds one failure injected at the prior's 90th percentile, by months of actuals.
 
     python -m simulator.actuals.calibration_study [SCENARIO] [--seeds 20] [--paths 20000]
-        [--months 3 6 12] [--csv runs.csv]
+        [--months 3 6 12] [--cases none feedback ...] [--spot-checks 200] [--csv runs.csv]
 
 prints the markdown tables of docs/actuals.md. Truths: every uncertain input at its prior
 median ("none"), or one mode's inputs moved together to the quantile on their bad side
@@ -27,7 +27,7 @@ import pandas as pd
 from ..results import SimulationResult
 from ..scenario import Scenario
 from ..simulation import simulate
-from .condition import condition
+from .condition import ObservationModel, condition
 from .diagnose import MODE_NOUNS, MODES, THRESHOLD, _values, diagnose, mode_inputs
 from .format import Actuals
 from .synthetic import synthetic_actuals, truth_at_medians
@@ -121,8 +121,13 @@ def truncate(actuals: Actuals, months: int) -> Actuals:
 
 def run_study(sc: Scenario, seeds: int = 20, paths: int = 20_000,
               months: Sequence[int] = (3, 6, 12), cases: Iterable[str] = CASES,
-              prior: SimulationResult | None = None) -> pd.DataFrame:
+              prior: SimulationResult | None = None,
+              obs: ObservationModel | None = None) -> pd.DataFrame:
     """One row per (case, seed, months): the diagnosis' calls and probabilities.
+
+    ``obs`` (default: the default observation model) is both how the synthetic actuals
+    are noised and what conditioning assumes: a richer observation (more spot checks)
+    can be tried on the same truths.
 
     Columns: case, seed, months, ess, status, worse (modes called worse, ";"-joined),
     inconclusive (modes in an either-or pair), alarm, detected (the injected mode is
@@ -139,11 +144,11 @@ def run_study(sc: Scenario, seeds: int = 20, paths: int = 20_000,
         for seed in range(seeds):
             truth = simulate(truth_sc, paths=1, seed=TRUTH_SEED + seed, horizon=horizon,
                              pilot_lens=False)
-            full = synthetic_actuals(truth, 0, range(1, horizon + 1),
+            full = synthetic_actuals(truth, 0, range(1, horizon + 1), obs=obs,
                                      rng=np.random.default_rng([seed, ci]))
             for m in months:
                 post = condition(prior, truncate(full, m), max_paths=prior.n_paths,
-                                 rounds=0)
+                                 rounds=0, obs=obs)
                 d = diagnose(post)
                 pw = d.modes.set_index("mode")["prob_worse"]
                 pairs = d.confounded
@@ -272,6 +277,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--paths", type=int, default=20_000)
     ap.add_argument("--months", type=int, nargs="+", default=[3, 6, 12])
+    ap.add_argument("--cases", nargs="+", default=list(CASES), choices=CASES)
+    ap.add_argument("--spot-checks", type=int, default=ObservationModel.accuracy_spot_checks,
+                    help="accuracy spot checks per month, in the actuals and the model")
     ap.add_argument("--csv", default=None, help="also write the per-run table here")
     args = ap.parse_args(argv)
     for name, v, lo in (("--seeds", args.seeds, 2), ("--paths", args.paths, 500)):
@@ -282,7 +290,13 @@ def main(argv: list[str] | None = None) -> int:
     if any(not 1 <= m <= sc.horizon for m in args.months):
         print(f"--months: {args.months} must lie in 1..{sc.horizon}", file=sys.stderr)
         return 2
-    runs = run_study(sc, seeds=args.seeds, paths=args.paths, months=sorted(args.months))
+    try:
+        obs = ObservationModel(accuracy_spot_checks=args.spot_checks)
+    except ValueError as exc:
+        print(f"--spot-checks: {exc}", file=sys.stderr)
+        return 2
+    runs = run_study(sc, seeds=args.seeds, paths=args.paths, months=sorted(args.months),
+                     cases=[c for c in CASES if c in args.cases], obs=obs)
     if args.csv:
         atomic_write_text(Path(args.csv), runs.to_csv(index=False))
     print(markdown(runs))
