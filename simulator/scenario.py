@@ -662,7 +662,7 @@ class Scenario(Section):
 
     def save(self, path: str | Path) -> None:
         """Write the scenario as TOML atomically (temp file, then rename)."""
-        from .io import atomic_write_text
+        from .atomic import atomic_write_text
 
         atomic_write_text(path, self.to_toml())
 

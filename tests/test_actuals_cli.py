@@ -21,7 +21,7 @@ def test_update_table(capsys):
     assert main(["update", SEED, "--actuals", EXAMPLE, "--paths", "3000", "--no-levers"]) == 0
     out = capsys.readouterr().out
     for label in ("Paths / ESS", "P(NPV > 0) prior -> posterior", "Diagnosis",
-                  "Your actuals are", "Change management"):
+                  "Your actuals ", "Change management", "prob_worse", "70th percentile"):
         assert label in out, label
 
 
@@ -32,13 +32,16 @@ def test_update_json_levers_and_files(capsys, tmp_path):
     s = doc["summary"]
     assert s["posterior"] is True and s["paths"] == 2000 and 0 < s["ess"] <= 2000
     assert s["npv_p10"] <= s["npv_p50"] <= s["npv_p90"]
-    assert len(doc["diagnosis"]["modes"]) == 4
+    diag = doc["diagnosis"]
+    assert len(diag["modes"]) == 4 and diag["status"] in {"worse", "inconclusive", "clear"}
+    assert 0 < diag["threshold"] < 1 and isinstance(diag["confounded"], list)
+    assert all(0 <= m["prob_worse"] <= 1 for m in diag["modes"])
     assert {r["lever"] for r in doc["levers"]} == {"variability_testing", "load_testing",
                                                    "change_plan", "feedback_loop"}
     bands = pd.read_csv(tmp_path / "posterior_bands.csv")
     assert list(bands.columns) == ["month", "metric", "stat", "value"]
     for name in ("posterior_summary.json", "diagnosis.csv", "diagnosis_inputs.csv",
-                 "levers.csv"):
+                 "diagnosis_confounded.csv", "levers.csv"):
         assert (tmp_path / name).stat().st_size > 0
     assert not list(tmp_path.glob("*.tmp"))
 

@@ -83,7 +83,8 @@ def test_tab_updates_with_pasted_actuals_and_levers():
     at.text_area(key="actuals_paste").input(CSV).run()
     assert not at.exception and not at.error
     assert len(at.get("vega_lite_chart")) >= 3
-    assert any("Your actuals are" in m.value for m in at.markdown)
+    assert any("Your actuals " in m.value for m in at.markdown)
+    assert any("false alarms" in c.value for c in at.caption)
     at.checkbox(key="actuals_levers").check().run()
     assert not at.exception and not at.error
     assert any("Fix first" in m.value for m in at.markdown)

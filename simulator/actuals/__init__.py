@@ -17,7 +17,8 @@ Modules: :mod:`.format` (the CSV format and its validation), :mod:`.condition`
 (observation models, likelihood weighting, the :class:`Posterior`), :mod:`.ais`
 (adaptive resampling when weights collapse), :mod:`.diagnose` (failure modes and
 levers on the posterior), :mod:`.synthetic` (actuals from a simulated path),
-:mod:`.weighted` (weighted quantiles, means and their errors).
+:mod:`.weighted` (weighted quantiles, means and their errors), :mod:`.calibration_study`
+(false-alarm and detection rates of the diagnosis; ``python -m`` prints the docs table).
 """
 
 from .condition import (
@@ -39,11 +40,11 @@ from .format import (
     read_actuals,
     reads_actuals,
 )
-from .synthetic import synthetic_actuals
+from .synthetic import synthetic_actuals, truth_at_medians
 
 __all__ = [
     "MIN_ESS", "MODES", "OBSERVED", "Actuals", "ActualsError", "Diagnosis", "ObservationModel",
     "Posterior", "adoption_index", "condition", "diagnose", "empty_actuals", "lever_gains",
     "lever_sentence", "log_likelihood", "parse_actuals", "posterior_from_result",
-    "read_actuals", "reads_actuals", "remaining_npv", "synthetic_actuals",
+    "read_actuals", "reads_actuals", "remaining_npv", "synthetic_actuals", "truth_at_medians",
 ]

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..analysis.variants import used_inputs
 from ..distributions import Dist
-from ..io import atomic_write_text
+from ..atomic import atomic_write_text
 from ..scenario import Scenario, get_path, parse_scenario
 from ..simulation import simulate_inputs
 from .ais import _z

@@ -1,19 +1,24 @@
-"""What broke: posterior vs prior of the inputs behind the four failure modes, and which
-lever to pull first on this rollout's posterior.
+"""What broke: how sure the actuals make us that each failure mode is worse than assumed,
+which modes the actuals cannot tell apart, and which lever to pull first on this posterior.
 
-Each input's shift is measured on the prior's rank scale: U = F_prior(x) (the empirical
-CDF of the prior run, mid-ranks), whose prior mean is exactly 1/2. The posterior mean of
-U minus 1/2, doubled and signed so that + means "worse than assumed", is the input's
-score in [-1, 1]. A failure mode is scored by its *composite*: the one quantity through
-which its inputs reach the actuals (launch accuracy, the load exponent, the adoption
-index, drift), because actuals identify that combination far better than each input
-alone; the component inputs are reported beside it.
+Each diagnosed quantity is placed on its prior's rank scale, U = F_prior(x) (the empirical
+CDF of the prior run, mid-ranks), oriented so that a high rank is the bad side. A failure
+mode is judged by its *composite*: the one quantity through which its inputs reach the
+actuals (launch accuracy, the load exponent, the adoption index, drift), because actuals
+identify that combination far better than each input alone. The verdict is the posterior
+probability that the composite lies past the prior's median by :data:`MARGIN` on the bad
+side, called "worse than assumed" from :data:`THRESHOLD` on (a level the calibration study,
+:mod:`simulator.actuals.calibration_study`, shows keeps false alarms at or below 10 %).
+Modes whose composites are negatively correlated under the posterior explain the same
+observations; when together but not singly they are likely worse, the diagnosis says it
+cannot tell them apart and names the observation that would.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -32,8 +37,24 @@ MODES = {
     "change_management": ("Change management", "adoption (change management)"),
     "feedback": ("No feedback loop", "the missing feedback loop (drift)"),
 }
-#: Smallest mode score read as a real shift (besides being 2 standard errors from 0).
-MIN_SCORE = 0.1
+#: "Worse than assumed" means past the prior's median by this much on its rank scale: the
+#: composite lies beyond the prior's 70th percentile on the bad side.
+MARGIN = 0.2
+#: Posterior probability from which a mode is called worse (or better) than assumed; set
+#: from the calibration study so that healthy rollouts raise at most 10 % false alarms.
+THRESHOLD = 0.75
+#: Posterior correlation of two modes' composite ranks at or below which the two explain
+#: the same observations (one being worse makes the other less needed: explaining away).
+CONFOUNDED_CORR = -0.3
+#: Weights below this share of the largest are left out of the diagnosis' sums.
+NEGLIGIBLE_WEIGHT = 1e-15
+#: What each mode's composite is, for sentences.
+COMPOSITE_WORDS = {
+    "data_quality": "launch accuracy",
+    "integration": "load exponent",
+    "change_management": "adoption index",
+    "feedback": "drift",
+}
 
 LEVER_LABELS = {"variability_testing": "Variability testing",
                 "load_testing": "Load testing",
@@ -117,54 +138,203 @@ def _values(res: SimulationResult, path: str, month: int | None = None) -> np.nd
 
 def prior_rank(prior_values: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Mid-rank empirical prior CDF of ``x``: (#{prior < x} + #{prior <= x}) / (2 N)."""
-    s = np.sort(prior_values)
+    return _rank_in_sorted(np.sort(prior_values), x)
+
+
+def _rank_in_sorted(s: np.ndarray, x: np.ndarray) -> np.ndarray:
     return (np.searchsorted(s, x, "left") + np.searchsorted(s, x, "right")) / (2.0 * s.size)
+
+
+_PRIOR_CACHE: dict[tuple[int, str, int | None], tuple] = {}
+
+
+def _prior_side(prior: SimulationResult, path: str, month: int | None,
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted values, each prior path's mid-rank) of one quantity of the prior run, kept
+    while the run lives: repeated diagnoses against one prior (the app's reruns, the
+    calibration study) sort it once."""
+    key = (id(prior), path, month)
+    hit = _PRIOR_CACHE.get(key)
+    if hit is not None and hit[0]() is prior:
+        return hit[1], hit[2]
+    for k in [k for k, v in _PRIOR_CACHE.items() if v[0]() is None]:
+        del _PRIOR_CACHE[k]
+    x = _values(prior, path, month)
+    s = np.sort(x)
+    ranks = _rank_in_sorted(s, x)
+    _PRIOR_CACHE[key] = (weakref.ref(prior), s, ranks)
+    return s, ranks
+
+
+#: A mode's name inside a sentence ("change management likely worse than assumed").
+MODE_NOUNS = {
+    "data_quality": "data quality",
+    "integration": "integration under load",
+    "change_management": "change management",
+    "feedback": "drift (no feedback loop)",
+}
+#: The observation that speaks to one mode directly: (actuals column, wording when the
+#: column is absent, wording when it is there and more of it would help).
+DIRECT_OBSERVATION = {
+    "data_quality": ("accuracy", "accuracy spot checks",
+                     "more accuracy spot checks per month"),
+    "integration": ("incidents", "monthly incident counts", "more months of incident counts"),
+    "change_management": ("active_users", "monthly active users",
+                          "active users by cohort"),
+    "feedback": ("accuracy", "accuracy spot checks over several months (drift shows as a "
+                             "falling trend)",
+                 "accuracy spot checks over more months (drift shows as a falling trend)"),
+}
+_LEVEL_VS_TREND = ("accuracy", "accuracy spot checks early and late in the rollout (launch "
+                               "level vs monthly trend)",
+                   "accuracy spot checks over more months (launch level vs monthly trend)")
+VERDICTS = ("worse than assumed", "inconclusive", "no clear shift", "better than assumed",
+            "not scored")
+PAIR_COLUMNS = ["mode_a", "mode_b", "correlation", "prob_a_worse", "prob_b_worse",
+                "prob_either_worse", "status", "separating_observation", "vsi"]
 
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """Ranked failure modes (``modes``), the per-input shifts behind them (``inputs``) and
-    the one-sentence reading (``sentence``)."""
+    """The failure modes ranked by the posterior probability that each is worse than
+    assumed (``modes``), the per-input shifts behind them (``inputs``), the pairs of modes
+    that explain the same observations (``confounded``), the posterior correlation of the
+    modes' composite ranks (``correlation``) and the reading in words (``sentence``).
+
+    ``confounded`` has a ``vsi`` column left empty for the value of sample information of
+    the separating observation (to be linked when that analysis lands).
+    """
 
     modes: pd.DataFrame
     inputs: pd.DataFrame
     sentence: str
+    confounded: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=PAIR_COLUMNS))
+    correlation: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def worse(self) -> list[str]:
+        """Modes called worse than assumed, most probable first."""
+        return self.modes.loc[self.modes["verdict"] == "worse than assumed", "mode"].tolist()
 
     @property
     def top_mode(self) -> str | None:
-        """The highest-scoring mode if it is worse than assumed, else None."""
-        top = self.modes.iloc[0]
-        return str(top["mode"]) if top["verdict"] == "worse than assumed" else None
+        """The most probable mode called worse than assumed, else None (also when the
+        actuals point to a pair of modes they cannot tell apart)."""
+        w = self.worse
+        return w[0] if w else None
+
+    @property
+    def inconclusive(self) -> list[tuple[str, str]]:
+        """Pairs of modes one of which is likely worse, the actuals cannot tell which."""
+        c = self.confounded
+        sub = c[c["status"] == "inconclusive"]
+        return list(zip(sub["mode_a"], sub["mode_b"], strict=True))
+
+    @property
+    def alarm(self) -> bool:
+        """True when the diagnosis says something is worse (named or as an either-or)."""
+        return bool(self.worse) or bool(self.inconclusive)
+
+    @property
+    def status(self) -> str:
+        """"worse" (a mode is named), "inconclusive" (only either-or pairs) or "clear"."""
+        if self.worse:
+            return "worse"
+        return "inconclusive" if self.inconclusive else "clear"
 
 
-def _verdict(score: float, se: float) -> str:
-    bar = max(MIN_SCORE, 2 * se) if math.isfinite(se) else MIN_SCORE
-    if score > bar:
-        return "worse than assumed"
-    if score < -bar:
-        return "better than assumed"
-    return "as assumed"
-
-
-def _join(words: list[str]) -> str:
+def _join(words: list[str], last: str = "or") -> str:
     if len(words) <= 1:
         return "".join(words)
-    return ", ".join(words[:-1]) + " or " + words[-1]
+    return ", ".join(words[:-1]) + f" {last} " + words[-1]
 
 
-def diagnose(post: Posterior) -> Diagnosis:
-    """Score the four failure modes by how far the actuals moved their inputs."""
+def _wsum(w: np.ndarray, x: np.ndarray) -> float:
+    """sum w x without BLAS (whose threads stall on a busy machine for 1-D sums)."""
+    return float(np.multiply(w, x).sum())
+
+
+def _wcorr(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> float:
+    ma, mb = _wsum(w, a), _wsum(w, b)
+    va, vb = _wsum(w, (a - ma) ** 2), _wsum(w, (b - mb) ** 2)
+    if va <= 0 or vb <= 0:
+        return math.nan
+    return _wsum(w, (a - ma) * (b - mb)) / math.sqrt(va * vb)
+
+
+def mode_ranks(post: Posterior, inputs: pd.DataFrame, keep: np.ndarray | None = None,
+               ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per scored mode: (prior, posterior-sample) rank of its composite on the prior's
+    scale, oriented so that high is worse; uniform on (0, 1) under the prior.
+
+    A mode with several composites (the feedback loop's drift and capture rate) is ranked
+    by the mean of their oriented ranks, re-ranked on the prior so it is uniform again.
+    ``keep`` selects the sample's paths (default all).
+    """
+    month = post.actuals.last_month or None
+    out = {}
+    for mode in MODES:
+        sub = inputs[(inputs["mode"] == mode) & inputs["scored"]]
+        if sub.empty:
+            continue
+        pri, pos = [], []
+        for path, direction in zip(sub["input"], sub["direction"], strict=True):
+            ps, up = _prior_side(post.prior, path, month)
+            x = _values(post.sample, path, month)
+            ux = _rank_in_sorted(ps, x if keep is None else x[keep])
+            if direction == "lower is worse":
+                up, ux = 1 - up, 1 - ux
+            pri.append(up)
+            pos.append(ux)
+        if len(pri) == 1:
+            out[mode] = (pri[0], pos[0])
+        else:
+            vp, vx = np.mean(pri, axis=0), np.mean(pos, axis=0)
+            out[mode] = (prior_rank(vp, vp), prior_rank(vp, vx))
+    return out
+
+
+def separating_observation(a: str, b: str, post: Posterior) -> str:
+    """The observation that would tell mode ``a`` from mode ``b`` on these actuals."""
+    pair = {a, b}
+    if pair == {"data_quality", "feedback"}:
+        sources = [_LEVEL_VS_TREND]
+    else:
+        sources = [DIRECT_OBSERVATION[m] for m in MODES
+                   if m in pair and m != "change_management"]
+    texts = []
+    for col, missing, more in sources:
+        has = bool(np.isfinite(post.actuals.column(col)).any())
+        texts.append(more if has else f"{missing} (none in these actuals)")
+    return _join(texts)
+
+
+def diagnose(post: Posterior, margin: float = MARGIN,
+             threshold: float = THRESHOLD) -> Diagnosis:
+    """How sure the actuals make us that each failure mode is worse than assumed.
+
+    ``prob_worse``: the posterior probability that the mode's composite lies past the
+    prior's median by ``margin`` on the bad side (rank above 0.5 + margin); the mode is
+    called worse than assumed from ``threshold`` on (defaults: the calibrated values).
+    """
+    if not (0 <= margin < 0.5 and 0.5 < threshold < 1):
+        raise ValueError(f"margin {margin!r} must lie in [0, 0.5) and threshold "
+                         f"{threshold!r} in (0.5, 1)")
     sc = post.prior.scenario
-    w = post.weights
+    # Paths whose weight is negligible next to the largest change no sum here; dropping
+    # them keeps the arithmetic clear of denormal numbers (slow) and the sorts short.
+    keep = np.flatnonzero(post.weights >= post.weights.max() * NEGLIGIBLE_WEIGHT)
+    w = post.weights[keep] / post.weights[keep].sum()
     month = post.actuals.last_month or None
     rows = []
     for mode, path, sign, role, note in mode_inputs(sc):
-        prior_x = _values(post.prior, path, month)
-        x = _values(post.sample, path, month)
-        fixed = bool(np.all(prior_x == prior_x[0]))
-        u = prior_rank(prior_x, x)
+        ps, _ = _prior_side(post.prior, path, month)
+        x = _values(post.sample, path, month)[keep]
+        fixed = bool(ps[0] == ps[-1])
+        u = _rank_in_sorted(ps, x)
         mean_u, se_u = weighted_mean(u, w)
-        pq = np.percentile(prior_x, [10, 50, 90])
+        pq = np.percentile(ps, [10, 50, 90])
         qq = weighted_quantiles(x, w, [0.1, 0.5, 0.9])
         rows.append({
             "mode": mode, "input": path, "role": role,
@@ -176,7 +346,9 @@ def diagnose(post: Posterior) -> Diagnosis:
             "scored": role == "composite" and not fixed,
             "note": "fixed input" if fixed else note})
     inputs = pd.DataFrame(rows)
-    mrows = []
+    ranks = mode_ranks(post, inputs, keep)
+    cut = 0.5 + margin
+    prob, mrows = {}, []
     for mode, (label, short) in MODES.items():
         sub = inputs[(inputs["mode"] == mode) & inputs["scored"]]
         k = len(sub)
@@ -186,36 +358,119 @@ def diagnose(post: Posterior) -> Diagnosis:
                       & (inputs["note"] == "")]
         pool = comp if len(comp) else sub
         top = pool.loc[pool["score"].idxmax(), "input"] if len(pool) else ""
-        mrows.append({"mode": mode, "label": label, "short": short, "score": score,
-                      "score_se": se, "verdict": _verdict(score, se) if k else "not scored",
+        if mode in ranks:
+            up, ux = ranks[mode]
+            pw, pw_se = weighted_mean((ux > cut).astype(np.float64), w)
+            pb = _wsum(w, ux < 1 - cut)
+            prior_pw = float(np.mean(up > cut))
+            prob[mode] = pw
+        else:
+            pw = pw_se = pb = prior_pw = math.nan
+        mrows.append({"mode": mode, "label": label, "short": short, "prob_worse": pw,
+                      "prob_worse_se": pw_se, "prob_better": pb,
+                      "prior_prob_worse": prior_pw, "score": score, "score_se": se,
                       "scored_by": ", ".join(sub["input"]), "strongest_input": top})
-    modes = (pd.DataFrame(mrows).sort_values("score", ascending=False, kind="stable")
-             .reset_index(drop=True))
+    modes = pd.DataFrame(mrows)
+    names = list(ranks)
+    corr = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
+    pairs = []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            r = _wcorr(ranks[a][1], ranks[b][1], w)
+            corr.loc[a, b] = corr.loc[b, a] = r
+            if not (r <= CONFOUNDED_CORR):
+                continue
+            either = _wsum(w, (ranks[a][1] > cut) | (ranks[b][1] > cut))
+            if prob[a] >= threshold or prob[b] >= threshold:
+                status = "overlapping"
+            elif either >= threshold:
+                status = "inconclusive"
+            else:
+                status = "no evidence"
+            pairs.append({"mode_a": a, "mode_b": b, "correlation": r,
+                          "prob_a_worse": prob[a], "prob_b_worse": prob[b],
+                          "prob_either_worse": either, "status": status,
+                          "separating_observation": separating_observation(a, b, post),
+                          "vsi": None})
+    confounded = pd.DataFrame(pairs, columns=PAIR_COLUMNS)
+    in_pair = set(confounded.loc[confounded["status"] == "inconclusive", "mode_a"]) | set(
+        confounded.loc[confounded["status"] == "inconclusive", "mode_b"])
+    verdicts = []
+    for _, r in modes.iterrows():
+        if not math.isfinite(r["prob_worse"]):
+            verdicts.append("not scored")
+        elif r["prob_worse"] >= threshold:
+            verdicts.append("worse than assumed")
+        elif r["prob_better"] >= threshold:
+            verdicts.append("better than assumed")
+        elif r["mode"] in in_pair:
+            verdicts.append("inconclusive")
+        else:
+            verdicts.append("no clear shift")
+    modes["verdict"] = verdicts
+    modes["confounded_with"] = [
+        ", ".join(confounded.loc[confounded["mode_a"] == m, "mode_b"].tolist()
+                  + confounded.loc[confounded["mode_b"] == m, "mode_a"].tolist())
+        for m in modes["mode"]]
+    modes = (modes.sort_values("prob_worse", ascending=False, na_position="last",
+                               kind="stable").reset_index(drop=True))
     modes.insert(0, "rank", np.arange(1, len(modes) + 1))
-    return Diagnosis(modes=modes, inputs=inputs, sentence=_sentence(post, modes))
+    return Diagnosis(modes=modes, inputs=inputs, confounded=confounded, correlation=corr,
+                     sentence=_sentence(post, modes, confounded, margin, threshold))
 
 
-def _sentence(post: Posterior, modes: pd.DataFrame) -> str:
+def _sentence(post: Posterior, modes: pd.DataFrame, pairs: pd.DataFrame, margin: float,
+              threshold: float) -> str:
     if post.is_prior:
         return "No actuals yet: the forecast is the prior one and there is nothing to diagnose."
-    top = modes.iloc[0]
-    if top["verdict"] != "worse than assumed":
-        big = modes.iloc[int(modes["score"].abs().to_numpy().argmax())]
-        return (f"Your actuals are consistent with the scenario's assumptions: none of the "
-                f"four failure modes looks worse than assumed (largest shift: {big['short']}, "
-                f"score {big['score']:+.2f}, {big['verdict']}).")
-    others_worse = modes[(modes["verdict"] == "worse than assumed") & (modes.index > 0)]
-    fine = modes[modes["verdict"] != "worse than assumed"]["short"].tolist()
-    text = (f"Your actuals are most consistent with {top['short']} being the problem "
-            f"(score {top['score']:+.2f}, worse than assumed)")
-    text += f", not {_join(fine)}." if fine else "."
-    if len(others_worse):
-        text += (" Also worse than assumed: "
-                 + ", ".join(f"{r['short']} ({r['score']:+.2f})"
-                             for _, r in others_worse.iterrows()) + ".")
+    pct = round(100 * (0.5 + margin))
+    by = modes.set_index("mode")
+    worse = modes[modes["verdict"] == "worse than assumed"]
+    inconclusive = pairs[pairs["status"] == "inconclusive"]
+    parts = []
+    if len(worse):
+        calls = []
+        for i, (_, r) in enumerate(worse.iterrows()):
+            text = (f"{MODE_NOUNS[r['mode']]} likely worse than assumed (posterior "
+                    f"probability {r['prob_worse']:.2f}")
+            if i == 0:
+                text += (f" that its {COMPOSITE_WORDS[r['mode']]} is past the prior's "
+                         f"{pct}th percentile on the bad side; {r['prior_prob_worse']:.2f} "
+                         f"before the actuals")
+            calls.append(text + ")")
+        parts.append("Your actuals point to: " + "; ".join(calls) + ".")
+        for _, p in pairs[pairs["status"] == "overlapping"].iterrows():
+            a, b = MODE_NOUNS[p["mode_a"]], MODE_NOUNS[p["mode_b"]]
+            parts.append(f"{a[0].upper() + a[1:]} and {b} partly explain the same "
+                         f"observations (posterior correlation {p['correlation']:+.2f}): "
+                         f"{p['separating_observation']} would separate them.")
+    for i, (_, p) in enumerate(inconclusive.iterrows()):
+        a, b = MODE_NOUNS[p["mode_a"]], MODE_NOUNS[p["mode_b"]]
+        lead = "Your actuals cannot tell" if not len(worse) and i == 0 else "They also cannot tell"
+        parts.append(
+            f"{lead} {a} from {b}: one of the two is likely worse than assumed (posterior "
+            f"probability {p['prob_either_worse']:.2f} that at least one is; "
+            f"{p['prob_a_worse']:.2f} and {p['prob_b_worse']:.2f} singly), but they explain "
+            f"the same observations (posterior correlation {p['correlation']:+.2f}). "
+            f"Inconclusive: {p['separating_observation']} would separate them.")
+    if not parts:
+        scored = modes[np.isfinite(modes["prob_worse"].to_numpy(dtype=float))]
+        if scored.empty:
+            return "Your actuals cannot be diagnosed: no failure mode has an uncertain input."
+        top = scored.iloc[0]
+        parts.append(
+            f"Your actuals show no failure mode clearly worse than assumed: the highest "
+            f"posterior probability of being past the prior's {pct}th percentile on the bad "
+            f"side is {top['prob_worse']:.2f}, for {MODE_NOUNS[top['mode']]} "
+            f"({top['prior_prob_worse']:.2f} before the actuals; {threshold:.2f} needed).")
+    better = modes[modes["verdict"] == "better than assumed"]
+    if len(better):
+        parts.append("Likely better than assumed: " + _join(
+            [f"{MODE_NOUNS[m]} ({by.loc[m, 'prob_better']:.2f})" for m in better["mode"]],
+            "and") + ".")
     if post.collapsed:
-        text += " (Few effective paths: treat this as indicative.)"
-    return text
+        parts.append("(Few effective paths: treat this as indicative.)")
+    return " ".join(parts)
 
 
 # --------------------------------------------------------------------------- levers

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..engine.layout import TR_ACC, TR_ACTIVE, TR_COST, TR_INC
 from ..results import SimulationResult
+from ..scenario import Scenario
 from .condition import ObservationModel
 from .format import OBSERVED, Actuals, parse_actuals
 
@@ -48,3 +49,12 @@ def synthetic_actuals(res: SimulationResult, path: int = 0,
     data = {"month": months, "registered": reg, "active_users": act, "accuracy": acc,
             "incidents": inc, "cost": cost}
     return parse_actuals(pd.DataFrame({c: data[c] for c in ("month", *columns)}), res.horizon)
+
+
+def truth_at_medians(sc: Scenario, changes: dict[str, float] | None = None) -> Scenario:
+    """The scenario with every uncertain input fixed at its prior median, then ``changes``:
+    a "nothing is wrong" truth, or one failure injected, for recovery and calibration."""
+    vals: dict[str, float] = {p: d.quantile(0.5) for p, d in sc.inputs().items()
+                              if not d.is_fixed}
+    vals.update(changes or {})
+    return sc.with_values(vals)

@@ -29,9 +29,10 @@ def ess(w: np.ndarray) -> float:
 
 def weighted_mean(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     """Self-normalised weighted mean and its standard error."""
-    mean = float(np.dot(w, x) / w.sum())
+    # Element-wise sums, not np.dot: BLAS threads stall 1-D dots on a busy machine.
+    mean = float(np.multiply(w, x).sum() / w.sum())
     wn = w / w.sum()
-    se = math.sqrt(float(np.dot(wn * wn, (x - mean) ** 2)))
+    se = math.sqrt(float(np.multiply(wn * wn, (x - mean) ** 2).sum()))
     return mean, se
 
 

@@ -26,7 +26,7 @@ from ..actuals.condition import Posterior
 from ..actuals.format import Actuals
 from ..actuals.usage import draw_usage
 from ..engine.layout import TR_ACC, TR_ACTIVE
-from ..io import atomic_write_text
+from ..atomic import atomic_write_text
 from ..scenario import load_scenario
 from .registry import CASES, Case
 

@@ -23,7 +23,8 @@ METRICS = METRIC_INFO  #: band metrics: (title, axis title, kind), as the fan ch
 ACTUAL = theme.PALETTE[3]
 PRIOR = theme.PALETTE[7]
 _VERDICT_COLORS = {"worse than assumed": theme.PALETTE[3], "as assumed": theme.PALETTE[7],
-                   "better than assumed": theme.PALETTE[2], "not scored": "#999999"}
+                   "better than assumed": theme.PALETTE[2], "not scored": "#999999",
+                   "inconclusive": theme.PALETTE[1], "no clear shift": theme.PALETTE[7]}
 
 
 def _wide(bands: pd.DataFrame, metric: str) -> pd.DataFrame:

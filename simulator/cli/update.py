@@ -14,6 +14,7 @@ from ..actuals import (
     lever_sentence,
     read_actuals,
 )
+from ..actuals.diagnose import MARGIN, THRESHOLD
 from ..atomic import atomic_write_text
 from . import CliError
 from .common import _clean, add_run_options, emit, out_dir, scenario_from_args
@@ -114,8 +115,11 @@ def cmd_update(args: argparse.Namespace) -> int:
         for note in post.notes:
             print(f"! {note}")
         print()
-        emit(diag.modes[["rank", "label", "score", "score_se", "verdict", "strongest_input"]],
-             "table", "Diagnosis (+ = worse than assumed)")
+        emit(diag.modes[["rank", "label", "prob_worse", "prob_worse_se", "prior_prob_worse",
+                         "verdict", "confounded_with", "strongest_input"]],
+             "table", f"Diagnosis (probability that each mode is worse than assumed: past "
+                      f"the prior's {round(100 * (0.5 + MARGIN))}th percentile on the bad "
+                      f"side; called from {THRESHOLD:.2f})")
         print(diag.sentence)
         if gains is not None:
             print()
@@ -129,7 +133,10 @@ def cmd_update(args: argparse.Namespace) -> int:
         doc = {"summary": {k: _clean(v) for k, v in s.items()},
                "notes": post.notes,
                "history": [{"paths": n, "ess": e, "step": h} for n, e, h in post.history],
-               "diagnosis": {"sentence": diag.sentence,
+               "diagnosis": {"sentence": diag.sentence, "status": diag.status,
+                             "margin": MARGIN, "threshold": THRESHOLD,
+                             "confounded": json.loads(
+                                 diag.confounded.to_json(orient="records")),
                              "modes": json.loads(diag.modes.to_json(orient="records")),
                              "inputs": json.loads(diag.inputs.to_json(orient="records"))},
                "levers": (json.loads(gains.to_json(orient="records"))
@@ -144,6 +151,7 @@ def cmd_update(args: argparse.Namespace) -> int:
             {k: _clean(v) for k, v in s.items()}, indent=2))
         atomic_write_text(d / "diagnosis.csv", diag.modes.to_csv(index=False))
         atomic_write_text(d / "diagnosis_inputs.csv", diag.inputs.to_csv(index=False))
+        atomic_write_text(d / "diagnosis_confounded.csv", diag.confounded.to_csv(index=False))
         if gains is not None:
             atomic_write_text(d / "levers.csv", gains.to_csv(index=False))
         if args.format == "table":

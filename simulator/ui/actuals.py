@@ -21,6 +21,7 @@ from ..actuals import (
     lever_sentence,
     reads_actuals,
 )
+from ..actuals.diagnose import MARGIN, THRESHOLD
 from ..actuals.format import COLUMN_DOC
 from ..charts.actuals import (
     actuals_fan_chart,
@@ -127,8 +128,18 @@ def render(ctx: TabContext) -> None:
     diag = diagnose(post)
     st.markdown(f"**{diag.sentence}**")
     st.altair_chart(diagnosis_chart(diag), width="stretch")
-    st.dataframe(diag.modes[["rank", "label", "score", "score_se", "verdict", "scored_by",
+    st.caption(f"Posterior probability that each mode's composite lies past the prior's "
+               f"{round(100 * (0.5 + MARGIN))}th percentile on the bad side "
+               f"({1 - (0.5 + MARGIN):.2f} before any actuals); a mode is called worse "
+               f"than assumed from {THRESHOLD:.2f}, the level that keeps false alarms on "
+               f"healthy rollouts at or below 10 % (docs/actuals.md).")
+    st.dataframe(diag.modes[["rank", "label", "prob_worse", "prob_worse_se",
+                             "prior_prob_worse", "verdict", "confounded_with", "scored_by",
                              "strongest_input"]], width="stretch", hide_index=True)
+    if len(diag.confounded):
+        with st.expander("Failure modes that explain the same observations"):
+            st.dataframe(diag.confounded.drop(columns=["vsi"]), width="stretch",
+                         hide_index=True)
     with st.expander("Inputs behind each failure mode"):
         st.altair_chart(input_shift_chart(diag), width="stretch")
         st.dataframe(diag.inputs, width="stretch", hide_index=True)
