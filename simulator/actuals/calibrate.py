@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.variants import used_inputs
-from ..distributions import Dist
 from ..atomic import atomic_write_text
+from ..distributions import Dist
 from ..scenario import Scenario, get_path, parse_scenario
 from ..simulation import simulate_inputs
 from .ais import _z

@@ -25,8 +25,8 @@ from ..actuals import condition, read_actuals
 from ..actuals.condition import Posterior
 from ..actuals.format import Actuals
 from ..actuals.usage import draw_usage
-from ..engine.layout import TR_ACC, TR_ACTIVE
 from ..atomic import atomic_write_text
+from ..engine.layout import TR_ACC, TR_ACTIVE
 from ..scenario import load_scenario
 from .registry import CASES, Case
 
