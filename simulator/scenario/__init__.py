@@ -30,7 +30,28 @@ from .dist_specs import (
     as_dist,
 )
 from .errors import _JOIN, ScenarioError, _describe, _loc, _problems
-from .fields import Section, plain, uncertain
+from .fields import (
+    MAX_COHORT_SIZE,
+    MAX_COHORTS,
+    MAX_CORRECTIONS,
+    MAX_INCIDENT_RATE,
+    MAX_INCIDENTS_PER_MONTH,
+    MAX_MINUTES_PER_TASK,
+    MAX_MONEY_ONE_OFF,
+    MAX_MONEY_PER_HOUR,
+    MAX_MONEY_PER_INCIDENT,
+    MAX_MONEY_PER_MONTH,
+    MAX_MONEY_PER_TASK,
+    MAX_MONEY_PER_USER,
+    MAX_PILOT_USERS,
+    MAX_TASKS_PER_USER_MONTH,
+    MAX_USERS,
+    Section,
+    allowed_range,
+    field_info,
+    plain,
+    uncertain,
+)
 from .paths import _TOKEN, _set_path, _split_path, get_path
 from .schema import (
     LEVERS,
@@ -55,6 +76,11 @@ from .schema import (
 from .toml_io import load_scenario, loads_scenario, read_toml
 
 __all__ = [
+    "MAX_COHORT_SIZE", "MAX_COHORTS", "MAX_CORRECTIONS", "MAX_INCIDENT_RATE",
+    "MAX_INCIDENTS_PER_MONTH", "MAX_MINUTES_PER_TASK", "MAX_MONEY_ONE_OFF",
+    "MAX_MONEY_PER_HOUR", "MAX_MONEY_PER_INCIDENT", "MAX_MONEY_PER_MONTH", "MAX_MONEY_PER_TASK",
+    "MAX_MONEY_PER_USER", "MAX_PILOT_USERS", "MAX_TASKS_PER_USER_MONTH", "MAX_USERS",
+    "allowed_range", "field_info",
     "INF", "LEVERS", "Adoption", "Beta", "ChangePlan", "Cohort", "Correlation", "Data",
     "DistSpec", "Economics", "FeedbackLoop", "Improvement", "Integration", "Levers",
     "LoadTesting", "LogNormal", "Meta", "Normal", "Pert", "Pilot", "Scenario",

@@ -17,7 +17,7 @@ INF = math.inf
 
 
 class _DistSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
     def to_dist(self, lo: float, hi: float) -> Dist:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -99,7 +99,7 @@ class LogNormal(_DistSpec):
     """Lognormal from mu and sigma of log(x), or from P10 and P90 (both > 0)."""
 
     dist: Literal["lognormal"]
-    mu: float | None = None
+    mu: float | None = Field(None, ge=-700, le=700)
     sigma: float | None = Field(None, gt=0)
     p10: float | None = Field(None, gt=0)
     p90: float | None = Field(None, gt=0)
@@ -124,8 +124,8 @@ class Beta(_DistSpec):
     """Beta(alpha, beta) scaled to [min, max] (default [0, 1])."""
 
     dist: Literal["beta"]
-    alpha: float = Field(gt=0)
-    beta: float = Field(gt=0)
+    alpha: float = Field(gt=0, le=1e6)
+    beta: float = Field(gt=0, le=1e6)
     min: float = 0.0
     max: float = 1.0
 
@@ -164,7 +164,8 @@ def _check_range(value: Any, lo: float, hi: float) -> None:
     if not isinstance(value, _DistSpec):
         v = float(value)
         if not math.isfinite(v):
-            raise ValueError(f"{value!r} is not a finite number")
+            raise ValueError(f"{value!r} is not a finite number (allowed range "
+                             f"[{_fmt(lo)}, {_fmt(hi)}])")
         if v < lo:
             raise ValueError(f"{_fmt(v)} is below {_fmt(lo)}")
         if v > hi:
@@ -179,8 +180,14 @@ def _check_range(value: Any, lo: float, hi: float) -> None:
         if v > hi:
             raise ValueError(f"{value.dist} {name} {_fmt(v)} is above {_fmt(hi)}")
     if isinstance(value, Normal | LogNormal):
-        f = value.to_dist(lo, hi).frozen()
-        below, above = float(f.cdf(lo)), float(f.sf(hi))
+        try:
+            f = value.to_dist(lo, hi).frozen()
+            below, above = float(f.cdf(lo)), float(f.sf(hi))
+        except (OverflowError, ValueError, ZeroDivisionError):
+            below = above = math.nan
+        if not (math.isfinite(below) and math.isfinite(above)):
+            raise ValueError(f"{value.dist} parameters give no usable distribution (allowed "
+                             f"range [{_fmt(lo)}, {_fmt(hi)}])")
         if below > _TAIL_TOLERANCE or above > _TAIL_TOLERANCE:
             side, share, edge = ("below", below, lo) if below > above else ("above", above, hi)
             raise ValueError(

@@ -43,7 +43,7 @@ def _describe(err: dict) -> str:
         return "is required"
     if kind in ("greater_than_equal", "greater_than"):
         if kind == "greater_than":
-            return f"{val!r} must be above {ctx.get('gt')}"
+            return f"{_short(val)} must be above {ctx.get('gt')}"
         return f"{val!r} is below {ctx.get('ge')}"
     if kind == "less_than":
         return f"{val!r} must be below {ctx.get('lt')}"
@@ -56,14 +56,44 @@ def _describe(err: dict) -> str:
         return "a distribution table needs dist = \"...\""
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
-    return f"{err['msg']} (got {val!r})"
+    if kind == "model_attributes_type":  # the distribution branch of number-or-table
+        return f"{_short(val)} is neither a number nor a distribution table"
+    if kind == "model_type":
+        return f"{_short(val)} is not a table"
+    if kind == "finite_number":
+        return f"{val!r} is not a finite number"
+    if kind == "too_long":
+        return (f"has {ctx.get('actual_length')} entries; at most {ctx.get('max_length')} "
+                f"allowed")
+    return f"{err['msg']} (got {_short(val)})"
+
+
+def _short(val) -> str:
+    """repr of a value, cut to a readable length (a whole table is not one line's worth)."""
+    text = repr(val)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+#: Error kinds whose message should name the field's allowed range.
+_RANGE_KINDS = {"finite_number", "int_parsing", "int_parsing_size", "int_from_float", "int_type",
+                "float_parsing", "float_type"}
+
+
+def _with_range(path: str, kind: str, msg: str) -> str:
+    """A non-number's or non-finite value's message with the field's allowed range added."""
+    if ("not a finite number" not in msg and kind not in _RANGE_KINDS) or "allowed" in msg:
+        return msg
+    from .fields import allowed_range
+
+    r = allowed_range(path)
+    return msg if r is None else f"{msg} (allowed range [{r[0]:g}, {r[1]:g}])"
 
 
 def _problems(exc: ValidationError) -> list[str]:
     seen: dict[str, list[str]] = {}
     for err in exc.errors():
         path = _loc(err["loc"])
-        msg = _describe(err)
+        msg = _with_range(path, err["type"], _describe(err))
         if err["type"] == "value_error" and _JOIN in msg:
             for line in msg.split(_JOIN):
                 seen.setdefault(line, [])
@@ -73,7 +103,13 @@ def _problems(exc: ValidationError) -> list[str]:
         seen.setdefault(line, [])
     lines = list(seen)
     # Drop "float expected" noise when a more specific message exists for the same path.
-    specific = {ln.split(":")[0] for ln in lines if "Input should be a valid number" not in ln}
-    return [ln for ln in lines
-            if not ("Input should be a valid number" in ln and ln.split(":")[0] in specific
-                    and sum(1 for o in lines if o.split(":")[0] == ln.split(":")[0]) > 1)]
+    noise = "Input should be a valid number"
+    # A number-or-table field given neither: the table branch's line says it all.
+    lines = [ln for ln in lines if not (noise in ln and any(
+        o.split(":")[0] == ln.split(":")[0] and "neither a number nor" in o for o in lines))]
+    specific = [ln.split(":")[0] for ln in lines if noise not in ln]
+
+    def explained(path: str) -> bool:
+        return any(p == path or p.startswith((path + ".", path + "[")) for p in specific)
+
+    return [ln for ln in lines if not (noise in ln and explained(ln.split(":")[0]))]

@@ -11,7 +11,26 @@ from pydantic import ValidationError, model_validator
 from ..distributions import Dist
 from .dist_specs import Uncertain, as_dist
 from .errors import _JOIN, ScenarioError, _problems
-from .fields import Section, plain, uncertain
+from .fields import (
+    MAX_COHORT_SIZE,
+    MAX_COHORTS,
+    MAX_CORRECTIONS,
+    MAX_INCIDENT_RATE,
+    MAX_INCIDENTS_PER_MONTH,
+    MAX_MINUTES_PER_TASK,
+    MAX_MONEY_ONE_OFF,
+    MAX_MONEY_PER_HOUR,
+    MAX_MONEY_PER_INCIDENT,
+    MAX_MONEY_PER_MONTH,
+    MAX_MONEY_PER_TASK,
+    MAX_MONEY_PER_USER,
+    MAX_PILOT_USERS,
+    MAX_TASKS_PER_USER_MONTH,
+    MAX_USERS,
+    Section,
+    plain,
+    uncertain,
+)
 from .paths import _set_path
 
 
@@ -26,6 +45,7 @@ class Meta(Section):
                                 doc="Months simulated after go-live (month 0 carries one-off "
                                     "costs).")
     discount_rate_annual: float = plain(0.08, unit="share per year", ge=0.0, le=1.0,
+                                        allow_inf_nan=False,
                                         doc="Annual discount rate; cash flows are discounted "
                                             "monthly at (1+r)^(1/12)-1.")
 
@@ -33,12 +53,12 @@ class Meta(Section):
 class Pilot(Section):
     """What the pilot showed: its team, its accuracy, its incident rate."""
 
-    users: int = plain(12, unit="users", ge=1, le=1_000_000,
+    users: int = plain(12, unit="users", ge=1, le=MAX_PILOT_USERS,
                        doc="Pilot team size; they form cohort 0, all active at month 0, and "
                            "set the reference load for incidents.")
     accuracy: Uncertain = uncertain(hi=1.0, unit="share",
                                     doc="Accuracy measured on the pilot's curated data.")
-    incidents_per_month: Uncertain = uncertain(unit="incidents/month",
+    incidents_per_month: Uncertain = uncertain(hi=MAX_INCIDENTS_PER_MONTH, unit="incidents/month",
                                                doc="Integration incident rate seen at pilot "
                                                    "load.")
 
@@ -66,7 +86,7 @@ class Improvement(Section):
                                                 "reach (a_max).")
     learning_exponent: Uncertain = uncertain(0.5, hi=5.0, unit="-",
                                              doc="Power-law exponent b of the learning curve.")
-    corrections_scale: Uncertain = uncertain(500.0, lo=1e-9, unit="corrections",
+    corrections_scale: Uncertain = uncertain(500.0, hi=MAX_CORRECTIONS, lo=1e-9, unit="corrections",
                                              doc="Corrections F0 at which half the "
                                                  "exponent's effect is felt: "
                                                  "a = a_max - (a_max - a0)(1 + F/F0)^-b.")
@@ -81,7 +101,8 @@ class Integration(Section):
     downtime_per_incident: Uncertain = uncertain(hi=1.0, unit="share of month's value",
                                                  doc="Value lost per incident (capped at the "
                                                      "whole month).")
-    fix_cost_per_incident: Uncertain = uncertain(unit="currency/incident",
+    fix_cost_per_incident: Uncertain = uncertain(hi=MAX_MONEY_PER_INCIDENT,
+                                                 unit="currency/incident",
                                                  doc="Cost to diagnose and fix one incident.")
     trust_shock_per_incident: Uncertain = uncertain(0.0, hi=1.0,
                                                     unit="churn probability/incident",
@@ -100,7 +121,7 @@ class Tier(Section):
                                         doc="Bass innovation coefficient p.")
     imitation_q: Uncertain = uncertain(hi=1.0, unit="per month",
                                        doc="Bass imitation coefficient q.")
-    cost_per_user: Uncertain = uncertain(0.0, unit="currency/user",
+    cost_per_user: Uncertain = uncertain(0.0, hi=MAX_MONEY_PER_USER, unit="currency/user",
                                          doc="One-off onboarding cost per user, booked in the "
                                              "cohort's start month.")
 
@@ -109,7 +130,7 @@ class Cohort(Section):
     """A wave of users registered in one month and onboarded in one tier."""
 
     name: str = plain(doc="Label of the wave.")
-    size: int = plain(unit="users", ge=0, le=10_000_000, doc="Users registered.")
+    size: int = plain(unit="users", ge=0, le=MAX_COHORT_SIZE, doc="Users registered.")
     start_month: int = plain(1, unit="month", ge=0, le=120,
                              doc="Month the users are registered and onboarded (<= horizon).")
     tier: str = plain(doc="Onboarding tier name (a key of [adoption.tiers]).")
@@ -134,30 +155,34 @@ class Adoption(Section):
     pilot_tier: str = plain("pilot", doc="Tier describing how the pilot team adopted; the "
                                          "pilot lens gives it to every cohort.")
     tiers: dict[str, Tier] = plain(doc="Onboarding tiers by name.")
-    cohorts: list[Cohort] = plain(doc="Rollout waves after the pilot team.")
+    cohorts: list[Cohort] = plain(doc="Rollout waves after the pilot team.",
+                                  max_length=MAX_COHORTS)
 
 
 class Economics(Section):
     """Value per task and the cost base."""
 
-    tasks_per_user_month: Uncertain = uncertain(unit="tasks/active user/month",
+    tasks_per_user_month: Uncertain = uncertain(hi=MAX_TASKS_PER_USER_MONTH,
+                                                unit="tasks/active user/month",
                                                 doc="Tasks an active user runs through the "
                                                     "system each month.")
-    minutes_saved_per_task: Uncertain = uncertain(unit="minutes/task",
+    minutes_saved_per_task: Uncertain = uncertain(hi=MAX_MINUTES_PER_TASK, unit="minutes/task",
                                                   doc="Time saved by a correct output.")
-    rework_minutes_per_error: Uncertain = uncertain(0.0, unit="minutes/error",
+    rework_minutes_per_error: Uncertain = uncertain(0.0, hi=MAX_MINUTES_PER_TASK,
+                                                    unit="minutes/error",
                                                     doc="Time lost fixing a wrong output.")
-    hourly_cost: Uncertain = uncertain(unit="currency/hour",
+    hourly_cost: Uncertain = uncertain(hi=MAX_MONEY_PER_HOUR, unit="currency/hour",
                                        doc="Fully loaded cost of an hour of user time.")
-    build_cost: Uncertain = uncertain(0.0, unit="currency",
+    build_cost: Uncertain = uncertain(0.0, hi=MAX_MONEY_ONE_OFF, unit="currency",
                                       doc="Build and integration cost, month 0.")
-    platform_monthly: Uncertain = uncertain(0.0, unit="currency/month",
+    platform_monthly: Uncertain = uncertain(0.0, hi=MAX_MONEY_PER_MONTH, unit="currency/month",
                                             doc="Fixed platform and run cost per month.")
-    licence_per_seat_month: Uncertain = uncertain(0.0, unit="currency/registered user/month",
+    licence_per_seat_month: Uncertain = uncertain(0.0, hi=MAX_MONEY_PER_USER,
+                                                  unit="currency/registered user/month",
                                                   doc="Licence per registered seat.")
-    inference_per_task: Uncertain = uncertain(0.0, unit="currency/task",
+    inference_per_task: Uncertain = uncertain(0.0, hi=MAX_MONEY_PER_TASK, unit="currency/task",
                                               doc="Compute/API cost per task.")
-    support_per_active_user_month: Uncertain = uncertain(0.0,
+    support_per_active_user_month: Uncertain = uncertain(0.0, hi=MAX_MONEY_PER_USER,
                                                          unit="currency/active user/month",
                                                          doc="Support cost per active user.")
 
@@ -169,7 +194,8 @@ class VariabilityTesting(Section):
     gap_closed: Uncertain = uncertain(0.5, hi=1.0, unit="share",
                                       doc="Share of the out-of-distribution accuracy gap "
                                           "(a_pilot - a_ood) closed before launch.")
-    cost: Uncertain = uncertain(0.0, unit="currency", doc="One-off cost, month 0.")
+    cost: Uncertain = uncertain(0.0, hi=MAX_MONEY_ONE_OFF,
+                                unit="currency", doc="One-off cost, month 0.")
 
 
 class LoadTesting(Section):
@@ -178,7 +204,8 @@ class LoadTesting(Section):
     enabled: bool = plain(False, doc="Lever on or off.")
     exponent_reduction: Uncertain = uncertain(0.5, hi=1.0, unit="share",
                                               doc="Share of the load exponent alpha removed.")
-    cost: Uncertain = uncertain(0.0, unit="currency", doc="One-off cost, month 0.")
+    cost: Uncertain = uncertain(0.0, hi=MAX_MONEY_ONE_OFF,
+                                unit="currency", doc="One-off cost, month 0.")
 
 
 class ChangePlan(Section):
@@ -186,7 +213,7 @@ class ChangePlan(Section):
 
     enabled: bool = plain(False, doc="Lever on or off.")
     tier: str = plain("trained", doc="Tier every rollout cohort gets when the lever is on.")
-    cost: Uncertain = uncertain(0.0, unit="currency",
+    cost: Uncertain = uncertain(0.0, hi=MAX_MONEY_ONE_OFF, unit="currency",
                                 doc="One-off programme cost, month 0 (the tier's cost per user "
                                     "comes on top).")
 
@@ -200,10 +227,12 @@ class FeedbackLoop(Section):
                                             "(c).")
     retrain_every_months: int = plain(3, unit="months", ge=1, le=120,
                                       doc="Retraining cadence R.")
-    setup_cost: Uncertain = uncertain(0.0, unit="currency", doc="One-off cost, month 0.")
-    monthly_cost: Uncertain = uncertain(0.0, unit="currency/month",
+    setup_cost: Uncertain = uncertain(0.0, hi=MAX_MONEY_ONE_OFF,
+                                      unit="currency", doc="One-off cost, month 0.")
+    monthly_cost: Uncertain = uncertain(0.0, hi=MAX_MONEY_PER_MONTH, unit="currency/month",
                                         doc="Running cost of the feedback programme.")
-    retrain_cost: Uncertain = uncertain(0.0, unit="currency/retrain", doc="Cost per retrain.")
+    retrain_cost: Uncertain = uncertain(0.0, hi=MAX_MONEY_PER_MONTH,
+                                        unit="currency/retrain", doc="Cost per retrain.")
 
 
 class Levers(Section):
@@ -222,7 +251,8 @@ class Correlation(Section):
 
     a: str = plain(doc="Input path, e.g. economics.minutes_saved_per_task.")
     b: str = plain(doc="Input path.")
-    rho: float = plain(unit="-", ge=-1.0, le=1.0, doc="Target Spearman correlation.")
+    rho: float = plain(unit="-", ge=-1.0, le=1.0, allow_inf_nan=False,
+                       doc="Target Spearman correlation.")
 
 
 LEVERS = ("variability_testing", "load_testing", "change_plan", "feedback_loop")
@@ -260,6 +290,12 @@ class Scenario(Section):
             if c.tier not in tiers:
                 problems.append(f"adoption.cohorts[{i}].tier: {c.tier!r} is not a tier "
                                 f"(tiers: {', '.join(tiers) or 'none'})")
+        users = self.pilot.users + sum(c.size for c in self.adoption.cohorts)
+        if users > MAX_USERS:
+            problems.append(f"adoption.cohorts: {users:,} users in all (pilot team and "
+                            f"cohorts) is above {MAX_USERS:,}")
+        else:
+            problems.extend(self._incident_rate_problems(users))
         names = set(self.input_paths())
         for i, cor in enumerate(self.correlations):
             for side in ("a", "b"):
@@ -277,6 +313,18 @@ class Scenario(Section):
         if problems:
             raise ValueError(_JOIN.join(problems))
         return self
+
+    def _incident_rate_problems(self, users: int) -> list[str]:
+        """Incidents per month at full load, lambda (users / pilot users)^alpha at the
+        inputs' upper ends, must stay below MAX_INCIDENT_RATE (int64-safe draws)."""
+        lam = as_dist(self.pilot.incidents_per_month).support()[1]
+        alpha = as_dist(self.integration.load_exponent).support()[1]
+        rate = lam * (users / self.pilot.users) ** alpha
+        if rate <= MAX_INCIDENT_RATE:
+            return []
+        return [f"integration.load_exponent: up to {alpha:g} with {users:,} users against a "
+                f"pilot of {self.pilot.users:,} and up to {lam:g} pilot incidents/month "
+                f"gives {rate:.3g} incidents/month, above {MAX_INCIDENT_RATE:g}"]
 
     # ----------------------------------------------------------------- inputs
 
