@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..budget import check_run_budget
 from ..io import atomic_write_text
 from ..results import SimulationResult
 from ..scenario import load_scenario
@@ -76,6 +77,7 @@ def headline(res: SimulationResult) -> list[tuple[str, str]]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     sc = scenario_from_args(args)
+    check_run_budget(sc, args.paths, args.horizon)  # refuse, before any work, a run too big
     res = simulate(sc, paths=args.paths, seed=args.seed, horizon=args.horizon)
     if args.format == "table":
         rows = headline(res)
