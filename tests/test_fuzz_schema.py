@@ -139,6 +139,79 @@ def mutated_document(draw) -> dict:
     return doc
 
 
+# --------------------------------------------------------------------------- from the schema
+
+SCHEMA = Scenario.model_json_schema()
+
+
+def _resolve(node: dict) -> dict:
+    ref = node.get("$ref")
+    return SCHEMA["$defs"][ref.rsplit("/", 1)[-1]] if ref else node
+
+
+def _schema_leaves(node: dict, loc: tuple = ()) -> list[tuple[tuple, dict]]:
+    """(location, property schema) of every scalar or uncertain key in the JSON schema;
+    ``"*"`` in a location stands for any tier name, ``0`` for a list's first entry."""
+    out = []
+    for name, prop in _resolve(node).get("properties", {}).items():
+        p = _resolve(prop)
+        if "properties" in p:
+            out += _schema_leaves(p, loc + (name,))
+        elif isinstance(p.get("additionalProperties"), dict):
+            out += _schema_leaves(p["additionalProperties"], loc + (name, "*"))
+        elif p.get("type") == "array" and "$ref" in p.get("items", {}):
+            out += _schema_leaves(p["items"], loc + (name, 0))
+        else:
+            out.append((loc + (name,), prop))
+    return out
+
+
+LEAVES = _schema_leaves(SCHEMA)
+
+
+@st.composite
+def schema_value(draw, prop: dict) -> Any:
+    """A value for one schema property: at, inside or just outside its declared range."""
+    if prop.get("uncertain"):
+        lo, hi = prop["lo"], prop["hi"]
+        mid = lo + (hi - lo) / 2
+        edge = draw(st.sampled_from([lo, hi, mid, hi * (1 + 1e-9), lo - 1e-9 * max(1, hi)]))
+        return draw(st.sampled_from([
+            edge, {"dist": "pert", "min": lo, "mode": mid, "max": hi},
+            {"dist": "uniform", "min": lo, "max": hi},
+            {"dist": "triangular", "min": mid, "mode": hi, "max": hi},
+            {"dist": "normal", "mean": mid, "sd": (hi - lo) / 10}]))
+    kind = prop.get("type")
+    if kind in ("integer", "number"):
+        lo, hi = prop.get("minimum", -1e9), prop.get("maximum", 1e9)
+        v = draw(st.sampled_from([lo, hi, (lo + hi) / 2, hi + 1, lo - 1]))
+        return int(v) if kind == "integer" else float(v)
+    if kind == "boolean":
+        return draw(st.sampled_from([True, False, "yes", 1]))
+    return draw(st.sampled_from(["", "trained", "x" * 300, "USD", "pilot", 3]))
+
+
+@st.composite
+def schema_document(draw) -> dict:
+    """A shipped scenario with one to four keys, chosen from the JSON schema, set to values
+    at or around their declared ranges (keys the shipped files omit included)."""
+    doc = copy.deepcopy(draw(st.sampled_from(BASES)))
+    for _ in range(draw(st.integers(1, 4))):
+        loc, prop = draw(st.sampled_from(LEAVES))
+        node: Any = doc
+        for part in loc[:-1]:
+            if part == "*":
+                part = draw(st.sampled_from(sorted(node)))
+            if isinstance(part, int):
+                if not node:
+                    break
+                part = draw(st.integers(0, len(node) - 1))
+            node = node.setdefault(part, {}) if isinstance(node, dict) else node[part]
+        else:
+            node[loc[-1]] = draw(schema_value(prop))
+    return doc
+
+
 def _validate(doc: dict) -> Scenario | None:
     try:
         return parse_scenario(doc)
@@ -196,11 +269,24 @@ def test_mutated_scenarios_validate_or_fail_cleanly_and_valid_ones_run(tmp_path)
     def check(doc):
         sc = _validate(doc)
         seen["ok" if sc else "bad"] += 1
-        if sc is not None and len(valid) < 10:
+        if sc is not None and len(valid) < 8:
             valid.append(sc.to_dict())
 
     check()
     assert seen["bad"] > 100 and seen["ok"] > 10, seen  # the fuzzer reaches both sides
+    mutated = len(valid)
+
+    @fuzz_settings(200)
+    @given(schema_document())
+    def check_schema(doc):
+        sc = _validate(doc)
+        seen["schema_ok" if sc else "schema_bad"] += 1
+        if sc is not None and len(valid) < mutated + 6:
+            valid.append(sc.to_dict())
+
+    seen.update(schema_ok=0, schema_bad=0)
+    check_schema()
+    assert seen["schema_bad"] > 20 and seen["schema_ok"] > 20, seen
     docs = [*valid, _extreme()]
     f = tmp_path / "docs.json"
     f.write_text(json.dumps(docs), encoding="utf-8")
