@@ -36,12 +36,20 @@ MAX_MONEY_PER_MONTH = 1e13
 MAX_MONEY_ONE_OFF = 1e15
 
 
+#: Upper ends that guard against overflow rather than describe a physical end: the field's
+#: ``limit`` flag tells analyses (breakeven's search range) to treat that end as open.
+_LIMITS = {MAX_TASKS_PER_USER_MONTH, MAX_MINUTES_PER_TASK, MAX_INCIDENTS_PER_MONTH,
+           MAX_CORRECTIONS, MAX_MONEY_PER_HOUR, MAX_MONEY_PER_TASK, MAX_MONEY_PER_USER,
+           MAX_MONEY_PER_INCIDENT, MAX_MONEY_PER_MONTH, MAX_MONEY_ONE_OFF}
+
+
 def uncertain(default: Any = ..., *, lo: float = 0.0, hi: float, unit: str,
               doc: str) -> Any:
     """Field holding an uncertain input with its physical range [lo, hi] (both finite), unit
     and meaning."""
     return Field(default, description=doc,
-                 json_schema_extra={"unit": unit, "lo": lo, "hi": hi, "uncertain": True})
+                 json_schema_extra={"unit": unit, "lo": lo, "hi": hi, "uncertain": True,
+                                    "limit": hi in _LIMITS})
 
 
 def plain(default: Any = ..., *, unit: str = "", doc: str, **kw) -> Any:
