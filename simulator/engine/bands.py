@@ -241,15 +241,20 @@ def bands_from_trajectories(traj: np.ndarray, registered: np.ndarray,
     if qs.ndim != 1 or qs.size == 0 or not (np.isfinite(qs).all() and (qs >= 0).all()
                                              and (qs <= 1).all()):
         raise ValueError(f"qs: {qs!r} must be quantiles in [0, 1]")
-    r, m, i = first_non_finite(traj)
-    if r >= 0:
-        raise NonFiniteTrajectoryError([
-            f"trajectories: {_ROW_NAMES.get(int(r), f'row {r}')} in month {m} of path {i} is "
-            f"{traj[r, m, i]!r}, not a finite number (allowed range: finite float32, "
-            f"|x| < 3.4e38): the inputs are too large to simulate"])
     if not np.isfinite(registered).all():
         raise NonFiniteTrajectoryError(["registered: holds a non-finite count"])
-    return _bands_compiled(traj, registered, qs)
+    # The compiled pass is safe on any values and turns a non-finite column into NaN
+    # bands, so finite input (the rule) pays nothing for the check; only then is the
+    # first offending value looked up for the message.
+    out = _bands_compiled(traj, registered, qs)
+    if not np.isfinite(out).all():
+        r, m, i = first_non_finite(traj)
+        where = (f"{_ROW_NAMES.get(int(r), f'row {r}')} in month {m} of path {i} is "
+                 f"{traj[r, m, i]!r}" if r >= 0 else "a band is not finite")
+        raise NonFiniteTrajectoryError([
+            f"trajectories: {where}, not a finite number (allowed range: finite float32, "
+            f"|x| < 3.4e38): the inputs are too large to simulate"])
+    return out
 
 
 @njit(cache=True)
