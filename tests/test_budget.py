@@ -22,19 +22,28 @@ from simulator.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# Peak resident memory of the run alone: compile and warm up first, reset the kernel's
+# high-water mark (/proc/self/clear_refs, Linux), then peak minus resident before the run.
 _MEASURE = """
-import gc, resource, sys
+import gc, sys
 from simulator import load_scenario, simulate
 from simulator.budget import estimate_run_bytes
+
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) * 1024
+
 sc = load_scenario(sys.argv[1])
 n, h = int(sys.argv[2]), int(sys.argv[3])
-simulate(sc, paths=2048, seed=1, horizon=h).summary  # compile and warm up first
+simulate(sc, paths=2048, seed=1, horizon=h).summary
 gc.collect()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")
+before = status("VmRSS")
 res = simulate(sc, paths=n, seed=1, horizon=h)
 res.summary
-peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024
-print(peak, estimate_run_bytes(sc, n, h))
+print(status("VmHWM") - before, estimate_run_bytes(sc, n, h))
 """
 
 
