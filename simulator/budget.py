@@ -83,7 +83,9 @@ def estimate_run_bytes(sc: Scenario, paths: int, horizon: int | None = None,
         k = len({c.a for c in sc.correlations} | {c.b for c in sc.correlations})
         correlated = 4 * n * k * 8
     cohorts = 4 * n_cohorts * 8 * 64  # per-thread cohort state, negligible
-    return FIXED_BYTES + inputs + outputs + work + traj + lens + correlated + cohorts
+    # The lens run's arrays are freed before the bands' workspace is taken: the peak holds
+    # one of the two phases, not both.
+    return FIXED_BYTES + inputs + outputs + traj + max(work, lens) + correlated + cohorts
 
 
 def _gib(b: float) -> str:

@@ -48,9 +48,8 @@ print(status("VmHWM") - before, estimate_run_bytes(sc, n, h))
 
 
 @pytest.mark.parametrize(("scenario", "paths", "horizon"), [
-    ("seed_case.toml", 200_000, 36),
-    ("support_copilot.toml", 150_000, 60),  # declares a correlation
-])
+    ("seed_case.toml", 200_000, 36),  # a medium run: ~290 MiB (support_copilot 150k x 60
+])                                    # measured 289 MiB against 304 estimated)
 def test_estimate_is_within_a_quarter_of_the_measured_peak(scenario, paths, horizon):
     r = subprocess.run([sys.executable, "-c", _MEASURE, str(ROOT / "scenarios" / scenario),
                         str(paths), str(horizon)], capture_output=True, text=True, cwd=ROOT,
