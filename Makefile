@@ -42,6 +42,8 @@ run: $(VENV)/.run-installed
 test: $(VENV)/.dev-installed browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+	NUMBA_BOUNDSCHECK=1 NUMBA_CACHE_DIR=$(CURDIR)/.numba_cache_boundscheck $(BIN)/python -m pytest -q \
+	  tests/test_bands.py tests/test_bands_guard.py tests/test_engine_parity.py tests/test_reproducibility.py
 
 ## Debian's chromium for the end-to-end test (never a downloaded browser build).
 browser:
@@ -61,4 +63,4 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) .numba_cache .pytest_cache .hypothesis artifacts build *.egg-info
+	rm -rf $(VENV) .numba_cache .numba_cache_boundscheck .pytest_cache .hypothesis artifacts build *.egg-info

@@ -46,6 +46,21 @@ values are clipped to the range).
 Example: `ood_share = { dist = "pert", min = 0.15, mode = 0.25, max = 0.40 }`.
 
 Money is in the scenario's `currency`; "share" means a fraction in [0, 1].
+
+## Limits
+
+Every number has a finite allowed range (the tables below): the upper ends are physical
+limits generous enough for any enterprise in any currency, and small enough that no valid
+scenario can overflow the simulation's monthly float32 trajectories or its integer counts.
+`nan` and `inf` (valid TOML) are rejected wherever they appear, distribution parameters
+included. Distribution parameters have limits of their own: PERT `lambda` in (0, 100],
+beta `alpha` and `beta` in (0, 1e+06], lognormal `mu` in [-700, 700]. Across tables:
+
+- users in all (the pilot team plus every cohort) at most {max_users};
+- at most {max_cohorts} cohorts;
+- incidents per month at full load, `pilot.incidents_per_month` x (users in all / pilot
+  users) ^ `integration.load_exponent` with both inputs at their upper ends, at most
+  {max_rate}.
 """
 
 SECTIONS: list[tuple[str, type[BaseModel], str]] = [
@@ -71,9 +86,15 @@ _SUBTABLES = {"tiers", "cohorts"}
 def _num(x: float) -> str:
     if x == math.inf:
         return "inf"
-    if float(x).is_integer() and abs(x) >= 1e5:
+    if float(x).is_integer() and 1e5 <= abs(x) < 1e7:
         return str(int(x))
     return f"{x:g}"
+
+
+def _intro() -> str:
+    return (INTRO.replace("{max_users}", _num(S.MAX_USERS))
+            .replace("{max_cohorts}", _num(S.MAX_COHORTS))
+            .replace("{max_rate}", _num(S.MAX_INCIDENT_RATE)))
 
 
 def _range(field) -> str:
@@ -133,7 +154,7 @@ def schema_paths() -> list[str]:
 
 
 def render() -> str:
-    out = [INTRO]
+    out = [_intro()]
     for prefix, model, header in SECTIONS:
         out.append(f"## `{header}`\n")
         out.append((model.__doc__ or "").strip() + "\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .budget import check_run_budget
 from .distributions import sample
 from .engine.bands import bands_from_trajectories, default_qs
 from .engine.kernel import simulate_kernel
@@ -126,6 +127,7 @@ def simulate(sc: Scenario, paths: int = 20_000, seed: int = 7, horizon: int | No
     paths = _check_int("paths", paths, 1, None)
     seed = _check_int("seed", seed, 0, 2**63 - 1)
     h = sc.horizon if horizon is None else _check_int("horizon", horizon, 1, 120)
+    check_run_budget(sc, paths, h, bands, pilot_lens=pilot_lens)
     x, names = sample_inputs(sc, paths, seed)
     return simulate_inputs(sc, x, names, seed, h, bands=bands, pilot_lens=pilot_lens)
 
@@ -140,6 +142,11 @@ def simulate_inputs(sc: Scenario, x: np.ndarray, names: list[str], seed: int,
     exactly :func:`simulate`.
     """
     h = sc.horizon if horizon is None else horizon
+    finite = np.isfinite(x).all(axis=0)
+    if not finite.all():
+        bad = [names[j] for j in np.flatnonzero(~finite)]
+        raise ScenarioError([f"{name}: sampled inputs hold a non-finite value (NaN or inf)"
+                             for name in bad])
     _, kseed = seeds(seed)
     m = prepare(sc, x, names, h)
     out, traj, gate_out = run_kernel_gates(m, kseed, store=bands)

@@ -149,3 +149,23 @@ def test_cli_validate_reports_without_traceback(tmp_path, seed_case):
                          str(ROOT / "scenarios" / "seed_case.toml")],
                         capture_output=True, text=True)
     assert ok.returncode == 0 and ok.stdout.startswith("ok:")
+
+
+#: Every name simulator/scenario.py defined before it became a package.
+_SCENARIO_NAMES = (
+    "INF ScenarioError _DistSpec Uniform Triangular Pert Normal LogNormal Beta DistSpec "
+    "Uncertain _TAIL_TOLERANCE _fmt as_dist _check_range uncertain plain Section Meta Pilot "
+    "Data Improvement Integration Tier Cohort Adoption Economics VariabilityTesting "
+    "LoadTesting ChangePlan FeedbackLoop Levers Correlation LEVERS Scenario _JOIN _TOKEN "
+    "_split_path get_path _set_path _loc _describe _problems parse_scenario loads_scenario "
+    "read_toml load_scenario").split()
+
+
+def test_scenario_package_keeps_every_name():
+    import simulator.scenario as package
+
+    missing = [n for n in _SCENARIO_NAMES if not hasattr(package, n)]
+    assert not missing
+    assert set(package.__all__) - set(_SCENARIO_NAMES) <= {
+        n for n in package.__all__ if n.startswith("MAX_")} | {"allowed_range", "field_info"}
+    assert all(not n.startswith("_") for n in package.__all__)

@@ -96,7 +96,7 @@ def test_ctrl_c_keeps_points_and_resume_finishes(tmp_path, capsys):
 
 @pytest.mark.parametrize("args, message", [
     (["--vary", "economics.hourly_cost=-5,10"],
-     "economics.hourly_cost = -5: -5 is below 0 (allowed range [0, inf])"),
+     "economics.hourly_cost = -5: -5 is below 0 (allowed range [0, 1e+07])"),
     (["--vary", "economics.hourly=1,2"], "economics.hourly: no such input"),
     (["--vary", "pilot.accuracy=lin:0.8:0.9:0"], "pilot.accuracy: empty range"),
     (["--vary", "pilot.accuracy"], "expected PATH=VALUES"),

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..scenario import Scenario
+from ..scenario import Scenario, field_info
 from .variants import AnalysisError, Variants, input_dist, pct, used_inputs
 
 NOT_REACHABLE = "not reachable within the allowed range"
@@ -79,6 +79,12 @@ class Target:
         return f"{name} >= {currency} {self.value:,.0f}"
 
 
+def _is_limit(path: str) -> bool:
+    """Whether the field's upper end is an overflow limit (an open end in practice)."""
+    _, extra = field_info(path)
+    return bool(extra and extra.get("limit"))
+
+
 def search_range(sc: Scenario, path: str, lo: float | None = None,
                  hi: float | None = None) -> tuple[float, float]:
     """The physical range of input ``path`` intersected with [lo, hi].
@@ -96,8 +102,8 @@ def search_range(sc: Scenario, path: str, lo: float | None = None,
     b = min(d.hi, hi) if hi is not None else d.hi
     if math.isinf(a):
         a = -reach
-    if math.isinf(b):
-        b = reach
+    if math.isinf(b) or (hi is None and _is_limit(path)):
+        b = min(b, reach)
     if not a < b:
         raise AnalysisError(f"{path}: range [{lo}, {hi}] leaves nothing of the allowed "
                             f"range [{d.lo:g}, {d.hi:g}]")

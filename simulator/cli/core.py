@@ -6,6 +6,7 @@ import argparse
 import json
 
 from ..atomic import atomic_write_text
+from ..budget import check_run_budget
 from ..results import SimulationResult
 from ..scenario import load_scenario
 from ..simulation import simulate
@@ -76,6 +77,7 @@ def headline(res: SimulationResult) -> list[tuple[str, str]]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     sc = scenario_from_args(args)
+    check_run_budget(sc, args.paths, args.horizon)  # refuse, before any work, a run too big
     res = simulate(sc, paths=args.paths, seed=args.seed, horizon=args.horizon)
     if args.format == "table":
         rows = headline(res)

@@ -5,6 +5,11 @@ For each column: one pass for min/max, one pass to histogram into 4096 equal bin
 statistics and more than one distinct value are gathered and sorted.
 The result equals ``np.percentile(..., method="linear")`` bit for bit (same
 interpolation formula), at a fraction of its cost on large arrays.
+
+No input can make these kernels index out of bounds: every bin index is clamped, a column
+holding NaN or inf gets NaN quantiles without being binned, and
+:func:`bands_from_trajectories` checks shapes and finiteness first and raises
+:class:`NonFiniteTrajectoryError` (one line naming metric, month, path and value).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from ..scenario import ScenarioError
 from .layout import TR_ACC, TR_ACTIVE, TR_BEN, TR_COST, TR_INC
 
 NBINS = 4096
@@ -34,22 +40,51 @@ def _lerp(a, b, t):
     return a + d * t
 
 
+class NonFiniteTrajectoryError(ScenarioError):
+    """A stored trajectory holds NaN or inf, so it has no percentile bands."""
+
+
+@njit(cache=True)
+def _bin(v, mn, scale):
+    """Histogram bin of ``v``, always in [0, NBINS - 1] (NaN goes to bin 0)."""
+    f = (v - mn) * scale
+    if not f >= 0.0:
+        return 0
+    if f >= NBINS:
+        return NBINS - 1
+    return int(f)
+
+
 @njit(cache=True)
 def quantiles_hist(x, qs, out):
     """Write linear-interpolated quantiles ``qs`` (fractions) of 1-D ``x`` into ``out``.
 
-    Returns the sum of ``x`` (taken in the same first pass, for the mean).
+    Returns the sum of ``x`` (taken in the same first pass, for the mean). An empty ``x``
+    or one holding NaN or inf gives NaN quantiles (and a NaN sum); ``qs`` outside [0, 1]
+    are clamped to it.
     """
     n = x.shape[0]
+    if n == 0:
+        for j in range(qs.shape[0]):
+            out[j] = np.nan
+        return np.nan
     mn = x[0]
     mx = x[0]
     sum_x = 0.0
+    finite = True
     for v in x:
+        if not math.isfinite(v):
+            finite = False
+            break
         sum_x += v
         if v < mn:
             mn = v
         if v > mx:
             mx = v
+    if not finite:
+        for j in range(qs.shape[0]):
+            out[j] = np.nan
+        return np.nan
     if mx == mn or n == 1:
         for j in range(qs.shape[0]):
             out[j] = mn
@@ -59,9 +94,7 @@ def quantiles_hist(x, qs, out):
     bmin = np.full(NBINS, np.inf)
     bmax = np.full(NBINS, -np.inf)
     for v in x:
-        b = int((v - mn) * scale)
-        if b >= NBINS:
-            b = NBINS - 1
+        b = _bin(v, mn, scale)
         counts[b + 1] += 1
         if v < bmin[b]:
             bmin[b] = v
@@ -74,8 +107,9 @@ def quantiles_hist(x, qs, out):
     ranks = np.empty(2 * nq, dtype=np.int64)
     gammas = np.empty(nq)
     for j in range(nq):
-        h = qs[j] * (n - 1)
-        lo = math.floor(h)
+        q = min(1.0, max(0.0, qs[j])) if qs[j] == qs[j] else 0.0
+        h = q * (n - 1)
+        lo = min(max(math.floor(h), 0), n - 1)
         gammas[j] = h - lo
         ranks[2 * j] = lo
         ranks[2 * j + 1] = min(lo + 1, n - 1)
@@ -84,7 +118,7 @@ def quantiles_hist(x, qs, out):
     for k in range(2 * nq):
         r = ranks[k]
         # bin b with counts[b] <= r < counts[b+1]
-        b = np.searchsorted(counts, r, side="right") - 1
+        b = min(max(np.searchsorted(counts, r, side="right") - 1, 0), NBINS - 1)
         rank_bin[k] = b
         # A bin holding one distinct value (ties: counts, integer metrics) needs no sort.
         need[b] = bmin[b] != bmax[b]
@@ -98,9 +132,7 @@ def quantiles_hist(x, qs, out):
     buf = np.empty(total, dtype=np.float64)
     fill = offset.copy()
     for v in x:
-        b = int((v - mn) * scale)
-        if b >= NBINS:
-            b = NBINS - 1
+        b = _bin(v, mn, scale)
         if need[b]:
             buf[fill[b]] = v
             fill[b] += 1
@@ -163,8 +195,70 @@ def _fill_month(traj, m, work):
             work[1, i] += net
 
 
+@njit(cache=True, parallel=True)
+def first_non_finite(traj):
+    """(metric row, month, path) of the first NaN or inf in ``traj``, or (-1, -1, -1)."""
+    n_rows, n_months, n = traj.shape
+    bad = np.full(n_rows * n_months, n, dtype=np.int64)
+    for task in prange(n_rows * n_months):
+        r = task // n_months
+        m = task % n_months
+        for i in range(n):
+            if not math.isfinite(traj[r, m, i]):
+                bad[task] = i
+                break
+    for task in range(n_rows * n_months):
+        if bad[task] < n:
+            return task // n_months, task % n_months, bad[task]
+    return -1, -1, -1
+
+
+#: Names of the stored trajectory rows, for messages.
+_ROW_NAMES = {TR_ACTIVE: "active_users", TR_ACC: "accuracy", TR_BEN: "benefit",
+              TR_COST: "cost", TR_INC: "incidents"}
+
+
+def bands_from_trajectories(traj: np.ndarray, registered: np.ndarray,
+                            qs: np.ndarray) -> np.ndarray:
+    """Bands (H+1, len(METRICS), len(qs)+1) from stored trajectories (N_TRAJ, H+1, N).
+
+    Checks what the compiled code would otherwise trust: shapes, ``qs`` in [0, 1], and
+    that every trajectory value is finite (else :class:`NonFiniteTrajectoryError`, one
+    line naming metric, month, path and value).
+    """
+    traj = np.asarray(traj)
+    registered = np.ascontiguousarray(registered, dtype=np.float64)
+    qs = np.ascontiguousarray(qs, dtype=np.float64)
+    need = max(_STORED) + 1
+    if traj.ndim != 3 or traj.shape[0] < need or traj.shape[1] < 1 or traj.shape[2] < 1:
+        raise ValueError(f"trajectories: shape {traj.shape} is not ({need}+, months >= 1, "
+                         f"paths >= 1)")
+    if traj.dtype not in (np.float32, np.float64):
+        traj = traj.astype(np.float64)
+    if registered.shape != (traj.shape[1],):
+        raise ValueError(f"registered: shape {registered.shape} does not match "
+                         f"{traj.shape[1]} months")
+    if qs.ndim != 1 or qs.size == 0 or not (np.isfinite(qs).all() and (qs >= 0).all()
+                                             and (qs <= 1).all()):
+        raise ValueError(f"qs: {qs!r} must be quantiles in [0, 1]")
+    if not np.isfinite(registered).all():
+        raise NonFiniteTrajectoryError(["registered: holds a non-finite count"])
+    # The compiled pass is safe on any values and turns a non-finite column into NaN
+    # bands, so finite input (the rule) pays nothing for the check; only then is the
+    # first offending value looked up for the message.
+    out = _bands_compiled(traj, registered, qs)
+    if not np.isfinite(out).all():
+        r, m, i = first_non_finite(traj)
+        where = (f"{_ROW_NAMES.get(int(r), f'row {r}')} in month {m} of path {i} is "
+                 f"{traj[r, m, i]!r}" if r >= 0 else "a band is not finite")
+        raise NonFiniteTrajectoryError([
+            f"trajectories: {where}, not a finite number (allowed range: finite float32, "
+            f"|x| < 3.4e38): the inputs are too large to simulate"])
+    return out
+
+
 @njit(cache=True)
-def bands_from_trajectories(traj, registered, qs):
+def _bands_compiled(traj, registered, qs):
     """Bands (H+1, len(METRICS), len(qs)+1) from stored trajectories.
 
     Net and cumulative net are formed month by month from benefit and cost, so no

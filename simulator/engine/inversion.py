@@ -111,7 +111,7 @@ def _poisson_tail(lam, u):
 @njit(cache=True)
 def binom_inv(n, p, u):
     """Smallest k in [0, n] with Binomial(n, p) CDF(k) >= u, for u in (0, 1)."""
-    if n <= 0 or p <= 0.0:
+    if n <= 0 or not p > 0.0:  # (a NaN p draws nothing rather than looping)
         return 0
     if p >= 1.0:
         return n
@@ -168,7 +168,7 @@ def binom_inv(n, p, u):
 @njit(cache=True)
 def poisson_inv(lam, u):
     """Smallest k >= 0 with Poisson(lam) CDF(k) >= u, for u in (0, 1)."""
-    if lam <= 0.0:
+    if not lam > 0.0:  # (a NaN lambda draws nothing rather than looping)
         return 0
     if u < TAIL or u > 1.0 - TAIL:
         return _poisson_tail(lam, u)

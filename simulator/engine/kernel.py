@@ -128,7 +128,7 @@ LAMBDA_CAP = 1e5
 @njit(cache=True, inline="always")
 def cohort_draw_binom(k0, k1, path, age, cohort, event, n, p):
     """Binomial(n, p) for one cohort event, from the uniform addressed by its coordinates."""
-    if n <= 0 or p <= 0.0:
+    if n <= 0 or not p > 0.0:
         return 0
     if p >= 1.0:
         return n

@@ -338,7 +338,9 @@ class Sweep:
         if not self.metrics:
             out.append("metrics: give at least one metric")
         for m in self.metrics:
-            if m not in SUMMARY_METRICS:
+            if not isinstance(m, str):
+                out.append(f"metrics: {m!r} is not a metric name")
+            elif m not in SUMMARY_METRICS:
                 near = difflib.get_close_matches(m, SUMMARY_METRICS, n=3)
                 hint = f"; did you mean {', '.join(near)}?" if near else ""
                 out.append(f"metrics: {m!r} is not a summary metric{hint}")
@@ -368,7 +370,9 @@ class Sweep:
         try:
             self.scenario.with_values({axis.path: value})
         except ScenarioError as exc:
-            return f"{axis.path} = {_fmt(value)}: {_problem_text(exc)}{_range_text(axis.path)}"
+            text = _problem_text(exc)
+            rng = "" if "allowed range" in text else _range_text(axis.path)
+            return f"{axis.path} = {_fmt(value)}: {text}{rng}"
         return None
 
     # ------------------------------------------------------------- design

@@ -1,261 +1,37 @@
-"""Scenario files: schema, validation and loading.
-
-A scenario is a TOML file validated with pydantic v2. Every uncertain input is either a
-plain number or an inline table such as ``{ dist = "pert", min = 0.6, mode = 0.7,
-max = 0.8 }``. Each field declares its unit and physical range; a file that breaks a
-range, names an unknown key or an unknown tier is rejected with one line per problem,
-``field.path: value ... allowed ...``, raised as :class:`ScenarioError`.
-"""
+"""The scenario schema: one pydantic model per TOML table, cross-checks and editing."""
 
 from __future__ import annotations
 
-import copy
-import math
-import re
-import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
+from pydantic import ValidationError, model_validator
+
+from ..distributions import Dist
+from .dist_specs import Uncertain, as_dist
+from .errors import _JOIN, ScenarioError, _problems
+from .fields import (
+    MAX_COHORT_SIZE,
+    MAX_COHORTS,
+    MAX_CORRECTIONS,
+    MAX_INCIDENT_RATE,
+    MAX_INCIDENTS_PER_MONTH,
+    MAX_MINUTES_PER_TASK,
+    MAX_MONEY_ONE_OFF,
+    MAX_MONEY_PER_HOUR,
+    MAX_MONEY_PER_INCIDENT,
+    MAX_MONEY_PER_MONTH,
+    MAX_MONEY_PER_TASK,
+    MAX_MONEY_PER_USER,
+    MAX_PILOT_USERS,
+    MAX_TASKS_PER_USER_MONTH,
+    MAX_USERS,
+    Section,
+    plain,
+    uncertain,
 )
-
-from .distributions import (
-    Dist,
-    lognormal_from_p10_p90,
-    normal_from_p10_p90,
-)
-
-INF = math.inf
-
-
-class ScenarioError(ValueError):
-    """A scenario (file, dict or override) failed validation; ``problems`` lists each line."""
-
-    def __init__(self, problems: list[str], source: str | None = None):
-        self.problems = problems
-        self.source = source
-        head = f"{source}: " if source else ""
-        super().__init__(head + "; ".join(problems) if len(problems) == 1 else
-                         head + f"{len(problems)} problems:\n  " + "\n  ".join(problems))
-
-
-# --------------------------------------------------------------------------- distributions
-
-
-class _DistSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    def to_dist(self, lo: float, hi: float) -> Dist:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-
-class Uniform(_DistSpec):
-    """Uniform between min and max."""
-
-    dist: Literal["uniform"]
-    min: float
-    max: float
-
-    @model_validator(mode="after")
-    def _order(self):
-        if not self.min < self.max:
-            raise ValueError(f"min {self.min:g} must be below max {self.max:g}")
-        return self
-
-    def to_dist(self, lo, hi):
-        return Dist("uniform", (self.min, self.max), lo, hi)
-
-
-class Triangular(_DistSpec):
-    """Triangular with min <= mode <= max."""
-
-    dist: Literal["triangular"]
-    min: float
-    mode: float
-    max: float
-
-    @model_validator(mode="after")
-    def _order(self):
-        if not (self.min <= self.mode <= self.max and self.min < self.max):
-            raise ValueError(
-                f"needs min <= mode <= max and min < max, got {self.min:g}, {self.mode:g}, "
-                f"{self.max:g}")
-        return self
-
-    def to_dist(self, lo, hi):
-        return Dist("triangular", (self.min, self.mode, self.max), lo, hi)
-
-
-class Pert(Triangular):
-    """PERT (scaled beta) from min / mode / max with shape lambda (4 by default)."""
-
-    dist: Literal["pert"]
-    lambda_: float = Field(4.0, alias="lambda", gt=0, le=100)
-
-    def to_dist(self, lo, hi):
-        return Dist("pert", (self.min, self.mode, self.max, self.lambda_), lo, hi)
-
-
-class Normal(_DistSpec):
-    """Normal from mean and sd, or from P10 and P90."""
-
-    dist: Literal["normal"]
-    mean: float | None = None
-    sd: float | None = Field(None, gt=0)
-    p10: float | None = None
-    p90: float | None = None
-
-    @model_validator(mode="after")
-    def _params(self):
-        by_moments = self.mean is not None and self.sd is not None
-        by_pct = self.p10 is not None and self.p90 is not None
-        if by_moments == by_pct:
-            raise ValueError("give either mean and sd, or p10 and p90")
-        if by_pct and not self.p10 < self.p90:
-            raise ValueError(f"p10 {self.p10:g} must be below p90 {self.p90:g}")
-        return self
-
-    def to_dist(self, lo, hi):
-        if self.mean is not None:
-            return Dist("normal", (self.mean, self.sd), lo, hi)
-        return Dist("normal", normal_from_p10_p90(self.p10, self.p90), lo, hi)
-
-
-class LogNormal(_DistSpec):
-    """Lognormal from mu and sigma of log(x), or from P10 and P90 (both > 0)."""
-
-    dist: Literal["lognormal"]
-    mu: float | None = None
-    sigma: float | None = Field(None, gt=0)
-    p10: float | None = Field(None, gt=0)
-    p90: float | None = Field(None, gt=0)
-
-    @model_validator(mode="after")
-    def _params(self):
-        by_moments = self.mu is not None and self.sigma is not None
-        by_pct = self.p10 is not None and self.p90 is not None
-        if by_moments == by_pct:
-            raise ValueError("give either mu and sigma, or p10 and p90")
-        if by_pct and not self.p10 < self.p90:
-            raise ValueError(f"p10 {self.p10:g} must be below p90 {self.p90:g}")
-        return self
-
-    def to_dist(self, lo, hi):
-        if self.mu is not None:
-            return Dist("lognormal", (self.mu, self.sigma), lo, hi)
-        return Dist("lognormal", lognormal_from_p10_p90(self.p10, self.p90), lo, hi)
-
-
-class Beta(_DistSpec):
-    """Beta(alpha, beta) scaled to [min, max] (default [0, 1])."""
-
-    dist: Literal["beta"]
-    alpha: float = Field(gt=0)
-    beta: float = Field(gt=0)
-    min: float = 0.0
-    max: float = 1.0
-
-    @model_validator(mode="after")
-    def _order(self):
-        if not self.min < self.max:
-            raise ValueError(f"min {self.min:g} must be below max {self.max:g}")
-        return self
-
-    def to_dist(self, lo, hi):
-        return Dist("beta", (self.alpha, self.beta, self.min, self.max), lo, hi)
-
-
-DistSpec = Annotated[
-    Uniform | Triangular | Pert | Normal | LogNormal | Beta, Field(discriminator="dist")
-]
-Uncertain = float | DistSpec
-
-#: share of probability mass an unbounded family may put outside the allowed range
-_TAIL_TOLERANCE = 0.005
-
-
-def _fmt(x: float) -> str:
-    return "inf" if x == INF else "-inf" if x == -INF else f"{x:g}"
-
-
-def as_dist(value: Any, lo: float = -INF, hi: float = INF) -> Dist:
-    """Turn a validated field value (number or spec) into a :class:`Dist`."""
-    if isinstance(value, _DistSpec):
-        return value.to_dist(lo, hi)
-    return Dist("fixed", (float(value),), lo, hi)
-
-
-def _check_range(value: Any, lo: float, hi: float) -> None:
-    """Raise ValueError with a user-facing message if ``value`` leaves [lo, hi]."""
-    if not isinstance(value, _DistSpec):
-        v = float(value)
-        if not math.isfinite(v):
-            raise ValueError(f"{value!r} is not a finite number")
-        if v < lo:
-            raise ValueError(f"{_fmt(v)} is below {_fmt(lo)}")
-        if v > hi:
-            raise ValueError(f"{_fmt(v)} is above {_fmt(hi)}")
-        return
-    for name in ("min", "mode", "max", "mean", "p10", "p90"):
-        v = getattr(value, name, None)
-        if v is None:
-            continue
-        if v < lo:
-            raise ValueError(f"{value.dist} {name} {_fmt(v)} is below {_fmt(lo)}")
-        if v > hi:
-            raise ValueError(f"{value.dist} {name} {_fmt(v)} is above {_fmt(hi)}")
-    if isinstance(value, Normal | LogNormal):
-        f = value.to_dist(lo, hi).frozen()
-        below, above = float(f.cdf(lo)), float(f.sf(hi))
-        if below > _TAIL_TOLERANCE or above > _TAIL_TOLERANCE:
-            side, share, edge = ("below", below, lo) if below > above else ("above", above, hi)
-            raise ValueError(
-                f"{value.dist} puts {share:.1%} of its mass {side} {_fmt(edge)} "
-                f"(allowed range [{_fmt(lo)}, {_fmt(hi)}]; at most 0.5% may be clipped)")
-
-
-def uncertain(default: Any = ..., *, lo: float = 0.0, hi: float = INF, unit: str,
-              doc: str) -> Any:
-    """Field holding an uncertain input with its physical range, unit and meaning."""
-    return Field(default, description=doc,
-                 json_schema_extra={"unit": unit, "lo": lo, "hi": hi, "uncertain": True})
-
-
-def plain(default: Any = ..., *, unit: str = "", doc: str, **kw) -> Any:
-    """Field holding a fixed setting (not sampled)."""
-    return Field(default, description=doc, json_schema_extra={"unit": unit}, **kw)
-
-
-class Section(BaseModel):
-    """Base of every scenario table: unknown keys rejected, uncertain inputs range-checked."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _within_range(cls, value: Any, info: ValidationInfo) -> Any:
-        extra = cls.model_fields[info.field_name].json_schema_extra
-        if isinstance(extra, dict) and extra.get("uncertain"):
-            _check_range(value, extra["lo"], extra["hi"])
-        return value
-
-    def uncertain_items(self):
-        """Yield (field name, value, lo, hi) for each uncertain field of this table."""
-        for name, f in type(self).model_fields.items():
-            extra = f.json_schema_extra
-            if isinstance(extra, dict) and extra.get("uncertain"):
-                yield name, getattr(self, name), extra["lo"], extra["hi"]
-
-
-# --------------------------------------------------------------------------- sections
+from .paths import _set_path
 
 
 class Meta(Section):
@@ -269,6 +45,7 @@ class Meta(Section):
                                 doc="Months simulated after go-live (month 0 carries one-off "
                                     "costs).")
     discount_rate_annual: float = plain(0.08, unit="share per year", ge=0.0, le=1.0,
+                                        allow_inf_nan=False,
                                         doc="Annual discount rate; cash flows are discounted "
                                             "monthly at (1+r)^(1/12)-1.")
 
@@ -276,12 +53,12 @@ class Meta(Section):
 class Pilot(Section):
     """What the pilot showed: its team, its accuracy, its incident rate."""
 
-    users: int = plain(12, unit="users", ge=1, le=1_000_000,
+    users: int = plain(12, unit="users", ge=1, le=MAX_PILOT_USERS,
                        doc="Pilot team size; they form cohort 0, all active at month 0, and "
                            "set the reference load for incidents.")
     accuracy: Uncertain = uncertain(hi=1.0, unit="share",
                                     doc="Accuracy measured on the pilot's curated data.")
-    incidents_per_month: Uncertain = uncertain(unit="incidents/month",
+    incidents_per_month: Uncertain = uncertain(hi=MAX_INCIDENTS_PER_MONTH, unit="incidents/month",
                                                doc="Integration incident rate seen at pilot "
                                                    "load.")
 
@@ -309,7 +86,7 @@ class Improvement(Section):
                                                 "reach (a_max).")
     learning_exponent: Uncertain = uncertain(0.5, hi=5.0, unit="-",
                                              doc="Power-law exponent b of the learning curve.")
-    corrections_scale: Uncertain = uncertain(500.0, lo=1e-9, unit="corrections",
+    corrections_scale: Uncertain = uncertain(500.0, hi=MAX_CORRECTIONS, lo=1e-9, unit="corrections",
                                              doc="Corrections F0 at which half the "
                                                  "exponent's effect is felt: "
                                                  "a = a_max - (a_max - a0)(1 + F/F0)^-b.")
@@ -324,7 +101,8 @@ class Integration(Section):
     downtime_per_incident: Uncertain = uncertain(hi=1.0, unit="share of month's value",
                                                  doc="Value lost per incident (capped at the "
                                                      "whole month).")
-    fix_cost_per_incident: Uncertain = uncertain(unit="currency/incident",
+    fix_cost_per_incident: Uncertain = uncertain(hi=MAX_MONEY_PER_INCIDENT,
+                                                 unit="currency/incident",
                                                  doc="Cost to diagnose and fix one incident.")
     trust_shock_per_incident: Uncertain = uncertain(0.0, hi=1.0,
                                                     unit="churn probability/incident",
@@ -343,7 +121,7 @@ class Tier(Section):
                                         doc="Bass innovation coefficient p.")
     imitation_q: Uncertain = uncertain(hi=1.0, unit="per month",
                                        doc="Bass imitation coefficient q.")
-    cost_per_user: Uncertain = uncertain(0.0, unit="currency/user",
+    cost_per_user: Uncertain = uncertain(0.0, hi=MAX_MONEY_PER_USER, unit="currency/user",
                                          doc="One-off onboarding cost per user, booked in the "
                                              "cohort's start month.")
 
@@ -352,7 +130,7 @@ class Cohort(Section):
     """A wave of users registered in one month and onboarded in one tier."""
 
     name: str = plain(doc="Label of the wave.")
-    size: int = plain(unit="users", ge=0, le=10_000_000, doc="Users registered.")
+    size: int = plain(unit="users", ge=0, le=MAX_COHORT_SIZE, doc="Users registered.")
     start_month: int = plain(1, unit="month", ge=0, le=120,
                              doc="Month the users are registered and onboarded (<= horizon).")
     tier: str = plain(doc="Onboarding tier name (a key of [adoption.tiers]).")
@@ -377,30 +155,34 @@ class Adoption(Section):
     pilot_tier: str = plain("pilot", doc="Tier describing how the pilot team adopted; the "
                                          "pilot lens gives it to every cohort.")
     tiers: dict[str, Tier] = plain(doc="Onboarding tiers by name.")
-    cohorts: list[Cohort] = plain(doc="Rollout waves after the pilot team.")
+    cohorts: list[Cohort] = plain(doc="Rollout waves after the pilot team.",
+                                  max_length=MAX_COHORTS)
 
 
 class Economics(Section):
     """Value per task and the cost base."""
 
-    tasks_per_user_month: Uncertain = uncertain(unit="tasks/active user/month",
+    tasks_per_user_month: Uncertain = uncertain(hi=MAX_TASKS_PER_USER_MONTH,
+                                                unit="tasks/active user/month",
                                                 doc="Tasks an active user runs through the "
                                                     "system each month.")
-    minutes_saved_per_task: Uncertain = uncertain(unit="minutes/task",
+    minutes_saved_per_task: Uncertain = uncertain(hi=MAX_MINUTES_PER_TASK, unit="minutes/task",
                                                   doc="Time saved by a correct output.")
-    rework_minutes_per_error: Uncertain = uncertain(0.0, unit="minutes/error",
+    rework_minutes_per_error: Uncertain = uncertain(0.0, hi=MAX_MINUTES_PER_TASK,
+                                                    unit="minutes/error",
                                                     doc="Time lost fixing a wrong output.")
-    hourly_cost: Uncertain = uncertain(unit="currency/hour",
+    hourly_cost: Uncertain = uncertain(hi=MAX_MONEY_PER_HOUR, unit="currency/hour",
                                        doc="Fully loaded cost of an hour of user time.")
-    build_cost: Uncertain = uncertain(0.0, unit="currency",
+    build_cost: Uncertain = uncertain(0.0, hi=MAX_MONEY_ONE_OFF, unit="currency",
                                       doc="Build and integration cost, month 0.")
-    platform_monthly: Uncertain = uncertain(0.0, unit="currency/month",
+    platform_monthly: Uncertain = uncertain(0.0, hi=MAX_MONEY_PER_MONTH, unit="currency/month",
                                             doc="Fixed platform and run cost per month.")
-    licence_per_seat_month: Uncertain = uncertain(0.0, unit="currency/registered user/month",
+    licence_per_seat_month: Uncertain = uncertain(0.0, hi=MAX_MONEY_PER_USER,
+                                                  unit="currency/registered user/month",
                                                   doc="Licence per registered seat.")
-    inference_per_task: Uncertain = uncertain(0.0, unit="currency/task",
+    inference_per_task: Uncertain = uncertain(0.0, hi=MAX_MONEY_PER_TASK, unit="currency/task",
                                               doc="Compute/API cost per task.")
-    support_per_active_user_month: Uncertain = uncertain(0.0,
+    support_per_active_user_month: Uncertain = uncertain(0.0, hi=MAX_MONEY_PER_USER,
                                                          unit="currency/active user/month",
                                                          doc="Support cost per active user.")
 
@@ -415,7 +197,8 @@ class VariabilityTesting(Section):
     gap_closed: Uncertain = uncertain(0.5, hi=1.0, unit="share",
                                       doc="Share of the out-of-distribution accuracy gap "
                                           "(a_pilot - a_ood) closed before launch.")
-    cost: Uncertain = uncertain(0.0, unit="currency", doc="One-off cost, month 0.")
+    cost: Uncertain = uncertain(0.0, hi=MAX_MONEY_ONE_OFF,
+                                unit="currency", doc="One-off cost, month 0.")
 
 
 class LoadTesting(Section):
@@ -427,7 +210,8 @@ class LoadTesting(Section):
                                         "go-live); its one-off cost is booked that month.")
     exponent_reduction: Uncertain = uncertain(0.5, hi=1.0, unit="share",
                                               doc="Share of the load exponent alpha removed.")
-    cost: Uncertain = uncertain(0.0, unit="currency", doc="One-off cost, month 0.")
+    cost: Uncertain = uncertain(0.0, hi=MAX_MONEY_ONE_OFF,
+                                unit="currency", doc="One-off cost, month 0.")
 
 
 class ChangePlan(Section):
@@ -438,7 +222,7 @@ class ChangePlan(Section):
                                     doc="Month the lever takes effect when enabled (0: from "
                                         "go-live); its one-off cost is booked that month.")
     tier: str = plain("trained", doc="Tier every rollout cohort gets when the lever is on.")
-    cost: Uncertain = uncertain(0.0, unit="currency",
+    cost: Uncertain = uncertain(0.0, hi=MAX_MONEY_ONE_OFF, unit="currency",
                                 doc="One-off programme cost, month 0 (the tier's cost per user "
                                     "comes on top).")
 
@@ -455,10 +239,12 @@ class FeedbackLoop(Section):
                                             "(c).")
     retrain_every_months: int = plain(3, unit="months", ge=1, le=120,
                                       doc="Retraining cadence R.")
-    setup_cost: Uncertain = uncertain(0.0, unit="currency", doc="One-off cost, month 0.")
-    monthly_cost: Uncertain = uncertain(0.0, unit="currency/month",
+    setup_cost: Uncertain = uncertain(0.0, hi=MAX_MONEY_ONE_OFF,
+                                      unit="currency", doc="One-off cost, month 0.")
+    monthly_cost: Uncertain = uncertain(0.0, hi=MAX_MONEY_PER_MONTH, unit="currency/month",
                                         doc="Running cost of the feedback programme.")
-    retrain_cost: Uncertain = uncertain(0.0, unit="currency/retrain", doc="Cost per retrain.")
+    retrain_cost: Uncertain = uncertain(0.0, hi=MAX_MONEY_PER_MONTH,
+                                        unit="currency/retrain", doc="Cost per retrain.")
 
 
 class Levers(Section):
@@ -537,7 +323,8 @@ class Correlation(Section):
 
     a: str = plain(doc="Input path, e.g. economics.minutes_saved_per_task.")
     b: str = plain(doc="Input path.")
-    rho: float = plain(unit="-", ge=-1.0, le=1.0, doc="Target Spearman correlation.")
+    rho: float = plain(unit="-", ge=-1.0, le=1.0, allow_inf_nan=False,
+                       doc="Target Spearman correlation.")
 
 
 LEVERS = ("variability_testing", "load_testing", "change_plan", "feedback_loop")
@@ -588,6 +375,12 @@ class Scenario(Section):
             if i and g.month < self.gates[i - 1].month:
                 problems.append(f"gates[{i}].month: {g.month} is before the previous gate's "
                                 f"({self.gates[i - 1].month}); list gates in month order")
+        users = self.pilot.users + sum(c.size for c in self.adoption.cohorts)
+        if users > MAX_USERS:
+            problems.append(f"adoption.cohorts: {users:,} users in all (pilot team and "
+                            f"cohorts) is above {MAX_USERS:,}")
+        else:
+            problems.extend(self._incident_rate_problems(users))
         names = set(self.input_paths())
         for i, cor in enumerate(self.correlations):
             for side in ("a", "b"):
@@ -605,6 +398,18 @@ class Scenario(Section):
         if problems:
             raise ValueError(_JOIN.join(problems))
         return self
+
+    def _incident_rate_problems(self, users: int) -> list[str]:
+        """Incidents per month at full load, lambda (users / pilot users)^alpha at the
+        inputs' upper ends, must stay below MAX_INCIDENT_RATE (int64-safe draws)."""
+        lam = as_dist(self.pilot.incidents_per_month).support()[1]
+        alpha = as_dist(self.integration.load_exponent).support()[1]
+        rate = lam * (users / self.pilot.users) ** alpha
+        if rate <= MAX_INCIDENT_RATE:
+            return []
+        return [f"integration.load_exponent: up to {alpha:g} with {users:,} users against a "
+                f"pilot of {self.pilot.users:,} and up to {lam:g} pilot incidents/month "
+                f"gives {rate:.3g} incidents/month, above {MAX_INCIDENT_RATE:g}"]
 
     # ----------------------------------------------------------------- inputs
 
@@ -662,7 +467,7 @@ class Scenario(Section):
 
     def save(self, path: str | Path) -> None:
         """Write the scenario as TOML atomically (temp file, then rename)."""
-        from .atomic import atomic_write_text
+        from ..atomic import atomic_write_text
 
         atomic_write_text(path, self.to_toml())
 
@@ -685,144 +490,9 @@ class Scenario(Section):
         return self.with_values({f"levers.{k}.enabled": bool(v) for k, v in enabled.items()})
 
 
-_JOIN = "\n"
-_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def _split_path(path: str) -> list[str | int]:
-    parts: list[str | int] = []
-    pos = 0
-    for m in _TOKEN.finditer(path):
-        if m.start() != pos and path[pos:m.start()] != ".":
-            raise ScenarioError([f"{path}: not a valid field path"])
-        parts.append(m.group(1) if m.group(1) is not None else int(m.group(2)))
-        pos = m.end()
-    if not parts or pos != len(path):
-        raise ScenarioError([f"{path}: not a valid field path"])
-    return parts
-
-
-def get_path(data: Any, path: str) -> Any:
-    """Value at a dotted path in a scenario dict or model (``levers.change_plan.enabled``)."""
-    cur = data.to_dict() if isinstance(data, Scenario) else data
-    for p in _split_path(path):
-        try:
-            cur = cur[p]
-        except (KeyError, IndexError, TypeError):
-            raise ScenarioError([f"{path}: no such field"]) from None
-    return cur
-
-
-def _set_path(data: dict, path: str, value: Any) -> None:
-    parts = _split_path(path)
-    cur: Any = data
-    for p in parts[:-1]:
-        try:
-            cur = cur[p]
-        except (KeyError, IndexError, TypeError):
-            raise ScenarioError([f"{path}: no such field"]) from None
-    last = parts[-1]
-    try:
-        if isinstance(cur, list):
-            cur[last] = value
-        elif isinstance(cur, dict):
-            cur[last] = copy.deepcopy(value)
-        else:
-            raise TypeError
-    except (IndexError, TypeError):
-        raise ScenarioError([f"{path}: no such field"]) from None
-
-
-# --------------------------------------------------------------------------- loading
-
-
-def _loc(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in ("uniform", "triangular", "pert", "normal", "lognormal", "beta",
-                      "float", "function-after[_within_range(), float]"):
-            continue  # union branch tags, not part of the user's path
-        elif part.startswith(("function-", "tagged-union")):
-            continue
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def _describe(err: dict) -> str:
-    kind, ctx, val = err["type"], err.get("ctx") or {}, err.get("input")
-    if kind == "extra_forbidden":
-        return "unknown key (not part of the scenario format)"
-    if kind == "missing":
-        return "is required"
-    if kind in ("greater_than_equal", "greater_than"):
-        if kind == "greater_than":
-            return f"{val!r} must be above {ctx.get('gt')}"
-        return f"{val!r} is below {ctx.get('ge')}"
-    if kind == "less_than":
-        return f"{val!r} must be below {ctx.get('lt')}"
-    if kind == "less_than_equal":
-        return f"{val!r} is above {ctx.get('le')}"
-    if kind == "union_tag_invalid":
-        return (f"unknown distribution {ctx.get('tag')!r} (allowed: uniform, triangular, "
-                f"pert, normal, lognormal, beta)")
-    if kind == "union_tag_not_found":
-        return "a distribution table needs dist = \"...\""
-    if kind == "value_error":
-        return str(ctx.get("error", err["msg"]))
-    return f"{err['msg']} (got {val!r})"
-
-
-def _problems(exc: ValidationError) -> list[str]:
-    seen: dict[str, list[str]] = {}
-    for err in exc.errors():
-        path = _loc(err["loc"])
-        msg = _describe(err)
-        if err["type"] == "value_error" and _JOIN in msg:
-            for line in msg.split(_JOIN):
-                seen.setdefault(line, [])
-            continue
-        # A number-or-distribution field fails both union branches; keep the useful one.
-        line = f"{path}: {msg}" if path else msg
-        seen.setdefault(line, [])
-    lines = list(seen)
-    # Drop "float expected" noise when a more specific message exists for the same path.
-    specific = {ln.split(":")[0] for ln in lines if "Input should be a valid number" not in ln}
-    return [ln for ln in lines
-            if not ("Input should be a valid number" in ln and ln.split(":")[0] in specific
-                    and sum(1 for o in lines if o.split(":")[0] == ln.split(":")[0]) > 1)]
-
-
 def parse_scenario(data: dict[str, Any], source: str | None = None) -> Scenario:
     """Validate a scenario given as plain data; raise :class:`ScenarioError` on problems."""
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(_problems(exc), source) from None
-
-
-def loads_scenario(text: str, source: str | None = None) -> Scenario:
-    """Parse and validate TOML text."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([f"not valid TOML: {exc}"], source) from None
-    return parse_scenario(data, source)
-
-
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """A TOML file as plain data; unreadable or malformed files raise :class:`ScenarioError`."""
-    p = Path(path)
-    try:
-        return tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScenarioError([f"cannot read file: {exc.strerror}"], str(p)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([f"not valid TOML: {exc}"], str(p)) from None
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Load and validate a scenario TOML file."""
-    return parse_scenario(read_toml(path), source=str(path))

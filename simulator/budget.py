@@ -1,0 +1,115 @@
+"""Memory a run needs, estimated before it starts, and a budget that refuses runs above it.
+
+A run holds its sampled inputs (paths x inputs float64), the per-path outputs, the monthly
+trajectories (5 x (horizon + 1) x paths float32, when bands are kept), the pilot-lens run
+and the band workspace. Refusing a run that would not fit, with one line, beats being
+killed by the operating system halfway through (and, behind the app, taking every
+analyst's session with it).
+
+The budget is, first found: the ``budget_mb`` argument, the environment variable
+``ROLLOUT_SIM_MEMORY_BUDGET_MB``, or 4096 MB.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+from .scenario import Scenario, ScenarioError
+
+#: Environment variable holding the memory budget in MB (MiB).
+BUDGET_ENV = "ROLLOUT_SIM_MEMORY_BUDGET_MB"
+#: Budget when neither the argument nor the environment sets one, in MB.
+DEFAULT_BUDGET_MB = 4096
+#: Monthly trajectories kept per path and month (active, accuracy, benefit, cost, incidents).
+TRAJECTORY_ROWS = 5
+#: Per-path results the kernel writes (float64 each).
+OUTPUTS_PER_PATH = 12
+#: Paths on which the pilot lens is run at most (simulation.LENS_MAX_PATHS; it usually
+#: stops far earlier, once its median is precise enough).
+LENS_PATHS = 100_000
+#: Float64 working columns per path beyond the kept arrays: sampling transients (ppf of
+#: one column at a time), the lens NPV, band workspace (month net, cumulative net) and the
+#: summary's sorted copies.
+WORK_COLUMNS = 8
+#: Fixed cost of a run (tables, compiled-code buffers, small arrays), bytes.
+FIXED_BYTES = 8 * 2**20
+
+MiB = 2**20
+
+
+class MemoryBudgetError(ScenarioError):
+    """A run would need more memory than the budget allows."""
+
+
+def memory_budget_bytes(budget_mb: float | None = None) -> int:
+    """The budget in bytes: ``budget_mb``, else ``$ROLLOUT_SIM_MEMORY_BUDGET_MB``, else
+    4096 MB. A budget that is not a positive number is one error line."""
+    source = "memory budget"
+    if budget_mb is None:
+        text = os.environ.get(BUDGET_ENV, "").strip()
+        if not text:
+            return DEFAULT_BUDGET_MB * MiB
+        source = BUDGET_ENV
+        try:
+            budget_mb = float(text)
+        except ValueError:
+            raise ScenarioError([f"{BUDGET_ENV}: {text!r} is not a number of MB "
+                                 f"(allowed range (0, inf))"]) from None
+    if isinstance(budget_mb, bool) or not isinstance(budget_mb, int | float) or not (
+            math.isfinite(budget_mb) and budget_mb > 0):
+        raise ScenarioError([f"{source}: {budget_mb!r} MB is not a positive number "
+                             f"(allowed range (0, inf))"])
+    return int(budget_mb * MiB)
+
+
+def estimate_run_bytes(sc: Scenario, paths: int, horizon: int | None = None,
+                       bands: bool = True, pilot_lens: bool = True) -> int:
+    """Bytes a ``simulate(sc, paths, horizon=horizon, bands=bands)`` run needs at its peak
+    (an estimate: within 25 % of the measured peak for medium and large runs)."""
+    n = max(int(paths), 0)
+    h = sc.horizon if horizon is None else int(horizon)
+    n_inputs = len(sc.input_paths())
+    n_cohorts = len(sc.adoption.cohorts) + 1
+    inputs = n * n_inputs * 8
+    outputs = n * OUTPUTS_PER_PATH * 8
+    work = n * WORK_COLUMNS * 8
+    traj = TRAJECTORY_ROWS * (h + 1) * n * 4 if bands else 0
+    lens = 0
+    if pilot_lens:
+        n_lens = min(n, LENS_PATHS)
+        lens = n_lens * (n_inputs + OUTPUTS_PER_PATH) * 8  # its inputs copy and outputs
+    correlated = 0
+    if sc.correlations:  # Iman-Conover on the correlated columns: scores, ranks, result
+        k = len({c.a for c in sc.correlations} | {c.b for c in sc.correlations})
+        correlated = 4 * n * k * 8
+    cohorts = 4 * n_cohorts * 8 * 64  # per-thread cohort state, negligible
+    # The lens run's arrays are freed before the bands' workspace is taken: the peak holds
+    # one of the two phases, not both.
+    return FIXED_BYTES + inputs + outputs + traj + max(work, lens) + correlated + cohorts
+
+
+def _gib(b: float) -> str:
+    return f"{b / 2**30:.1f} GiB" if b >= 2**30 else f"{b / MiB:.0f} MiB"
+
+
+def check_run_budget(sc: Scenario, paths: int, horizon: int | None = None,
+                     bands: bool = True, *, budget_mb: float | None = None,
+                     pilot_lens: bool = True) -> int:
+    """Refuse (:class:`MemoryBudgetError`, one line) a run whose estimate exceeds the
+    budget; return the estimate in bytes otherwise. Invalid ``paths`` or ``horizon`` are
+    left for :func:`~simulator.simulate` to report."""
+    if isinstance(paths, bool) or not isinstance(paths, int) or paths < 1:
+        return 0
+    if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, int)
+                                or not 1 <= horizon <= 120):
+        return 0
+    need = estimate_run_bytes(sc, paths, horizon, bands, pilot_lens)
+    budget = memory_budget_bytes(budget_mb)
+    if need > budget:
+        h = sc.horizon if horizon is None else horizon
+        raise MemoryBudgetError([
+            f"paths: {paths:,} paths x {h} months needs about {_gib(need)} of memory, above "
+            f"the budget of {_gib(budget)} (use fewer paths or a shorter horizon, or raise "
+            f"{BUDGET_ENV})"])
+    return need
