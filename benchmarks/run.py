@@ -113,12 +113,12 @@ def pure_python(n: int, horizon: int) -> dict:
     _, m, k = arrays(n, horizon)
     k0, k1 = split_key(k)
     args = (m.x, m.core_cols, m.tier_cols, m.cohort_size, m.cohort_start, m.cohort_tier, m.flags,
-            m.horizon, m.monthly_rate, k0, k1, 0, True, False)
+            m.gates, m.horizon, m.monthly_rate, k0, k1, 0, True, False)
     kernel.simulate_kernel(*args)
     t_k = median_time(lambda: kernel.simulate_kernel(*args), 5)
     # Swap every jitted helper for its Python function so nothing compiled runs.
     saved = []
-    for mod, names in ((kernel, ("run_path", "cohort_draw_binom", "irr_monthly", "one_off_costs",
+    for mod, names in ((kernel, ("run_path", "cohort_draw_binom", "irr_monthly",
                                  "payback_month", "binom_inv", "poisson_inv", "uniform_at")),
                        (philox, ("philox4x32",)),
                        (inversion, ("_binom_mode", "_binom_tail", "_poisson_tail"))):

@@ -78,6 +78,7 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("levers.change_plan", S.ChangePlan, "[levers.change_plan]"),
     ("levers.feedback_loop", S.FeedbackLoop, "[levers.feedback_loop]"),
     ("correlations[i]", S.Correlation, "[[correlations]]"),
+    ("gates[i]", S.Gate, "[[gates]]"),
 ]
 
 _SUBTABLES = {"tiers", "cohorts"}
