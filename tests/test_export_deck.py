@@ -16,13 +16,18 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Inches, Pt
 
 from simulator import simulate
-from simulator.charts.theme import currency_symbol
 from simulator.export import deck as deckmod
 from simulator.export.deck import build_deck, deck_bytes, write_deck
 from simulator.export.tables import fmt_input, fmt_money, fmt_month, fmt_pct, levers_frame
+from simulator.labels import input_label
 
 PATHS, SEED = 400, 11
 DATE = dt.date(2025, 3, 14)
+
+
+def _code_prefix(currency: str) -> str:
+    """Money is written with the ISO code in front: 'USD 1.23M'."""
+    return f"{currency} "
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +68,8 @@ def _cells(table) -> list[list[str]]:
 
 
 def parse_money(text: str, currency: str) -> float:
-    """Invert money_label: '-$1.23M' -> -1.23e6."""
-    sym = currency_symbol(currency)
+    """Invert formatting.money: '-USD 1.23M' -> -1.23e6."""
+    sym = _code_prefix(currency)
     m = re.fullmatch(r"(-?)" + re.escape(sym) + r"([\d,.]+)([kMB]?)", text)
     assert m, text
     scale = {"": 1, "k": 1e3, "M": 1e6, "B": 1e9}[m.group(3)]
@@ -118,7 +123,7 @@ def test_fan_chart_series_equal_bands(prs, res, title, metric):
     tl = chart.value_axis.tick_labels
     assert not tl.number_format_is_linked
     if metric == "cum_net":
-        assert currency_symbol(res.summary["currency"]) in tl.number_format
+        assert _code_prefix(res.summary["currency"]) in tl.number_format
 
 
 def test_npv_histogram_counts(prs, res):
@@ -181,11 +186,15 @@ def test_assumptions_list_every_input_with_units(prs, res):
         if slide.shapes.title.text.startswith(deckmod.TITLE_ASSUMPTIONS):
             rows += _cells(_table(slide))[1:]
     inputs = sc.inputs()
-    assert [r[0] for r in rows] == list(inputs)
-    by = {r[0]: r for r in rows}
+    # readable labels on the slide, the raw keys in the speaker notes
+    assert [r[0] for r in rows] == [input_label(p, cur, unit=False) for p in inputs]
+    by = dict(zip(inputs, rows, strict=True))
+    notes = " ".join(s.notes_slide.notes_text_frame.text for s in prs.slides
+                     if s.shapes.title.text.startswith(deckmod.TITLE_ASSUMPTIONS))
+    assert all(p in notes for p in inputs)
     # units come from the schema, with the scenario's currency substituted
     assert by["economics.hourly_cost"][4] == f"{cur}/hour"
-    assert by["pilot.accuracy"][4] == "share"
+    assert by["pilot.accuracy"][4] == "%"
     assert by["integration.fix_cost_per_incident"][4] == f"{cur}/incident"
     lo, likely, hi = inputs["economics.hourly_cost"].describe()
     assert by["economics.hourly_cost"][1:4] == [fmt_input(v, "currency/hour", cur)

@@ -375,14 +375,15 @@ def _assumption_slides(prs, res: SimulationResult) -> None:
         rows = []
         for i in page:
             r = df.iloc[i]
-            rows.append([r["input"], *(fmt_input(r[c], r["schema_unit"], cur)
+            rows.append([r["label"], *(fmt_input(r[c], r["schema_unit"], cur)
                                        for c in ("low", "likely", "high")),
                          r["unit"], r["distribution"]])
         _table(slide, header, rows, MARGIN, BODY_TOP, [4.4, 1.3, 1.3, 1.3, 2.8, 1.2],
                size=SMALL_TABLE_PT, align=align)
         _text(slide, ASSUMPTIONS_NOTE, MARGIN, Inches(6.8), SLIDE_WIDTH - 2 * MARGIN,
               Inches(0.5), size=NOTE_PT)
-        _notes(slide, ASSUMPTIONS_NOTE)
+        keys = "; ".join(f"{df.iloc[i]['label']} = {df.iloc[i]['input']}" for i in page)
+        _notes(slide, f"{ASSUMPTIONS_NOTE}\n\nScenario-file keys: {keys}.")
 
 
 def _default_cell(col: str, v: Any, currency: str) -> str:
