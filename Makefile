@@ -40,7 +40,7 @@ browser:
 	  echo "installing Debian's LibreOffice Impress and poppler for the deck layout test"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install \
-	    -y -qq --no-install-recommends libreoffice-impress-nogui poppler-utils >/dev/null; }
+	    -y -qq libreoffice-impress-nogui poppler-utils >/dev/null; }
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
