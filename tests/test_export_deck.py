@@ -324,7 +324,7 @@ def test_assumptions_list_every_input_with_units(prs, res):
     assert by["economics.hourly_cost"][1:4] == [fmt_input(v, "currency/hour", cur)
                                                 for v in (lo, likely, hi)]
     small = by["economics.inference_per_task"][1:4]
-    assert all(t != "$0" for t in small), small  # fractions of a cent stay visible
+    assert all(t != "USD 0" for t in small), small  # fractions of a cent stay visible
     lo, likely, hi = inputs["pilot.accuracy"].describe()
     assert by["pilot.accuracy"][1:4] == [fmt_pct(v) for v in (lo, likely, hi)]
 

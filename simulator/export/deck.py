@@ -565,6 +565,9 @@ def _edits_slide(prs, res: SimulationResult, edits: Mapping[str, tuple[Any, Any]
 
 
 def _edit_text(v: Any) -> str:
+    if isinstance(v, tuple) and len(v) == 3:
+        return " / ".join(f"{w} {F.number(x)}" for w, x in zip(("low", "likely", "high"), v,
+                                                                 strict=True))
     if isinstance(v, Mapping):
         return ", ".join(f"{k} {F.number(x) if isinstance(x, int | float) else x}"
                          for k, x in v.items())

@@ -72,6 +72,15 @@ def _breakeven(toml: str, paths: int, seed: int, horizon: int, path: str, target
 _money = F.money
 
 
+def cached_findings(ctx: TabContext):
+    """The deck's findings (levers, gap, tornado) from this tab's cached analyses."""
+    from ..export.findings import Findings
+
+    key = _key(ctx)
+    return Findings(levers=_levers(*key), gap=_gap(*key), sensitivity=_sensitivity(*key, 8),
+                    paths=key[1])
+
+
 def _key(ctx: TabContext) -> tuple[str, int, int, int]:
     return (ctx.scenario.to_toml(), analysis_paths(ctx.paths), ctx.seed, ctx.result.horizon)
 
