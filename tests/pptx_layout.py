@@ -68,6 +68,20 @@ def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+def _tokens(text: str) -> set[str]:
+    """The words of a shape's text, and the pieces a line may break them into after a
+    hyphen or slash (``25-agent`` -> ``25-`` and ``agent``): a legitimate wrap, not a cut."""
+    out = set()
+    for w in map(_norm, text.split()):
+        out.add(w)
+        pieces = re.split(r"(?<=[-/])", w)
+        out.update(p for p in pieces if p)
+        for i in range(1, len(pieces)):
+            out.add("".join(pieces[:i]))
+            out.add("".join(pieces[i:]))
+    return out
+
+
 @dataclass
 class Frame:
     kind: str  # text | table | chart | other
@@ -95,11 +109,10 @@ def slide_frames(slide, page_h: float) -> list[Frame]:
             frames.append(Frame("chart", x0, y0, x1, y1, set(), sh.name))
         elif sh.has_table:
             text = " ".join(c.text for r in sh.table.rows for c in r.cells)
-            frames.append(Frame("table", x0, y0, x1, y1, set(map(_norm, text.split())),
-                                sh.name))
+            frames.append(Frame("table", x0, y0, x1, y1, _tokens(text), sh.name))
         elif sh.has_text_frame:
-            frames.append(Frame("text", x0, y0, x1, y1,
-                                set(map(_norm, sh.text_frame.text.split())), sh.name))
+            frames.append(Frame("text", x0, y0, x1, y1, _tokens(sh.text_frame.text),
+                                sh.name))
     # a table may grow down to the next shape below it that it overlaps sideways
     for f in frames:
         if f.kind != "table":
