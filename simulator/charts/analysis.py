@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..analysis.gap import MODES, GapAnalysis
 from ..analysis.levers import CRITERIA, LeverAnalysis
+from ..formatting import money
 from ..labels import label
 from . import theme
 from .forecast import money_label_expr
@@ -55,7 +56,7 @@ def gap_waterfall_frame(gap: GapAnalysis, method: str = "shapley") -> pd.DataFra
                  "amount": prod, "kind": "production"})
     df = pd.DataFrame(rows)
     df["order"] = np.arange(len(df))
-    df["label"] = [theme.money_label(a, cur) for a in df["amount"]]
+    df["label"] = [money(a, cur) for a in df["amount"]]
     return df
 
 
@@ -85,7 +86,7 @@ def gap_chart(gap: GapAnalysis, method: str = "shapley", *, height: int = theme.
     s = gap.summary.iloc[0]
     how = ("Shapley shares (they sum exactly to the gap)" if method == "shapley" else
            "each mode switched on alone, then their interaction")
-    sub = f"Gap {theme.money_label(float(s['gap']), cur)} at the {s['stat']}; {how}"
+    sub = f"Gap {money(float(s['gap']), cur)} at the {s['stat']}; {how}"
     return theme.configure(alt.layer(bars, text, zero).properties(
         title=alt.TitleParams(title, subtitle=[sub]), width=theme.WIDTH, height=height))
 
@@ -126,7 +127,7 @@ def lever_chart(levers: LeverAnalysis, currency: str = "USD", *, height: int | N
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(
         color=theme.PALETTE[7], strokeDash=[4, 3]).encode(x="x:Q")
     budget = "no budget" if levers.budget is None else \
-        f"budget {theme.money_label(levers.budget, currency)}"
+        f"budget {money(levers.budget, currency)}"
     best = levers.best.iloc[0]
     sub = (f"Sorted by {key.replace('_', ' ')}; best ({budget}): {best['portfolio']}. "
            f"Dot = median, line = P10 to P90.")
@@ -206,7 +207,7 @@ def tornado_chart(tornado: pd.DataFrame, currency: str = "USD", *,
     base = float(tornado["base_npv_p50"].iloc[0]) if len(tornado) else 0.0
     rule = alt.Chart(pd.DataFrame({"x": [base]})).mark_rule(
         color=theme.PALETTE[7], strokeWidth=2).encode(x="x:Q")
-    sub = f"Base median {theme.money_label(base, currency)}; ranked by swing"
+    sub = f"Base median {money(base, currency)}; ranked by swing"
     return theme.configure(alt.layer(bars, rule).properties(
         title=alt.TitleParams(title, subtitle=[sub]), width=theme.WIDTH,
         height=max(120, 30 * len(order))))

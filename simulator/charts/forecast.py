@@ -18,7 +18,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ..formatting import money_axis_expr
+from ..formatting import money, money_axis_expr
 from ..results import SimulationResult
 from . import theme
 
@@ -173,11 +173,11 @@ def npv_distribution_chart(npv: np.ndarray, pilot_lens_npv: float | None, curren
                  alt.Tooltip("share:Q", title="Share of paths", format=".1%")])
     marks = pd.DataFrame({
         "x": [0.0, med],
-        "label": ["break-even", f"production median {theme.money_label(med, currency)}"],
+        "label": ["break-even", f"production median {money(med, currency)}"],
         "color": [theme.PALETTE[7], theme.PALETTE[1]]})
     if has_lens:
         marks.loc[len(marks)] = [float(pilot_lens_npv),
-                                 f"pilot-lens case {theme.money_label(pilot_lens_npv, currency)}",
+                                 f"pilot-lens case {money(pilot_lens_npv, currency)}",
                                  theme.PILOT_LENS]
     # Labels sit in their own rows above the tallest bar, a fixed number of pixels apart,
     # so they never overprint whatever the data; those right of the middle of the axis
@@ -200,7 +200,7 @@ def npv_distribution_chart(npv: np.ndarray, pilot_lens_npv: float | None, curren
         gap = float(pilot_lens_npv) - med
         share = float(np.mean(finite >= pilot_lens_npv)) if finite.size else float("nan")
         subtitle = [f"Expectation gap: the pilot-lens case sits "
-                    f"{theme.money_label(abs(gap), currency)} "
+                    f"{money(abs(gap), currency)} "
                     f"{'above' if gap >= 0 else 'below'} the production median; "
                     f"{share:.1%} of paths reach it"]
     chart = alt.layer(bars, rules, *texts).properties(

@@ -1,7 +1,7 @@
 """The numbers every export shows, as plain data: formatted once, shared by deck and workbook.
 
 Keeping the formatting here means the deck, the workbook and their tests all agree on how
-a value is written (``fmt_money`` is the charts' ``money_label``) and on which summary
+a value is written (``fmt_money`` is :func:`simulator.formatting.money`) and on which summary
 entry is money, a share or a month (``summary_kind``), so number formats are set
 consistently in PowerPoint and Excel.
 """
