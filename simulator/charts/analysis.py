@@ -155,7 +155,7 @@ def lever_marginal_chart(levers: LeverAnalysis, currency: str = "USD", *,
                  alt.Tooltip("lever_cost_mean:Q", title="Lever cost (PV)", format=",.0f"),
                  alt.Tooltip("npv_per_cost:Q", title="NPV per unit of cost", format=".2f")])
     err = alt.Chart(df).mark_errorbar(color=theme.PALETTE[7]).encode(
-        y=y, x="lo:Q", x2="hi:Q")
+        y=y, x=alt.X("lo:Q", title=f"Mean NPV gain ({currency})"), x2="hi:Q")
     return theme.configure(alt.layer(bars, err).properties(
         title=alt.TitleParams(title, subtitle=["Mean NPV gained by switching it on, averaged over",
                                                "the 8 portfolios of the other levers; whiskers: "
