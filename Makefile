@@ -45,13 +45,19 @@ test: $(VENV)/.dev-installed browser
 	NUMBA_BOUNDSCHECK=1 NUMBA_CACHE_DIR=$(CURDIR)/.numba_cache_boundscheck $(BIN)/python -m pytest -q \
 	  tests/test_bands.py tests/test_bands_guard.py tests/test_engine_parity.py tests/test_reproducibility.py
 
-## Debian's chromium for the end-to-end test (never a downloaded browser build).
+## Debian's chromium for the end-to-end test (never a downloaded browser build), and
+## LibreOffice + poppler to render the deck in its layout test.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser test"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; } || { \
+	  echo "installing Debian's LibreOffice Impress and poppler for the deck layout test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install \
+	    -y -qq libreoffice-impress-nogui poppler-utils >/dev/null; }
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -13,7 +13,7 @@ import streamlit as st
 
 from simulator import ScenarioError, load_scenario
 from simulator.charts import forecast
-from simulator.ui import controls, metrics, runner, widgets
+from simulator.ui import controls, links, metrics, runner, widgets
 from simulator.ui import session as ss
 from simulator.ui.registry import TABS, TabContext
 
@@ -23,6 +23,7 @@ st.set_page_config(page_title="AI rollout business case", layout="wide")
 state = st.session_state
 files = ss.scenario_files(SCENARIOS)
 ss.init_state(state, files)
+link_problems = links.restore_settings(st.query_params, state, files, links.tab_labels(TABS))
 
 # ----------------------------------------------------------------------- sidebar: source, runs
 with st.sidebar:
@@ -55,6 +56,9 @@ if base is None:
 
 token = controls.scenario_token(base)
 widgets.init_widget_state(state, controls.default_state(base, token))
+link_problems += links.restore_edits(st.query_params, state, base, token)
+for problem in link_problems:  # a bad shared link: say which parameter, keep running
+    st.warning(f"Link parameter ignored: {problem}")
 cur = base.scenario.currency
 
 # ----------------------------------------------------------------------- sidebar: levers
@@ -72,8 +76,7 @@ if base.scenario.description:
     st.caption(base.scenario.description)
 problems_box = st.container()
 headline_box = st.container()
-tabs = st.tabs(["Forecast", "Assumptions", "Compare", *[label for label, _ in TABS]],
-               key=ss.MAIN_TAB, on_change="rerun")
+tabs = st.tabs(links.tab_labels(TABS), key=ss.MAIN_TAB, on_change="rerun")
 forecast_tab, assumptions_tab, compare_tab, *extra_tabs = tabs
 
 with assumptions_tab:
@@ -97,6 +100,8 @@ except ScenarioError as exc:
     st.stop()
 
 # ----------------------------------------------------------------------- results
+links.sync(st.query_params, state, base, token)  # the URL reproduces this view
+state[links.EDITS] = links.link_edits(state, base, token)
 paths, seed = int(state[ss.PATHS]), int(state[ss.SEED])
 edited = sc is not base
 with st.spinner(runner.spinner_message()):

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from . import scenario as S
+from .labels import info_meta
 
 INTRO = """\
 # Scenario file reference
@@ -99,21 +100,14 @@ def _intro() -> str:
 
 
 def _range(field) -> str:
-    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-    if extra.get("uncertain"):
-        return f"[{_num(extra['lo'])}, {_num(extra['hi'])}]"
-    lo = hi = None
-    for m in field.metadata:
-        lo = getattr(m, "ge", lo)
-        hi = getattr(m, "le", hi)
-    if lo is None and hi is None:
+    m = info_meta(field, "")
+    if not m.has_range:
         return ""
-    return f"[{_num(lo) if lo is not None else '-inf'}, {_num(hi) if hi is not None else 'inf'}]"
+    return f"[{'-inf' if m.lo == -math.inf else _num(m.lo)}, {_num(m.hi)}]"
 
 
 def _kind(name: str, field) -> str:
-    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-    if extra.get("uncertain"):
+    if info_meta(field, name).uncertain:
         return "uncertain"
     ann = field.annotation
     origin = typing.get_origin(ann)
@@ -162,8 +156,7 @@ def render() -> str:
         out.append("| key | kind | unit | allowed | default | meaning |")
         out.append("|---|---|---|---|---|---|")
         for name, f in fields_of(model):
-            extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
-            out.append(f"| `{prefix}.{name}` | {_kind(name, f)} | {extra.get('unit', '')} | "
+            out.append(f"| `{prefix}.{name}` | {_kind(name, f)} | {info_meta(f, name).unit} | "
                        f"{_range(f)} | {_default(f)} | {f.description or ''} |")
         out.append("")
     return "\n".join(out)

@@ -103,7 +103,7 @@ def test_sensitivity_tab_solves_and_reports_errors():
     at.selectbox(key="be_kind").set_value("NPV median at least")
     at.button(key="be_solve").click().run()
     assert not at.exception
-    assert "economics.minutes_saved_per_task at least" in at.success[0].value
+    assert "Minutes saved per task (minutes) at least" in at.success[0].value
     at.selectbox(key="be_kind").set_value("P(NPV > 0) at least").run()
     at.number_input(key="be_prob").set_value(1.0)
     at.selectbox(key="be_input").set_value("economics.build_cost")

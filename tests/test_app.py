@@ -206,7 +206,7 @@ def test_headlines_match_the_summary(small_result):
                         "payback_month_p50", "active_rate_m6_p50", "pilot_lens_npv"]
     assert by["prob_npv_positive"].value == s["prob_npv_positive"]
     assert by["prob_npv_positive"].se == s["prob_npv_positive_se"]
-    assert by["npv_p50"].se == s["npv_p50_se"] and by["npv_p50"].text.startswith("-$")
+    assert by["npv_p50"].se == s["npv_p50_se"] and by["npv_p50"].text.startswith("-USD ")
     # the seed case never pays back in half its paths: the median payback is "not within"
     assert s["payback_month_p50"] is None
     assert by["payback_month_p50"].text == "not within horizon"
@@ -217,7 +217,7 @@ def test_headlines_match_the_summary(small_result):
 def test_delta_and_percent_wording():
     a = metrics.Headline("npv_p50", "NPV P50", -100_000.0, "", 1.0, "", "", kind="money")
     b = metrics.Headline("npv_p50", "NPV P50", 150_000.0, "", 1.0, "", "", kind="money")
-    assert metrics.delta_text(b, a, "USD") == "+$250k"
+    assert metrics.delta_text(b, a, "USD") == "+USD 250k"
     p0 = metrics.Headline("p", "P", 0.10, "", 0.0, "", "", kind="prob")
     p1 = metrics.Headline("p", "P", 0.30, "", 0.0, "", "", kind="prob")
     assert metrics.delta_text(p0, p1, "USD") == "-20.0 pp"

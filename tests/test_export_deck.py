@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-import subprocess
 
 import numpy as np
 import pandas as pd
@@ -14,15 +12,22 @@ from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Inches, Pt
+from pptx_layout import overflow_problems, pdf_words, to_pdf, tools_missing  # tests/
 
 from simulator import simulate
-from simulator.charts.theme import currency_symbol
 from simulator.export import deck as deckmod
 from simulator.export.deck import build_deck, deck_bytes, write_deck
+from simulator.export.findings import Findings, lever_steps, run_findings
 from simulator.export.tables import fmt_input, fmt_money, fmt_month, fmt_pct, levers_frame
+from simulator.labels import input_label
 
 PATHS, SEED = 400, 11
 DATE = dt.date(2025, 3, 14)
+
+
+def _code_prefix(currency: str) -> str:
+    """Money is written with the ISO code in front: 'USD 1.23M'."""
+    return f"{currency} "
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +36,16 @@ def res(seed_case):
 
 
 @pytest.fixture(scope="module")
-def deck_file(res, tmp_path_factory):
+def findings(res):
+    return run_findings(res)
+
+
+@pytest.fixture(scope="module")
+def deck_file(res, findings, tmp_path_factory):
     path = tmp_path_factory.mktemp("deck") / "deck.pptx"
-    write_deck(res, path, date=DATE)
+    write_deck(res, path, findings=findings, date=DATE,
+               edits={"economics.hourly_cost": (50.0, 65.0),
+                      "levers.change_plan.enabled": (False, True)})
     return path
 
 
@@ -63,8 +75,8 @@ def _cells(table) -> list[list[str]]:
 
 
 def parse_money(text: str, currency: str) -> float:
-    """Invert money_label: '-$1.23M' -> -1.23e6."""
-    sym = currency_symbol(currency)
+    """Invert formatting.money: '-USD 1.23M' -> -1.23e6."""
+    sym = _code_prefix(currency)
     m = re.fullmatch(r"(-?)" + re.escape(sym) + r"([\d,.]+)([kMB]?)", text)
     assert m, text
     scale = {"": 1, "k": 1e3, "M": 1e6, "B": 1e9}[m.group(3)]
@@ -75,13 +87,123 @@ def test_slides_in_order_and_widescreen(prs, res):
     titles = [s.shapes.title.text for s in prs.slides]
     n_inputs = len(res.scenario.inputs())
     n_pages = -(-n_inputs // deckmod.ROWS_PER_SLIDE)
-    assert titles[:6] == [res.scenario.name, deckmod.TITLE_HEADLINE, deckmod.TITLE_CUM_NET,
-                          deckmod.TITLE_ACTIVE, deckmod.TITLE_NPV, deckmod.TITLE_GAP]
-    assert titles[6:] == [f"{deckmod.TITLE_ASSUMPTIONS} ({k} of {n_pages})"
-                          for k in range(1, n_pages + 1)]
-    assert not any(t.startswith(deckmod.TITLE_LEVERS) for t in titles)
+    assert titles[:13] == [res.scenario.name, deckmod.TITLE_ANSWER, deckmod.TITLE_HEADLINE,
+                           deckmod.TITLE_CUM_NET, deckmod.TITLE_ACTIVE, deckmod.TITLE_NPV,
+                           deckmod.TITLE_GAP, deckmod.TITLE_WATERFALL,
+                           deckmod.TITLE_LEVER_ORDER, deckmod.TITLE_LEVERS,
+                           deckmod.TITLE_TORNADO, deckmod.TITLE_METHODS, deckmod.TITLE_EDITS]
+    assert titles[13:] == [f"{deckmod.TITLE_ASSUMPTIONS} ({k} of {n_pages})"
+                           for k in range(1, n_pages + 1)]
     assert prs.slide_width == Inches(13.333) and prs.slide_height == Inches(7.5)
     assert abs(prs.slide_width / prs.slide_height - 16 / 9) < 1e-3
+
+
+def test_without_findings_the_analysis_slides_are_left_out(res):
+    prs = build_deck(res, findings=False, date=DATE)
+    titles = [s.shapes.title.text for s in prs.slides]
+    for t in (deckmod.TITLE_WATERFALL, deckmod.TITLE_LEVER_ORDER, deckmod.TITLE_LEVERS,
+              deckmod.TITLE_TORNADO, deckmod.TITLE_EDITS):
+        assert t not in titles
+    assert titles[1] == deckmod.TITLE_ANSWER and deckmod.TITLE_METHODS in titles
+
+
+def test_answer_slide_gives_the_answer_and_each_lever_step(prs, res, findings):
+    s = res.summary
+    cur = s["currency"]
+    slide = _slide(prs, deckmod.TITLE_ANSWER)
+    texts = [sh.text_frame.text for sh in slide.shapes
+             if sh.has_text_frame and sh != slide.shapes.title]
+    sentence = texts[0]
+    assert sentence.count(".") >= 1 and fmt_pct(s["prob_npv_positive"], 0) in sentence
+    assert fmt_money(s["npv_p10"], cur) in sentence and fmt_money(s["npv_p90"], cur) in sentence
+    rows = {r[0]: r[1:] for r in _cells(_table(slide))[1:]}
+    assert rows["P(NPV > 0)"][0] == fmt_pct(s["prob_npv_positive"], 0)
+    assert rows["Expectation gap"][0] == fmt_money(s["expectation_gap"], cur)
+    steps = lever_steps(findings.levers)
+    combos = findings.levers.combinations.set_index("portfolio")
+    # each step's P(NPV > 0) is its portfolio's, and the steps add up from no levers
+    for _, st in steps.iloc[1:].iterrows():
+        (row,) = [v for k, v in rows.items() if k == f"Step {st['step']}: + {st['label']}"]
+        assert fmt_pct(combos.loc[st["portfolio"], "prob_npv_positive"], 0) in row[0]
+        assert st["portfolio"] in row[1]
+    assert steps["prob_added"].iloc[1:].sum() == pytest.approx(
+        steps["prob_npv_positive"].iloc[-1] - steps["prob_npv_positive"].iloc[0])
+    for label in steps["label"].iloc[1:]:
+        assert label in sentence
+    notes = slide.notes_slide.notes_text_frame.text
+    assert "common random numbers" in notes and "P(NPV > 0)" in notes
+
+
+def test_extra_rows_and_extra_slides_hook(res):
+    def staged(prs, r, f):
+        slide = deckmod.new_slide(prs, "Staged plan")
+        deckmod.add_text(slide, f"{r.summary['paths']} paths", deckmod.MARGIN,
+                         deckmod.BODY_TOP, Inches(4), Inches(1))
+        deckmod.add_notes(slide, "computed by the staged-plan analysis")
+
+    f = Findings(extra_rows=(("Value of information", "USD 12k", "EVPI of the pilot"),))
+    prs = build_deck(res, findings=f, extra_slides=[staged], date=DATE)
+    titles = [s.shapes.title.text for s in prs.slides]
+    assert titles.index("Staged plan") == titles.index(deckmod.TITLE_METHODS) - 1
+    rows = _cells(_table(_slide(prs, deckmod.TITLE_ANSWER)))
+    assert ["Value of information", "USD 12k", "EVPI of the pilot"] in rows
+
+
+def test_every_slide_has_speaker_notes(prs):
+    for slide in list(prs.slides)[1:]:
+        assert len(slide.notes_slide.notes_text_frame.text) > 40, slide.shapes.title.text
+
+
+def _bar_spans(base, a, b):
+    """(low, high) of each stacked waterfall bar (see pptx_charts.waterfall_parts)."""
+    spans = []
+    for z, x, y in zip(base, a, b, strict=True):
+        if y != 0:
+            spans.append((y, x))
+        elif z >= 0 and x >= 0:
+            spans.append((z, z + x))
+        else:
+            spans.append((z + x, z))
+    return spans
+
+
+def test_waterfall_walks_from_the_lens_to_production(prs, findings):
+    (chart,) = _charts(_slide(prs, deckmod.TITLE_WATERFALL))
+    base, a, b = (np.array(s.values, dtype=float)[::-1] for s in chart.plots[0].series)
+    cats = list(chart.plots[0].categories)[::-1]  # stored last-first: read top down
+    assert cats[0].startswith("Pilot lens") and cats[-1].startswith("Production")
+    spans = _bar_spans(base, a, b)
+    g = findings.gap.summary.iloc[0]
+    lens, prod = float(g["pilot_lens_npv"]), float(g["production_stat"])
+    assert spans[0] == pytest.approx(tuple(sorted((0.0, lens))))
+    assert spans[-1] == pytest.approx(tuple(sorted((0.0, prod))))
+    att = findings.gap.attribution.set_index("mode")
+    level = lens
+    for span, mode in zip(spans[1:-1], ("data_quality", "integration", "change_management",
+                                        "feedback"), strict=True):
+        nxt = level - att.loc[mode, "shapley"]
+        assert span == pytest.approx(tuple(sorted((level, nxt))), abs=1e-6)
+        level = nxt
+    assert level == pytest.approx(prod, abs=1e-6)  # the Shapley shares sum to the gap
+
+
+def test_tornado_slide_uses_readable_labels(prs, findings, res):
+    (chart,) = _charts(_slide(prs, deckmod.TITLE_TORNADO))
+    t = findings.sensitivity.tornado.sort_values("rank")
+    cur = res.summary["currency"]
+    assert list(chart.plots[0].categories)[::-1] == [input_label(p, cur) for p in t["input"]]
+    low, high = (np.array(s.values, dtype=float)[::-1] for s in chart.plots[0].series)
+    np.testing.assert_allclose(low, t["npv_p50_low"] - t["base_npv_p50"])
+    np.testing.assert_allclose(high, t["npv_p50_high"] - t["base_npv_p50"])
+    notes = _slide(prs, deckmod.TITLE_TORNADO).notes_slide.notes_text_frame.text
+    assert all(p in notes for p in t["input"])  # raw keys for people who edit TOML
+
+
+def test_edits_slide_lists_the_app_edits(prs, res):
+    rows = _cells(_table(_slide(prs, deckmod.TITLE_EDITS)))[1:]
+    cur = res.summary["currency"]
+    assert rows == [[input_label("economics.hourly_cost", cur), "50", "65"],
+                    [input_label("levers.change_plan.enabled", cur), "off", "on"]]
 
 
 def test_title_slide_names_scenario_paths_seed_date(prs, res):
@@ -95,30 +217,35 @@ def test_title_slide_names_scenario_paths_seed_date(prs, res):
 def test_no_pictures_every_chart_native(prs):
     kinds = [sh.shape_type for s in prs.slides for sh in s.shapes]
     assert MSO_SHAPE_TYPE.PICTURE not in kinds
-    assert kinds.count(MSO_SHAPE_TYPE.CHART) == 4
+    # two fans, the histogram, the gap bars, the waterfall, the lever values, the tornado
+    assert kinds.count(MSO_SHAPE_TYPE.CHART) == 7
 
 
 @pytest.mark.parametrize("title,metric", [(deckmod.TITLE_CUM_NET, "cum_net"),
                                           (deckmod.TITLE_ACTIVE, "active_users")])
 def test_fan_chart_series_equal_bands(prs, res, title, metric):
     (chart,) = _charts(_slide(prs, title))
-    assert chart.chart_type == XL_CHART_TYPE.LINE
+    area, line = chart.plots
+    assert area.__class__.__name__ == "AreaPlot" and line.__class__.__name__ == "LinePlot"
     b = res.bands
     months = sorted(b["month"].unique())
-    plot = chart.plots[0]
-    assert [int(float(c)) for c in plot.categories] == months
-    series = {s.name: s for s in plot.series}
-    assert list(series) == ["P10", "P50", "P90"]
-    for stat in ("p10", "p50", "p90"):
-        want = (b[(b.metric == metric) & (b.stat == stat)].sort_values("month")["value"]
+    assert [int(float(c)) for c in area.categories] == months
+
+    def band(stat):
+        return (b[(b.metric == metric) & (b.stat == stat)].sort_values("month")["value"]
                 .to_numpy())
-        got = np.array(series[stat.upper()].values, dtype=float)
-        np.testing.assert_array_equal(got, want)
+
+    stacked = np.cumsum([np.array(s.values, dtype=float) for s in area.series], axis=0)
+    # the stacked areas' edges are P10, P25, P50, P75 and P90 (shaded bands between them)
+    for k, stat in enumerate(("p10", "p25", "p50", "p75", "p90")):
+        np.testing.assert_allclose(stacked[k], band(stat), rtol=1e-9, atol=1e-6)
+    (median,) = line.series
+    np.testing.assert_array_equal(np.array(median.values, dtype=float), band("p50"))
     # restyleable: a number format of its own on the value axis, not linked to the source
     tl = chart.value_axis.tick_labels
     assert not tl.number_format_is_linked
     if metric == "cum_net":
-        assert currency_symbol(res.summary["currency"]) in tl.number_format
+        assert _code_prefix(res.summary["currency"]) in tl.number_format
 
 
 def test_npv_histogram_counts(prs, res):
@@ -164,9 +291,11 @@ def test_gap_slide_chart_and_table(prs, res):
     cur = s["currency"]
     slide = _slide(prs, deckmod.TITLE_GAP)
     (chart,) = _charts(slide)
-    got = list(chart.plots[0].series[0].values)
+    got = list(chart.plots[0].series[0].values)[::-1]  # stored last-first: lens on top
     assert got == [s["pilot_lens_npv"], s["npv_p90"], s["npv_p50"], s["npv_p10"]]
-    assert list(chart.plots[0].categories) == list(deckmod.GAP_CATEGORIES)
+    cats = list(chart.plots[0].categories)[::-1]
+    assert [c.split(": ")[0] for c in cats] == list(deckmod.GAP_CATEGORIES)
+    assert cats[0].endswith(fmt_money(s["pilot_lens_npv"], cur))
     rows = dict(tuple(r) for r in _cells(_table(slide))[1:])
     assert rows["Pilot-lens NPV (the signed-off case)"] == fmt_money(s["pilot_lens_npv"], cur)
     assert rows["Expectation gap (lens - P50)"] == fmt_money(s["expectation_gap"], cur)
@@ -181,17 +310,21 @@ def test_assumptions_list_every_input_with_units(prs, res):
         if slide.shapes.title.text.startswith(deckmod.TITLE_ASSUMPTIONS):
             rows += _cells(_table(slide))[1:]
     inputs = sc.inputs()
-    assert [r[0] for r in rows] == list(inputs)
-    by = {r[0]: r for r in rows}
+    # readable labels on the slide, the raw keys in the speaker notes
+    assert [r[0] for r in rows] == [input_label(p, cur, unit=False) for p in inputs]
+    by = dict(zip(inputs, rows, strict=True))
+    notes = " ".join(s.notes_slide.notes_text_frame.text for s in prs.slides
+                     if s.shapes.title.text.startswith(deckmod.TITLE_ASSUMPTIONS))
+    assert all(p in notes for p in inputs)
     # units come from the schema, with the scenario's currency substituted
     assert by["economics.hourly_cost"][4] == f"{cur}/hour"
-    assert by["pilot.accuracy"][4] == "share"
+    assert by["pilot.accuracy"][4] == "%"
     assert by["integration.fix_cost_per_incident"][4] == f"{cur}/incident"
     lo, likely, hi = inputs["economics.hourly_cost"].describe()
     assert by["economics.hourly_cost"][1:4] == [fmt_input(v, "currency/hour", cur)
                                                 for v in (lo, likely, hi)]
     small = by["economics.inference_per_task"][1:4]
-    assert all(t != "$0" for t in small), small  # fractions of a cent stay visible
+    assert all(t != "USD 0" for t in small), small  # fractions of a cent stay visible
     lo, likely, hi = inputs["pilot.accuracy"].describe()
     assert by["pilot.accuracy"][1:4] == [fmt_pct(v) for v in (lo, likely, hi)]
 
@@ -221,7 +354,7 @@ def test_lever_table_from_a_dataframe(res):
                        "NPV P50": [-1_234_567.0, 250_000.0, 1_500_000.0],
                        "P(NPV > 0)": [0.1, 0.55, 0.9],
                        "Levers": [0, 1, 2]})
-    prs = Presentation(_bytes_io(deck_bytes(res, levers=df, date=DATE)))
+    prs = Presentation(_bytes_io(deck_bytes(res, findings=False, levers=df, date=DATE)))
     slide = _slide(prs, deckmod.TITLE_LEVERS)
     rows = _cells(_table(slide))
     assert rows[0] == list(df.columns)
@@ -238,7 +371,7 @@ def test_lever_table_from_the_analysis(seed_case, res):
 
     la = lever_analysis(seed_case, paths=60, seed=SEED)
     table = levers_frame(la.combinations)
-    prs = build_deck(res, levers=table, date=DATE)
+    prs = build_deck(res, findings=False, levers=table, date=DATE)
     rows = []
     for slide in prs.slides:
         if slide.shapes.title.text.startswith(deckmod.TITLE_LEVERS):
@@ -274,13 +407,31 @@ def test_deck_needs_bands(seed_case):
         build_deck(r)
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
-def test_libreoffice_converts_deck_to_pdf(deck_file, tmp_path):
-    out = subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir",
-                          str(tmp_path), str(deck_file)], capture_output=True, timeout=180)
-    assert out.returncode == 0, out.stderr
-    pdf = tmp_path / "deck.pdf"
-    assert pdf.exists() and pdf.read_bytes()[:5] == b"%PDF-"
+def test_libreoffice_renders_every_slide_with_no_text_outside_its_frame(deck_file, tmp_path):
+    """The deck through LibreOffice (as a finance reader's PowerPoint would lay it out):
+    every word of every slide lies inside its own shape; nothing spills or is cut."""
+    assert not tools_missing(), f"make test installs {tools_missing()}"
+    pdf = to_pdf(deck_file, tmp_path)
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    pages = pdf_words(pdf)
+    assert sum(len(w) for _, w in pages) > 500  # the text really was read back
+    assert overflow_problems(deck_file, pdf) == []
+
+
+def test_the_overflow_check_catches_spilled_and_cut_text(tmp_path):
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    box = slide.shapes.add_textbox(Inches(1), Inches(1), Inches(2), Inches(0.4))
+    box.text_frame.word_wrap = True
+    box.text_frame.text = "This sentence is far too long for the small box it was given"
+    table = slide.shapes.add_table(2, 2, Inches(1), Inches(4), Inches(1.2), Inches(0.6)).table
+    table.columns[0].width = Inches(0.5)
+    table.cell(0, 0).text = "Distribution"
+    path = tmp_path / "bad.pptx"
+    prs.save(str(path))
+    problems = overflow_problems(path, to_pdf(path, tmp_path))
+    assert any("outside every shape" in p for p in problems)
+    assert any("not a word of" in p for p in problems)
 
 
 def _bytes_io(data: bytes):

@@ -11,15 +11,19 @@ import pandas as pd
 import pytest
 
 from simulator import simulate
-from simulator.charts.theme import currency_symbol
 from simulator.export import workbook as wbmod
 from simulator.export.tables import assumptions_frame, levers_frame
 from simulator.export.workbook import SHEETS, workbook_bytes, write_workbook
 
 PATHS, SEED = 300, 5
-#: openpyxl writes floats with 16 significant digits (Excel keeps 15), so values come back
+#: small tables are written with 16 significant digits (Excel keeps 15), so values come back
 #: equal to within one or two units in the last place
 RTOL = 1e-15
+
+
+def _code_prefix(currency: str) -> str:
+    """Money is written with the ISO code in front: 'USD 1.23M'."""
+    return f"{currency} "
 
 
 def assert_same(got, want, err_msg: str = "") -> None:
@@ -97,7 +101,7 @@ def test_assumptions_sheet(wb, res):
 
 
 def test_number_formats_and_frozen_header(wb, res):
-    sym = currency_symbol(res.summary["currency"])
+    sym = _code_prefix(res.summary["currency"])
     ws = wb["Summary"]
     fmt = {ws.cell(r, 3).value: ws.cell(r, 2).number_format for r in range(2, ws.max_row + 1)}
     assert sym in fmt["npv_p50"] and "#,##0" in fmt["npv_p50"]
@@ -182,3 +186,49 @@ def test_money_decimals():
     assert money_decimals([45.5, 60.0]) == 2
     assert money_decimals([0.002, 0.004]) == 4
     assert money_decimals([]) == 0
+
+
+def test_named_ranges_point_at_the_headline_figures(wb, res):
+    s = res.summary
+    for key in wbmod.NAMED:
+        dn = wb.defined_names[key]
+        ((sheet, ref),) = list(dn.destinations)
+        assert sheet == "Summary"
+        cell = wb[sheet][ref.replace("$", "")]
+        if s[key] is None:
+            assert cell.value is None
+        else:
+            assert cell.value == pytest.approx(float(s[key]), rel=RTOL)
+        assert wb[sheet].cell(cell.row, 3).value == key  # the raw key beside it
+
+
+def test_native_charts_on_summary_and_bands(res, tmp_path):
+    """The charts are Excel chart parts referencing the sheets' cells (not pictures)."""
+    import re
+    import zipfile
+
+    path = tmp_path / "book.xlsx"
+    write_workbook(res, path)
+    z = zipfile.ZipFile(path)
+    charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
+    assert len(charts) == 1 + len(wbmod.BAND_CHARTS)
+    refs = " ".join(" ".join(re.findall(r"<c:f>([^<]+)</c:f>", z.read(c).decode()))
+                    for c in charts)
+    assert "Summary!$B$" in refs and "Bands!$" in refs
+    assert not any(n.startswith("xl/media/") for n in z.namelist())
+
+
+def test_paths_rows_written_directly_read_back_exactly(res):
+    """The per-path rows bypass xlsxwriter's cell writer: the values, blanks for paths that
+    never pay back, styles and the sheet dimension must still be right."""
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(res)))
+    ws = book["Paths"]
+    assert ws.dimensions == f"A1:{openpyxl.utils.get_column_letter(len(res.paths.columns) + 1)}"\
+                           f"{PATHS + 1}"
+    head = [c.value for c in ws[1]]
+    j = head.index("payback_month") + 1
+    got = [ws.cell(r, j).value for r in range(2, PATHS + 2)]
+    want = res.paths["payback_month"]
+    assert [g is None for g in got] == list(want.isna())
+    npv = [ws.cell(r, head.index("npv") + 1).value for r in range(2, PATHS + 2)]
+    assert npv == list(res.paths["npv"])  # repr round-trips exactly

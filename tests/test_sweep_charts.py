@@ -75,7 +75,7 @@ def test_heatmap_for_a_two_input_grid():
     assert scale["domainMid"] == 0  # money crossing zero: diverging around 0
     data = next(iter(spec["datasets"].values()))
     assert len(data) == 12
-    assert {r["label"] for r in data} >= {"-$200k", "$300k"}
+    assert {r["label"] for r in data} >= {"-USD 200k", "USD 300k"}
     assert rect["encoding"]["x"]["sort"] == ["40", "53.33", "66.67", "80"]
     assert not any("." in f for f in _fields(spec))
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import altair as alt
 import pandas as pd
 
+from ..formatting import money
 from . import theme
 from .forecast import METRIC_INFO, MONTH_AXIS, metric_axis, money_label_expr
 
@@ -124,7 +125,7 @@ def npv_update_chart(post: Posterior, currency: str | None = None, *,
     s = post.summary
     sub = (f"P(NPV > 0): prior {post.prior.summary['prob_npv_positive']:.0%}, posterior "
            f"{s['prob_npv_positive']:.0%}; posterior median "
-           f"{theme.money_label(s['npv_p50'], currency)} (ESS {s['ess']:,.0f})")
+           f"{money(s['npv_p50'], currency)} (ESS {s['ess']:,.0f})")
     chart = alt.layer(area, zero).properties(
         title=alt.TitleParams("NPV: prior vs updated with actuals", subtitle=sub),
         height=height)

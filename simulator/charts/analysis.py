@@ -14,6 +14,8 @@ import pandas as pd
 
 from ..analysis.gap import MODES, GapAnalysis
 from ..analysis.levers import CRITERIA, LeverAnalysis
+from ..formatting import money
+from ..labels import label
 from . import theme
 from .forecast import money_label_expr
 
@@ -54,7 +56,7 @@ def gap_waterfall_frame(gap: GapAnalysis, method: str = "shapley") -> pd.DataFra
                  "amount": prod, "kind": "production"})
     df = pd.DataFrame(rows)
     df["order"] = np.arange(len(df))
-    df["label"] = [theme.money_label(a, cur) for a in df["amount"]]
+    df["label"] = [money(a, cur) for a in df["amount"]]
     return df
 
 
@@ -67,8 +69,9 @@ def gap_chart(gap: GapAnalysis, method: str = "shapley", *, height: int = theme.
     colors = alt.Scale(domain=["lens", "loss", "gain", "production"],
                        range=[theme.PILOT_LENS, LOSS, GAIN, theme.PRODUCTION])
     x = alt.X("step:N", sort=alt.SortField("order"), title=None,
-              axis=alt.Axis(labelAngle=0, labelLimit=140))
-    bars = alt.Chart(df).mark_bar(size=46).encode(
+              axis=alt.Axis(labelAngle=0, labelLimit=0, labelOverlap=False,
+                            labelExpr="split(datum.label, ' ')"))
+    bars = alt.Chart(df).mark_bar().encode(
         x=x, y=alt.Y("start:Q", axis=_money_axis(f"NPV {gap.summary['stat'].iloc[0]}", cur)),
         y2="end:Q",
         color=alt.Color("kind:N", scale=colors, legend=None),
@@ -76,14 +79,14 @@ def gap_chart(gap: GapAnalysis, method: str = "shapley", *, height: int = theme.
                  alt.Tooltip("amount:Q", title=f"Amount ({cur})", format=",.0f"),
                  alt.Tooltip("end:Q", title=f"Level after ({cur})", format=",.0f")])
     df["top"] = df[["start", "end"]].max(axis=1)
-    text = alt.Chart(df).mark_text(dy=-8, fontSize=12, fontWeight="bold").encode(
+    text = alt.Chart(df).mark_text(dy=-8, fontSize=11, fontWeight="bold").encode(
         x=x, y="top:Q", text="label:N")
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color=theme.PALETTE[7]).encode(
         y="y:Q")
     s = gap.summary.iloc[0]
     how = ("Shapley shares (they sum exactly to the gap)" if method == "shapley" else
            "each mode switched on alone, then their interaction")
-    sub = f"Gap {theme.money_label(float(s['gap']), cur)} at the {s['stat']}; {how}"
+    sub = f"Gap {money(float(s['gap']), cur)} at the {s['stat']}; {how}"
     return theme.configure(alt.layer(bars, text, zero).properties(
         title=alt.TitleParams(title, subtitle=[sub]), width=theme.WIDTH, height=height))
 
@@ -124,7 +127,7 @@ def lever_chart(levers: LeverAnalysis, currency: str = "USD", *, height: int | N
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(
         color=theme.PALETTE[7], strokeDash=[4, 3]).encode(x="x:Q")
     budget = "no budget" if levers.budget is None else \
-        f"budget {theme.money_label(levers.budget, currency)}"
+        f"budget {money(levers.budget, currency)}"
     best = levers.best.iloc[0]
     sub = (f"Sorted by {key.replace('_', ' ')}; best ({budget}): {best['portfolio']}. "
            f"Dot = median, line = P10 to P90.")
@@ -140,10 +143,11 @@ def lever_marginal_chart(levers: LeverAnalysis, currency: str = "USD", *,
     df = levers.marginal.copy()
     df["lo"] = df["marginal_npv_mean"] - 1.96 * df["marginal_npv_se"]
     df["hi"] = df["marginal_npv_mean"] + 1.96 * df["marginal_npv_se"]
-    y = alt.Y("label:N", sort="-x", title=None)
+    y = alt.Y("label:N", sort="-x", title=None,
+              axis=alt.Axis(labelLimit=0, labelOverlap=False, labelFontSize=theme.FONT_SIZE))
     bars = alt.Chart(df).mark_bar(color=theme.WITH_LEVERS).encode(
         y=y, x=alt.X("marginal_npv_mean:Q",
-                     axis=_money_axis("Mean NPV gained by switching it on", currency)),
+                     axis=_money_axis("Mean NPV gain", currency)),
         tooltip=[alt.Tooltip("label:N", title="Lever"),
                  alt.Tooltip("marginal_npv_mean:Q", title="Marginal NPV (mean)",
                              format=",.0f"),
@@ -151,22 +155,29 @@ def lever_marginal_chart(levers: LeverAnalysis, currency: str = "USD", *,
                  alt.Tooltip("lever_cost_mean:Q", title="Lever cost (PV)", format=",.0f"),
                  alt.Tooltip("npv_per_cost:Q", title="NPV per unit of cost", format=".2f")])
     err = alt.Chart(df).mark_errorbar(color=theme.PALETTE[7]).encode(
-        y=y, x="lo:Q", x2="hi:Q")
+        y=y, x=alt.X("lo:Q", title=f"Mean NPV gain ({currency})"), x2="hi:Q")
     return theme.configure(alt.layer(bars, err).properties(
-        title=alt.TitleParams(title, subtitle=["Averaged over the 8 portfolios of the other "
-                                               "levers; whiskers: 95 % interval"]),
-        width=theme.WIDTH, height=40 * len(df)))
+        title=alt.TitleParams(title, subtitle=["Mean NPV gained by switching it on, averaged over",
+                                               "the 8 portfolios of the other levers; whiskers: "
+                                               "95 % interval"]),
+        width=theme.WIDTH, height=max(160, 44 * len(df))))
 
 
-def tornado_frame(tornado: pd.DataFrame) -> pd.DataFrame:
-    """Two bars per input (input at its low and high quantile), from the base median."""
+def _input_label(path: str, currency: str) -> str:
+    return label(path, currency)
+
+
+def tornado_frame(tornado: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
+    """Two bars per input (input at its low and high quantile), from the base median;
+    ``label`` is the input's readable name, ``input`` its raw key."""
     lq = tornado.attrs.get("low_quantile", 0.1)
     hq = tornado.attrs.get("high_quantile", 0.9)
     rows = []
     for _, r in tornado.iterrows():
         for q, npv, v in ((lq, r["npv_p50_low"], r["low_value"]),
                           (hq, r["npv_p50_high"], r["high_value"])):
-            rows.append({"input": r["input"], "rank": int(r["rank"]),
+            rows.append({"input": r["input"], "label": _input_label(r["input"], currency),
+                         "rank": int(r["rank"]),
                          "side": f"input at its P{q * 100:g}", "value": v,
                          "start": r["base_npv_p50"], "end": npv,
                          "change": npv - r["base_npv_p50"], "swing": r["swing"]})
@@ -178,24 +189,25 @@ def tornado_chart(tornado: pd.DataFrame, currency: str = "USD", *,
                   ) -> alt.LayerChart:
     """Horizontal bars from the base NPV median to the median with each input held at its
     P10 and at its P90 (others sampled), the widest swing on top."""
-    df = tornado_frame(tornado)
-    order = list(tornado.sort_values("rank")["input"])
+    df = tornado_frame(tornado, currency)
+    order = [label(p, currency) for p in tornado.sort_values("rank")["input"]]
     sides = sorted(df["side"].unique(), key=lambda s: float(s.split("P")[-1]))
-    y = alt.Y("input:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=360))
     bars = alt.Chart(df).mark_bar(size=16).encode(
         y=y, x=alt.X("start:Q", axis=_money_axis("NPV median", currency),
                      scale=alt.Scale(zero=False)), x2="end:Q",
         color=alt.Color("side:N", scale=alt.Scale(domain=sides,
                                                   range=[theme.PALETTE[1], theme.PALETTE[0]]),
                         title=None),
-        tooltip=[alt.Tooltip("input:N", title="Input"), alt.Tooltip("side:N", title="Held"),
+        tooltip=[alt.Tooltip("label:N", title="Input"), alt.Tooltip("input:N", title="Key"),
+                 alt.Tooltip("side:N", title="Held"),
                  alt.Tooltip("value:Q", title="Input value", format=",.4g"),
                  alt.Tooltip("end:Q", title=f"NPV median ({currency})", format=",.0f"),
                  alt.Tooltip("swing:Q", title=f"Swing ({currency})", format=",.0f")])
     base = float(tornado["base_npv_p50"].iloc[0]) if len(tornado) else 0.0
     rule = alt.Chart(pd.DataFrame({"x": [base]})).mark_rule(
         color=theme.PALETTE[7], strokeWidth=2).encode(x="x:Q")
-    sub = f"Base median {theme.money_label(base, currency)}; ranked by swing"
+    sub = f"Base median {money(base, currency)}; ranked by swing"
     return theme.configure(alt.layer(bars, rule).properties(
         title=alt.TitleParams(title, subtitle=[sub]), width=theme.WIDTH,
         height=max(120, 30 * len(order))))
@@ -205,16 +217,17 @@ def spider_chart(spider: pd.DataFrame, currency: str = "USD", *,
                  title: str = "Spider: NPV median as each input moves over its range"
                  ) -> alt.LayerChart:
     """NPV median against the quantile each input is held at, one line per input."""
-    inputs = list(dict.fromkeys(spider["input"]))
+    spider = spider.assign(label=[label(p, currency) for p in spider["input"]])
+    inputs = list(dict.fromkeys(spider["label"]))
     palette = [theme.PALETTE[i % len(theme.PALETTE)] for i in range(len(inputs))]
     line = alt.Chart(spider).mark_line(point=True, strokeWidth=2.5).encode(
         x=alt.X("quantile:Q", axis=alt.Axis(title="Input held at its quantile", format=".0%"),
                 scale=alt.Scale(domain=[0, 1])),
         y=alt.Y("npv_p50:Q", axis=_money_axis("NPV median", currency),
                 scale=alt.Scale(zero=False)),
-        color=alt.Color("input:N", scale=alt.Scale(domain=inputs, range=palette),
+        color=alt.Color("label:N", scale=alt.Scale(domain=inputs, range=palette),
                         title="Input", legend=alt.Legend(labelLimit=320)),
-        tooltip=[alt.Tooltip("input:N", title="Input"),
+        tooltip=[alt.Tooltip("label:N", title="Input"), alt.Tooltip("input:N", title="Key"),
                  alt.Tooltip("quantile:Q", title="Quantile", format=".0%"),
                  alt.Tooltip("value:Q", title="Input value", format=",.4g"),
                  alt.Tooltip("npv_p50:Q", title=f"NPV median ({currency})", format=",.0f")])

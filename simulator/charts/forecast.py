@@ -12,13 +12,13 @@ unconfigured layers for callers that compose their own charts.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..formatting import money, money_axis_expr
 from ..results import SimulationResult
 from . import theme
 
@@ -34,15 +34,18 @@ METRIC_INFO: dict[str, tuple[str, str, str]] = {
     "incidents": ("Integration incidents", "Incidents per month", "count"),
 }
 
+#: NPV chart: labels of the marked lines in rows this many pixels apart from the top, and
+#: the y axis reaching this multiple of the tallest bar to leave them room.
+LABEL_TOP_PX = 4
+LABEL_ROW_PX = 18
+HEADROOM = 1.45
+
 MONTH_AXIS = alt.Axis(title="Month after go-live", tickMinStep=1, format="d")
 
 
 def money_label_expr(currency: str) -> str:
-    """Vega expression labelling a money axis: '-$350k', '$1.2M' (SI-abbreviated)."""
-    sym = json.dumps(theme.currency_symbol(currency))
-    fmt = json.dumps(theme.money_axis_format())
-    return (f"(datum.value < 0 ? '-' : '') + {sym} + "
-            f"replace(format(abs(datum.value), {fmt}), 'G', 'B')")
+    """Vega expression labelling a money axis: '-USD 350k', 'USD 1.2M' (SI-abbreviated)."""
+    return money_axis_expr(currency)
 
 
 def _month_scale(df: pd.DataFrame) -> alt.Scale:
@@ -157,44 +160,47 @@ def npv_distribution_chart(npv: np.ndarray, pilot_lens_npv: float | None, curren
     med = float(np.median(finite)) if finite.size else float("nan")
     has_lens = pilot_lens_npv is not None and np.isfinite(pilot_lens_npv)
     hist = _hist(finite, _edges([finite], bins, [pilot_lens_npv] if has_lens else []))
+    top = float(hist["share"].max()) or 1.0
     x_axis = alt.Axis(title=f"NPV ({currency})", labelExpr=money_label_expr(currency))
     bars = alt.Chart(hist).mark_rect(color=theme.PRODUCTION, opacity=0.85, stroke="white",
                                      strokeWidth=0.5).encode(
         x=alt.X("start:Q", axis=x_axis, scale=alt.Scale(zero=False)), x2="end:Q",
-        y=alt.Y("share:Q", axis=alt.Axis(title="Share of paths", format=".0%")),
+        y=alt.Y("share:Q", axis=alt.Axis(title="Share of paths", format=".0%"),
+                scale=alt.Scale(domain=[0, top * HEADROOM])),
         y2=alt.datum(0),
         tooltip=[alt.Tooltip("start:Q", title="NPV from", format=",.0f"),
                  alt.Tooltip("end:Q", title="NPV to", format=",.0f"),
                  alt.Tooltip("share:Q", title="Share of paths", format=".1%")])
     marks = pd.DataFrame({
         "x": [0.0, med],
-        "label": ["break-even", f"production median {theme.money_label(med, currency)}"],
+        "label": ["break-even", f"production median {money(med, currency)}"],
         "color": [theme.PALETTE[7], theme.PALETTE[1]]})
     if has_lens:
         marks.loc[len(marks)] = [float(pilot_lens_npv),
-                                 f"pilot-lens case {theme.money_label(pilot_lens_npv, currency)}",
+                                 f"pilot-lens case {money(pilot_lens_npv, currency)}",
                                  theme.PILOT_LENS]
-    # Labels stacked from the top so they never overprint; those right of the middle of the
-    # axis are right-aligned so they stay inside the plot.
-    top = float(hist["share"].max()) or 1.0
-    marks["ypos"] = top * (1.32 - 0.11 * np.arange(len(marks)))
+    # Labels sit in their own rows above the tallest bar, a fixed number of pixels apart,
+    # so they never overprint whatever the data; those right of the middle of the axis
+    # are right-aligned so they stay inside the plot.
     mid = 0.5 * (float(hist["start"].iloc[0]) + float(hist["end"].iloc[-1]))
     marks["right"] = marks["x"] > mid
     rules = alt.Chart(marks).mark_rule(strokeWidth=2.5, strokeDash=[6, 3]).encode(
         x="x:Q", color=alt.Color("color:N", scale=None), tooltip=["label:N"])
     texts = []
-    for right in (False, True):
-        texts.append(alt.Chart(marks[marks["right"] == right]).mark_text(
+    for i in range(len(marks)):
+        row = marks.iloc[[i]]
+        right = bool(row["right"].iloc[0])
+        texts.append(alt.Chart(row).mark_text(
             align="right" if right else "left", dx=-5 if right else 5, fontSize=12,
-            fontWeight="bold").encode(
-            x="x:Q", y="ypos:Q", text="label:N",
+            fontWeight="bold", baseline="top").encode(
+            x="x:Q", y=alt.value(LABEL_TOP_PX + LABEL_ROW_PX * i), text="label:N",
             color=alt.Color("color:N", scale=None)))
     subtitle = []
     if has_lens:
         gap = float(pilot_lens_npv) - med
         share = float(np.mean(finite >= pilot_lens_npv)) if finite.size else float("nan")
         subtitle = [f"Expectation gap: the pilot-lens case sits "
-                    f"{theme.money_label(abs(gap), currency)} "
+                    f"{money(abs(gap), currency)} "
                     f"{'above' if gap >= 0 else 'below'} the production median; "
                     f"{share:.1%} of paths reach it"]
     chart = alt.layer(bars, rules, *texts).properties(

@@ -14,6 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..formatting import money
 from .theme import (
     BAND_OUTER_OPACITY,
     HEIGHT,
@@ -22,7 +23,6 @@ from .theme import (
     WIDTH,
     configure,
     money_axis_format,
-    money_label,
 )
 
 _PCT = re.compile(r"^(.*)_p(\d+)$")
@@ -78,7 +78,7 @@ def _label(value: float, metric: str, currency: str) -> str:
         return "n/a"
     kind = metric_kind(metric)
     if kind == "money":
-        return money_label(float(value), currency)
+        return money(float(value), currency)
     if kind == "share":
         return f"{value:.0%}"
     return f"{value:.3g}"

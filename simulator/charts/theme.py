@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..formatting import money
+
 #: Okabe-Ito colour-blind-safe palette.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
            "#000000")
@@ -15,27 +17,14 @@ HEIGHT = 320
 FONT_SIZE = 13
 TITLE_SIZE = 16
 
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "INR": "₹"}
-
-
-def currency_symbol(code: str) -> str:
-    return _SYMBOLS.get(code, f"{code} ")
-
-
 def money_axis_format() -> str:
-    """d3 format for money axes: SI-abbreviated (1.2M, 350k)."""
+    """d3 format for money axes: SI-abbreviated (1.2M, 350k); the currency code goes in
+    front (:func:`simulator.formatting.money_axis_expr`)."""
     return "~s"
 
 
-def money_label(value: float, code: str) -> str:
-    """Money as a slide reader expects: $1.23M, -$350k, €12.5k."""
-    sym = currency_symbol(code)
-    sign = "-" if value < 0 else ""
-    v = abs(value)
-    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if v >= div:
-            return f"{sign}{sym}{v / div:,.3g}{suffix}"
-    return f"{sign}{sym}{v:,.0f}"
+#: Money as everywhere else (``USD 1.23M``); kept under the charts' old name.
+money_label = money
 
 
 def configure(chart):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from .. import formatting as F
 from ..atomic import atomic_write_text
 from ..budget import check_run_budget
 from ..results import SimulationResult
@@ -36,10 +37,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def money(x: float | None, cur: str) -> str:
-    if x is None:
-        return "n/a"
-    return f"{cur} {x:,.0f}"
+money = F.money
 
 
 def headline(res: SimulationResult) -> list[tuple[str, str]]:
@@ -47,9 +45,7 @@ def headline(res: SimulationResult) -> list[tuple[str, str]]:
     s = res.summary
     cur = s["currency"]
 
-    def pb(v):
-        return "not within horizon" if v is None else f"month {v:.0f}"
-
+    pb = F.month
     return [
         ("Scenario", s["scenario"]),
         ("Paths / seed / horizon", f"{s['paths']:,} / {s['seed']} / {s['horizon_months']} "

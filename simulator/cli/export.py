@@ -1,7 +1,7 @@
 """``export``: simulate a scenario and write the finance deck, workbook, CSV and images.
 
     rollout-sim export scenarios/seed_case.toml --pptx deck.pptx --xlsx book.xlsx \\
-        --csv out/ --png charts/ --svg charts/ --paths 20000 --seed 7
+        --csv out/ --png charts/ --svg charts/ --sipmath lib.json --paths 20000 --seed 7
 
 Options are checked before the (slow) simulation, so a typo costs nothing; every file is
 written atomically (an existing file is replaced only when the new one is complete).
@@ -18,7 +18,7 @@ from ..simulation import simulate
 from . import CliError
 from .common import scenario_from_args
 
-_OUTPUTS = ("pptx", "xlsx", "csv", "png", "svg")
+_OUTPUTS = ("pptx", "xlsx", "csv", "png", "svg", "sipmath")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,6 +36,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--csv", metavar="DIR", help="write bands.csv and summary.csv to DIR")
     p.add_argument("--png", metavar="DIR", help="write every chart as PNG to DIR")
     p.add_argument("--svg", metavar="DIR", help="write every chart as SVG to DIR")
+    p.add_argument("--sipmath", metavar="FILE",
+                   help="write chosen per-path outputs and inputs as a SIPmath 3.0 library "
+                        "(.json) for spreadsheet models")
+    p.add_argument("--sip-vars", default=None, metavar="KEYS",
+                   help="comma-separated outputs and input paths for --sipmath (default: "
+                        "npv, pv_benefit, pv_cost, roi, active_rate_m6, pilot_lens_npv and "
+                        "every sampled input)")
+    p.add_argument("--no-analysis", dest="analysis", action="store_false",
+                   help="leave the lever, gap-waterfall and tornado slides out of the deck "
+                        "(they re-run the model about 50 times)")
     p.add_argument("--scale", type=float, default=2.0,
                    help="PNG pixels per chart pixel (2 = sharp on slides; 0.5..8)")
     p.add_argument("--levers", action="store_true",
@@ -52,11 +62,11 @@ def check_args(args: argparse.Namespace) -> dt.date:
     """Reject bad options with one line each, before anything is simulated."""
     if not any(getattr(args, o) for o in _OUTPUTS):
         raise CliError("nothing to export: give at least one of --pptx FILE, --xlsx FILE, "
-                       "--csv DIR, --png DIR, --svg DIR")
-    for opt, ext in (("pptx", ".pptx"), ("xlsx", ".xlsx")):
+                       "--csv DIR, --png DIR, --svg DIR, --sipmath FILE")
+    for opt, ext in (("pptx", ".pptx"), ("xlsx", ".xlsx"), ("sipmath", ".json")):
         v = getattr(args, opt)
         if v and Path(v).suffix.lower() != ext:
-            raise CliError(f"--{opt} {v}: the file name must end in {ext}")
+            raise CliError(f"--{opt.replace('_', '-')} {v}: the file name must end in {ext}")
         if v and Path(v).is_dir():
             raise CliError(f"--{opt} {v}: is a directory; give a file name ending in {ext}")
     for opt in ("csv", "png", "svg"):
@@ -86,6 +96,20 @@ def _lever_table(sc, args):
     return levers_frame(la.combinations)
 
 
+def _sipmath(res, args) -> Path:
+    from ..export.sipmath import SipError, write_sip_library
+
+    kw = {}
+    if args.sip_vars:
+        keys = [k.strip() for k in args.sip_vars.split(",") if k.strip()]
+        kw = {"inputs": [k for k in keys if k in res.input_names],
+              "outputs": [k for k in keys if k not in res.input_names]}
+    try:
+        return write_sip_library(res, args.sipmath, date=dt.date.today(), **kw)
+    except SipError as exc:
+        raise CliError(f"--sipmath: {exc}") from None
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from ..export import (
         result_charts,
@@ -102,12 +126,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     written: list[Path] = []
     try:
         if args.pptx:
-            written.append(write_deck(res, args.pptx, levers=levers, date=date))
+            written.append(write_deck(res, args.pptx, levers=levers, date=date,
+                                      findings=args.analysis))
         if args.xlsx:
             written.append(write_workbook(res, args.xlsx, levers=levers,
                                           paths_sheet=args.paths_sheet))
         if args.csv:
             written += write_csv(res, args.csv)
+        if args.sipmath:
+            written.append(_sipmath(res, args))
         if args.png or args.svg:
             charts = result_charts(res)
             for opt in ("png", "svg"):

@@ -1,5 +1,5 @@
-"""Exports for finance: a PowerPoint deck with native charts, an Excel workbook, CSV files
-and PNG/SVG images of the charts.
+"""Exports for finance: a PowerPoint deck with native charts, an Excel workbook, CSV files,
+PNG/SVG images of the charts and a SIPmath 3.0 library of the per-path values.
 
 >>> from simulator import load_scenario, simulate
 >>> from simulator.export import deck_bytes, write_csv, write_deck, write_workbook
@@ -17,8 +17,11 @@ Every writer is atomic: the target appears, or is replaced, only when complete.
 
 from .deck import build_deck, deck_bytes, write_deck
 from .files import write_atomic, write_csv
+from .findings import Findings, run_findings
 from .images import result_charts, write_images
+from .sipmath import SipError, sip_library, write_sip_library
 from .workbook import workbook_bytes, write_workbook, write_workbook_to
 
-__all__ = ["build_deck", "deck_bytes", "result_charts", "workbook_bytes", "write_atomic",
-           "write_csv", "write_deck", "write_images", "write_workbook", "write_workbook_to"]
+__all__ = ["Findings", "SipError", "build_deck", "deck_bytes", "result_charts", "run_findings",
+           "sip_library", "workbook_bytes", "write_atomic", "write_csv", "write_deck",
+           "write_images", "write_sip_library", "write_workbook", "write_workbook_to"]

@@ -1,11 +1,13 @@
-"""Excel workbook of a simulation (pandas ``ExcelWriter`` with openpyxl).
+"""Excel workbook of a simulation, written with xlsxwriter.
 
-Sheets: Summary (headline numbers), Bands (one row per month, a column per
-metric_percentile, ``res.bands_wide()``), Paths (one row per simulated path: sampled
-inputs and outcomes), Assumptions (every input, low / likely / high with units) and,
-when given, Levers. Values are written unrounded; currency and percent number formats
-make them readable, the header row (and the index column) is frozen and column widths
-fit their content.
+Sheets: Summary (headline numbers with a native chart of the NPV range beside the
+pilot-lens case, and named ranges such as ``npv_p50`` for the headline figures), Bands
+(one row per month, a column per metric_percentile, ``res.bands_wide()``, with native fan
+charts), Paths (one row per simulated path: sampled inputs and outcomes), Assumptions
+(every input: key, readable label, low / likely / high with units) and, when given, Levers.
+Values are written unrounded; number formats in the scenario's currency make them readable;
+the header row (and the index column) is frozen and column widths fit their content. The
+per-path rows are written by :mod:`simulator.export.sheetdata` (about 20 times faster).
 """
 
 from __future__ import annotations
@@ -14,164 +16,263 @@ import io
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
+from .. import formatting as F
+from ..labels import output_kind, output_label, unit_kind
 from ..results import SimulationResult
 from .files import write_atomic
-from .tables import (
-    COUNT_FORMAT,
-    DECIMAL_FORMAT,
-    PERCENT_FORMAT,
-    assumptions_frame,
-    column_kind,
-    excel_money_format,
-    input_field,
-    money_decimals,
-    summary_frame,
-)
+from .sheetdata import rows_xml, splice_rows
+from .tables import assumptions_frame, column_kind, input_field, summary_frame
 
 SHEETS = ("Summary", "Bands", "Paths", "Assumptions")
 
-_BAND_KINDS = {"active_users": "decimal", "active_rate": "share", "accuracy": "share",
-               "benefit": "money", "cost": "money", "net": "money", "cum_net": "money",
-               "incidents": "decimal"}
-_PATH_KINDS = {"npv": "money", "pv_benefit": "money", "pv_cost": "money",
-               "pilot_lens_npv": "money", "roi": "share", "irr": "share",
-               "launch_accuracy": "share", "accuracy_m6": "share", "accuracy_final": "share",
-               "active_rate_m6": "share", "active_rate_final": "share",
-               "payback_month": "count", "incidents": "count",
-               "pilot_users_lapsed_m6": "count"}
+#: Summary entries given a workbook-wide name (``=npv_p50`` in any formula).
+NAMED = ("prob_npv_positive", "npv_p10", "npv_p50", "npv_p90", "npv_mean", "roi_p50",
+         "payback_month_p50", "active_rate_m6_p50", "pilot_lens_npv", "expectation_gap",
+         "prob_npv_ge_pilot_lens")
 
-
-def _formats(currency: str) -> dict[str, str | None]:
-    return {"money": excel_money_format(currency), "share": PERCENT_FORMAT,
-            "count": COUNT_FORMAT, "month": "0", "decimal": DECIMAL_FORMAT,
-            "number": "#,##0.####", "text": None}
-
-
-def _unit_kind(unit: str) -> str:
-    if unit.startswith("currency"):
-        return "money"
-    if unit == "share":
-        return "share"
-    return "number"
+_BAND_KINDS = {"active_users": "decimal", "incidents": "decimal"}
+#: Bands charted on the Bands sheet: metric, title.
+BAND_CHARTS = (("cum_net", "Cumulative net cash"), ("active_users", "Active users"))
 
 
 def bands_kind(column: str) -> str:
     """Format kind of a ``bands_wide`` column (``cum_net_p10`` -> money)."""
     metric = column.rsplit("_", 1)[0]
-    return _BAND_KINDS.get(metric, "number")
+    return _BAND_KINDS.get(metric, output_kind(metric))
 
 
 def paths_kinds(res: SimulationResult) -> dict[str, str]:
     """Format kind of every ``res.paths`` column: outcomes by name, inputs by their unit."""
-    kinds = {}
-    for name in res.input_names:
-        kinds[name] = _unit_kind(input_field(res.scenario, name)[0])
-    kinds.update(_PATH_KINDS)
+    kinds = {name: unit_kind(input_field(res.scenario, name)[0]) for name in res.input_names}
+    for c in res.paths.columns:
+        if c not in kinds:
+            kinds[c] = "count" if output_kind(c) == "months" else output_kind(c)
     return kinds
 
 
-def _fit_widths(ws, min_width: int = 8, max_width: int = 60, sample: int = 200) -> None:
-    """Column widths from the header and the first ``sample`` rows' text length."""
-    for col in ws.iter_cols(min_row=1, max_row=min(ws.max_row, sample + 1)):
-        width = min_width
-        for i, cell in enumerate(col):
-            v = cell.value
-            if v is None:
+class _Formats:
+    """xlsxwriter formats by (kind, decimals), created once per workbook."""
+
+    def __init__(self, book: xlsxwriter.Workbook, currency: str):
+        self.book, self.currency, self._cache = book, currency, {}
+        self.header = book.add_format({"bold": True, "bottom": 1, "text_wrap": False})
+
+    def __call__(self, kind: str, decimals: int = 0):
+        key = (kind, decimals)
+        if key not in self._cache:
+            num = F.excel_format(kind, self.currency, decimals)
+            self._cache[key] = self.book.add_format({"num_format": num} if num else {})
+        return self._cache[key]
+
+
+def _width(header: str, values: Any, fmt_kind: str) -> float:
+    """A column width from the header and a sample of values."""
+    sample = list(values[:200]) if values is not None else []
+    n = len(str(header)) + 2
+    for v in sample:
+        if isinstance(v, float | np.floating):
+            text = f"{v:,.2f}" if fmt_kind != "share" else "100.0%"
+        else:
+            text = str(v)
+        n = max(n, len(text) + 2)
+    return float(min(max(n, 8), 60))
+
+
+def _write_table(ws, df: pd.DataFrame, formats: _Formats, kinds: dict[str, Any],
+                 header_fmt, index_name: str | None = None) -> None:
+    """Write ``df`` (with its index first when ``index_name``) cell by cell: small tables."""
+    cols = list(df.columns)
+    c0 = 0
+    if index_name is not None:
+        ws.write(0, 0, index_name, header_fmt)
+        for i, v in enumerate(df.index, start=1):
+            ws.write(i, 0, v)
+        ws.set_column(0, 0, _width(index_name, list(df.index), "number"))
+        c0 = 1
+    for j, c in enumerate(cols):
+        ws.write(0, c0 + j, str(c), header_fmt)
+        kind = kinds.get(str(c))
+        fmt = formats(*kind) if isinstance(kind, tuple) else (formats(kind) if kind else None)
+        for i, v in enumerate(df[c].tolist(), start=1):
+            if v is None or (isinstance(v, float) and not np.isfinite(v)) or v is pd.NA:
                 continue
-            n = len(f"{v:,.2f}") if isinstance(v, float) else len(str(v))
-            width = max(width, n + (3 if i == 0 else 2))
-        ws.column_dimensions[get_column_letter(col[0].column)].width = min(width, max_width)
+            if isinstance(v, bool | np.bool_):
+                ws.write_boolean(i, c0 + j, bool(v))
+            elif isinstance(v, int | float | np.integer | np.floating):
+                ws.write_number(i, c0 + j, float(v), fmt)
+            elif str(v):
+                ws.write_string(i, c0 + j, str(v))
+        ws.set_column(c0 + j, c0 + j, _width(c, df[c].tolist(), kind or "text"))
 
 
-def _format_columns(ws, kinds: dict[int, str | None], n_rows: int) -> None:
-    """Apply a number format to rows 2..n_rows+1 of each 1-based column in ``kinds``."""
-    for col, fmt in kinds.items():
-        if not fmt:
-            continue
-        for (cell,) in ws.iter_rows(min_row=2, max_row=n_rows + 1, min_col=col, max_col=col):
-            cell.number_format = fmt
+def _summary(book, formats: _Formats, res: SimulationResult) -> None:
+    ws = book.add_worksheet("Summary")
+    summ = summary_frame(res.summary)
+    ws.write_row(0, 0, ["Metric", "Value", "Key"], formats.header)
+    row_of = {}
+    for i, r in enumerate(summ.itertuples(index=False), start=1):
+        ws.write_string(i, 0, r.label)
+        v = r.value
+        if v is None:
+            pass
+        elif r.kind == "text":
+            ws.write_string(i, 1, str(v))
+        else:
+            ws.write_number(i, 1, float(v), formats(r.kind))
+        ws.write_string(i, 2, r.key)
+        row_of[r.key] = i
+    ws.set_column(0, 0, max(len(t) for t in summ["label"]) + 2)
+    ws.set_column(1, 1, 18)
+    ws.set_column(2, 2, max(len(t) for t in summ["key"]) + 2)
+    ws.freeze_panes(1, 0)
+    for key in NAMED:
+        if key in row_of:
+            book.define_name(key, f"=Summary!$B${row_of[key] + 1}")
+    # native chart: the production NPV range beside the signed-off pilot-lens case
+    keys = [k for k in ("pilot_lens_npv", "npv_p90", "npv_p50", "npv_p10")
+            if k in row_of and res.summary.get(k) is not None]
+    chart = book.add_chart({"type": "bar"})
+    cur = res.summary["currency"]
+    big = max(abs(float(res.summary[k])) for k in keys)
+    for k in keys:
+        r = row_of[k]
+        chart.add_series({"name": ["Summary", r, 0], "categories": ["Summary", r, 0, r, 0],
+                          "values": ["Summary", r, 1, r, 1],
+                          "data_labels": {"value": True,
+                                          "num_format": F.chart_money_format(cur, big, True)}})
+    chart.set_title({"name": "NPV: pilot lens vs production range"})
+    chart.set_x_axis({"num_format": F.chart_money_format(cur, big),
+                      "name": f"NPV ({cur})"})
+    chart.set_y_axis({"visible": False})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 620, "height": 340})
+    ws.insert_chart(1, 4, chart)
 
 
-def _write(writer, df: pd.DataFrame, sheet: str, col_formats: dict[str, str | None],
-           index: bool, freeze_col: int) -> None:
-    df.to_excel(writer, sheet_name=sheet, index=index, freeze_panes=(1, freeze_col))
-    ws = writer.sheets[sheet]
-    offset = 2 if index else 1
-    cols = {offset + j: col_formats.get(str(c)) for j, c in enumerate(df.columns)}
-    _format_columns(ws, cols, len(df))
-    _fit_widths(ws)
+def _bands(book, formats: _Formats, res: SimulationResult) -> None:
+    ws = book.add_worksheet("Bands")
+    bands = res.bands_wide()
+    _write_table(ws, bands, formats, {c: bands_kind(c) for c in bands.columns},
+                 formats.header, index_name="month")
+    ws.freeze_panes(1, 1)
+    n = len(bands)
+    cur = res.summary["currency"]
+    cols = list(bands.columns)
+    for k, (metric, title) in enumerate(BAND_CHARTS):
+        chart = book.add_chart({"type": "line"})
+        for stat, dash, width in (("p10", "dash", 1.5), ("p50", None, 2.75),
+                                  ("p90", "dash", 1.5)):
+            name = f"{metric}_{stat}"
+            if name not in cols:
+                continue
+            j = cols.index(name) + 1
+            line = {"width": width, "color": "#0072B2"}
+            if dash:
+                line["dash_type"] = dash
+            chart.add_series({"name": stat.upper(), "categories": ["Bands", 1, 0, n, 0],
+                              "values": ["Bands", 1, j, n, j], "line": line,
+                              "marker": {"type": "none"}})
+        kind = bands_kind(f"{metric}_p50")
+        unit = f" ({cur})" if kind == "money" else ""
+        big = float(np.nanmax(np.abs(bands.filter(like=metric).to_numpy())))
+        chart.set_title({"name": f"{title}: P10, P50, P90"})
+        chart.set_x_axis({"name": "Month after go-live"})
+        chart.set_y_axis({"name": f"{output_label(metric)}{unit}",
+                          "num_format": F.chart_money_format(cur, big)
+                          if kind == "money" else "#,##0"})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 620, "height": 320})
+        ws.insert_chart(n + 3 + 18 * k, 1, chart)
 
 
-def write_workbook_to(res: SimulationResult, target: Any, *,
-                      levers: pd.DataFrame | None = None, paths_sheet: bool = True) -> None:
-    """Write the workbook to a path or a binary file object (no atomicity: see below).
+def _paths(book, formats: _Formats, res: SimulationResult):
+    """Header, formats and widths of the Paths sheet; returns the rows to splice in."""
+    ws = book.add_worksheet("Paths")
+    paths = res.paths
+    kinds = paths_kinds(res)
+    ws.write(0, 0, "path", formats.header)
+    ws.set_column(0, 0, 8)
+    columns = [paths.index.to_numpy()]
+    styles = [formats("count")]
+    for j, c in enumerate(paths.columns, start=1):
+        kind = kinds.get(c, "number")
+        col = paths[c].to_numpy(dtype=float, na_value=np.nan)
+        dec = F.money_decimals(col[:1000]) if kind == "money" else 0
+        fmt = formats(kind, dec)
+        ws.write(0, j, c, formats.header)
+        ws.set_column(j, j, _width(c, col[:200].tolist(), kind), fmt)
+        columns.append(col)
+        styles.append(fmt)
+    ws.freeze_panes(1, 1)
+    return ws, columns, styles
 
-    ``paths_sheet=False`` leaves out the per-path sheet, which dominates the size and the
-    time (openpyxl writes about 1 000 - 2 000 paths a second).
+
+def _assumptions(book, formats: _Formats, res: SimulationResult) -> None:
+    ws = book.add_worksheet("Assumptions")
+    a = assumptions_frame(res.scenario)
+    out = a.drop(columns=["schema_unit"])
+    kinds: dict[str, Any] = {}
+    _write_table(ws, out, formats, kinds, formats.header)
+    cols = list(out.columns)
+    for i, (unit, row) in enumerate(zip(a["schema_unit"], a[["low", "likely", "high"]]
+                                        .to_numpy(), strict=True), start=1):
+        kind = unit_kind(unit)
+        fmt = formats(kind, F.money_decimals(row) if kind == "money" else 0)
+        for c in ("low", "likely", "high"):
+            j = cols.index(c)
+            ws.write_number(i, j, float(row[("low", "likely", "high").index(c)]), fmt)
+    ws.set_column(cols.index("description"), cols.index("description"), 80)
+    ws.freeze_panes(1, 1)
+
+
+def _levers(book, formats: _Formats, levers: pd.DataFrame) -> None:
+    lv = levers.reset_index() if levers.index.name is not None else levers
+    kinds = {str(c): column_kind(str(c)) for c in lv.columns
+             if pd.api.types.is_numeric_dtype(lv[c]) and not pd.api.types.is_bool_dtype(lv[c])}
+    ws = book.add_worksheet("Levers")
+    _write_table(ws, lv, formats, kinds, formats.header)
+    ws.freeze_panes(1, 0)
+
+
+def workbook_bytes(res: SimulationResult, *, levers: pd.DataFrame | None = None,
+                   paths_sheet: bool = True) -> bytes:
+    """The workbook as .xlsx bytes, built in memory (download buttons and files).
+
+    ``paths_sheet=False`` leaves out the per-path sheet, which dominates size and time.
     """
     if res.band_array is None:
         raise ValueError("the workbook needs monthly bands: simulate(..., bands=True)")
-    cur = res.summary["currency"]
-    fmt = _formats(cur)
-    with pd.ExcelWriter(target, engine="openpyxl") as writer:
-        # Summary: one row per entry; the number format follows each row's kind.
-        summ = summary_frame(res.summary)
-        out = summ[["label", "value", "key"]].rename(
-            columns={"label": "Metric", "value": "Value", "key": "Key"})
-        out.to_excel(writer, sheet_name="Summary", index=False, freeze_panes=(1, 0))
-        ws = writer.sheets["Summary"]
-        for i, kind in enumerate(summ["kind"], start=2):
-            f = fmt.get(kind)
-            if f:
-                ws.cell(row=i, column=2).number_format = f
-        _fit_widths(ws)
-
-        bands = res.bands_wide()
-        _write(writer, bands, "Bands", {c: fmt[bands_kind(c)] for c in bands.columns},
-               index=True, freeze_col=1)
-
-        if paths_sheet:
-            paths = res.paths
-            kinds = paths_kinds(res)
-            pformats = {}
-            for c in paths.columns:
-                kind = kinds.get(c, "number")
-                pformats[c] = (excel_money_format(cur, money_decimals(paths[c]))
-                               if kind == "money" else fmt[kind])
-            _write(writer, paths, "Paths", pformats, index=True, freeze_col=1)
-
-        a = assumptions_frame(res.scenario)
-        out = a.drop(columns=["schema_unit"])
-        out.to_excel(writer, sheet_name="Assumptions", index=False, freeze_panes=(1, 1))
-        ws = writer.sheets["Assumptions"]
-        for i, (unit, row) in enumerate(zip(a["schema_unit"],
-                                            a[["low", "likely", "high"]].to_numpy(),
-                                            strict=True), start=2):
-            kind = _unit_kind(unit)
-            f = excel_money_format(cur, money_decimals(row)) if kind == "money" else fmt[kind]
-            for j in (2, 3, 4):  # low, likely, high
-                ws.cell(row=i, column=j).number_format = f
-        _fit_widths(ws)
-        ws.column_dimensions["H"].width = 80  # description, wrapped by Excel on demand
-
-        if levers is not None and len(levers):
-            lv = levers.reset_index() if levers.index.name is not None else levers
-            lformats = {}
-            for c in lv.columns:
-                if pd.api.types.is_numeric_dtype(lv[c]) and not pd.api.types.is_bool_dtype(
-                        lv[c]):
-                    lformats[str(c)] = fmt[column_kind(str(c))]
-            _write(writer, lv, "Levers", lformats, index=False, freeze_col=0)
-
-
-def workbook_bytes(res: SimulationResult, **kwargs: Any) -> bytes:
-    """The workbook as .xlsx bytes, built in memory (for download buttons)."""
     buf = io.BytesIO()
-    write_workbook_to(res, buf, **kwargs)
-    return buf.getvalue()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    formats = _Formats(book, res.summary["currency"])
+    _summary(book, formats, res)
+    _bands(book, formats, res)
+    big = styles = None
+    if paths_sheet:
+        _, big, styles = _paths(book, formats, res)
+    _assumptions(book, formats, res)
+    if levers is not None and len(levers):
+        _levers(book, formats, levers)
+    book.close()
+    data = buf.getvalue()
+    if big is not None:
+        ids = [s.xf_index for s in styles]
+        rows = rows_xml(big, ids, first_row=2)
+        data = splice_rows(data, SHEETS.index("Paths") + 1, rows, len(big[0]), len(big))
+    return data
+
+
+def write_workbook_to(res: SimulationResult, target: Any, **kwargs: Any) -> None:
+    """Write the workbook to a path or a binary file object (no atomicity: see below)."""
+    data = workbook_bytes(res, **kwargs)
+    if hasattr(target, "write"):
+        target.write(data)
+    else:
+        Path(target).write_bytes(data)
 
 
 def write_workbook(res: SimulationResult, path: str | Path, **kwargs: Any) -> Path:

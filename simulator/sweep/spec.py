@@ -25,17 +25,15 @@ import itertools
 import json
 import math
 import tomllib
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
 from scipy.stats import qmc
 
-from ..scenario import _TOKEN as _PATH_TOKEN  # the scenario's own path grammar
+from ..labels import field_meta
 from ..scenario import (
     Scenario,
     ScenarioError,
@@ -225,49 +223,15 @@ class Axis:
 # --------------------------------------------------------------------------- field ranges
 
 
-def _walk_fields(path: str) -> tuple[dict | None, Any]:
-    """(json_schema_extra of the last uncertain field on the path, last FieldInfo)."""
-    parts = [m.group(1) if m.group(1) is not None else int(m.group(2))
-             for m in _PATH_TOKEN.finditer(path)]
-    ann: Any = Scenario
-    uncertain_extra: dict | None = None
-    info = None
-    for part in parts:
-        origin = typing.get_origin(ann)
-        if origin in (list, dict):
-            ann = typing.get_args(ann)[-1]
-            continue
-        if isinstance(ann, type) and issubclass(ann, BaseModel) and isinstance(part, str):
-            info = ann.model_fields.get(part)
-            if info is None:
-                return uncertain_extra, None
-            extra = info.json_schema_extra
-            if isinstance(extra, dict) and extra.get("uncertain"):
-                uncertain_extra = extra
-            ann = info.annotation
-            continue
-        break  # inside a distribution table
-    return uncertain_extra, info
-
-
 def allowed_range(path: str) -> tuple[float, float] | None:
     """The physical range [lo, hi] the scenario format allows at ``path`` (None if the
     field is not numeric or declares none). A distribution parameter
     (``economics.hourly_cost.mode``) gets its input's range."""
-    extra, info = _walk_fields(path)
-    if extra is not None:
-        return float(extra["lo"]), float(extra["hi"])
-    if info is None:
+    try:
+        meta = field_meta(path)
+    except KeyError:
         return None
-    lo, hi = -math.inf, math.inf
-    for m in info.metadata:
-        for attr in ("ge", "gt"):
-            if getattr(m, attr, None) is not None:
-                lo = float(getattr(m, attr))
-        for attr in ("le", "lt"):
-            if getattr(m, attr, None) is not None:
-                hi = float(getattr(m, attr))
-    return None if (lo, hi) == (-math.inf, math.inf) else (lo, hi)
+    return (meta.lo, meta.hi) if meta.has_range else None
 
 
 def _range_text(path: str) -> str:

@@ -9,11 +9,10 @@ budget or the criterion re-ranks the cached portfolios without simulating again.
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import streamlit as st
 
+from .. import formatting as F
 from ..analysis import (
     CRITERIA,
     LEVER_LABELS,
@@ -32,7 +31,7 @@ from ..analysis import (
 )
 from ..charts import analysis as charts
 from ..charts import forecast
-from ..charts.theme import money_label
+from ..labels import label
 from ..scenario import ScenarioError, loads_scenario
 from .registry import TabContext
 
@@ -70,8 +69,16 @@ def _breakeven(toml: str, paths: int, seed: int, horizon: int, path: str, target
                      horizon=horizon, lo=lo, hi=hi)
 
 
-def _money(x: float, cur: str) -> str:
-    return "n/a" if x is None or math.isnan(x) else money_label(x, cur)
+_money = F.money
+
+
+def cached_findings(ctx: TabContext):
+    """The deck's findings (levers, gap, tornado) from this tab's cached analyses."""
+    from ..export.findings import Findings
+
+    key = _key(ctx)
+    return Findings(levers=_levers(*key), gap=_gap(*key), sensitivity=_sensitivity(*key, 8),
+                    paths=key[1])
 
 
 def _key(ctx: TabContext) -> tuple[str, int, int, int]:
@@ -186,7 +193,8 @@ def render_sensitivity(ctx: TabContext) -> None:
     right.altair_chart(charts.spider_chart(sens.spider, cur), width="stretch")
     sp = sens.spearman
     st.dataframe(pd.DataFrame({
-        "Input": sp["input"], "Spearman rho": sp["rho"].round(3),
+        "Input": [label(p, cur) for p in sp["input"]], "Key": sp["input"],
+        "Spearman rho": sp["rho"].round(3),
         "Contribution to variance": [f"{v:.1f} %" for v in sp["contribution_pct"]],
         "Low (P10)": sp["low"], "Likely": sp["likely"], "High (P90)": sp["high"]}),
         hide_index=True, width="stretch")
@@ -199,7 +207,8 @@ def _render_breakeven(ctx: TabContext, key: tuple, cur: str) -> None:
     default = used.index("economics.minutes_saved_per_task") \
         if "economics.minutes_saved_per_task" in used else 0
     c1, c2, c3 = st.columns([3, 1, 1])
-    path = c1.selectbox("Input", used, index=default, key="be_input")
+    path = c1.selectbox("Input", used, index=default, key="be_input",
+                        format_func=lambda p: f"{label(p, cur)} · {p}")
     kind = c2.selectbox("Target", ["P(NPV > 0) at least", "NPV median at least"],
                         key="be_kind")
     if kind.startswith("P("):
@@ -219,8 +228,8 @@ def _render_breakeven(ctx: TabContext, key: tuple, cur: str) -> None:
         return
     if r["status"] == SOLVED:
         side = "at least" if r["direction"] == "increasing" else "at most"
-        st.success(f"{r['target']} needs **{path} {side} {r['value']:.4g}** (its median "
-                   f"now: {r['input_p50']:.4g}; chance it already is: "
+        st.success(f"{r['target']} needs **{label(path, cur)} {side} {r['value']:.4g}** "
+                   f"(its median now: {r['input_p50']:.4g}; chance it already is: "
                    f"{r['prob_input_on_good_side']:.1%}).")
     elif r["status"] == NOT_REACHABLE:
         st.warning(f"{r['target']} is {NOT_REACHABLE} [{r['lo']:.4g}, {r['hi']:.4g}] of "

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..labels import info_meta
 from ..scenario import LEVERS, Scenario, ScenarioError, Section, as_dist
 
 #: Friendlier labels where the field name alone reads badly; every other label is derived.
@@ -130,14 +131,8 @@ def _unit(raw: str, currency: str) -> str:
 
 def _field_meta(section: Section, name: str, currency: str) -> tuple[str, str, float, float]:
     """(unit, help, lo, hi) of one field, read from its pydantic declaration."""
-    f = type(section).model_fields[name]
-    extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
-    lo, hi = extra.get("lo"), extra.get("hi")
-    for m in f.metadata:  # ge / le of plain fields
-        lo = getattr(m, "ge", lo) if getattr(m, "ge", None) is not None else lo
-        hi = getattr(m, "le", hi) if getattr(m, "le", None) is not None else hi
-    return (_unit(str(extra.get("unit", "")), currency), f.description or "",
-            -math.inf if lo is None else float(lo), math.inf if hi is None else float(hi))
+    m = info_meta(type(section).model_fields[name], name)
+    return _unit(m.unit, currency), m.description, m.lo, m.hi
 
 
 def _step_and_format(values: tuple[float, ...], lo: float, hi: float) -> tuple[float, str]:

@@ -18,6 +18,7 @@ from ..export.files import bands_csv
 from ..export.tables import levers_frame
 from ..export.workbook import workbook_bytes
 from ..results import SimulationResult
+from .links import EDITS
 from .registry import TabContext
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -39,9 +40,12 @@ def _lever_table(toml: str, paths: int, seed: int, horizon: int) -> pd.DataFrame
     return levers_frame(lever_analysis(sc, paths=paths, seed=seed, horizon=horizon).combinations)
 
 
-def deck_download(res: SimulationResult, levers: pd.DataFrame | None = None) -> bytes:
-    """Bytes of the deck (what the deck button serves)."""
-    return deck_bytes(res, levers=levers)
+def deck_download(res: SimulationResult, levers: pd.DataFrame | None = None, *,
+                  findings=None, edits: dict | None = None) -> bytes:
+    """Bytes of the deck (what the deck button serves): the current (edited) scenario's
+    result, its analyses when given, and the list of edits made in the app."""
+    return deck_bytes(res, levers=levers, findings=findings if findings is not None else False,
+                      edits=edits or None)
 
 
 def workbook_download(res: SimulationResult, levers: pd.DataFrame | None = None,
@@ -71,13 +75,30 @@ def render(ctx: TabContext) -> None:
         except ValueError as exc:
             st.error(f"Lever table: {exc}")
             levers = None
+    findings = None
+    if st.checkbox("Add the analysis slides to the deck (levers, expectation-gap waterfall, "
+                   "tornado; shared with the analysis tabs)", value=True,
+                   key="export_findings"):
+        from .analysis import cached_findings
+
+        try:
+            with st.spinner("Running the lever, gap and tornado analyses..."):
+                findings = cached_findings(ctx)
+        except ValueError as exc:
+            st.error(f"Analysis slides: {exc}")
+    edits = st.session_state.get(EDITS) or {}
+    if edits:
+        st.caption(f"The deck lists your {len(edits)} edit(s) to the scenario file on its "
+                   f"own slide; its numbers are those of the edited scenario.")
     paths_sheet = st.checkbox(f"Put every path in the workbook ({s['paths']:,} rows; "
-                              f"writing takes about a second per 1 000 paths)", value=True,
+                              f"a few seconds at 20 000 paths)", value=True,
                               key="export_paths_sheet")
     stem = file_stem(ctx.scenario.name)
     c1, c2, c3 = st.columns(3)
     with c1:
-        st.download_button("Slide deck (.pptx)", data=lambda: deck_download(res, levers),
+        st.download_button("Slide deck (.pptx)",
+                           data=lambda: deck_download(res, levers, findings=findings,
+                                                      edits=edits),
                            file_name=f"{stem}.pptx", mime=PPTX_MIME, on_click="ignore",
                            key="export_pptx", icon=":material/slideshow:", width="stretch")
     with c2:

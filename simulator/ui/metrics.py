@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..charts.theme import money_label
+from .. import formatting as F
 from ..results import SimulationResult, quantile_se
 
 
@@ -38,25 +38,11 @@ class Headline:
         return self.short or self.text
 
 
-def pct(x: float | None, digits: int = 0) -> str:
-    """A share as a percentage: 0.234 -> '23%'."""
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    return f"{x * 100:.{digits}f}%"
+pct = F.pct
+money = F.money
 
 
-def money(x: float | None, currency: str) -> str:
-    """Money as on a slide ($1.23M, -$350k); 'n/a' when undefined."""
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    return money_label(x, currency)
-
-
-def payback_text(month: float | None) -> str:
-    """'month 16', or 'not within horizon'."""
-    if month is None or not math.isfinite(month):
-        return "not within horizon"
-    return f"month {month:.0f}"
+payback_text = F.month
 
 
 def _se_text(se: float | None, kind: str, currency: str) -> str:
@@ -67,7 +53,7 @@ def _se_text(se: float | None, kind: str, currency: str) -> str:
             return "± < 0.1 pp (MC s.e.)"
         return f"± {se * 100:.1f} pp (MC s.e.)"
     if kind == "money":
-        return f"± {money_label(se, currency).lstrip('-')} (MC s.e.)"
+        return f"± {F.money(abs(se), currency)} (MC s.e.)"
     if kind == "months":
         return "± < 1 month (MC s.e.)" if se < 0.5 else f"± {se:.1f} months (MC s.e.)"
     return f"± {se:.3g} (MC s.e.)"
@@ -146,7 +132,7 @@ def delta_text(cur: Headline, base: Headline, currency: str) -> str | None:
         return None
     sign = "+" if d > 0 else "-"
     if cur.kind == "money":
-        return f"{sign}{money_label(abs(d), currency)}"
+        return f"{sign}{F.money(abs(d), currency)}"
     if cur.kind == "months":
         return f"{sign}{abs(d):.0f} months"
     return f"{sign}{abs(d) * 100:.1f} pp"

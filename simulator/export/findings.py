@@ -1,0 +1,122 @@
+"""The deck's answer: the analyses it draws on, and the one sentence and small table that
+state the business case and what to do about it.
+
+:class:`Findings` bundles the optional analyses (levers, expectation gap, sensitivity) and
+``extra_rows`` a caller adds to the answer table (a gated plan's or a value-of-information
+result's headline). :func:`run_findings` computes the standard three on the result's own
+paths and seed, so every number in the deck comes from the same common random numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .. import formatting as F
+from ..analysis.levers import LEVER_LABELS
+from ..results import SimulationResult
+
+#: The analyses run on at most this many paths (each runs the model 16 to 40 times).
+MAX_ANALYSIS_PATHS = 20_000
+
+
+@dataclass(frozen=True)
+class Findings:
+    """Optional analyses behind the deck; any may be None (its slides are then left out)."""
+
+    levers: Any = None  # simulator.analysis.LeverAnalysis
+    gap: Any = None  # simulator.analysis.GapAnalysis
+    sensitivity: Any = None  # simulator.analysis.SensitivityAnalysis
+    #: (label, value, how it was computed) rows appended to the answer table
+    extra_rows: tuple[tuple[str, str, str], ...] = field(default_factory=tuple)
+    paths: int | None = None  # paths the analyses ran on
+
+
+def run_findings(res: SimulationResult, *, max_paths: int = MAX_ANALYSIS_PATHS,
+                 top_k: int = 8) -> Findings:
+    """Lever portfolios, expectation gap and tornado of ``res.scenario`` on the result's
+    seed and horizon (at most ``max_paths`` paths)."""
+    from ..analysis import expectation_gap, lever_analysis, sensitivity
+
+    sc = res.scenario
+    s = res.summary
+    n = max(1, min(int(s["paths"]), max_paths))
+    kw = {"paths": n, "seed": int(s["seed"]), "horizon": res.horizon}
+    return Findings(levers=lever_analysis(sc, **kw), gap=expectation_gap(sc, **kw),
+                    sensitivity=sensitivity(sc, top_k=top_k, spider_k=0, **kw), paths=n)
+
+
+def lever_steps(levers) -> pd.DataFrame:
+    """The recommended order: one row per step of the recovery path with the portfolio's
+    P(NPV > 0), NPV median and what the step adds to P(NPV > 0)."""
+    combos = levers.combinations.set_index("portfolio")
+    rows = []
+    prev = None
+    for _, r in levers.path.iterrows():
+        c = combos.loc[r["portfolio"]]
+        prob = float(c["prob_npv_positive"])
+        rows.append({"step": int(r["step"]), "lever": r["added"],
+                     "label": "as planned" if r["added"] == "none" else
+                     LEVER_LABELS.get(r["added"], r["added"]),
+                     "portfolio": r["portfolio"], "prob_npv_positive": prob,
+                     "prob_added": None if prev is None else prob - prev,
+                     "npv_p50": float(c["npv_p50"]),
+                     "lever_cost_mean": float(c["lever_cost_mean"])})
+        prev = prob
+    return pd.DataFrame(rows)
+
+
+def answer_sentence(res: SimulationResult, findings: Findings | None) -> str:
+    """The business case in one sentence: the chance it pays, its range, the gap to the
+    signed-off case and, when the lever analysis ran, what to switch on."""
+    s = res.summary
+    cur = s["currency"]
+    gap = s["expectation_gap"]
+    text = (f"As planned, the rollout has a {F.pct(s['prob_npv_positive'])} chance of a "
+            f"positive NPV (P10 {F.money(s['npv_p10'], cur)} to P90 "
+            f"{F.money(s['npv_p90'], cur)}), {F.money(abs(gap), cur)} "
+            f"{'below' if gap >= 0 else 'above'} the signed-off pilot case")
+    steps = lever_steps(findings.levers) if findings and findings.levers is not None else None
+    if steps is not None and len(steps) > 1:
+        order = ", then ".join(steps["label"].iloc[1:])
+        last = steps.iloc[-1]
+        text += (f"; switching on {order} raises it to {F.pct(last['prob_npv_positive'])} "
+                 f"(NPV median {F.money(last['npv_p50'], cur)}).")
+    elif steps is not None:
+        text += "; no lever improves the NPV median."
+    else:
+        text += "."
+    return text
+
+
+def answer_rows(res: SimulationResult, findings: Findings | None
+                ) -> list[tuple[str, str, str]]:
+    """The answer table: (what, value, how it was computed)."""
+    s = res.summary
+    cur = s["currency"]
+    n = f"{s['paths']:,} paths"
+    rows = [
+        ("P(NPV > 0)", F.pct(s["prob_npv_positive"]),
+         f"share of {n} with NPV above zero (± {F.pp(s['prob_npv_positive_se'])} MC s.e.)"),
+        ("NPV range (P10 / P50 / P90)",
+         f"{F.money(s['npv_p10'], cur)} / {F.money(s['npv_p50'], cur)} / "
+         f"{F.money(s['npv_p90'], cur)}", f"percentiles of NPV over {n}"),
+        ("Expectation gap", F.money(s["expectation_gap"], cur),
+         f"pilot-lens NPV {F.money(s['pilot_lens_npv'], cur)} minus production P50"),
+    ]
+    if findings is not None and findings.levers is not None:
+        for _, r in lever_steps(findings.levers).iloc[1:].iterrows():
+            rows.append((f"Step {r['step']}: + {r['label']}",
+                         f"P(NPV > 0) {F.pct(r['prob_npv_positive'])} "
+                         f"({'+' if r['prob_added'] >= 0 else '-'}"
+                         f"{F.pp(abs(r['prob_added']), 0)})",
+                         f"levers on: {r['portfolio']}; NPV P50 {F.money(r['npv_p50'], cur)}"))
+    if findings is not None:
+        rows += list(findings.extra_rows)
+    return rows
+
+
+__all__ = ["MAX_ANALYSIS_PATHS", "Findings", "answer_rows", "answer_sentence", "lever_steps",
+           "run_findings"]

@@ -1,0 +1,207 @@
+"""Shareable links: the app's view (scenario file, paths, seed, tab, edited inputs and
+levers) in the URL's query parameters, so a link reproduces what its sender saw.
+
+``scenario=seed_case.toml&paths=10000&seed=7&tab=Levers&set.economics.hourly_cost:likely=60
+&set.levers.change_plan.enabled=true``: one ``set.`` parameter per widget that differs from
+the scenario file (``path`` or ``path:part`` for low / likely / high). Plain functions over
+mappings (``st.query_params`` and ``st.session_state`` in the app, dicts in tests); a bad
+parameter is reported as one line naming it, its value and what is allowed, and ignored.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import Any
+
+from . import controls
+from . import session as ss
+
+SET = "set."
+#: session-state key holding {path: (file value, current value)} for the deck
+EDITS = "view_edits"
+#: session-state key -> query parameter
+SETTINGS = {ss.FILE: "scenario", ss.PATHS: "paths", ss.SEED: "seed", ss.MAIN_TAB: "tab"}
+_DONE_SETTINGS = "_link_settings_restored"
+_DONE_EDITS = "_link_edits_restored"
+
+
+#: the app's own tabs, before those of :data:`simulator.ui.registry.TABS`
+OWN_TABS = ("Forecast", "Assumptions", "Compare")
+
+
+def tab_labels(registered: Sequence[tuple[str, str]]) -> list[str]:
+    """Every tab label of the app, in display order."""
+    return [*OWN_TABS, *(label for label, _ in registered)]
+
+
+def _one(params: Mapping[str, Any], name: str) -> str | None:
+    v = params.get(name)
+    if isinstance(v, list | tuple):
+        v = v[-1] if v else None
+    return None if v is None else str(v)
+
+
+def restore_settings(params: Mapping[str, Any], state: MutableMapping[str, Any],
+                     files: Sequence[str], tabs: Sequence[str]) -> list[str]:
+    """Once per session: put the link's scenario, paths, seed and tab into ``state``."""
+    if state.get(_DONE_SETTINGS):
+        return []
+    state[_DONE_SETTINGS] = True
+    problems = []
+    v = _one(params, "scenario")
+    if v is not None:
+        if v in files:
+            state[ss.SOURCE], state[ss.FILE] = ss.SHIPPED, v
+        else:
+            problems.append(f"scenario={v}: not a shipped scenario (allowed: "
+                            f"{', '.join(files)})")
+    for key, lo, hi in ((ss.PATHS, ss.MIN_PATHS, ss.MAX_PATHS), (ss.SEED, 0, 2**32 - 1)):
+        v = _one(params, SETTINGS[key])
+        if v is None:
+            continue
+        try:
+            n = int(v)
+        except ValueError:
+            n = None
+        if n is None or not lo <= n <= hi:
+            problems.append(f"{SETTINGS[key]}={v}: allowed range is {lo:,} to {hi:,}")
+        else:
+            state[key] = n
+    v = _one(params, "tab")
+    if v is not None:
+        if v in tabs:
+            state[ss.MAIN_TAB] = v
+        else:
+            problems.append(f"tab={v}: not a tab (allowed: {', '.join(tabs)})")
+    return problems
+
+
+def _param(token: str, key: str) -> str:
+    """``in|<token>|economics.hourly_cost|likely`` -> ``set.economics.hourly_cost:likely``."""
+    path_part = key.split("|", 2)[2]
+    return SET + path_part.replace("|", ":")
+
+
+def _ranges(sc) -> dict[str, tuple[Any, float | None, float | None, tuple[str, ...]]]:
+    """Per widget (path or path:part): (control, lo, hi, options) in the widget's units."""
+    out = {}
+    for c in controls.all_controls(sc):
+        if isinstance(c, controls.UncertainControl):
+            for part in controls.PARTS:
+                out[f"{c.path}:{part}"] = (c, c.lo, c.hi, ())
+        else:
+            out[c.path] = (c, c.lo, c.hi, tuple(c.options))
+    return out
+
+
+def _parse(text: str, default: Any, lo: float | None, hi: float | None,
+           options: tuple[str, ...]) -> Any:
+    """The widget value a parameter stands for, typed like its default; ValueError with
+    what is allowed when it does not fit."""
+    if isinstance(default, bool):
+        if text.lower() in ("true", "1", "on"):
+            return True
+        if text.lower() in ("false", "0", "off"):
+            return False
+        raise ValueError("allowed: true or false")
+    if isinstance(default, str):
+        if options and text not in options:
+            raise ValueError(f"allowed: {', '.join(options)}")
+        return text
+    try:
+        x = int(text) if isinstance(default, int) else float(text)
+    except ValueError:
+        raise ValueError("not a number") from None
+    if not math.isfinite(x) or (lo is not None and x < lo) or (
+            hi is not None and math.isfinite(hi) and x > hi):
+        lo_t = "-inf" if lo is None else f"{lo:g}"
+        hi_t = "inf" if hi is None or not math.isfinite(hi) else f"{hi:g}"
+        raise ValueError(f"allowed range is [{lo_t}, {hi_t}]")
+    return x
+
+
+def restore_edits(params: Mapping[str, Any], state: MutableMapping[str, Any], sc,
+                  token: str) -> list[str]:
+    """Once per scenario: put the link's ``set.`` edits into the widgets' state."""
+    if state.get(_DONE_EDITS) == token:
+        return []
+    state[_DONE_EDITS] = token
+    defaults = controls.default_state(sc, token)
+    by_param = {_param(token, k): k for k in defaults}
+    ranges = _ranges(sc)
+    problems = []
+    for name in list(params):
+        if not name.startswith(SET):
+            continue
+        text = _one(params, name) or ""
+        key = by_param.get(name)
+        if key is None:
+            problems.append(f"{name}={text}: not an input of this scenario")
+            continue
+        _, lo, hi, options = ranges[name[len(SET):]]
+        try:
+            state[key] = _parse(text, defaults[key], lo, hi, options)
+        except ValueError as exc:
+            problems.append(f"{name}={text}: {exc}")
+    return problems
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b):
+        return all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
+        return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-15)
+    return a == b
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"{v:.10g}"
+    return str(v)
+
+
+def current_params(state: Mapping[str, Any], sc, token: str) -> dict[str, str]:
+    """The query parameters of the current view (edits: widgets that differ from the file)."""
+    out: dict[str, str] = {}
+    if state.get(ss.SOURCE, ss.SHIPPED) == ss.SHIPPED and state.get(ss.FILE):
+        out["scenario"] = str(state[ss.FILE])
+    for key in (ss.PATHS, ss.SEED, ss.MAIN_TAB):
+        if state.get(key) is not None:
+            out[SETTINGS[key]] = _text(state[key])
+    for key, default in controls.default_state(sc, token).items():
+        if key in state and not _same(state[key], default):
+            out[_param(token, key)] = _text(state[key])
+    return out
+
+
+def sync(params: MutableMapping[str, Any], state: Mapping[str, Any], sc, token: str) -> None:
+    """Make the URL's query parameters those of the current view (only when they differ,
+    so an unchanged view does not touch the browser's history)."""
+    want = current_params(state, sc, token)
+    have = {k: _one(params, k) for k in params}
+    if have == want:
+        return
+    if hasattr(params, "from_dict"):
+        params.from_dict(want)
+    else:
+        params.clear()
+        params.update(want)
+
+
+def link_edits(state: Mapping[str, Any], sc, token: str) -> dict[str, tuple[Any, Any]]:
+    """{input path: (file value, current value)} of the edited widgets: what the deck's
+    'Edits to the scenario file' slide lists."""
+    values = controls.values_from_state(sc, state, token)
+    out = {}
+    for c in controls.all_controls(sc):
+        v = values.get(c.path)
+        if not _same(v, c.value):
+            out[c.path] = (c.value, v)
+    return out
+
+
+__all__ = ["EDITS", "OWN_TABS", "SET", "SETTINGS", "current_params", "link_edits", "restore_edits",
+           "restore_settings", "sync", "tab_labels"]
