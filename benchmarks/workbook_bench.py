@@ -23,9 +23,9 @@ os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from machine import machine  # noqa: E402
-from simulator.atomic import atomic_write_text  # noqa: E402
 
 from simulator import load_scenario, simulate  # noqa: E402
+from simulator.atomic import atomic_write_text  # noqa: E402
 from simulator.export.workbook import workbook_bytes  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "seed_case.toml"

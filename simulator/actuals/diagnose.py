@@ -521,7 +521,7 @@ def lever_gains(post: Posterior) -> pd.DataFrame:
 
 def lever_sentence(gains: pd.DataFrame, currency: str) -> str:
     """'Fix first: ...' from :func:`lever_gains`."""
-    from ..charts.theme import money_label
+    from ..formatting import money as money_label
 
     ok = gains[gains["status"] == "off"]
     if ok.empty:

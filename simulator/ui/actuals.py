@@ -30,7 +30,7 @@ from ..charts.actuals import (
     lever_gain_chart,
     npv_update_chart,
 )
-from ..charts.theme import money_label
+from ..formatting import money as money_label
 from ..results import SimulationResult
 from .registry import TabContext
 
