@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export NUMBA_CACHE_DIR := $(CURDIR)/.numba_cache
 export MPLBACKEND := Agg
 
-.PHONY: run test lint bench bench-quick browser clean
+.PHONY: run serve test lint bench bench-quick browser clean
 
 $(VENV)/.run-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,17 @@ $(VENV)/.dev-installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(VENV)/.run-installed $@
 
-## Start the Streamlit app on the source case (scenarios/seed_case.toml).
+## Start the Streamlit app on the source case, on this machine only (127.0.0.1:8501).
+## Compiles the simulation kernels first, so nobody waits for numba in the browser.
 run: $(VENV)/.run-installed
+	$(BIN)/python -m simulator.warm
 	$(BIN)/streamlit run app.py
+
+## Shared deployment: refuses to start unless sign-in is configured (docs/app.md).
+HOST ?= 0.0.0.0
+PORT ?= 8501
+serve: $(VENV)/.run-installed
+	$(BIN)/python -m simulator.serve --address $(HOST) --port $(PORT)
 
 ## Install everything the suite needs (browser included) and run all tests.
 test: $(VENV)/.dev-installed browser

@@ -13,13 +13,14 @@ import streamlit as st
 
 from simulator import ScenarioError, load_scenario
 from simulator.charts import forecast
-from simulator.ui import controls, metrics, runner, widgets
+from simulator.ui import access, controls, metrics, runner, widgets
 from simulator.ui import session as ss
 from simulator.ui.registry import TABS, TabContext
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 
 st.set_page_config(page_title="AI rollout business case", layout="wide")
+access.gate()  # signed-out or not-allowed visitors stop here, before any scenario is read
 state = st.session_state
 files = ss.scenario_files(SCENARIOS)
 ss.init_state(state, files)
@@ -99,9 +100,15 @@ except ScenarioError as exc:
 # ----------------------------------------------------------------------- results
 paths, seed = int(state[ss.PATHS]), int(state[ss.SEED])
 edited = sc is not base
-with st.spinner(runner.spinner_message()):
-    res = runner.run(sc, paths, seed)
-    base_res = runner.run(base, paths, seed) if edited else None
+try:  # runner refuses a run over the app's limits (cohorts, tiers, paths x horizon)
+    with st.spinner(runner.spinner_message()):
+        res = runner.run(sc, paths, seed)
+        base_res = runner.run(base, paths, seed) if edited else None
+except ScenarioError as exc:
+    state[ss.HEADLINES] = state[ss.HEADLINE_SE] = None
+    with problems_box:
+        widgets.show_problems(exc, "This run is over the app's limits:")
+    st.stop()
 items = metrics.headline_metrics(res)
 state[ss.HEADLINES] = metrics.headline_values(items)
 state[ss.HEADLINE_SE] = metrics.headline_ses(items)
