@@ -130,15 +130,13 @@ with headline_box:
 with forecast_tab:
     view = st.radio("Adoption shown as", ["Active-user rate", "Active users"],
                     horizontal=True, key="adoption_view")
-    left, right = st.columns(2)
-    left.altair_chart(forecast.fan_chart(
-        res.bands, "active_rate" if view == "Active-user rate" else "active_users", cur),
-        width="stretch")
-    right.altair_chart(forecast.fan_chart(res.bands, "accuracy", cur), width="stretch")
-    left, right = st.columns(2)
-    left.altair_chart(forecast.fan_chart(res.bands, "cum_net", cur), width="stretch")
-    right.altair_chart(forecast.npv_distribution_chart(
-        res.metric("npv"), res.summary["pilot_lens_npv"], cur), width="stretch")
+    adoption = "active_rate" if view == "Active-user rate" else "active_users"
+    specs = [runner.chart_spec(res, m, lambda m=m: forecast.fan_chart(res.bands, m, cur))
+             for m in (adoption, "accuracy", "cum_net")]
+    specs.append(runner.chart_spec(res, "npv", lambda: forecast.npv_distribution_chart(
+        res.metric("npv"), res.summary["pilot_lens_npv"], cur)))
+    for col, spec in zip([*st.columns(2), *st.columns(2)], specs, strict=True):
+        col.vega_lite_chart(spec, width="stretch")  # specs built once per shared result
 
 with compare_tab:
     if compare_tab.open is not False:

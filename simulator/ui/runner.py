@@ -16,6 +16,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
 
 from ..results import SimulationResult
 from ..scenario import Scenario, loads_scenario
@@ -144,10 +145,24 @@ def run(sc: Scenario, paths: int, seed: int) -> SimulationResult:
     return run_toml(sc.to_toml(), paths, seed)
 
 
+def chart_spec(res: SimulationResult, name: str, build: Callable[[], Any]) -> dict:
+    """The Vega-Lite spec of chart ``name`` of a (shared) result, built once per result.
+
+    ``build`` returns an altair chart; its spec is kept with the result, so every session
+    and every rerun that shows the same result reuses it instead of rebuilding and
+    re-validating the chart (the largest cost of a rerun after the simulation itself).
+    """
+    specs = res.meta.setdefault("chart_specs", {})
+    spec = specs.get(name)
+    if spec is None:
+        spec = specs[name] = build().to_dict(validate=False)
+    return spec
+
+
 def spinner_message() -> str:
     """The compile sentence until a run has finished in this process, then a short one."""
     return RUN_MESSAGE if _warm else COMPILE_MESSAGE
 
 
-__all__ = ["CACHE", "CACHE_BYTES", "COMPILE_MESSAGE", "RUN_MESSAGE", "ResultCache",
+__all__ = ["CACHE", "CACHE_BYTES", "chart_spec", "COMPILE_MESSAGE", "RUN_MESSAGE", "ResultCache",
            "result_bytes", "run", "run_toml", "spinner_message"]
