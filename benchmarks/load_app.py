@@ -40,6 +40,8 @@ from machine import machine  # noqa: E402
 from simulator.ui.session import DEFAULT_PATHS  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
+WARM_OLD = ("from simulator import load_scenario, simulate; "
+            "simulate(load_scenario('scenarios/seed_case.toml'), paths=64, seed=1)")
 TIMEOUT_MS = 300_000
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 IDLE = ("() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
@@ -87,16 +89,14 @@ class RssSampler(threading.Thread):
             time.sleep(0.2)
 
 
-def start_server(port: int, log: Path) -> subprocess.Popen:
-    env = dict(os.environ)
-    env.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
-    env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
+def start_server(port: int, log: Path, app_root: Path, env: dict) -> subprocess.Popen:
+    env = {**env, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     exe = Path(sys.executable).parent / "streamlit"
     out = log.open("w")
     proc = subprocess.Popen(
         [str(exe), "run", "app.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        cwd=app_root, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -173,15 +173,24 @@ def pct(xs: list[float]) -> dict:
 
 def run(args: argparse.Namespace) -> dict:
     info = machine()
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "simulator.warm"], cwd=ROOT, check=True,
-                   env={**os.environ, "NUMBA_CACHE_DIR": os.environ.get(
-                       "NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))})
-    warm_s = time.perf_counter() - t0
+    app_root = args.app_root.resolve()
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp) / "numba_cache" if args.fresh_cache else ROOT / ".numba_cache"
+        env = {**os.environ, "NUMBA_CACHE_DIR": str(cache), "PYTHONPATH": str(app_root)}
+        t0 = time.perf_counter()
+        if not args.no_warm:
+            warm = (["-m", "simulator.warm"] if (app_root / "simulator/warm.py").exists()
+                    else ["-c", WARM_OLD])  # a checkout from before the warm step
+            subprocess.run([sys.executable, *warm], cwd=app_root, check=True, env=env)
+        warm_s = time.perf_counter() - t0
+        return _serve_and_drive(args, info, app_root, env, warm_s)
+
+
+def _serve_and_drive(args, info, app_root, env, warm_s) -> dict:
     port = _free_port()
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "streamlit.log"
-        proc = start_server(port, log)
+        proc = start_server(port, log, app_root, env)
         sampler = RssSampler(proc.pid)
         sampler.start()
         try:
@@ -202,11 +211,12 @@ def run(args: argparse.Namespace) -> dict:
     return {
         "machine": info, "sessions": args.sessions, "changes": args.changes,
         "paths": DEFAULT_PATHS, "distinct_seeds": args.distinct, "warm_s": round(warm_s, 1),
+        "app_root": str(app_root), "fresh_cache": args.fresh_cache, "warmed": not args.no_warm,
         "first_render_s": pct(first), "update_s": pct(updates),
         "server_rss_peak_mb": round(sampler.peak / 1e6), "server_rss_end_mb": round(rss_end / 1e6),
         "page_exceptions": sum(r.get("exceptions", 0) for r in results),
         "session_errors": [e for r in results for e in r["errors"]],
-        "server_tracebacks": server_log.count("Traceback"),
+        "server_tracebacks": server_log.count("Traceback"), "label": args.label,
     }
 
 
@@ -215,7 +225,8 @@ def markdown(res: dict) -> str:
     f, u = res["first_render_s"], res["update_s"]
     return (
         f"\n### {res['sessions']} session(s), {res['paths']:,} paths, "
-        f"{'distinct seeds' if res['distinct_seeds'] else 'same inputs'}\n\n"
+        f"{'distinct seeds' if res['distinct_seeds'] else 'same inputs'}"
+        f"{', ' + res['label'] if res['label'] else ''}\n\n"
         f"{m['date']}, {m['cpu']}, {m['cores']} cores, load (1 min) at start "
         f"{m['load_1min_at_start']:.1f}; `{m['command']}`. Warm step "
         f"{res['warm_s']} s.\n\n"
@@ -232,6 +243,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--changes", type=int, default=4, help="slider moves per session")
     p.add_argument("--same-inputs", dest="distinct", action="store_false",
                    help="skip the per-session seed: every session asks for the same runs")
+    p.add_argument("--app-root", type=Path, default=ROOT,
+                   help="checkout whose app.py and simulator/ to serve (to compare versions)")
+    p.add_argument("--fresh-cache", action="store_true",
+                   help="start from an empty numba cache, as after a fresh install")
+    p.add_argument("--no-warm", action="store_true",
+                   help="skip `python -m simulator.warm` (the first visitor compiles)")
+    p.add_argument("--label", default="", help="a note for the recorded section title")
     p.add_argument("--record", action="store_true", help="append to benchmarks/RESULTS.md")
     args = p.parse_args(argv)
     res = run(args)
