@@ -295,3 +295,20 @@ def test_app_shows_the_limit_problems_and_keeps_running(seed_case):
     assert len(errors) == 2
     assert re.match(r"adoption\.cohorts: 27 cohorts", errors[0])
     assert errors[1].startswith("adoption.tiers: 14 tiers")
+
+
+def test_unreadable_secrets_file_fails_closed(tmp_path):
+    from streamlit.runtime.secrets import secrets_singleton
+
+    bad = tmp_path / "secrets.toml"
+    bad.write_text("[auth\nclient_secret = 'x'\n")
+    saved = st_config.get_option("secrets.files")
+    st_config._set_option("secrets.files", [str(bad)], "test")
+    secrets_singleton._secrets = None
+    try:
+        at = _app(None, {"is_logged_in": True, "email": "ana@example.com"})
+    finally:
+        st_config._set_option("secrets.files", saved, "test")
+        secrets_singleton._secrets = None
+    _shows_no_scenario_data(at)
+    assert "not configured" in at.error[0].value

@@ -114,13 +114,16 @@ def auth_problems(secrets: Mapping[str, Any], environ: Mapping[str, str] | None 
     return problems
 
 
-def _secrets() -> Mapping[str, Any]:
+def _secrets() -> Mapping[str, Any] | None:
+    """The app's secrets; None when a secrets file exists but cannot be read (fail closed)."""
     import streamlit as st
+    from streamlit import config
 
     try:
         return st.secrets.to_dict()
-    except FileNotFoundError:
-        return {}
+    except FileNotFoundError:  # Streamlit's "no secrets" and "cannot parse" errors
+        files = config.get_option("secrets.files") or []
+        return None if any(os.path.exists(f) for f in files) else {}
 
 
 def gate() -> str | None:
@@ -129,9 +132,9 @@ def gate() -> str | None:
     import streamlit as st
 
     secrets = _secrets()
-    if not signin_required(secrets):
+    if secrets is not None and not signin_required(secrets):
         return None
-    problems = auth_problems(secrets)
+    problems = auth_problems(secrets) if secrets is not None else ["secrets unreadable"]
     if problems:
         st.title("AI rollout business case")
         st.error("This server requires sign-in but sign-in is not configured; ask its "
