@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -87,6 +88,21 @@ class RssSampler(threading.Thread):
         while not self.stop.is_set():
             self.peak = max(self.peak, self.rss())
             time.sleep(0.2)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a live process and its children."""
+    try:
+        root = psutil.Process(pid)
+        return sum(sum(p.cpu_times()[:2]) for p in [root, *root.children(recursive=True)])
+    except psutil.Error:
+        return 0.0
+
+
+def _children_cpu() -> float:
+    """CPU seconds of every finished, reaped descendant of this process."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def start_server(port: int, log: Path, app_root: Path, env: dict) -> subprocess.Popen:
@@ -193,6 +209,7 @@ def _serve_and_drive(args, info, app_root, env, warm_s) -> dict:
         proc = start_server(port, log, app_root, env)
         sampler = RssSampler(proc.pid)
         sampler.start()
+        reaped0 = _children_cpu()
         try:
             results = asyncio.run(drive(f"http://127.0.0.1:{port}/", args.sessions,
                                         args.changes, args.distinct))
@@ -200,11 +217,15 @@ def _serve_and_drive(args, info, app_root, env, warm_s) -> dict:
             sampler.stop.set()
             sampler.join()
             rss_end = sampler.rss()
+            server_cpu = cpu_seconds(proc.pid)
             proc.terminate()
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
+        # Browser, its driver and the server have all exited and been reaped by now.
+        browser_cpu = _children_cpu() - reaped0 - server_cpu
         server_log = log.read_text()
     first = [r["first_render"] for r in results if "first_render" in r]
     updates = [u for r in results for u in r["updates"]]
@@ -213,6 +234,8 @@ def _serve_and_drive(args, info, app_root, env, warm_s) -> dict:
         "paths": DEFAULT_PATHS, "distinct_seeds": args.distinct, "warm_s": round(warm_s, 1),
         "app_root": str(app_root), "fresh_cache": args.fresh_cache, "warmed": not args.no_warm,
         "first_render_s": pct(first), "update_s": pct(updates),
+        "server_cpu_s": round(server_cpu, 1),
+        "browser_and_driver_cpu_s": round(browser_cpu, 1),
         "server_rss_peak_mb": round(sampler.peak / 1e6), "server_rss_end_mb": round(rss_end / 1e6),
         "page_exceptions": sum(r.get("exceptions", 0) for r in results),
         "session_errors": [e for r in results for e in r["errors"]],
@@ -231,9 +254,10 @@ def markdown(res: dict) -> str:
         f"{m['load_1min_at_start']:.1f}; `{m['command']}`. Warm step "
         f"{res['warm_s']} s.\n\n"
         "| first render p50 / p95 / max | update p50 / p95 / max (n) | server RSS peak | "
-        "exceptions |\n|---|---|---|---|\n"
+        "CPU s: server / browser | exceptions |\n|---|---|---|---|---|\n"
         f"| {f.get('p50')} / {f.get('p95')} / {f.get('max')} s | {u.get('p50')} / "
         f"{u.get('p95')} / {u.get('max')} s ({u.get('n')}) | {res['server_rss_peak_mb']} MB | "
+        f"{res['server_cpu_s']} / {res['browser_and_driver_cpu_s']} | "
         f"{res['page_exceptions'] + res['server_tracebacks'] + len(res['session_errors'])} |\n")
 
 

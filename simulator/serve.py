@@ -76,7 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     from .warm import warm
 
-    warm()
+    seconds = warm()
+    print(f"{PROG}: simulation kernels ready ({seconds:.1f} s); serving on "
+          f"{args.address}:{args.port}, sign-in required", file=sys.stderr, flush=True)
     cmd = streamlit_command(args)
     os.environ[REQUIRE_ENV] = "1"
     os.execv(cmd[0], cmd)
