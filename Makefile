@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export NUMBA_CACHE_DIR := $(CURDIR)/.numba_cache
 export MPLBACKEND := Agg
 
-.PHONY: run test lint lock bench bench-quick browser clean
+.PHONY: run serve test lint lock bench bench-quick browser clean
 
 # Installs take the exact versions of the lock files, then the package itself; that second
 # step also adds a dependency that pyproject.toml gained after the last `make lock`.
@@ -34,9 +34,17 @@ lock:
 	$(LOCK) -o requirements/run.lock
 	$(LOCK) --extra dev -o requirements/dev.lock
 
-## Start the Streamlit app on the source case (scenarios/seed_case.toml).
+## Start the Streamlit app on the source case, on this machine only (127.0.0.1:8501).
+## Compiles the simulation kernels first, so nobody waits for numba in the browser.
 run: $(VENV)/.run-installed
+	$(BIN)/python -m simulator.warm
 	$(BIN)/streamlit run app.py
+
+## Shared deployment: refuses to start unless sign-in is configured (docs/app.md).
+HOST ?= 0.0.0.0
+PORT ?= 8501
+serve: $(VENV)/.run-installed
+	$(BIN)/python -m simulator.serve --address $(HOST) --port $(PORT)
 
 ## Install everything the suite needs (browser included) and run all tests.
 test: $(VENV)/.dev-installed browser

@@ -13,13 +13,14 @@ import streamlit as st
 
 from simulator import ScenarioError, load_scenario
 from simulator.charts import forecast
-from simulator.ui import controls, links, metrics, runner, widgets
+from simulator.ui import access, controls, links, metrics, runner, widgets
 from simulator.ui import session as ss
 from simulator.ui.registry import TABS, TabContext
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 
 st.set_page_config(page_title="AI rollout business case", layout="wide")
+access.gate()  # signed-out or not-allowed visitors stop here, before any scenario is read
 state = st.session_state
 files = ss.scenario_files(SCENARIOS)
 ss.init_state(state, files)
@@ -104,9 +105,15 @@ links.sync(st.query_params, state, base, token)  # the URL reproduces this view
 state[links.EDITS] = links.link_edits(state, base, token)
 paths, seed = int(state[ss.PATHS]), int(state[ss.SEED])
 edited = sc is not base
-with st.spinner(runner.spinner_message()):
-    res = runner.run(sc, paths, seed)
-    base_res = runner.run(base, paths, seed) if edited else None
+try:  # runner refuses a run over the app's limits (cohorts, tiers, paths x horizon)
+    with st.spinner(runner.spinner_message()):
+        res = runner.run(sc, paths, seed)
+        base_res = runner.run(base, paths, seed) if edited else None
+except ScenarioError as exc:
+    state[ss.HEADLINES] = state[ss.HEADLINE_SE] = None
+    with problems_box:
+        widgets.show_problems(exc, "This run is over the app's limits:")
+    st.stop()
 items = metrics.headline_metrics(res)
 state[ss.HEADLINES] = metrics.headline_values(items)
 state[ss.HEADLINE_SE] = metrics.headline_ses(items)
@@ -128,15 +135,13 @@ with headline_box:
 with forecast_tab:
     view = st.radio("Adoption shown as", ["Active-user rate", "Active users"],
                     horizontal=True, key="adoption_view")
-    left, right = st.columns(2)
-    left.altair_chart(forecast.fan_chart(
-        res.bands, "active_rate" if view == "Active-user rate" else "active_users", cur),
-        width="stretch")
-    right.altair_chart(forecast.fan_chart(res.bands, "accuracy", cur), width="stretch")
-    left, right = st.columns(2)
-    left.altair_chart(forecast.fan_chart(res.bands, "cum_net", cur), width="stretch")
-    right.altair_chart(forecast.npv_distribution_chart(
-        res.metric("npv"), res.summary["pilot_lens_npv"], cur), width="stretch")
+    adoption = "active_rate" if view == "Active-user rate" else "active_users"
+    specs = [runner.chart_spec(res, m, lambda m=m: forecast.fan_chart(res.bands, m, cur))
+             for m in (adoption, "accuracy", "cum_net")]
+    specs.append(runner.chart_spec(res, "npv", lambda: forecast.npv_distribution_chart(
+        res.metric("npv"), res.summary["pilot_lens_npv"], cur)))
+    for col, spec in zip([*st.columns(2), *st.columns(2)], specs, strict=True):
+        col.vega_lite_chart(spec, width="stretch")  # specs built once per shared result
 
 with compare_tab:
     if compare_tab.open is not False:

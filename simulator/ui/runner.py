@@ -1,39 +1,162 @@
-"""Cached simulation for the app.
+"""Cached simulation for the app, shared by every session of the server process.
 
-Results are cached with ``st.cache_data`` keyed on the scenario's TOML text, the number of
-paths and the seed: the content, never the object, so an edit that round-trips to the same
-scenario is a cache hit, and the cached result is exactly what the downloaded TOML
-reproduces (the run re-reads that very text).
+Results are keyed on the scenario's TOML text, the number of paths and the seed: the
+content, never the object, so an edit that round-trips to the same scenario is a hit, and the
+cached result is exactly what the downloaded TOML reproduces (the run re-reads that text).
+The cache is bounded by bytes (:data:`CACHE_BYTES`, least recently used out first), and hands
+every session the same read-only result, so its summary and bands are computed once.
+Sessions asking for the same run while it is computing wait for it instead of repeating it,
+and runs never overlap (:data:`_COMPUTE`): numba's parallel kernels already use every core,
+and two at once would only fight over them. Every run passes :func:`limits.check_run` first.
 """
 
 from __future__ import annotations
 
-import streamlit as st
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
 
 from ..results import SimulationResult
 from ..scenario import Scenario, loads_scenario
 from ..simulation import simulate
+from . import limits
 
 COMPILE_MESSAGE = (
     "Preparing the simulation engine: the first run on a fresh machine compiles the model "
     "once (up to a minute); after that every update takes under a second.")
 RUN_MESSAGE = "Simulating..."
 
+#: Bytes of results kept for reuse (``ROLLOUT_SIM_CACHE_MB`` overrides, in megabytes).
+CACHE_BYTES = int(float(os.environ.get("ROLLOUT_SIM_CACHE_MB", "256")) * 1_000_000)
+
 _warm = False
+_COMPUTE = threading.Lock()  # one simulation at a time in this process
+
+Key = tuple[str, int, int]
 
 
-@st.cache_data(show_spinner=False, max_entries=24)
+def result_bytes(res: SimulationResult) -> int:
+    """Memory held by a result's arrays (what the cache budget counts)."""
+    arrays = (res.inputs, res.out, res.lens_npv, res.registered, res.trajectories,
+              res.band_array)
+    return sum(a.nbytes for a in arrays if a is not None)
+
+
+def _freeze(res: SimulationResult) -> SimulationResult:
+    """Make a shared result's arrays read-only: no session can change another's numbers."""
+    for a in (res.inputs, res.out, res.lens_npv, res.registered, res.trajectories,
+              res.band_array):
+        if a is not None:
+            a.setflags(write=False)
+    return res
+
+
+class ResultCache:
+    """Least-recently-used results up to ``max_bytes``; one computation per key at a time."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[Key, tuple[SimulationResult, int]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._pending: dict[Key, threading.Lock] = {}
+        self.hits = self.misses = 0
+
+    @property
+    def nbytes(self) -> int:
+        with self._lock:
+            return sum(n for _, n in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _lookup(self, key: Key) -> SimulationResult | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return item[0]
+
+    def _store(self, key: Key, res: SimulationResult) -> None:
+        n = result_bytes(res)
+        with self._lock:
+            self._items[key] = (res, n)
+            self._items.move_to_end(key)
+            total = sum(v for _, v in self._items.values())
+            while total > self.max_bytes and len(self._items) > 1:
+                _, (_, dropped) = self._items.popitem(last=False)
+                total -= dropped
+
+    def get(self, key: Key, compute: Callable[[], SimulationResult]) -> SimulationResult:
+        """The cached result for ``key``, computing it (once, whoever asks) when absent."""
+        res = self._lookup(key)
+        if res is not None:
+            return res
+        with self._lock:
+            pending = self._pending.setdefault(key, threading.Lock())
+        try:
+            with pending:
+                res = self._lookup(key)
+                if res is not None:
+                    return res
+                with self._lock:
+                    self.misses += 1
+                res = _freeze(compute())
+                self._store(key, res)
+                return res
+        finally:
+            with self._lock:
+                self._pending.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.hits = self.misses = 0
+
+
+CACHE = ResultCache(CACHE_BYTES)
+
+
+def _simulate_text(toml_text: str, paths: int, seed: int) -> SimulationResult:
+    sc = loads_scenario(toml_text, source="app")
+    limits.check_run(sc, paths)
+    with _COMPUTE:
+        return simulate(sc, paths=paths, seed=seed)
+
+
 def run_toml(toml_text: str, paths: int, seed: int) -> SimulationResult:
-    """Simulate the scenario given as TOML text (cached on the text, paths and seed)."""
-    return simulate(loads_scenario(toml_text, source="app"), paths=paths, seed=seed)
+    """Simulate the scenario given as TOML text (shared cache on the text, paths and seed).
+
+    Raises :class:`~simulator.scenario.ScenarioError` for an invalid scenario or one over
+    the app's limits. The result is shared and read-only.
+    """
+    global _warm
+    paths, seed = int(paths), int(seed)
+    res = CACHE.get((toml_text, paths, seed), lambda: _simulate_text(toml_text, paths, seed))
+    _warm = True
+    return res
 
 
 def run(sc: Scenario, paths: int, seed: int) -> SimulationResult:
-    """Simulate ``sc`` through the cache; the first call in a process compiles the kernels."""
-    global _warm
-    res = run_toml(sc.to_toml(), int(paths), int(seed))
-    _warm = True
-    return res
+    """Simulate ``sc`` through the cache; the first call in a process loads the kernels."""
+    return run_toml(sc.to_toml(), paths, seed)
+
+
+def chart_spec(res: SimulationResult, name: str, build: Callable[[], Any]) -> dict:
+    """The Vega-Lite spec of chart ``name`` of a (shared) result, built once per result.
+
+    ``build`` returns an altair chart; its spec is kept with the result, so every session
+    and every rerun that shows the same result reuses it instead of rebuilding and
+    re-validating the chart (the largest cost of a rerun after the simulation itself).
+    """
+    specs = res.meta.setdefault("chart_specs", {})
+    spec = specs.get(name)
+    if spec is None:
+        spec = specs[name] = build().to_dict(validate=False)
+    return spec
 
 
 def spinner_message() -> str:
@@ -41,4 +164,5 @@ def spinner_message() -> str:
     return RUN_MESSAGE if _warm else COMPILE_MESSAGE
 
 
-__all__ = ["COMPILE_MESSAGE", "RUN_MESSAGE", "run", "run_toml", "spinner_message"]
+__all__ = ["CACHE", "CACHE_BYTES", "chart_spec", "COMPILE_MESSAGE", "RUN_MESSAGE", "ResultCache",
+           "result_bytes", "run", "run_toml", "spinner_message"]

@@ -1,0 +1,289 @@
+"""The app under concurrent analysts: N browser sessions against one ``streamlit run`` server.
+
+Starts ``streamlit run app.py`` on 127.0.0.1 (after ``python -m simulator.warm``, as
+``make run`` does), opens N pages in Debian's chromium (playwright, never a downloaded
+browser) at the same moment, and records for each page the first render (navigation until
+four charts are drawn and the script has stopped), then, per change, the update latency
+(keypress or entry until the script has run and stopped again, tiles drawn). Each session
+first sets its own seed (unless ``--same-inputs``), so nobody can reuse another's results
+(the worst case), then moves the discount-rate slider ``--changes`` times. It samples the
+server's resident memory (psutil, children included), counts exceptions shown in the pages
+or logged by the server, and records the server's CPU seconds: on a shared machine the
+latencies measure the contention as much as the app, the CPU seconds do not. Prints a JSON
+summary; ``--record`` appends a section to benchmarks/RESULTS.md.
+
+    .venv/bin/python benchmarks/load_app.py --sessions 8 --changes 4 --record
+    .venv/bin/python benchmarks/load_app.py --sessions 1 --changes 6
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from machine import machine  # noqa: E402
+
+from simulator.ui.session import DEFAULT_PATHS  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+WARM_OLD = ("from simulator import load_scenario, simulate; "
+            "simulate(load_scenario('scenarios/seed_case.toml'), paths=64, seed=1)")
+TIMEOUT_MS = 300_000
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+IDLE = ("() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
+        " return !!a && a.getAttribute('data-test-script-state') === 'notRunning'; }")
+CHARTS = ("() => document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] canvas, "
+          "[data-testid=\"stVegaLiteChart\"] svg.marks').length >= 4")
+# Set before an input changes: remembers whether the script has run since (a
+# MutationObserver sees every change of the state attribute, however short the rerun).
+ARM = ("() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
+       " window.__ran = false; if (window.__obs) window.__obs.disconnect();"
+       " window.__obs = new MutationObserver(() => { if (a.getAttribute("
+       "'data-test-script-state') === 'running') window.__ran = true; });"
+       " window.__obs.observe(a, {attributes: true,"
+       " attributeFilter: ['data-test-script-state']}); }")
+RERAN = ("() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
+         " return window.__ran && a.getAttribute('data-test-script-state') === 'notRunning'"
+         " && document.querySelectorAll('[data-testid=\"stMetric\"]').length >= 4; }")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RssSampler(threading.Thread):
+    """Peak resident memory of a process and its children, sampled every 0.2 s."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.proc = psutil.Process(pid)
+        self.peak = 0
+        self.stop = threading.Event()
+
+    def rss(self) -> int:
+        try:
+            procs = [self.proc, *self.proc.children(recursive=True)]
+            return sum(p.memory_info().rss for p in procs)
+        except psutil.Error:
+            return 0
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.peak = max(self.peak, self.rss())
+            time.sleep(0.2)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a live process and its children."""
+    try:
+        root = psutil.Process(pid)
+        return sum(sum(p.cpu_times()[:2]) for p in [root, *root.children(recursive=True)])
+    except psutil.Error:
+        return 0.0
+
+
+def _children_cpu() -> float:
+    """CPU seconds of every finished, reaped descendant of this process."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def start_server(port: int, log: Path, app_root: Path, env: dict) -> subprocess.Popen:
+    env = {**env, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    exe = Path(sys.executable).parent / "streamlit"
+    out = log.open("w")
+    proc = subprocess.Popen(
+        [str(exe), "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
+        cwd=app_root, env=env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"streamlit exited early:\n{log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("streamlit did not answer within 120 s")
+
+
+async def one_session(browser, url: str, i: int, changes: int, distinct: bool,
+                      start: asyncio.Event) -> dict:
+    ctx = await browser.new_context(viewport={"width": 1500, "height": 1800})
+    page = await ctx.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    out: dict = {"session": i, "updates": [], "errors": []}
+    try:
+        await start.wait()
+        t0 = time.perf_counter()
+        await page.goto(url)
+        await page.wait_for_function(CHARTS, polling=50, timeout=TIMEOUT_MS)
+        await page.wait_for_function(IDLE, polling=50, timeout=TIMEOUT_MS)
+        out["first_render"] = time.perf_counter() - t0
+        if distinct:
+            seed = page.get_by_role("spinbutton", name="Random seed")
+            await page.evaluate(ARM)
+            t0 = time.perf_counter()
+            await seed.fill(str(1000 + i))
+            await seed.press("Enter")
+            await page.wait_for_function(RERAN, polling=20)
+            out["updates"].append(time.perf_counter() - t0)
+        slider = page.get_by_role("slider", name="Discount rate")
+        await slider.focus()
+        for _ in range(changes):
+            await page.evaluate(ARM)
+            t0 = time.perf_counter()
+            await slider.press("ArrowRight")
+            await page.wait_for_function(RERAN, polling=20)
+            out["updates"].append(time.perf_counter() - t0)
+        out["exceptions"] = await page.locator('[data-testid="stException"]').count()
+    except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
+        out["errors"].append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+    finally:
+        await ctx.close()
+    return out
+
+
+async def drive(url: str, sessions: int, changes: int, distinct: bool) -> list[dict]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            start = asyncio.Event()
+            tasks = [asyncio.create_task(one_session(browser, url, i, changes, distinct, start))
+                     for i in range(sessions)]
+            await asyncio.sleep(0.5)
+            start.set()
+            return await asyncio.gather(*tasks)
+        finally:
+            await browser.close()
+
+
+def pct(xs: list[float]) -> dict:
+    if not xs:
+        return {}
+    a = np.asarray(xs)
+    return {"n": int(a.size), "p50": round(float(np.percentile(a, 50)), 2),
+            "p95": round(float(np.percentile(a, 95)), 2), "max": round(float(a.max()), 2)}
+
+
+def run(args: argparse.Namespace) -> dict:
+    info = machine()
+    app_root = args.app_root.resolve()
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp) / "numba_cache" if args.fresh_cache else ROOT / ".numba_cache"
+        env = {**os.environ, "NUMBA_CACHE_DIR": str(cache), "PYTHONPATH": str(app_root)}
+        t0 = time.perf_counter()
+        if not args.no_warm:
+            warm = (["-m", "simulator.warm"] if (app_root / "simulator/warm.py").exists()
+                    else ["-c", WARM_OLD])  # a checkout from before the warm step
+            subprocess.run([sys.executable, *warm], cwd=app_root, check=True, env=env)
+        warm_s = time.perf_counter() - t0
+        return _serve_and_drive(args, info, app_root, env, warm_s)
+
+
+def _serve_and_drive(args, info, app_root, env, warm_s) -> dict:
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "streamlit.log"
+        proc = start_server(port, log, app_root, env)
+        sampler = RssSampler(proc.pid)
+        sampler.start()
+        reaped0 = _children_cpu()
+        try:
+            results = asyncio.run(drive(f"http://127.0.0.1:{port}/", args.sessions,
+                                        args.changes, args.distinct))
+        finally:
+            sampler.stop.set()
+            sampler.join()
+            rss_end = sampler.rss()
+            server_cpu = cpu_seconds(proc.pid)
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        # Browser, its driver and the server have all exited and been reaped by now.
+        browser_cpu = _children_cpu() - reaped0 - server_cpu
+        server_log = log.read_text()
+    first = [r["first_render"] for r in results if "first_render" in r]
+    updates = [u for r in results for u in r["updates"]]
+    return {
+        "machine": info, "sessions": args.sessions, "changes": args.changes,
+        "paths": DEFAULT_PATHS, "distinct_seeds": args.distinct, "warm_s": round(warm_s, 1),
+        "app_root": str(app_root), "fresh_cache": args.fresh_cache, "warmed": not args.no_warm,
+        "first_render_s": pct(first), "update_s": pct(updates),
+        "server_cpu_s": round(server_cpu, 1),
+        "browser_cpu_s_lower_bound": round(browser_cpu, 1),  # reaped processes only
+        "server_rss_peak_mb": round(sampler.peak / 1e6), "server_rss_end_mb": round(rss_end / 1e6),
+        "page_exceptions": sum(r.get("exceptions", 0) for r in results),
+        "session_errors": [e for r in results for e in r["errors"]],
+        "server_tracebacks": server_log.count("Traceback"), "label": args.label,
+    }
+
+
+def markdown(res: dict) -> str:
+    m = res["machine"]
+    f, u = res["first_render_s"], res["update_s"]
+    return (
+        f"\n### {res['sessions']} session(s), {res['paths']:,} paths, "
+        f"{'distinct seeds' if res['distinct_seeds'] else 'same inputs'}"
+        f"{', ' + res['label'] if res['label'] else ''}\n\n"
+        f"{m['date']}, {m['cpu']}, {m['cores']} cores, load (1 min) at start "
+        f"{m['load_1min_at_start']:.1f}; `{m['command']}`. Warm step "
+        f"{res['warm_s']} s.\n\n"
+        "| first render p50 / p95 / max | update p50 / p95 / max (n) | server RSS peak | "
+        "server CPU s | exceptions |\n|---|---|---|---|---|\n"
+        f"| {f.get('p50')} / {f.get('p95')} / {f.get('max')} s | {u.get('p50')} / "
+        f"{u.get('p95')} / {u.get('max')} s ({u.get('n')}) | {res['server_rss_peak_mb']} MB | "
+        f"{res['server_cpu_s']} | "
+        f"{res['page_exceptions'] + res['server_tracebacks'] + len(res['session_errors'])} |\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sessions", type=int, default=8)
+    p.add_argument("--changes", type=int, default=4, help="slider moves per session")
+    p.add_argument("--same-inputs", dest="distinct", action="store_false",
+                   help="skip the per-session seed: every session asks for the same runs")
+    p.add_argument("--app-root", type=Path, default=ROOT,
+                   help="checkout whose app.py and simulator/ to serve (to compare versions)")
+    p.add_argument("--fresh-cache", action="store_true",
+                   help="start from an empty numba cache, as after a fresh install")
+    p.add_argument("--no-warm", action="store_true",
+                   help="skip `python -m simulator.warm` (the first visitor compiles)")
+    p.add_argument("--label", default="", help="a note for the recorded section title")
+    p.add_argument("--record", action="store_true", help="append to benchmarks/RESULTS.md")
+    args = p.parse_args(argv)
+    res = run(args)
+    print(json.dumps(res, indent=1))
+    if args.record:
+        with (ROOT / "benchmarks" / "RESULTS.md").open("a") as fh:
+            fh.write(markdown(res))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
