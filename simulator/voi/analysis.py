@@ -20,7 +20,7 @@ from ..scenario import Scenario
 from .decisions import Decisions, build_decisions
 from .groups import group_members, group_of
 from .luck import luck_share
-from .regression import evppi
+from .regression import candidate_designs, evppi
 from .sobol import sobol_indices
 from .studies import Study, parse_study, study_statistic
 
@@ -141,12 +141,20 @@ def value_of_information(sc: Scenario, paths: int = 20_000, seed: int = 7,
     # Interactions are spent on the inputs that explain most of the net benefits alone.
     order = list(np.argsort(-np.asarray(explained), kind="stable"))
     members = group_members(inputs)
+    material: list[int] = []  # inputs of the groups whose value is clearly above 0
     for g, paths_in in members.items():
         idx = [j for j in order if inputs[j] in paths_in]
         e = evppi(nb, theta[:, idx], rng=rng())
         rows.append({"input": g, "kind": "group", "group": g, "value": e.value, "se": e.se})
+        if e.value > 2 * e.se:
+            material += idx
     if inputs:
-        full = evppi(nb, theta[:, order], rng=rng())
+        # Knowing every input is worth at least knowing some: besides the designs on all
+        # inputs, the designs on the material groups' inputs compete (out-of-fold error).
+        cands = candidate_designs(theta[:, order])
+        if material:
+            cands += candidate_designs(theta[:, [j for j in order if j in material]])
+        full = evppi(nb, basis=cands, rng=rng())
         evpi_value, evpi_se = full.value, full.se
         fit_r2 = float(_fit_r2(dec, theta[:, order]))
     else:
