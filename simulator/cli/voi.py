@@ -70,7 +70,7 @@ def cmd_voi(args: argparse.Namespace) -> int:
     print(f"EVPI (all uncertain inputs)          {cur} {_money(v.evpi)} "
           f"(s.e. {_money(v.evpi_se)})")
     print(f"Luck share of NPV variance           {v.luck_share:.1%} "
-          f"(s.e. {v.luck_share_se:.1%})")
+          f"(s.e. {v.luck_share_se:.2%})")
     print(f"All-inputs regression R^2 (as written) {v.fit_r2:.3f}  "
           f"(at most 1 - luck share = {1 - v.luck_share:.3f})")
     for note in v.notes:

@@ -6,24 +6,25 @@ regressing NB_d on theta over the simulated paths, and
 
     EVPPI = E[max_d g_d(theta)] - max_d E[NB_d].
 
-The regression is least squares on an additive cubic regression-spline basis (scipy's
-B-splines, knots at quantiles) plus, for several quantities, pairwise products of the
-standardised quantities (the interactions a GAM tensor term would hold). All decisions
-are fitted at once (the fit is a projection).
+The regression is least squares on one of three designs, whichever predicts the
+differences between decisions best out of fold: linear; an additive cubic regression
+spline per quantity (scipy's B-splines, knots at quantiles: a GAM without penalty); the
+splines plus pairwise products of the standardised quantities (the interactions a GAM
+tensor term would hold). All decisions are fitted at once.
 
-The plug-in mean of max_d g^_d over the fitted values is biased upward: the fit's own
-noise makes some decision look best somewhere by chance (with 17 decisions and a
-400-term fit this is larger than the standard error). So the first term is estimated
-**out of sample**, by K-fold cross-fitting: each path's decision d*(theta_i) is the
-argmax of a fit that did not see path i, and the path contributes its own simulated
-NB_{d*}. That is an unbiased estimate of the value of acting on the fitted rule, which
-is at most the value of the optimal rule: what remains is a small downward bias that
-vanishes as the fit converges. With d0 the decision best on average,
+The plug-in mean of max_d g^_d over fitted values is biased upward: the fit's own noise
+makes some decision look best somewhere by chance (with many decisions and a wide
+design, by more than its standard error). So the value is estimated **out of sample**,
+by K-fold cross-fitting: on each path the decision d*(theta_i) is the argmax of a fit
+that did not see path i, and the reference d0 (the best decision on average) comes from
+the other folds too; the path contributes its own simulated NB_{d*}(i) - NB_{d0}(i).
+The mean is an unbiased estimate of what acting on the fitted rule gains, which is at
+most what the optimal rule gains: the small downward bias left vanishes as the fit
+converges, and an input with no effect gets 0 in expectation.
 
-    EVPPI^ = mean_i [NB_{d*(theta_i)}(i) - NB_{d0}(i)],   s.e. = sd / sqrt(n)
-
-(the central-limit standard error of a mean of paired per-path gains, given the fitted
-rules).
+Standard error: a Poisson bootstrap of the whole procedure (paths reweighted by
+Poisson(1) counts, each path keeping its fold so that no copy is both fitted and
+scored), N_BOOT replicates.
 """
 
 from __future__ import annotations
