@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from simulator.analysis import Variants
 from simulator.cli import main
@@ -24,6 +26,7 @@ from simulator.voi import (
 )
 from simulator.voi.analysis import VoiAnalysis
 from simulator.voi.groups import group_of
+from simulator.voi.regression import evppi
 
 Z = 3.0
 #: Launch accuracy decides go / no-go here: a wide share of unseen inputs, rework that
@@ -195,3 +198,30 @@ def test_cli_json_keys_and_errors(capsys):
     rc = main(["voi", "scenarios/seed_case.toml", "--study", "spot_checks=abc"])
     err = capsys.readouterr().err
     assert rc == 2 and err.count("\n") == 1 and "spot_checks" in err
+
+
+# --------------------------------------------------------------------------- properties
+
+PROPS = settings(max_examples=25, deadline=None, derandomize=True,
+                 suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPS
+@given(seed=st.integers(0, 2**31 - 1), n_dec=st.integers(2, 5),
+       scale=st.floats(0.01, 1e6), shift=st.floats(-1e6, 1e6))
+def test_evppi_is_equivariant_and_dominance_gives_zero(seed, n_dec, scale, shift):
+    """Scaling every NB scales EVPPI; adding the same per-path amount to every decision
+    changes nothing; a decision best on every path by a margin gives exactly 0."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    theta = rng.random((n, 2))
+    nb = rng.normal(size=(n, n_dec)) + np.outer(theta[:, 0] - 0.5, np.arange(n_dec))
+    base = evppi(nb, theta, n_boot=0)
+    scaled = evppi(scale * nb, theta, n_boot=0)
+    assert scaled.value == pytest.approx(scale * base.value, rel=1e-6, abs=1e-9 * scale)
+    common = shift + rng.normal(size=(n, 1)) * abs(shift)
+    shifted = evppi(nb + common, theta, n_boot=0)
+    assert shifted.value == pytest.approx(base.value, rel=1e-6, abs=1e-6 * (1 + abs(shift)))
+    dominant = nb.copy()
+    dominant[:, 0] = nb.max(axis=1) + 1.0
+    assert evppi(dominant, theta, n_boot=0).value == 0.0
