@@ -68,13 +68,14 @@ def design(theta: np.ndarray, max_cols: int | None = None, *, knots: int = KNOTS
     cap = max_cols if max_cols is not None else max(8, min(MAX_COLS, int(MAX_COLS_SHARE * n)))
     while knots > 0 and 1 + k * (knots + 3) > cap:
         knots -= 1
+    # Standardised, so that the vanishing ridge of the solve treats every column alike.
+    sd = theta.std(axis=0)
+    z = (theta - theta.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
     if knots > 0:
         parts = [np.ones((n, 1))] + [spline_basis(theta[:, j], knots) for j in range(k)]
     else:  # too many quantities for splines: linear terms only
-        parts = [np.ones((n, 1)), theta]
+        parts = [np.ones((n, 1)), z[:, sd > 0]]
     width = sum(p.shape[1] for p in parts)
-    sd = theta.std(axis=0)
-    z = (theta - theta.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
     pairs = []
     for b in range(1, k if interactions else 1):
         for a in range(b):
