@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.variants import AnalysisError
+from ..analysis.variants import AnalysisError, used_inputs
 from ..scenario import Scenario
 from .decisions import Decisions, build_decisions
 from .groups import group_members, group_of
@@ -199,6 +199,4 @@ def _fit_r2(dec: Decisions, theta: np.ndarray) -> float:
 
 
 def _used_as_written(dec: Decisions) -> set[str]:
-    from ..analysis.variants import used_inputs
-
     return used_inputs(dec.base.scenario)
