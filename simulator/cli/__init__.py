@@ -14,8 +14,7 @@ import sys
 from ..scenario import ScenarioError
 
 #: Modules (relative to this package) that add subcommands.
-COMMAND_MODULES = ["core", "export", "sweep", "analysis", "update"]
-COMMAND_MODULES += ["calibrate"]
+COMMAND_MODULES = ["core", "export", "sweep", "analysis", "update", "calibrate", "voi"]
 
 
 class CliError(Exception):

@@ -1,0 +1,96 @@
+"""``voi``: what is worth learning before the rollout (EVPI, EVPPI, EVSI, Sobol, luck).
+
+``--format json`` prints the keys scripts read (``evpi``, ``evpi_se``, ``evppi``,
+``evsi``, ``sobol``, ``luck_share``, ``best_decision``, and more); ``--format csv``
+prints one table, chosen with ``--table``. Bad input exits 2 with one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+import pandas as pd
+
+from ..analysis import AnalysisError
+from ..voi import DEFAULT_STUDIES, value_of_information
+from . import CliError
+from .common import add_run_options, scenario_from_args
+
+TABLES = ("evppi", "evsi", "sobol", "decisions")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("voi", help="what is worth learning before the rollout: value of "
+                                   "information, Sobol indices, luck vs uncertainty")
+    add_run_options(p)
+    p.add_argument("--study", action="append", default=None, metavar="SPEC",
+                   help="pilot extension to price, repeatable: spot_checks=N or "
+                        "trial_cohort=N,months=M[,tier=NAME] (default: "
+                        + " and ".join(DEFAULT_STUDIES) + ")")
+    p.add_argument("--sobol-n", type=int, default=1024,
+                   help="Sobol' base sample, a power of 2; costs N x (inputs + 2) paths "
+                        "(1024); 0 skips the Sobol indices")
+    p.add_argument("--no-portfolios", action="store_true",
+                   help="compare only no-go and go as written (not the 16 lever portfolios)")
+    p.add_argument("--table", choices=TABLES, default=TABLES[0],
+                   help=f"table for --format csv ({TABLES[0]})")
+    p.set_defaults(func=cmd_voi)
+
+
+def _money(x: float) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:,.0f}"
+
+
+def cmd_voi(args: argparse.Namespace) -> int:
+    """Value of information."""
+    if args.sobol_n < 0:
+        raise CliError(f"--sobol-n: {args.sobol_n} must be 0 (skip) or a whole number >= 2")
+    sc = scenario_from_args(args)
+    try:
+        v = value_of_information(
+            sc, paths=args.paths, seed=args.seed, horizon=args.horizon,
+            studies=args.study if args.study is not None else DEFAULT_STUDIES,
+            portfolios=not args.no_portfolios, sobol=args.sobol_n > 0,
+            sobol_n=max(args.sobol_n, 2))
+    except AnalysisError as exc:
+        raise CliError(str(exc)) from None
+    if args.format == "json":
+        print(json.dumps(v.to_dict(), indent=2))
+        return 0
+    tables = {"evppi": v.evppi, "evsi": v.evsi, "sobol": v.sobol, "decisions": v.decisions}
+    if args.format == "csv":
+        tables[args.table].to_csv(sys.stdout, index=False)
+        return 0
+    cur = v.currency
+    print(f"{sc.name}: {v.paths:,} paths, seed {v.seed}")
+    print(f"Best decision now (highest mean NPV): {v.best_decision}")
+    print(f"EVPI (all uncertain inputs)          {cur} {_money(v.evpi)} "
+          f"(s.e. {_money(v.evpi_se)})")
+    print(f"Luck share of NPV variance           {v.luck_share:.1%} "
+          f"(s.e. {v.luck_share_se:.2%})")
+    print(f"All-inputs regression R^2 (as written) {v.fit_r2:.3f}  "
+          f"(at most 1 - luck share = {1 - v.luck_share:.3f})")
+    for note in v.notes:
+        print(f"note: {note}")
+    _print("EVPPI by group and input (top 15)", v.evppi.head(15)[
+        ["input", "kind", "value", "se", "share_of_evpi"]])
+    _print("EVSI of pilot extensions", v.evsi)
+    if not v.sobol.empty:
+        npv = v.sobol[v.sobol["metric"] == "npv"].sort_values("ST", ascending=False)
+        _print("Sobol indices of NPV (top 10 by total order)", npv.head(10).drop(
+            columns="metric"))
+        sums = v.sobol.groupby("metric")[["S1", "ST"]].sum().reset_index()
+        _print("Sum of indices", sums)
+    _print("Decisions", v.decisions)
+    return 0
+
+
+def _print(title: str, df: pd.DataFrame) -> None:
+    print()
+    print(title)
+    print("=" * len(title))
+    print(df.to_string(index=False, float_format=lambda x: f"{x:,.0f}" if abs(x) >= 100
+                       else f"{x:.3g}"))

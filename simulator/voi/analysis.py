@@ -1,0 +1,202 @@
+"""``value_of_information``: EVPI, EVPPI by input and group, EVSI of pilot extensions,
+Sobol indices and the luck share, for one scenario, on common random numbers.
+
+Decision rule: the decision with the highest expected NPV (risk-neutral; no-go is 0).
+Values of information are in the scenario's currency, per decision (not per user).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.variants import AnalysisError, used_inputs
+from ..scenario import Scenario
+from .decisions import Decisions, build_decisions
+from .groups import group_members, group_of
+from .luck import luck_share
+from .regression import candidate_designs, evppi
+from .sobol import sobol_indices
+from .studies import Study, parse_study, study_statistic
+
+DEFAULT_STUDIES = ("spot_checks=500", "trial_cohort=50,months=3")
+#: Decisions best on fewer than this share of paths are left out of the information rules.
+MIN_BEST_SHARE = 0.005
+
+
+@dataclass(frozen=True)
+class VoiAnalysis:
+    """Result of :func:`value_of_information`; :meth:`to_dict` gives the JSON for scripts."""
+
+    decisions: pd.DataFrame  #: name, npv_mean, npv_mean_se, prob_npv_positive, is_best
+    evpi: float
+    evpi_se: float
+    evppi: pd.DataFrame  #: input, kind (input|group), group, value, se, share_of_evpi
+    evsi: pd.DataFrame  #: study, value, se, limit, limit_se
+    sobol: pd.DataFrame  #: input, metric (npv|npv_positive), S1, S1_conf, ST, ST_conf
+    luck_share: float
+    luck_share_se: float
+    fit_r2: float  #: share of the as-written NPV variance the all-inputs regression explains
+    best_decision: str
+    currency: str
+    paths: int
+    seed: int
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        def rec(df: pd.DataFrame, cols: list[str]) -> list[dict[str, Any]]:
+            return [{c: _clean(r[c]) for c in cols} for r in df.to_dict("records")]
+
+        return {
+            "best_decision": self.best_decision,
+            "evpi": _clean(self.evpi), "evpi_se": _clean(self.evpi_se),
+            "evppi": rec(self.evppi, ["input", "kind", "group", "value", "se"]),
+            "evsi": rec(self.evsi, ["study", "value", "se", "limit", "limit_se"]),
+            "sobol": rec(self.sobol, ["input", "metric", "S1", "S1_conf", "ST", "ST_conf"]),
+            "luck_share": _clean(self.luck_share), "luck_share_se": _clean(self.luck_share_se),
+            "fit_r2": _clean(self.fit_r2),
+            "decisions": rec(self.decisions, list(self.decisions.columns)),
+            "currency": self.currency, "paths": self.paths, "seed": self.seed,
+            "notes": list(self.notes),
+        }
+
+
+def _clean(v: Any) -> Any:
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def _decision_table(dec: Decisions) -> pd.DataFrame:
+    nb = dec.nb
+    n = nb.shape[0]
+    mean = nb.mean(axis=0)
+    df = pd.DataFrame({
+        "decision": dec.names,
+        "npv_mean": mean,
+        "npv_mean_se": nb.std(axis=0, ddof=1) / math.sqrt(n) if n > 1 else np.nan,
+        "prob_npv_positive": (nb > 0).mean(axis=0),
+        "prob_best": np.bincount(nb.argmax(axis=1), minlength=nb.shape[1]) / n,
+    })
+    df["is_best"] = np.arange(len(df)) == int(np.argmax(mean))
+    return df
+
+
+def value_of_information(sc: Scenario, paths: int = 20_000, seed: int = 7,
+                         horizon: int | None = None, *,
+                         studies: Sequence[str | Study] = DEFAULT_STUDIES,
+                         portfolios: bool = True,
+                         extra_decisions: Sequence[tuple[str, Scenario]] = (),
+                         sobol_n: int = 1024, luck_reruns: int = 2,
+                         sobol: bool = True) -> VoiAnalysis:
+    """What is worth learning before the rollout, in money, for scenario ``sc``.
+
+    ``studies``: pilot extensions to price (``"spot_checks=500"``,
+    ``"trial_cohort=50,months=3"``). ``portfolios=False`` compares only no-go and go as
+    written. ``extra_decisions``: more ``(name, scenario)`` options on the same inputs
+    (the hook for a gated plan). ``sobol_n``: Sobol' base sample (cost ``sobol_n`` x
+    (inputs + 2) paths); ``sobol=False`` skips it. ``luck_reruns``: extra kernel seeds
+    for the luck share.
+    """
+    parsed = [s if isinstance(s, Study) else parse_study(s) for s in studies]
+    for name, value, lo in (("luck_reruns", luck_reruns, 1),
+                            ("sobol_n", sobol_n, 2)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+            raise AnalysisError(f"{name}: {value!r} must be a whole number >= {lo}")
+    dec = build_decisions(sc, paths, seed, horizon, portfolios=portfolios,
+                          extra=extra_decisions)
+    base = dec.base
+    nb = dec.nb
+
+    def rng() -> np.random.Generator:  # the same folds for every estimate: paired
+        return np.random.default_rng(np.random.SeedSequence([seed, 0xE7B1]))
+
+    notes: list[str] = []
+    table = _decision_table(dec)
+    best = str(table.loc[table["is_best"], "decision"].iloc[0])
+
+    # Rules choose among the decisions that are best on a material share of paths: one
+    # that is almost never best path by path is almost never best in expectation, and
+    # leaving it out keeps the fit's noise from picking it by chance.
+    keep = (table["prob_best"] >= MIN_BEST_SHARE).to_numpy() | table["is_best"].to_numpy()
+    nb = nb[:, keep]
+
+    inputs = dec.relevant_inputs()
+    col = {p: i for i, p in enumerate(base.input_names)}
+    theta = base.inputs[:, [col[p] for p in inputs]]
+    rows = []
+    explained = []
+    for j, p in enumerate(inputs):
+        e = evppi(nb, theta[:, [j]], rng=rng())
+        explained.append(e.explained)
+        rows.append({"input": p, "kind": "input", "group": group_of(p), "value": e.value,
+                     "se": e.se})
+    # Interactions are spent on the inputs that explain most of the net benefits alone.
+    order = list(np.argsort(-np.asarray(explained), kind="stable"))
+    members = group_members(inputs)
+    material: list[int] = []  # inputs of the groups whose value is clearly above 0
+    for g, paths_in in members.items():
+        idx = [j for j in order if inputs[j] in paths_in]
+        e = evppi(nb, theta[:, idx], rng=rng())
+        rows.append({"input": g, "kind": "group", "group": g, "value": e.value, "se": e.se})
+        if e.value > 2 * e.se:
+            material += idx
+    if inputs:
+        # Knowing every input is worth at least knowing some: besides the designs on all
+        # inputs, the designs on the material groups' inputs compete (out-of-fold error).
+        cands = candidate_designs(theta[:, order])
+        if material:
+            cands += candidate_designs(theta[:, [j for j in order if j in material]])
+        full = evppi(nb, basis=cands, rng=rng())
+        evpi_value, evpi_se = full.value, full.se
+        fit_r2 = float(_fit_r2(dec, theta[:, order]))
+    else:
+        evpi_value, evpi_se, fit_r2 = 0.0, 0.0, float("nan")
+    ev = pd.DataFrame(rows, columns=["input", "kind", "group", "value", "se"])
+    ev["share_of_evpi"] = ev["value"] / evpi_value if evpi_value > 0 else np.nan
+    ev = pd.concat([ev[ev["kind"] == "group"].sort_values("value", ascending=False),
+                    ev[ev["kind"] == "input"].sort_values("value", ascending=False)],
+                   ignore_index=True)
+
+    srows = []
+    for s in parsed:
+        stat, limit = study_statistic(s, dec, seed)
+        e = evppi(nb, stat, rng=rng())
+        lim = evppi(nb, limit, rng=rng()) if limit is not None else None
+        srows.append({"study": s.label, "value": e.value, "se": e.se,
+                      "limit": lim.value if lim else np.nan,
+                      "limit_se": lim.se if lim else np.nan})
+    evsi = pd.DataFrame(srows, columns=["study", "value", "se", "limit", "limit_se"])
+
+    luck = luck_share(base, reruns=luck_reruns)
+    if sobol:
+        sob = sobol_indices(sc, [p for p in inputs if p in _used_as_written(dec)],
+                            n_base=sobol_n, seed=seed, horizon=base.horizon)
+        if sc.correlations:
+            notes.append("the scenario declares correlations between inputs: Sobol indices "
+                         "are not well defined for dependent inputs, so they are computed "
+                         "as if the inputs were independent (EVPI/EVPPI keep the "
+                         "correlations)")
+    else:
+        sob = pd.DataFrame(columns=["input", "metric", "S1", "S1_conf", "ST", "ST_conf"])
+    return VoiAnalysis(decisions=table, evpi=evpi_value, evpi_se=evpi_se, evppi=ev,
+                       evsi=evsi, sobol=sob, luck_share=luck.value, luck_share_se=luck.se,
+                       fit_r2=fit_r2, best_decision=best, currency=sc.scenario.currency,
+                       paths=base.n_paths, seed=seed, notes=notes)
+
+
+def _fit_r2(dec: Decisions, theta: np.ndarray) -> float:
+    """Out-of-sample R^2 of the all-inputs regression for the NPV as written."""
+    y = dec.nb[:, dec.as_written]
+    return float(evppi(np.column_stack([np.zeros_like(y), y]), theta, n_boot=0).r2[1])
+
+
+def _used_as_written(dec: Decisions) -> set[str]:
+    return used_inputs(dec.base.scenario)
