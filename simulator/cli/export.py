@@ -48,6 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(they re-run the model about 50 times)")
     p.add_argument("--scale", type=float, default=2.0,
                    help="PNG pixels per chart pixel (2 = sharp on slides; 0.5..8)")
+    p.add_argument("--voi", action="store_true",
+                   help="add the slide 'What is worth learning before the rollout' (value of "
+                        "information; runs the analysis at up to 5000 paths)")
     p.add_argument("--levers", action="store_true",
                    help="add the lever table to the deck and workbook (simulates all 16 "
                         "lever portfolios: about 16 times the run time)")
@@ -110,6 +113,19 @@ def _sipmath(res, args) -> Path:
         raise CliError(f"--sipmath: {exc}") from None
 
 
+def _extra_slides(sc, args: argparse.Namespace) -> list:
+    """Optional deck slides: the value of information (``--voi``)."""
+    slides = []
+    if args.voi:
+        from ..voi import value_of_information
+        from ..voi.slide import add_voi_slide
+
+        v = value_of_information(sc, paths=min(args.paths, 5_000), seed=args.seed,
+                                 horizon=args.horizon)
+        slides.append(lambda prs, res, findings: add_voi_slide(prs, v))
+    return slides
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from ..export import (
         result_charts,
@@ -127,7 +143,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         if args.pptx:
             written.append(write_deck(res, args.pptx, levers=levers, date=date,
-                                      findings=args.analysis))
+                                      findings=args.analysis,
+                                      extra_slides=_extra_slides(sc, args)))
         if args.xlsx:
             written.append(write_workbook(res, args.xlsx, levers=levers,
                                           paths_sheet=args.paths_sheet))
