@@ -14,7 +14,7 @@ import sys
 from ..scenario import ScenarioError
 
 #: Modules (relative to this package) that add subcommands.
-COMMAND_MODULES = ["core", "export", "sweep", "analysis", "update"]
+COMMAND_MODULES = ["core", "export", "sweep", "analysis", "update", "gates"]
 
 
 class CliError(Exception):
