@@ -30,4 +30,5 @@ TABS: list[tuple[str, str]] = [
     ("Expectation gap & levers", "simulator.ui.analysis:render"),
     ("Sensitivity", "simulator.ui.analysis:render_sensitivity"),
     ("Actuals", "simulator.ui.actuals:render"),
+    ("Gates", "simulator.ui.gates:render"),
 ]
