@@ -153,3 +153,13 @@ def test_no_gates_and_bad_settings_are_one_line_errors(seed_case, staged):
         gate_analysis(staged, paths=0)
     with pytest.raises(AnalysisError, match="criterion"):
         gate_search(staged, [(PATH, [0.1])], paths=50, criterion="max")
+
+
+def test_a_gate_that_always_passes_has_zero_option_value(staged):
+    gs = gate_search(staged, [(PATH, [0.0, 0.3])], paths=N, seed=SEED)
+    first = gs.points.iloc[0]
+    assert first["option_value"] == 0.0 and first["option_value_se"] == 0.0
+    assert first["prob_stop"] == 0.0 and first["months_held_mean"] == 0.0
+    big = npv_table(_npv(staged.with_values({"gates": []})))
+    assert all(first[k] == v for k, v in big.items())
+    assert gs.points.iloc[1]["option_value"] != 0.0
