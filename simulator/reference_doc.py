@@ -6,6 +6,7 @@ fails when the committed file differs from what the schema generates.
 
 from __future__ import annotations
 
+import inspect
 import math
 import sys
 import typing
@@ -63,6 +64,7 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("levers.change_plan", S.ChangePlan, "[levers.change_plan]"),
     ("levers.feedback_loop", S.FeedbackLoop, "[levers.feedback_loop]"),
     ("correlations[i]", S.Correlation, "[[correlations]]"),
+    ("gates[i]", S.Gate, "[[gates]]"),
 ]
 
 _SUBTABLES = {"tiers", "cohorts"}
@@ -94,10 +96,17 @@ def _kind(name: str, field) -> str:
     if extra.get("uncertain"):
         return "uncertain"
     ann = field.annotation
+    args = typing.get_args(ann)
+    if type(None) in args and len(args) == 2:  # an optional key: X | None
+        (inner,) = (a for a in args if a is not type(None))
+        return f"{getattr(inner, '__name__', str(inner))}, optional"
     origin = typing.get_origin(ann)
     if origin is dict:
         return "table of tables"
     if origin is list:
+        (item,) = typing.get_args(ann) or (None,)
+        if isinstance(item, type) and not issubclass(item, BaseModel):
+            return f"array of {item.__name__}"
         return "array of tables"
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return "table"
@@ -108,6 +117,8 @@ def _default(field) -> str:
     if field.default is PydanticUndefined:
         return "required" if field.default_factory is None else ""
     d: Any = field.default
+    if d is None:
+        return "not set"
     if isinstance(d, bool):
         return str(d).lower()
     if isinstance(d, str):
@@ -136,7 +147,7 @@ def render() -> str:
     out = [INTRO]
     for prefix, model, header in SECTIONS:
         out.append(f"## `{header}`\n")
-        out.append((model.__doc__ or "").strip() + "\n")
+        out.append(inspect.cleandoc(model.__doc__ or "") + "\n")
         out.append("| key | kind | unit | allowed | default | meaning |")
         out.append("|---|---|---|---|---|---|")
         for name, f in fields_of(model):
