@@ -6,6 +6,7 @@ fails when the committed file differs from what the schema generates.
 
 from __future__ import annotations
 
+import inspect
 import math
 import sys
 import typing
@@ -110,10 +111,17 @@ def _kind(name: str, field) -> str:
     if info_meta(field, name).uncertain:
         return "uncertain"
     ann = field.annotation
+    args = typing.get_args(ann)
+    if type(None) in args and len(args) == 2:  # an optional key: X | None
+        (inner,) = (a for a in args if a is not type(None))
+        return f"{getattr(inner, '__name__', str(inner))}, optional"
     origin = typing.get_origin(ann)
     if origin is dict:
         return "table of tables"
     if origin is list:
+        (item,) = typing.get_args(ann) or (None,)
+        if isinstance(item, type) and not issubclass(item, BaseModel):
+            return f"array of {item.__name__}"
         return "array of tables"
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return "table"
@@ -124,6 +132,8 @@ def _default(field) -> str:
     if field.default is PydanticUndefined:
         return "required" if field.default_factory is None else ""
     d: Any = field.default
+    if d is None:
+        return "not set"
     if isinstance(d, bool):
         return str(d).lower()
     if isinstance(d, str):
@@ -152,7 +162,7 @@ def render() -> str:
     out = [_intro()]
     for prefix, model, header in SECTIONS:
         out.append(f"## `{header}`\n")
-        out.append((model.__doc__ or "").strip() + "\n")
+        out.append(inspect.cleandoc(model.__doc__ or "") + "\n")
         out.append("| key | kind | unit | allowed | default | meaning |")
         out.append("|---|---|---|---|---|---|")
         for name, f in fields_of(model):

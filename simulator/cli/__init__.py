@@ -14,7 +14,8 @@ import sys
 from ..scenario import ScenarioError
 
 #: Modules (relative to this package) that add subcommands.
-COMMAND_MODULES = ["core", "export", "sweep", "analysis", "update", "calibrate", "voi"]
+COMMAND_MODULES = ["core", "export", "sweep", "analysis", "update", "calibrate", "voi",
+                   "gates"]
 
 
 class CliError(Exception):

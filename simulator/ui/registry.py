@@ -31,4 +31,5 @@ TABS: list[tuple[str, str]] = [
     ("Sensitivity", "simulator.ui.analysis:render_sensitivity"),
     ("Actuals", "simulator.ui.actuals:render"),
     ("What is worth learning before the rollout", "simulator.ui.voi:render"),
+    ("Gates", "simulator.ui.gates:render"),
 ]
