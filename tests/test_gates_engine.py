@@ -180,3 +180,13 @@ def test_bad_gates_get_one_line_each(seed_case, gate, message):
         seed_case.with_values({"gates": [gate]})
     text = str(e.value)
     assert message in text and "gates[0]" in text and "Traceback" not in text
+
+
+def test_several_problems_in_one_gate_each_name_the_gate(seed_case):
+    bad = {"name": "g", "month": 3, "on_fail": "pause", "levers": ["change_plan"]}
+    with pytest.raises(ScenarioError) as e:
+        seed_case.with_values({"gates": [{"name": "ok", "month": 2, "max_incidents": 3,
+                                          "on_fail": "hold"}, bad]})
+    lines = e.value.problems
+    assert len(lines) == 3
+    assert all(line.startswith("gates[1]") for line in lines), lines

@@ -636,6 +636,10 @@ def build_deck(res: SimulationResult, *, findings: Findings | None | bool = True
         _lever_slides(prs, res, levers, lever_formatters)
     if findings is not None and findings.sensitivity is not None:
         _tornado_slide(prs, res, findings.sensitivity)
+    if findings is not None and getattr(findings, "gates", None) is not None:
+        from .staged_slide import add_staged_slide
+
+        add_staged_slide(prs, findings.gates)
     for add in extra_slides:
         add(prs, res, findings)
     _methods_slide(prs, res, findings)

@@ -32,6 +32,7 @@ class Findings:
     #: (label, value, how it was computed) rows appended to the answer table
     extra_rows: tuple[tuple[str, str, str], ...] = field(default_factory=tuple)
     paths: int | None = None  # paths the analyses ran on
+    gates: Any = None  # simulator.analysis.GateAnalysis, when the scenario has gates
 
 
 def run_findings(res: SimulationResult, *, max_paths: int = MAX_ANALYSIS_PATHS,
@@ -44,8 +45,21 @@ def run_findings(res: SimulationResult, *, max_paths: int = MAX_ANALYSIS_PATHS,
     s = res.summary
     n = max(1, min(int(s["paths"]), max_paths))
     kw = {"paths": n, "seed": int(s["seed"]), "horizon": res.horizon}
+    gates, rows = None, ()
+    if sc.gates:  # a staged plan: the gated plan against big bang and no-go
+        from ..analysis.gates import gate_analysis
+
+        gates = gate_analysis(sc, **kw)
+        g = gates.summary.iloc[0]
+        cur = s["currency"]
+        rows = ((
+            "Staged plan: option value of the gates",
+            f"{F.money(g['option_value'], cur)} (s.e. {F.money(g['option_value_se'], cur)})",
+            "Mean NPV of the gated plan minus big bang on the same paths and seed "
+            "(paired standard error)"),)
     return Findings(levers=lever_analysis(sc, **kw), gap=expectation_gap(sc, **kw),
-                    sensitivity=sensitivity(sc, top_k=top_k, spider_k=0, **kw), paths=n)
+                    sensitivity=sensitivity(sc, top_k=top_k, spider_k=0, **kw), paths=n,
+                    gates=gates, extra_rows=rows)
 
 
 def lever_steps(levers) -> pd.DataFrame:

@@ -21,13 +21,13 @@ from .deck import (
     SLIDE_WIDTH,
     SMALL_TABLE_PT,
     _axis_title,
-    _new_slide,
-    _notes,
     _rgb,
     _style_axis_fonts,
-    _table,
-    _text,
 )
+from .deck import add_notes as _notes
+from .deck import add_table as _table
+from .deck import add_text as _text
+from .deck import new_slide as _new_slide
 from .tables import chart_money_format, fmt_money, fmt_pct
 
 TITLE_STAGED = "Staged rollout: gated plan vs big bang vs no-go"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import ValidationError
 
 
@@ -89,6 +91,17 @@ def _with_range(path: str, kind: str, msg: str) -> str:
     return msg if r is None else f"{msg} (allowed range [{r[0]:g}, {r[1]:g}])"
 
 
+_FIELD_LINE = re.compile(r"^[A-Za-z_][\w]*(\[\d+\])?(\.[A-Za-z_][\w]*(\[\d+\])?)*: ")
+
+
+def _located(path: str, line: str) -> str:
+    """One line of a table's multi-problem check, under the table's own path: a nested
+    table (a gate, a cohort) reports ``gates[0].on_fail: ...``, not ``on_fail: ...``."""
+    if not path or line.startswith(path):
+        return line
+    return f"{path}.{line}" if _FIELD_LINE.match(line) else f"{path}: {line}"
+
+
 def _problems(exc: ValidationError) -> list[str]:
     seen: dict[str, list[str]] = {}
     for err in exc.errors():
@@ -96,7 +109,7 @@ def _problems(exc: ValidationError) -> list[str]:
         msg = _with_range(path, err["type"], _describe(err))
         if err["type"] == "value_error" and _JOIN in msg:
             for line in msg.split(_JOIN):
-                seen.setdefault(line, [])
+                seen.setdefault(_located(path, line), [])
             continue
         # A number-or-distribution field fails both union branches; keep the useful one.
         line = f"{path}: {msg}" if path else msg
