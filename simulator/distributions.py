@@ -230,6 +230,9 @@ class _ByteLRU:
 #: input changes between two runs of the same seed and size, only its column is redone.
 _DESIGNS = _ByteLRU(96 * 2**20)
 _COLUMNS = _ByteLRU(160 * 2**20)
+#: Runs whose sample is larger than this are not cached: the cache is for the app's
+#: interactive sizes, and a large batch run should not carry a second copy of its inputs.
+CACHE_MAX_SAMPLE_BYTES = 32 * 2**20
 
 
 def _design(n: int, d: int, rng: np.random.Generator, key) -> np.ndarray:
@@ -261,6 +264,8 @@ def sample(
     """
     d = len(dists)
     ic_rng, lhs_rng = rng.spawn(2)
+    if n * d * 8 > CACHE_MAX_SAMPLE_BYTES:
+        design_key = None
     if design_key is None:
         rows = lhs_uniforms(n, d, lhs_rng)  # (d, n), transformed in place, input by input
         for j, dd in enumerate(dists):

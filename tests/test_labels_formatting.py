@@ -84,8 +84,8 @@ def _sections(model=Scenario, prefix=""):
     for name, info in model.model_fields.items():
         ann = info.annotation
         origin = typing.get_origin(ann)
-        if origin in (list, dict):
-            inner = typing.get_args(ann)[-1]
+        inner = typing.get_args(ann)[-1] if origin in (list, dict) else None
+        if isinstance(inner, type) and issubclass(inner, Section):
             key = "[0]" if origin is list else ".x"
             yield from _sections(inner, f"{prefix}{name}{key}.")
         elif isinstance(ann, type) and issubclass(ann, Section):

@@ -74,7 +74,7 @@ def test_bad_edits_name_the_parameter_and_are_ignored(seed_case):
               "set.levers.change_plan.enabled": "maybe", "set.pilot.accuracy:low": "abc"}
     problems = links.restore_edits(params, state, seed_case, tok)
     assert len(problems) == 4
-    assert "set.economics.hourly_cost:likely=-5: allowed range is [0, inf]" in problems
+    assert "set.economics.hourly_cost:likely=-5: allowed range is [0, 1e+07]" in problems
     assert "set.no.such=1: not an input of this scenario" in problems
     assert state == {**before, "_link_edits_restored": tok}
 
