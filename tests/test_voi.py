@@ -225,3 +225,15 @@ def test_evppi_is_equivariant_and_dominance_gives_zero(seed, n_dec, scale, shift
     dominant = nb.copy()
     dominant[:, 0] = nb.max(axis=1) + 1.0
     assert evppi(dominant, theta, n_boot=0).value == 0.0
+
+
+def test_a_staged_scenario_compares_the_gated_plan_with_big_bang():
+    from simulator import load_scenario, simulate
+    from simulator.voi.decisions import BIG_BANG, build_decisions
+
+    sc = load_scenario("scenarios/seed_case_staged.toml")
+    dec = build_decisions(sc, paths=600, seed=4, portfolios=False)
+    assert dec.names[-1] == BIG_BANG
+    big_bang = simulate(sc.with_values({"gates": []}), paths=600, seed=4, bands=False,
+                        pilot_lens=False).metric("npv")
+    np.testing.assert_array_equal(dec.nb[:, -1], big_bang)

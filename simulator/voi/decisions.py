@@ -51,6 +51,10 @@ def _portfolio(on: tuple[str, ...]) -> dict[str, bool]:
     return {f"levers.{lv}.enabled": lv in on for lv in LEVERS}
 
 
+#: The decision a staged scenario adds: its plan without the gates.
+BIG_BANG = "go as written without gates (big bang)"
+
+
 def build_decisions(sc: Scenario, paths: int, seed: int, horizon: int | None = None, *,
                     portfolios: bool = True,
                     extra: Sequence[tuple[str, Scenario]] = ()) -> Decisions:
@@ -58,7 +62,8 @@ def build_decisions(sc: Scenario, paths: int, seed: int, horizon: int | None = N
 
     ``portfolios=False`` compares only no-go and go as written. ``extra`` adds decisions
     (e.g. a gated plan): each scenario must have the same list of uncertain inputs as
-    ``sc``; it runs on the same inputs and seed.
+    ``sc``; it runs on the same inputs and seed. A scenario with gates gets big bang (its
+    plan without the gates) by default.
     """
     runner = Variants.start(sc, paths, seed, horizon)
     base = runner.base
@@ -76,6 +81,10 @@ def build_decisions(sc: Scenario, paths: int, seed: int, horizon: int | None = N
             names.append("go without levers" if not on else f"go with {lever_label(on)}")
             cols.append(res.metric("npv"))
             scens.append(res.scenario)
+    if sc.gates and not extra:
+        # A staged plan: "as written" is the gated plan, so big bang (the same plan without
+        # its gates) is a decision of its own.
+        extra = [(BIG_BANG, sc.with_values({"gates": []}))]
     for name, other in extra:
         if name in names:
             raise AnalysisError(f"decision {name!r}: the name is already taken "
