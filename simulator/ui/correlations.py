@@ -51,6 +51,8 @@ def min_eigen(pairs: list[tuple[str, str, float]]) -> tuple[float, np.ndarray, l
     """Smallest eigenvalue and its eigenvector of the correlation matrix over the inputs the
     pairs name (every other input is uncorrelated, so this decides positive definiteness)."""
     names = sorted({p for a, b, _ in pairs for p in (a, b)})
+    if not names:  # no pair: the identity
+        return 1.0, np.zeros(0), names
     idx = {n: i for i, n in enumerate(names)}
     m = np.eye(len(names))
     for a, b, rho in pairs:

@@ -184,25 +184,25 @@ def render(loaded: Scenario, base: Scenario, token: str, files: list[str]) -> De
     st.caption("How far (ceiling) and how fast (Bass p, q) a wave adopts, and what onboarding "
                "costs per user, each as low / likely / high: an edited field becomes "
                "PERT(low, likely, high), or a fixed number when all three are equal.")
-    tiers_df = tables.render_table(tiers.frame(base), tables.editor_key(token, "tiers"),
+    tiers_df = tables.render_table(*tables.table_state(state, token, "tiers", tiers.frame(base)),
                                    tiers.column_config(base.scenario.currency))
     boxes["tiers"] = st.container()
     names = tiers.names(tiers_df)
     with waves_box:
         pilot_df = tables.render_table(
-            waves.pilot_frame(base), tables.editor_key(token, "pilot"),
+            *tables.table_state(state, token, "pilot", waves.pilot_frame(base)),
             waves.column_config(names), dynamic=False, disabled=("name", "start_month"))
-        waves_df = tables.render_table(waves.waves_frame(base),
-                                       tables.editor_key(token, "waves"),
-                                       waves.column_config(names))
+        waves_df = tables.render_table(
+            *tables.table_state(state, token, "waves", waves.waves_frame(base)),
+            waves.column_config(names))
         boxes["waves"] = st.container()
     st.subheader("Correlations")
     st.caption("Pairs of uncertain inputs that move together, as a Spearman rank "
                "correlation between -1 and 1. Together they must form a valid (positive "
                "definite) correlation matrix.")
-    corr_df = tables.render_table(correlations.frame(base),
-                                  tables.editor_key(token, "correlations"),
-                                  correlations.column_config(input_paths(base, names)))
+    corr_df = tables.render_table(
+        *tables.table_state(state, token, "correlations", correlations.frame(base)),
+        correlations.column_config(input_paths(base, names)))
     boxes["correlations"] = st.container()
 
     edits = {"scenario": meta_read(state, base, token),

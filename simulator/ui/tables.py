@@ -9,7 +9,7 @@ The pure helpers here have no Streamlit; :func:`render_table` draws one editor.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,70 @@ def editor_key(token: str, name: str) -> str:
     """Session key of an editor widget; under the scenario's ``in|token|`` prefix, so the
     app's reset button (which forgets every ``in|token|`` key) resets the editors too."""
     return widget_key(token, f"editor.{name}")
+
+
+def gen_key(token: str, name: str) -> str:
+    """Key of the table's generation counter (outside ``in|token|``: a reset never reuses a
+    widget key the browser may still hold)."""
+    return f"rollout.gen|{token}|{name}"
+
+
+def current_key(state: Mapping[str, Any], token: str, name: str) -> str:
+    """Key of the data editor now showing table ``name`` (its edit state lives there)."""
+    return f"{editor_key(token, name)}|{state.get(gen_key(token, name), 0)}"
+
+
+def has_edits(edits: Any) -> bool:
+    return isinstance(edits, Mapping) and any(
+        edits.get(k) for k in ("edited_rows", "added_rows", "deleted_rows"))
+
+
+def apply_edits(df: pd.DataFrame, edits: Mapping[str, Any]) -> pd.DataFrame:
+    """A data editor's edit state applied to the table it showed, as Streamlit applies it:
+    cell edits, then row deletions, then added rows (positions are row numbers)."""
+    cols = list(df.columns)
+    rows = [dict(r) for r in df.to_dict("records")]
+    for r, change in (edits.get("edited_rows") or {}).items():
+        r = int(r)
+        if 0 <= r < len(rows):
+            rows[r].update({k: v for k, v in change.items() if k in cols})
+    gone = {int(r) for r in edits.get("deleted_rows") or []}
+    rows = [r for i, r in enumerate(rows) if i not in gone]
+    for added in edits.get("added_rows") or []:
+        rows.append({c: added.get(c) for c in cols})
+    out = pd.DataFrame(rows, columns=cols)
+    for c in cols:
+        if pd.api.types.is_numeric_dtype(df[c].dtype):
+            out[c] = pd.to_numeric(out[c], errors="coerce")
+            if pd.api.types.is_integer_dtype(df[c].dtype) and out[c].notna().all():
+                out[c] = out[c].astype("int64")
+            elif not pd.api.types.is_integer_dtype(out[c].dtype):
+                out[c] = out[c].astype("float64")
+        else:
+            out[c] = out[c].astype(df[c].dtype)
+    return out
+
+
+def table_state(state: MutableMapping[str, Any], token: str, name: str,
+                template: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """(the table as edited so far, the key for its data editor).
+
+    The edited table is kept in session state and each data editor shows it with no pending
+    edits: edits the browser (or a test) sent for the current editor are folded in here and
+    the next editor gets a new key. So a table keeps its edits when another table changes
+    its column choices (a data editor with rows to add or remove is re-created, edits lost,
+    whenever its data or column settings change).
+    """
+    store = editor_key(token, f"{name}.table")
+    if store not in state:
+        state[store] = template
+    key = current_key(state, token, name)
+    edits = state.get(key)
+    if has_edits(edits):
+        state[store] = apply_edits(state[store], edits)
+        state[gen_key(token, name)] = state.get(gen_key(token, name), 0) + 1
+        key = current_key(state, token, name)
+    return state[store], key
 
 
 def cell(v: Any) -> Any:
@@ -141,8 +205,8 @@ def locate(line: str, rows: Mapping[str, str]) -> str | None:
 def render_table(df: pd.DataFrame, key: str, column_config: dict[str, Any], *,
                  dynamic: bool = True, disabled: tuple[str, ...] = (),
                  column_order: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """One editor table: the template's rows as ``data`` (never the edited ones, so the
-    widget's edit state applies exactly once), rows added / removed when ``dynamic``."""
+    """One editor table (``df`` and ``key`` from :func:`table_state`), rows added / removed
+    when ``dynamic``."""
     import streamlit as st
 
     return st.data_editor(df, key=key, column_config=column_config, hide_index=True,
@@ -158,6 +222,7 @@ def show_lines(lines: list[str]) -> None:
         st.error(line)
 
 
-__all__ = ["FIELD_LABELS", "PARTS", "Edit", "cell", "editor_key", "field_label", "locate",
-           "records", "render_table", "show_lines", "spec", "three", "uncertain_value",
+__all__ = ["FIELD_LABELS", "PARTS", "Edit", "apply_edits", "cell", "current_key",
+           "editor_key", "field_label", "gen_key", "has_edits", "locate", "records",
+           "render_table", "show_lines", "spec", "table_state", "three", "uncertain_value",
            "whole"]
