@@ -190,19 +190,20 @@ def render(loaded: Scenario, base: Scenario, token: str, files: list[str]) -> De
     names = tiers.names(tiers_df)
     with waves_box:
         pilot_df = tables.render_table(
-            *tables.table_state(state, token, "pilot", waves.pilot_frame(base)),
+            *tables.table_state(state, token, "pilot", waves.pilot_frame(base), names),
             waves.column_config(names), dynamic=False, disabled=("name", "start_month"))
         waves_df = tables.render_table(
-            *tables.table_state(state, token, "waves", waves.waves_frame(base)),
+            *tables.table_state(state, token, "waves", waves.waves_frame(base), names),
             waves.column_config(names))
         boxes["waves"] = st.container()
     st.subheader("Correlations")
     st.caption("Pairs of uncertain inputs that move together, as a Spearman rank "
                "correlation between -1 and 1. Together they must form a valid (positive "
                "definite) correlation matrix.")
+    paths = input_paths(base, names)
     corr_df = tables.render_table(
-        *tables.table_state(state, token, "correlations", correlations.frame(base)),
-        correlations.column_config(input_paths(base, names)))
+        *tables.table_state(state, token, "correlations", correlations.frame(base), paths),
+        correlations.column_config(paths))
     boxes["correlations"] = st.container()
 
     edits = {"scenario": meta_read(state, base, token),

@@ -84,24 +84,28 @@ def apply_edits(df: pd.DataFrame, edits: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def table_state(state: MutableMapping[str, Any], token: str, name: str,
-                template: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """(the table as edited so far, the key for its data editor).
+                template: pd.DataFrame, choices: Any = None) -> tuple[pd.DataFrame, str]:
+    """(the data to show, the key of the data editor showing it) for table ``name``.
 
-    The edited table is kept in session state and each data editor shows it with no pending
-    edits: edits the browser (or a test) sent for the current editor are folded in here and
-    the next editor gets a new key. So a table keeps its edits when another table changes
-    its column choices (a data editor with rows to add or remove is re-created, edits lost,
-    whenever its data or column settings change).
+    A data editor that can add rows is re-created, its pending edits dropped, whenever its
+    data or column settings change; the wave table's tier choices follow the tier table, so
+    they do. ``choices`` stands for those settings: when it differs from the last run's, the
+    pending edits are folded into the table kept in session state and a new editor (a new
+    key) shows it. Otherwise data and key stay put, so the grid is not redrawn at each edit.
     """
     store = editor_key(token, f"{name}.table")
+    sig_key = editor_key(token, f"{name}.choices")
     if store not in state:
         state[store] = template
+        state[sig_key] = repr(choices)
     key = current_key(state, token, name)
-    edits = state.get(key)
-    if has_edits(edits):
-        state[store] = apply_edits(state[store], edits)
-        state[gen_key(token, name)] = state.get(gen_key(token, name), 0) + 1
-        key = current_key(state, token, name)
+    if state.get(sig_key) != repr(choices):
+        state[sig_key] = repr(choices)
+        edits = state.get(key)
+        if has_edits(edits):
+            state[store] = apply_edits(state[store], edits)
+            state[gen_key(token, name)] = state.get(gen_key(token, name), 0) + 1
+            key = current_key(state, token, name)
     return state[store], key
 
 
