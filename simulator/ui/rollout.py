@@ -192,9 +192,10 @@ def render(loaded: Scenario, base: Scenario, token: str, files: list[str]) -> De
         pilot_df = tables.render_table(
             *tables.table_state(state, token, "pilot", waves.pilot_frame(base), names),
             waves.column_config(names), dynamic=False, disabled=("name", "start_month"))
+        last = base.adoption.cohorts[-1].tier if base.adoption.cohorts else None
         waves_df = tables.render_table(
             *tables.table_state(state, token, "waves", waves.waves_frame(base), names),
-            waves.column_config(names))
+            waves.column_config(names, last if last in names else None))
         boxes["waves"] = st.container()
     st.subheader("Correlations")
     st.caption("Pairs of uncertain inputs that move together, as a Spearman rank "

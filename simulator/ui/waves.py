@@ -78,8 +78,11 @@ def read(pilot: pd.DataFrame, waves: pd.DataFrame, template: Scenario) -> Edit:
     return out
 
 
-def column_config(tiers: list[str]) -> dict[str, Any]:
-    """Column types and ranges, from the schema's Cohort fields; tiers from the tier table."""
+def column_config(tiers: list[str], default_tier: str | None = None) -> dict[str, Any]:
+    """Column types and ranges, from the schema's Cohort fields; tiers from the tier table.
+
+    A new row starts as "New wave", at the schema's default start month, in
+    ``default_tier`` (the app passes the last wave's); its size is left to the user."""
     import streamlit as st
 
     from ..scenario import Cohort
@@ -89,14 +92,17 @@ def column_config(tiers: list[str]) -> dict[str, Any]:
         "order": st.column_config.NumberColumn(
             "Order", help="Waves are listed and simulated in this order; change the numbers "
                           "to reorder (empty: last).", step=1),
-        "name": st.column_config.TextColumn("Wave", help=f["name"].description),
+        "name": st.column_config.TextColumn("Wave", help=f["name"].description,
+                                            default="New wave"),
         "size": st.column_config.NumberColumn("Size (users)", help=f["size"].description,
                                               min_value=0, step=1),
         "start_month": st.column_config.NumberColumn("Start month",
                                                      help=f["start_month"].description,
-                                                     min_value=0, max_value=120, step=1),
+                                                     min_value=0, max_value=120, step=1,
+                                                     default=f["start_month"].default),
         "tier": st.column_config.SelectboxColumn("Onboarding tier", options=tiers,
-                                                 help=f["tier"].description),
+                                                 help=f["tier"].description,
+                                                 default=default_tier),
     }
 
 
