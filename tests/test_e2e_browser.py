@@ -193,10 +193,11 @@ def _chart_png(page) -> bytes:
 
 def test_adding_a_wave_in_chromium(tmp_path):
     with _app_page(tmp_path) as page:
-        view = page.get_by_role("radio", name="Active users", exact=True)
-        view.check(force=True)  # adoption as a head count (the input itself is hidden)
+        # adoption as a head count: click the option's label (its radio input is hidden)
+        page.locator('[data-testid="stRadio"] label').filter(
+            has_text=re.compile(r"^\s*Active users\s*$")).click()
         _wait_idle(page)
-        assert view.is_checked()
+        assert page.get_by_role("radio", name="Active users", exact=True).is_checked()
         before = _chart_png(page)
         assert _chart_png(page) == before  # the picture is stable while nothing changes
 
@@ -213,15 +214,15 @@ def test_adding_a_wave_in_chromium(tmp_path):
         page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * (
             rows - 0.5) / rows)  # a click on the trailing row adds a wave
         _wait_idle(page)
-        # the grid grows by the new row once redrawn; let it settle before clicking a cell
+        # the grid grows by the new row; then open its size cell's editor
         grid.evaluate("(el, h) => new Promise(ok => { const t = () => el.getBoundingClientRect()"
                       ".height > h + 10 ? ok() : setTimeout(t, 100); t(); })", box["height"])
-        page.wait_for_timeout(1000)
-        box = grid.bounding_box()
-        rows = 5
-        page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 3.5 / rows)
-        page.wait_for_timeout(300)
-        page.keyboard.type("300")  # the new wave's size (it starts in month 1 by default)
+        page.wait_for_timeout(500)
+        box = grid.bounding_box()  # header, three waves, the trailing row
+        page.mouse.dblclick(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 3.5 / 5)
+        page.wait_for_timeout(300)  # the cell editor opens
+        page.keyboard.press("ControlOrMeta+A")
+        page.keyboard.type("300")  # the new wave's size (0 users in month 1 by default)
         page.keyboard.press("Enter")
         page.wait_for_function(
             "() => [...document.querySelectorAll('[data-testid=\"stCaptionContainer\"]')]"

@@ -81,8 +81,9 @@ def read(pilot: pd.DataFrame, waves: pd.DataFrame, template: Scenario) -> Edit:
 def column_config(tiers: list[str], default_tier: str | None = None) -> dict[str, Any]:
     """Column types and ranges, from the schema's Cohort fields; tiers from the tier table.
 
-    A new row starts as "New wave", at the schema's default start month, in
-    ``default_tier`` (the app passes the last wave's); its size is left to the user."""
+    A new row starts as "New wave" of 0 users, at the schema's default start month, in
+    ``default_tier`` (the app passes the last wave's): a valid wave straight away, so adding
+    one does not interrupt the results; then the user types its size."""
     import streamlit as st
 
     from ..scenario import Cohort
@@ -95,7 +96,7 @@ def column_config(tiers: list[str], default_tier: str | None = None) -> dict[str
         "name": st.column_config.TextColumn("Wave", help=f["name"].description,
                                             default="New wave"),
         "size": st.column_config.NumberColumn("Size (users)", help=f["size"].description,
-                                              min_value=0, step=1),
+                                              min_value=0, step=1, default=0),
         "start_month": st.column_config.NumberColumn("Start month",
                                                      help=f["start_month"].description,
                                                      min_value=0, max_value=120, step=1,
