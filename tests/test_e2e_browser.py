@@ -4,8 +4,9 @@ Starts the app on a free local port, waits for the charts, moves the discount-ra
 the keyboard, checks a headline metric changes, downloads the scenario TOML and the forecast
 CSV and checks both parse (the TOML loads back with the moved value), and saves a screenshot
 under artifacts/ (ignored by git). A second test adds a rollout wave in the Rollout tab's
-wave table and checks the active-user chart changes. Needs /usr/bin/chromium (``make browser``); never a
-downloaded browser build. Without chromium the test skips, or fails when CI=true.
+wave table and checks the active-user chart changes. Needs /usr/bin/chromium
+(``make browser``); never a downloaded browser build. Without chromium the tests skip, or
+fail when CI=true.
 """
 
 from __future__ import annotations

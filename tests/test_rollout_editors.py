@@ -89,6 +89,26 @@ def test_waves_reorder_add_and_remove(seed_case):
     assert waves.registered_by_month(sc) == [(0, 12), (3, 112)]
 
 
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.integers(0, 5000), st.integers(0, 36),
+                          st.sampled_from(["login_only", "quick_start", "trained"]),
+                          st.one_of(st.none(), st.integers(-3, 9))), max_size=6))
+def test_any_valid_wave_table_round_trips(seed_case, waves_in):
+    df = pd.DataFrame([{"order": o, "name": f"W{i}", "size": n, "start_month": m, "tier": t}
+                       for i, (n, m, t, o) in enumerate(waves_in)],
+                      columns=list(waves.WAVE_COLUMNS))
+    e = waves.read(waves.pilot_frame(seed_case), df, seed_case)
+    assert e.problems == []
+    sc = seed_case.with_values(e.changes)
+    # sorted by Order (empty last), ties in table order; read back, the table changes nothing
+    key = [(math.inf if o is None else o, i) for i, (_, _, _, o) in enumerate(waves_in)]
+    want = [f"W{i}" for _, i in sorted(key)]
+    assert [c.name for c in sc.adoption.cohorts] == want
+    again = waves.read(waves.pilot_frame(sc), waves.waves_frame(sc), sc)
+    assert again.changes == {} and again.problems == []
+    assert waves.registered_by_month(sc)[-1][1] == 12 + sum(n for n, *_ in waves_in)
+
+
 def test_schema_lines_are_placed_on_their_rows(seed_case):
     df = waves.waves_frame(seed_case)
     df.loc[1, "start_month"] = 99
