@@ -139,6 +139,19 @@ def test_apply_edits_matches_what_the_editor_returns(seed_case):
     assert not tables.has_edits({"edited_rows": {}, "added_rows": [], "deleted_rows": []})
 
 
+def test_waves_are_judged_against_the_sidebar_horizon(seed_case):
+    edits = {"scenario": tables.Edit(),
+             "waves": waves.read(waves.pilot_frame(seed_case), waves.waves_frame(seed_case),
+                                 seed_case)}
+    state = {widget_key("tok", "scenario.horizon_months"): 2}
+    design, lines = rollout.compose(seed_case, "tok", edits, state)
+    assert lines["waves"] == ["Waves, row 2 (Wave 2), start month: 3 is after the horizon "
+                              "(2 months) (adoption.cohorts[1].start_month)"]
+    state[widget_key("tok", "scenario.horizon_months")] = 24
+    design, lines = rollout.compose(seed_case, "tok", edits, state)
+    assert design.problems == [] and design.scenario.horizon == 24 and design.changes == {}
+
+
 def test_locate_keeps_unplaced_lines_out():
     rows = {"adoption.cohorts[1]": "Waves, row 2", "adoption.cohorts[10]": "Waves, row 11"}
     assert tables.locate("adoption.cohorts[10].size: -1 is below 0", rows) == \

@@ -121,8 +121,9 @@ def compose(base: Scenario, token: str, edits: dict[str, tables.Edit],
         cors = changes.get("correlations", base.to_dict().get("correlations", []))
         for line in exc.problems:
             if line.startswith(correlations.PD_LINE):
-                line = correlations.explain(cors, edits["correlations"].rows) or line
-                lines["correlations"].append(line)
+                rows = edits["correlations"].rows if "correlations" in edits else {}
+                line = correlations.explain(cors, rows) or line
+                lines["correlations" if "correlations" in edits else ""].append(line)
                 continue
             for k, e in edits.items():
                 where = tables.locate(line, e.rows)
