@@ -256,6 +256,7 @@ def _rows(df: pd.DataFrame) -> list[dict]:
     return [{k: tables.cell(v) for k, v in r.items()} for r in df.to_dict("records")]
 
 
+@pytest.mark.slow
 def test_support_copilot_edited_into_the_seed_case_gives_identical_results(seed_case):
     at = _app()
     _ok(at)
