@@ -13,7 +13,7 @@ import streamlit as st
 
 from simulator import ScenarioError, load_scenario
 from simulator.charts import forecast
-from simulator.ui import access, controls, links, metrics, runner, widgets
+from simulator.ui import access, controls, links, metrics, rollout, runner, widgets
 from simulator.ui import session as ss
 from simulator.ui.registry import TABS, TabContext
 
@@ -46,7 +46,8 @@ with st.sidebar:
 
 st.title("AI rollout business case")
 try:
-    base = ss.base_scenario(state, SCENARIOS)
+    loaded = ss.base_scenario(state, SCENARIOS)
+    base = rollout.template(state, loaded, SCENARIOS)  # the Rollout tab's template
 except ScenarioError as exc:
     widgets.show_problems(exc, "This scenario file cannot be used:")
     st.stop()
@@ -78,13 +79,16 @@ if base.scenario.description:
 problems_box = st.container()
 headline_box = st.container()
 tabs = st.tabs(links.tab_labels(TABS), key=ss.MAIN_TAB, on_change="rerun")
-forecast_tab, assumptions_tab, compare_tab, *extra_tabs = tabs
+forecast_tab, assumptions_tab, rollout_tab, compare_tab, *extra_tabs = tabs
+
+with rollout_tab:
+    design = rollout.render(loaded, base, token, files)
 
 with assumptions_tab:
     st.caption("Each uncertain input as low / likely / high. An input you edit becomes "
                "PERT(low, likely, high), or a fixed number when all three are equal; the "
                "others keep the file's distribution.")
-    for g in controls.control_groups(base):
+    for g in rollout.assumption_groups(controls.control_groups(design.scenario)):
         widgets.render_group(g, token)
 with compare_tab:
     st.radio("Compare", ss.COMPARE_MODES, key=ss.COMPARE_MODE, horizontal=True)
@@ -92,7 +96,7 @@ with compare_tab:
         st.selectbox("Other scenario", files, key=ss.COMPARE_FILE)
 
 try:
-    sc = controls.scenario_from_values(base, controls.values_from_state(base, state, token))
+    sc = rollout.adjusted(base, design, controls.values_from_state(base, state, token), state)
 except ScenarioError as exc:
     state[ss.HEADLINES] = state[ss.HEADLINE_SE] = None
     with problems_box:

@@ -245,6 +245,11 @@ def _headlines(at: AppTest) -> tuple[dict, dict]:
     return at.session_state[session.HEADLINES], at.session_state[session.HEADLINE_SE]
 
 
+def _tables(at: AppTest) -> list:
+    """Read-only tables (the Rollout tab's data editors are dataframes too)."""
+    return [d for d in at.dataframe if d.editing_mode == "read_only"]
+
+
 def _token(sc: Scenario) -> str:
     return controls.scenario_token(sc)
 
@@ -338,12 +343,12 @@ def test_good_upload_is_simulated(all_levers):
 def test_comparison_tab_runs_with_and_without_levers():
     at = _app(**{session.MAIN_TAB: "Compare"})
     _ok(at)
-    table = at.dataframe[0].value
+    table = _tables(at)[0].value
     assert list(table.columns[:3]) == ["Metric", "Levers off", "All four levers on"]
     assert len(at.get("vega_lite_chart")) >= 6  # four forecast + two comparison charts
     at.radio(key=session.COMPARE_MODE).set_value(session.COMPARE_OTHER).run()
     _ok(at)
-    assert at.dataframe[0].value.shape[0] == 8
+    assert _tables(at)[0].value.shape[0] == 8
 
 
 def test_registered_tabs_render_and_a_broken_one_shows_an_error(monkeypatch, tmp_path):

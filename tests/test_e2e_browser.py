@@ -3,8 +3,10 @@
 Starts the app on a free local port, waits for the charts, moves the discount-rate slider with
 the keyboard, checks a headline metric changes, downloads the scenario TOML and the forecast
 CSV and checks both parse (the TOML loads back with the moved value), and saves a screenshot
-under artifacts/ (ignored by git). Needs /usr/bin/chromium (``make browser``); never a
-downloaded browser build. Without chromium the test skips, or fails when CI=true.
+under artifacts/ (ignored by git). A second test adds a rollout wave in the Rollout tab's
+wave table and checks the active-user chart changes. Needs /usr/bin/chromium
+(``make browser``); never a downloaded browser build. Without chromium the tests skip, or
+fail when CI=true.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -88,7 +91,9 @@ def _metric(page, label: str) -> str:
     return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
-def test_app_in_chromium(tmp_path):
+@contextmanager
+def _app_page(tmp_path: Path):
+    """A chromium page on ``streamlit run app.py`` (free local port), charts drawn, app idle."""
     _require(CHROMIUM.exists(), f"{CHROMIUM} is missing: install Debian's chromium with "
                                 "`make browser` (apt-get install chromium)")
     try:
@@ -125,45 +130,7 @@ def test_app_in_chromium(tmp_path):
                     "[data-testid=\"stVegaLiteChart\"] svg.marks').length >= 4",
                     timeout=TIMEOUT_MS)
                 _wait_idle(page)
-                before = _metric(page, "NPV P50")
-                assert before.startswith(("USD ", "-USD ")), before
-
-                # Move the discount-rate slider from 8 % to 10 % with the keyboard.
-                slider = page.get_by_role("slider", name=re.compile("Discount rate"))
-                assert float(slider.input_value()) == pytest.approx(8.0)
-                slider.focus()
-                for _ in range(4):
-                    slider.press("ArrowRight")
-                page.wait_for_function(
-                    "([label, old]) => [...document.querySelectorAll("
-                    "'[data-testid=\"stMetric\"]')].some(m => m.innerText.includes(label) && "
-                    "!m.innerText.includes(old))", arg=["NPV P50", before], timeout=TIMEOUT_MS)
-                _wait_idle(page)
-                after = _metric(page, "NPV P50")
-                assert after != before
-                assert float(slider.input_value()) == pytest.approx(10.0)
-                page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
-                _wait_idle(page)
-
-                with page.expect_download() as dl:
-                    page.get_by_role("button", name="Download scenario (TOML)").click()
-                toml_path = tmp_path / dl.value.suggested_filename
-                dl.value.save_as(toml_path)
-                sc = load_scenario(toml_path)
-                assert sc.scenario.discount_rate_annual == pytest.approx(0.10)
-
-                with page.expect_download() as dl:
-                    page.get_by_role("button", name="Download forecast ranges (CSV)").click()
-                csv_path = tmp_path / dl.value.suggested_filename
-                dl.value.save_as(csv_path)
-                bands = pd.read_csv(csv_path)
-                for col in ("month", "active_rate_p50", "accuracy_p10", "cum_net_p90"):
-                    assert col in bands.columns, col
-                assert len(bands) == sc.horizon + 1
-
-                ARTIFACTS.mkdir(exist_ok=True)
-                page.wait_for_timeout(500)  # let the charts finish their redraw
-                page.screenshot(path=str(ARTIFACTS / "app_e2e.png"), full_page=True)
+                yield page
             finally:
                 browser.close()
     finally:
@@ -173,3 +140,100 @@ def test_app_in_chromium(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def test_app_in_chromium(tmp_path):
+    with _app_page(tmp_path) as page:
+        before = _metric(page, "NPV P50")
+        assert before.startswith(("USD ", "-USD ")), before
+
+        # Move the discount-rate slider from 8 % to 10 % with the keyboard.
+        slider = page.get_by_role("slider", name=re.compile("Discount rate"))
+        assert float(slider.input_value()) == pytest.approx(8.0)
+        slider.focus()
+        for _ in range(4):
+            slider.press("ArrowRight")
+        page.wait_for_function(
+            "([label, old]) => [...document.querySelectorAll("
+            "'[data-testid=\"stMetric\"]')].some(m => m.innerText.includes(label) && "
+            "!m.innerText.includes(old))", arg=["NPV P50", before], timeout=TIMEOUT_MS)
+        _wait_idle(page)
+        after = _metric(page, "NPV P50")
+        assert after != before
+        assert float(slider.input_value()) == pytest.approx(10.0)
+        page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+        _wait_idle(page)
+
+        with page.expect_download() as dl:
+            page.get_by_role("button", name="Download scenario (TOML)").click()
+        toml_path = tmp_path / dl.value.suggested_filename
+        dl.value.save_as(toml_path)
+        sc = load_scenario(toml_path)
+        assert sc.scenario.discount_rate_annual == pytest.approx(0.10)
+
+        with page.expect_download() as dl:
+            page.get_by_role("button", name="Download forecast ranges (CSV)").click()
+        csv_path = tmp_path / dl.value.suggested_filename
+        dl.value.save_as(csv_path)
+        bands = pd.read_csv(csv_path)
+        for col in ("month", "active_rate_p50", "accuracy_p10", "cum_net_p90"):
+            assert col in bands.columns, col
+        assert len(bands) == sc.horizon + 1
+
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.wait_for_timeout(500)  # let the charts finish their redraw
+        page.screenshot(path=str(ARTIFACTS / "app_e2e.png"), full_page=True)
+
+
+def _chart_png(page) -> bytes:
+    """The first forecast chart (adoption) as drawn, once the app has settled."""
+    page.get_by_role("tab", name="Forecast").click()
+    _wait_idle(page)
+    page.wait_for_timeout(500)  # let the chart finish its redraw
+    return page.locator('[data-testid="stVegaLiteChart"]').first.screenshot()
+
+
+def test_adding_a_wave_in_chromium(tmp_path):
+    with _app_page(tmp_path) as page:
+        # adoption as a head count: click the option's label (its radio input is hidden)
+        page.locator('[data-testid="stRadio"] label').filter(
+            has_text=re.compile(r"^\s*Active users\s*$")).click()
+        _wait_idle(page)
+        assert page.get_by_role("radio", name="Active users", exact=True).is_checked()
+        before = _chart_png(page)
+        assert _chart_png(page) == before  # the picture is stable while nothing changes
+
+        page.get_by_role("tab", name="Rollout").click()
+        _wait_idle(page)
+        registered = page.locator('[data-testid="stCaptionContainer"]').filter(
+            has_text="Registered users")
+        assert registered.inner_text().strip() == (
+            "Registered users: 12 from month 0, 100 from month 1, 200 from month 3.")
+        grid = page.locator('[data-testid="stDataFrame"]').nth(1)  # wave 0 is the first
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        rows = 4  # header, two waves, the trailing "add a row" row
+        page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * (
+            rows - 0.5) / rows)  # a click on the trailing row adds a wave
+        _wait_idle(page)
+        # the grid grows by the new row; then open its size cell's editor
+        grid.evaluate("(el, h) => new Promise(ok => { const t = () => el.getBoundingClientRect()"
+                      ".height > h + 10 ? ok() : setTimeout(t, 100); t(); })", box["height"])
+        page.wait_for_timeout(500)
+        box = grid.bounding_box()  # header, three waves, the trailing row
+        page.mouse.dblclick(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 3.5 / 5)
+        page.wait_for_timeout(300)  # the cell editor opens
+        page.keyboard.press("ControlOrMeta+A")
+        page.keyboard.type("300")  # the new wave's size (0 users in month 1 by default)
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-testid=\"stCaptionContainer\"]')]"
+            ".some(c => c.innerText.includes('400 from month 1, 500 from month 3'))",
+            timeout=TIMEOUT_MS)
+        _wait_idle(page)
+        assert "(adjusted)" in page.locator("h3").first.inner_text()
+
+        after = _chart_png(page)
+        assert after != before  # 300 more users from month 1: the active-user fan moved
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "app_e2e_wave.png"), full_page=True)

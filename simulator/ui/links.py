@@ -27,7 +27,7 @@ _DONE_EDITS = "_link_edits_restored"
 
 
 #: the app's own tabs, before those of :data:`simulator.ui.registry.TABS`
-OWN_TABS = ("Forecast", "Assumptions", "Compare")
+OWN_TABS = ("Forecast", "Assumptions", "Rollout", "Compare")
 
 
 def tab_labels(registered: Sequence[tuple[str, str]]) -> list[str]:

@@ -1,0 +1,246 @@
+"""The Rollout tab: model your own rollout from a template (waves, tiers, correlations).
+
+Composes the editors (:mod:`.waves`, :mod:`.tiers`, :mod:`.correlations`, plus name,
+description and currency here) into ``Scenario.with_values`` changes on the template, has the
+scenario schema judge them once, and puts each problem line next to its table row. The
+editors own the fields they show (pilot team size, tiers, waves, correlations): the
+Assumptions tab leaves those out, and :func:`adjusted` merges both tabs' changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..scenario import Scenario, ScenarioError, load_scenario
+from . import correlations, tables, tiers, waves
+from .controls import ControlGroup, changes_from_values, scenario_token, widget_key
+
+IN_USE = "The scenario in use (sidebar)"
+#: Session key holding the TOML of the scenario the app last simulated (tests read it).
+CURRENT = "scenario_toml"
+TIERS_PREFIX = "adoption.tiers."
+COHORTS_PREFIX = "adoption.cohorts["
+EDITORS = ("scenario", "waves", "tiers", "correlations")
+
+
+@dataclass
+class Design:
+    """The rollout as edited: the template with the editors' changes (or, while they have
+    problems, the last valid design), the changes themselves, and the problem lines."""
+
+    scenario: Scenario
+    changes: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def owned(path: str) -> bool:
+    """Whether the Rollout tab (not the Assumptions tab) edits the input at ``path``."""
+    return (path == "pilot.users" or path.startswith(TIERS_PREFIX)
+            or path.startswith(COHORTS_PREFIX))
+
+
+def template_key(loaded: Scenario) -> str:
+    """Key of the *Start from* choice; per loaded file, so another file starts afresh."""
+    return f"rollout.template|{scenario_token(loaded)}"
+
+
+def template(state: MutableMapping[str, Any], loaded: Scenario | None,
+             directory: str | Path) -> Scenario | None:
+    """The scenario the edits start from: the loaded one, or the shipped file chosen."""
+    if loaded is None:
+        return None
+    choice = state.get(template_key(loaded), IN_USE)
+    if not choice or choice == IN_USE:
+        return loaded
+    return load_scenario(Path(directory) / Path(str(choice)).name)
+
+
+def assumption_groups(groups: list[ControlGroup]) -> list[ControlGroup]:
+    """The Assumptions tab's groups without the controls the Rollout tab owns."""
+    out = []
+    for g in groups:
+        parts = [(h, [c for c in items if not owned(c.path)]) for h, items in g.parts]
+        parts = [(h, items) for h, items in parts if items]
+        if parts:
+            out.append(ControlGroup(g.title, g.caption, parts))
+    return out
+
+
+def meta_read(state: MutableMapping[str, Any], base: Scenario, token: str) -> tables.Edit:
+    """Name, description and currency from their text inputs."""
+    out = tables.Edit()
+    for f in ("name", "description", "currency"):
+        path = f"scenario.{f}"
+        value = state.get(tables.editor_key(token, f), getattr(base.scenario, f))
+        out.rows[path] = f"Scenario {f}"
+        if value != getattr(base.scenario, f):
+            out.changes[path] = value
+    return out
+
+
+def input_paths(base: Scenario, tier_names: list[str]) -> list[str]:
+    """Uncertain inputs a correlation may name: the template's, with the tier table's tiers."""
+    tier_paths = [f"{TIERS_PREFIX}{t}.{f}" for t in tier_names for f in tiers.FIELDS]
+    out = []
+    for p in base.input_paths():
+        if p.startswith(TIERS_PREFIX):
+            out.extend(q for q in tier_paths if q not in out)
+        else:
+            out.append(p)
+    out.extend(q for q in tier_paths if q not in out)
+    return out
+
+
+def compose(base: Scenario, token: str, edits: dict[str, tables.Edit],
+            state: MutableMapping[str, Any]) -> tuple[Design, dict[str, list[str]]]:
+    """Validate the editors' changes on ``base`` through the schema.
+
+    Returns the design and each editor's problem lines (key ``""``: lines no table owns).
+    The horizon (sidebar) and the change plan's tier (Assumptions tab) are read from their
+    widgets so that the waves and tiers are judged against them.
+    """
+    changes: dict[str, Any] = {}
+    for e in edits.values():
+        changes.update(e.changes)
+    lines: dict[str, list[str]] = {k: list(e.problems) for k, e in edits.items()}
+    lines[""] = []
+    context = {}
+    for path, now in (("scenario.horizon_months", base.horizon),
+                      ("levers.change_plan.tier", base.levers.change_plan.tier)):
+        v = state.get(widget_key(token, path), now)
+        if v != now:
+            context[path] = v
+    last_key = f"rollout.last|{token}"
+    structure = None
+    try:
+        structure = base.with_values({**changes, **context}) if changes or context else base
+    except ScenarioError as exc:
+        cors = changes.get("correlations", base.to_dict().get("correlations", []))
+        for line in exc.problems:
+            if line.startswith(correlations.PD_LINE):
+                rows = edits["correlations"].rows if "correlations" in edits else {}
+                line = correlations.explain(cors, rows) or line
+                lines["correlations" if "correlations" in edits else ""].append(line)
+                continue
+            for k, e in edits.items():
+                where = tables.locate(line, e.rows)
+                if where is not None:
+                    lines[k].append(where)
+                    break
+            else:
+                lines[""].append(line)
+    problems = [ln for k in (*edits, "") for ln in lines[k]]
+    if structure is not None and not problems:
+        state[last_key] = structure
+        return Design(structure, changes, []), lines
+    return Design(state.get(last_key, base), changes, problems), lines
+
+
+def _init(state: MutableMapping[str, Any], key: str, value: Any) -> None:
+    if key not in state:
+        state[key] = value
+
+
+def render(loaded: Scenario, base: Scenario, token: str, files: list[str]) -> Design:
+    """Draw the Rollout tab and return the design (every run: the tables keep their edits
+    only while drawn)."""
+    import streamlit as st
+
+    from .widgets import reset_inputs
+
+    state = st.session_state
+    st.caption("Model your own rollout: start from a template, then edit the waves, the "
+               "onboarding tiers and the correlations between inputs. Each row is checked "
+               "against the scenario format; a problem is listed under its table and the "
+               "results come back once it is fixed. Horizon and discount rate are in the "
+               "sidebar, every other input in the Assumptions tab.")
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    c1.selectbox("Start from", [IN_USE, *files], key=template_key(loaded),
+                 help="A shipped scenario as the template, or the scenario chosen in the "
+                      "sidebar. Changing it starts every edit afresh.")
+    c2.button("Reset to the template", on_click=reset_inputs, args=(token,), width="stretch",
+              key=tables.editor_key(token, "reset"),
+              help="Forget every edit (here and in the Assumptions tab).")
+    for f in ("name", "description", "currency"):
+        _init(state, tables.editor_key(token, f), getattr(base.scenario, f))
+    meta_fields = type(base.scenario).model_fields
+    c1, c2 = st.columns([3, 1])
+    c1.text_input("Name", key=tables.editor_key(token, "name"),
+                  help=meta_fields["name"].description)
+    c2.text_input("Currency", key=tables.editor_key(token, "currency"), max_chars=3,
+                  help=meta_fields["currency"].description)
+    st.text_area("Description", key=tables.editor_key(token, "description"), height=68,
+                 help=meta_fields["description"].description)
+    boxes = {"scenario": st.container()}
+
+    st.subheader("Waves")
+    st.caption("The pilot team is wave 0: all active at month 0, adopting as its tier. Add "
+               "rollout waves with the + under the table, remove them by selecting rows, "
+               "reorder them with the Order column.")
+    waves_box = st.container()
+    st.subheader("Onboarding tiers")
+    st.caption("How far (ceiling) and how fast (Bass p, q) a wave adopts, and what onboarding "
+               "costs per user, each as low / likely / high: an edited field becomes "
+               "PERT(low, likely, high), or a fixed number when all three are equal.")
+    tiers_df = tables.render_table(*tables.table_state(state, token, "tiers", tiers.frame(base)),
+                                   tiers.column_config(base.scenario.currency))
+    boxes["tiers"] = st.container()
+    names = tiers.names(tiers_df)
+    with waves_box:
+        pilot_df = tables.render_table(
+            *tables.table_state(state, token, "pilot", waves.pilot_frame(base), names),
+            waves.column_config(names), dynamic=False, disabled=("name", "start_month"))
+        last = base.adoption.cohorts[-1].tier if base.adoption.cohorts else None
+        waves_df = tables.render_table(
+            *tables.table_state(state, token, "waves", waves.waves_frame(base), names),
+            waves.column_config(names, last if last in names else None))
+        boxes["waves"] = st.container()
+    st.subheader("Correlations")
+    st.caption("Pairs of uncertain inputs that move together, as a Spearman rank "
+               "correlation between -1 and 1. Together they must form a valid (positive "
+               "definite) correlation matrix.")
+    paths = input_paths(base, names)
+    corr_df = tables.render_table(
+        *tables.table_state(state, token, "correlations", correlations.frame(base), paths),
+        correlations.column_config(paths))
+    boxes["correlations"] = st.container()
+
+    edits = {"scenario": meta_read(state, base, token),
+             "waves": waves.read(pilot_df, waves_df, base),
+             "tiers": tiers.read(tiers_df, base),
+             "correlations": correlations.read(corr_df, base)}
+    design, lines = compose(base, token, edits, state)
+    for k, box in boxes.items():
+        with box:
+            tables.show_lines(lines[k] + (lines[""] if k == "scenario" else []))
+    if not design.problems:
+        steps = waves.registered_by_month(design.scenario)
+        with boxes["waves"]:
+            st.caption("Registered users: " + ", ".join(
+                f"{n:,} from month {m}" for m, n in steps) + ".")
+    return design
+
+
+def adjusted(base: Scenario, design: Design, values: dict[str, Any],
+             state: MutableMapping[str, Any] | None = None) -> Scenario:
+    """The scenario to simulate: ``base`` with the Rollout tab's and the Assumptions tab's
+    changes, validated once (``base`` itself when nothing changed).
+
+    ``values``: :func:`~simulator.ui.controls.values_from_state` of ``base``; the inputs the
+    Rollout tab owns are taken from the design. Raises :class:`ScenarioError`.
+    """
+    if design.problems:
+        raise ScenarioError(design.problems)
+    ch = changes_from_values(base, {p: v for p, v in values.items() if not owned(p)})
+    ch.update(design.changes)
+    sc = base.with_values(ch) if ch else base
+    if state is not None:
+        state[CURRENT] = sc.to_toml()
+    return sc
+
+
+__all__ = ["CURRENT", "IN_USE", "Design", "adjusted", "assumption_groups", "compose",
+           "input_paths", "meta_read", "owned", "render", "template", "template_key"]
