@@ -35,9 +35,9 @@ _STATS = (("P10", "npv_p10"), ("P50", "npv_p50"), ("P90", "npv_p90"))
 
 
 def plan_rows(analysis: GateAnalysis, currency: str) -> list[list[str]]:
-    """One row per plan: mean ± s.e., P10, P50, P90, P(NPV > 0)."""
-    return [[r["plan"], f"{fmt_money(r['npv_mean'], currency)} ± "
-                        f"{fmt_money(r['npv_mean_se'], currency)}",
+    """One row per plan: mean, its s.e., P10, P50, P90, P(NPV > 0)."""
+    return [[r["plan"], fmt_money(r["npv_mean"], currency),
+             fmt_money(r["npv_mean_se"], currency),
              fmt_money(r["npv_p10"], currency), fmt_money(r["npv_p50"], currency),
              fmt_money(r["npv_p90"], currency), fmt_pct(r["prob_npv_positive"])]
             for r in analysis.plans.to_dict("records")]
@@ -78,20 +78,24 @@ def add_staged_slide(prs, analysis: GateAnalysis):
     va.tick_labels.number_format = fmt
     va.tick_labels.number_format_is_linked = False
     _axis_title(va, f"NPV ({cur})")
-    left = Inches(6.4)
-    _table(slide, ["Plan", "NPV mean ± s.e.", "P10", "P50", "P90", "P(NPV > 0)"],
-           plan_rows(analysis, cur), left, BODY_TOP, [1.0, 1.8, 0.95, 0.95, 0.95, 0.85],
-           size=SMALL_TABLE_PT)
+    left = Inches(6.3)
+    size = SMALL_TABLE_PT - 1
+    row_in = 0.12 + size / 72 * 1.2  # the table helper's row height, inches
+    plans_rows = plan_rows(analysis, cur)
+    _table(slide, ["Plan", "NPV mean", "s.e.", "P10", "P50", "P90", "P(NPV > 0)"],
+           plans_rows, left, BODY_TOP, [0.8, 1.05, 0.75, 1.0, 1.0, 1.0, 0.95], size=size)
+    gates_top = BODY_TOP + Inches(row_in * (len(plans_rows) + 1) + 0.35)
+    gates_rows = gate_rows(analysis)
     _table(slide, ["Gate", "Month", "On fail", "P(pass | reached)", "P(pass)"],
-           gate_rows(analysis), left, Inches(3.0), [2.4, 0.7, 1.3, 1.2, 0.9],
-           size=SMALL_TABLE_PT)
+           gates_rows, left, gates_top, [2.2, 0.8, 1.35, 1.35, 0.85], size=size)
+    text_top = gates_top + Inches(row_in * (len(gates_rows) + 2) + 0.3)
     _text(slide, [
         f"Option value of the gates: {fmt_money(s['option_value'], cur)} "
         f"(s.e. {fmt_money(s['option_value_se'], cur)}, paired), the mean NPV of the gated "
         f"plan minus big bang.",
         f"P(stop) {fmt_pct(s['prob_stop'])}; months held on average "
         f"{s['months_held_mean']:.2f}.",
-    ], left, Inches(4.6), SLIDE_WIDTH - left - MARGIN, Inches(1.2), size=NOTE_PT)
+    ], left, text_top, SLIDE_WIDTH - left - MARGIN, Inches(1.2), size=NOTE_PT)
     _text(slide, (f"{int(s['paths']):,} paths, seed {int(s['seed'])}; all three plans on "
                   f"common random numbers. Big bang: the plan as written without gates; "
                   f"no-go: NPV 0."),

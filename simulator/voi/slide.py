@@ -14,7 +14,9 @@ from pptx.enum.chart import XL_CHART_TYPE
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Inches, Pt
 
-from ..charts.theme import money_label
+from ..formatting import chart_money_format
+from ..formatting import money as money_label
+from ..labels import input_label
 from .analysis import VoiAnalysis
 
 TITLE = "What is worth learning before the rollout"
@@ -40,7 +42,11 @@ def voi_lines(v: VoiAnalysis) -> list[str]:
         g = groups.iloc[0]
         lines.append(f"Worth learning most: {g['input']} ({_money(g['value'], cur)}).")
     for r in v.evsi.itertuples():
-        lines.append(f"{r.study}: worth {_money(r.value, cur)} (± {_money(r.se, cur)}).")
+        if r.value < 0:  # a noisy estimate of a worth that cannot be negative
+            lines.append(f"{r.study}: worth about {_money(0.0, cur)} (estimate "
+                         f"{_money(r.value, cur)} ± {_money(r.se, cur)}).")
+        else:
+            lines.append(f"{r.study}: worth {_money(r.value, cur)} (± {_money(r.se, cur)}).")
     lines.append(f"Month-to-month luck: {v.luck_share:.0%} of the NPV variance; no study "
                  "removes it.")
     if not v.sobol.empty:
@@ -48,6 +54,13 @@ def voi_lines(v: VoiAnalysis) -> list[str]:
         lines.append(f"Inputs acting alone (sum of first-order Sobol indices): {s1:.2f} of "
                      "the variance; the rest is interactions and luck.")
     return lines
+
+
+def _category(name: str, kind: str, currency: str) -> str:
+    """A group's name, capitalised, or an input's readable label without its unit."""
+    if kind == "group":
+        return f"{name[:1].upper()}{name[1:]} (all inputs)"
+    return input_label(name, currency, unit=False)
 
 
 def add_voi_slide(prs, result: VoiAnalysis, top: int = 6):
@@ -65,7 +78,7 @@ def add_voi_slide(prs, result: VoiAnalysis, top: int = 6):
     rows = list(ev[ev["kind"] == "group"].itertuples()) + \
         list(ev[ev["kind"] == "input"].head(top).itertuples())
     data = CategoryChartData()
-    data.categories = [r.input for r in reversed(rows)]
+    data.categories = [_category(r.input, r.kind, result.currency) for r in reversed(rows)]
     data.add_series(f"EVPPI ({result.currency})", [max(0.0, float(r.value))
                                                    for r in reversed(rows)])
     chart_w = int(width * 0.55)
@@ -75,7 +88,8 @@ def add_voi_slide(prs, result: VoiAnalysis, top: int = 6):
     chart.has_legend = False
     chart.font.size = Pt(_SMALL_PT)
     axis = chart.value_axis
-    axis.tick_labels.number_format = '#,##0'
+    top_value = max([max(0.0, float(r.value)) for r in rows] + [1.0])
+    axis.tick_labels.number_format = chart_money_format(result.currency, top_value)
     axis.tick_labels.number_format_is_linked = False
     axis.has_title = True
     axis.axis_title.text_frame.text = f"Expected value of perfect information ({result.currency})"
