@@ -36,7 +36,8 @@ def test_slide_has_native_chart_and_numbers(small_voi):
     charts = [s for s in slide.shapes if s.has_chart]
     assert len(charts) == 1
     cats = list(charts[0].chart.plots[0].categories)
-    assert "economics" in cats
+    assert "Economics (all inputs)" in cats  # groups and inputs by their readable labels
+    assert "Minutes saved per task" in cats
     text = " ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
     assert "EVPI" in text and "spot_checks=200" in text and small_voi.best_decision in text
     buf = io.BytesIO()
