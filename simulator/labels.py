@@ -153,7 +153,7 @@ NAMES: dict[str, str] = {
     "corrections_scale": "Corrections scale F0",
     "load_exponent": "Load exponent alpha",
     "quality_churn_sensitivity": "Quality churn sensitivity",
-    "trust_accuracy": "Trust threshold accuracy",
+    "trust_accuracy": "Trust threshold (accuracy)",
     "platform_monthly": "Platform cost per month",
     "inference_per_task": "Inference cost per task",
     "ceiling": "Adoption ceiling u",

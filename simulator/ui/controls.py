@@ -19,33 +19,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..labels import info_meta
+from ..labels import field_name, info_meta
 from ..scenario import LEVERS, Scenario, ScenarioError, Section, as_dist
-
-#: Friendlier labels where the field name alone reads badly; every other label is derived.
-_LABELS = {
-    "accuracy": "Accuracy",
-    "incidents_per_month": "Incidents per month",
-    "users": "Pilot team size",
-    "ood_share": "Out-of-distribution share",
-    "ood_accuracy": "Accuracy on out-of-distribution inputs",
-    "drift_per_month": "Drift per month",
-    "accuracy_ceiling": "Accuracy ceiling",
-    "learning_exponent": "Learning-curve exponent b",
-    "corrections_scale": "Corrections scale F0",
-    "load_exponent": "Load exponent alpha",
-    "quality_churn_sensitivity": "Quality churn sensitivity",
-    "trust_accuracy": "Trust threshold (accuracy)",
-    "ceiling": "Adoption ceiling u",
-    "innovation_p": "Innovation coefficient p",
-    "imitation_q": "Imitation coefficient q",
-    "tasks_per_user_month": "Tasks per active user per month",
-    "licence_per_seat_month": "Licence per seat per month",
-    "support_per_active_user_month": "Support per active user per month",
-    "retrain_every_months": "Retrain every",
-    "horizon_months": "Horizon",
-    "discount_rate_annual": "Discount rate (annual)",
-}
 
 #: Display names of the four levers, in the scenario's order.
 LEVER_LABELS = {
@@ -118,11 +93,9 @@ class ControlGroup:
 
 
 def humanize(name: str) -> str:
-    """Label for a field name: ``minutes_saved_per_task`` -> ``Minutes saved per task``."""
-    if name in _LABELS:
-        return _LABELS[name]
-    text = name.replace("_", " ")
-    return text[:1].upper() + text[1:]
+    """Label for a field name: ``minutes_saved_per_task`` -> ``Minutes saved per task``
+    (the one table of readable names, :data:`simulator.labels.NAMES`)."""
+    return field_name(name)
 
 
 def _unit(raw: str, currency: str) -> str:
