@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import os
 
+from .engine.bands import BAND_BLOCK_BYTES
 from .scenario import Scenario, ScenarioError
 
 #: Environment variable holding the memory budget in MB (MiB).
@@ -29,8 +30,8 @@ OUTPUTS_PER_PATH = 12
 #: stops far earlier, once its median is precise enough).
 LENS_PATHS = 100_000
 #: Float64 working columns per path beyond the kept arrays: sampling transients (ppf of
-#: one column at a time), the lens NPV, band workspace (month net, cumulative net) and the
-#: summary's sorted copies.
+#: one column at a time), the lens NPV, the bands' running total and the summary's sorted
+#: copies. (The bands' block of net and cumulative net is added on top.)
 WORK_COLUMNS = 8
 #: Fixed cost of a run (tables, compiled-code buffers, small arrays), bytes.
 FIXED_BYTES = 8 * 2**20
@@ -75,6 +76,8 @@ def estimate_run_bytes(sc: Scenario, paths: int, horizon: int | None = None,
     outputs = n * OUTPUTS_PER_PATH * 8
     work = n * WORK_COLUMNS * 8
     traj = TRAJECTORY_ROWS * (h + 1) * n * 4 if bands else 0
+    if bands:  # the bands' net / cumulative-net workspace, one block of months
+        work += 16 * n * min(h + 1, max(1, BAND_BLOCK_BYTES // (16 * max(n, 1))))
     lens = 0
     if pilot_lens:
         n_lens = min(n, LENS_PATHS)

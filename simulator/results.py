@@ -134,6 +134,13 @@ def _pct(x: np.ndarray, q: float) -> float:
     return float(np.percentile(x, q * 100)) if x.size else math.nan
 
 
+def _pcts(x: np.ndarray, levels: tuple[int, ...]) -> list[float]:
+    """Percentiles ``levels`` of ``x`` in one selection pass (NaN for an empty ``x``)."""
+    if not x.size:
+        return [math.nan] * len(levels)
+    return [float(v) for v in np.percentile(x, levels)]
+
+
 def summarise(res: SimulationResult) -> Summary:
     """Headline numbers with Monte Carlo standard errors."""
     n = res.n_paths
@@ -158,20 +165,19 @@ def summarise(res: SimulationResult) -> Summary:
         s[f"npv_p{p}_se"] = quantile_se(s_npv, p / 100)
     roi = res.metric("roi")
     roi = roi[np.isfinite(roi)]
-    for p in (10, 50, 90):
-        s[f"roi_p{p}"] = _pct(roi, p / 100)
+    for p, v in zip((10, 50, 90), _pcts(roi, (10, 50, 90)), strict=True):
+        s[f"roi_p{p}"] = v
     pay = res.metric("payback_month")
     s["prob_payback_within_horizon"] = float(np.mean(~np.isnan(pay)))
     pay_inf = np.where(np.isnan(pay), np.inf, pay)
-    for p in (10, 50, 90):
-        v = float(np.quantile(pay_inf, p / 100, method="inverted_cdf"))
-        s[f"payback_month_p{p}"] = None if math.isinf(v) else v
+    for p, v in zip((10, 50, 90), np.quantile(pay_inf, [0.1, 0.5, 0.9], method="inverted_cdf"),
+                    strict=True):
+        s[f"payback_month_p{p}"] = None if math.isinf(v) else float(v)
     irr = res.metric("irr")
     s["irr_p50"] = _pct(irr[np.isfinite(irr)], 0.5) if np.isfinite(irr).any() else None
     for name in ("active_rate_m6", "active_rate_final"):
-        arr = res.metric(name)
-        for p in (10, 50, 90):
-            s[f"{name}_p{p}"] = _pct(arr, p / 100)
+        for p, v in zip((10, 50, 90), _pcts(res.metric(name), (10, 50, 90)), strict=True):
+            s[f"{name}_p{p}"] = v
     s["launch_accuracy_p50"] = _pct(res.metric("launch_accuracy"), 0.5)
     s["accuracy_m6_p50"] = _pct(res.metric("accuracy_m6"), 0.5)
     s["accuracy_final_p50"] = _pct(res.metric("accuracy_final"), 0.5)

@@ -45,3 +45,36 @@ def test_bands_match_trajectories(seed_case):
     wide = res.bands.pivot_table(index=["month", "metric"], columns="stat", values="value")
     cols = [f"p{p}" for p in PERCENTILES]
     assert (np.diff(wide[cols].to_numpy(), axis=1) >= 0).all()
+
+
+def test_bands_over_several_workspace_blocks_equal_numpy():
+    """A run too large for one block of the net / cumulative-net workspace (here 3 blocks)
+    gives the same bands as numpy on the whole arrays: the running total carries across."""
+    from simulator.engine.bands import BAND_BLOCK_BYTES, band_block_months, bands_from_trajectories
+    from simulator.engine.layout import TR_ACC, TR_ACTIVE, TR_BEN, TR_COST, TR_INC
+
+    n = BAND_BLOCK_BYTES // (16 * 9) + 1  # 9 months do not fit in a block, 8 do
+    months = 20
+    assert band_block_months(months, n) == 8
+    rng = np.random.default_rng(5)
+    traj = np.empty((5, months, n), dtype=np.float32)
+    traj[TR_ACTIVE] = rng.integers(0, 300, size=(months, n))
+    traj[TR_ACC] = rng.uniform(0.5, 1.0, size=(months, n))
+    traj[TR_BEN] = rng.lognormal(9.0, 1.0, size=(months, n))
+    traj[TR_COST] = rng.lognormal(8.5, 0.5, size=(months, n))
+    traj[TR_INC] = rng.poisson(2.0, size=(months, n))
+    registered = np.full(months, 300.0)
+    qs = np.array([p / 100 for p in PERCENTILES])
+    out = bands_from_trajectories(traj, registered, qs)
+    t64 = traj.astype(np.float64)
+    net = t64[TR_BEN] - t64[TR_COST]
+    series = {"active_users": t64[TR_ACTIVE], "accuracy": t64[TR_ACC], "benefit": t64[TR_BEN],
+              "cost": t64[TR_COST], "net": net, "cum_net": np.cumsum(net, axis=0),
+              "incidents": t64[TR_INC], "active_rate": t64[TR_ACTIVE] / 300.0}
+    for metric, arr in series.items():
+        r = METRICS.index(metric)
+        for month in (0, 7, 8, 15, 16, months - 1):  # both sides of each block edge
+            np.testing.assert_allclose(out[month, r, :-1],
+                                       np.percentile(arr[month], PERCENTILES),
+                                       rtol=1e-12, atol=1e-9, err_msg=f"{metric} m{month}")
+            assert out[month, r, -1] == pytest.approx(arr[month].mean(), rel=1e-9)
