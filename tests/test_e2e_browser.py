@@ -3,8 +3,9 @@
 Starts the app on a free local port, waits for the charts, moves the discount-rate slider with
 the keyboard, checks a headline metric changes, downloads the scenario TOML and the forecast
 CSV and checks both parse (the TOML loads back with the moved value), and saves a screenshot
-under artifacts/ (ignored by git). A second test adds a rollout wave in the Rollout tab's
-wave table and checks the active-user chart changes. Needs /usr/bin/chromium
+under artifacts/ (ignored by git). A second test adds a rollout wave with the Rollout tab's
+*Add a wave* form and checks the active-user chart changes (its data, from the forecast CSV
+the chart is drawn from, and its picture). Needs /usr/bin/chromium
 (``make browser``); never a downloaded browser build. Without chromium the tests skip, or
 fail when CI=true.
 """
@@ -73,6 +74,32 @@ IDLE_JS = """(quietMs) => {
     if (window.__idleSince == null) window.__idleSince = now;
     return now - window.__idleSince >= quietMs;
 }"""
+
+
+# Set just before an action: a MutationObserver remembers whether the script has run since
+# (it sees every change of the state attribute, however short the rerun).
+ARM_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    window.__ran = false;
+    if (window.__obs) window.__obs.disconnect();
+    window.__obs = new MutationObserver(() => {
+        if (app.getAttribute('data-test-script-state') === 'running') window.__ran = true;
+    });
+    window.__obs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+RERAN_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return window.__ran && app.getAttribute('data-test-script-state') === 'notRunning';
+}"""
+
+
+def _rerun(page, action) -> None:
+    """Do ``action`` (a click, a key) and wait until the rerun it starts has finished, then
+    until the app has stayed idle (a rerun can queue another)."""
+    page.evaluate(ARM_JS)
+    action()
+    page.wait_for_function(RERAN_JS, polling=50, timeout=TIMEOUT_MS)
+    _wait_idle(page)
 
 
 def _wait_idle(page, quiet_ms: int = 1000) -> None:
@@ -183,3 +210,71 @@ def test_app_in_chromium(tmp_path):
         ARTIFACTS.mkdir(exist_ok=True)
         page.wait_for_timeout(500)  # let the charts finish their redraw
         page.screenshot(path=str(ARTIFACTS / "app_e2e.png"), full_page=True)
+
+
+def _bands(page, tmp_path: Path, name: str) -> pd.DataFrame:
+    """The forecast ranges the charts are drawn from, as the app's CSV download gives them."""
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download forecast ranges (CSV)").click()
+    path = tmp_path / name
+    dl.value.save_as(path)
+    return pd.read_csv(path)
+
+
+def _settled_picture(page, locator, differs_from: bytes | None = None) -> bytes:
+    """The element's picture once two shots in a row agree (the chart has finished drawing)
+    and, with ``differs_from``, once it differs from that picture."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    last = locator.screenshot()
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(200)  # the polling interval between two shots
+        now = locator.screenshot()
+        if now == last and now != differs_from:
+            return now
+        last = now
+    raise AssertionError("the chart's picture did not settle" + (
+        " on a new picture" if differs_from is not None else ""))
+
+
+def test_adding_a_wave_in_chromium(tmp_path):
+    with _app_page(tmp_path) as page:
+        forecast = page.get_by_role("tab", name="Forecast", exact=True)
+        rollout_tab = page.get_by_role("tab", name="Rollout", exact=True)
+        # adoption as a head count: click the option's label (its radio input is hidden)
+        _rerun(page, page.locator('[data-testid="stRadio"] label').filter(
+            has_text=re.compile(r"^\s*Active users\s*$")).click)
+        assert page.get_by_role("radio", name="Active users", exact=True).is_checked()
+        chart = page.locator('[data-testid="stVegaLiteChart"]').first
+        before_png = _settled_picture(page, chart)
+        before = _bands(page, tmp_path, "before.csv")
+
+        _rerun(page, rollout_tab.click)
+        registered = page.locator('[data-testid="stCaptionContainer"]').filter(
+            has_text="Registered users")
+        assert registered.inner_text().strip() == (
+            "Registered users: 12 from month 0, 100 from month 1, 200 from month 3.")
+        form = page.locator('[data-testid="stForm"]').filter(has_text="Add a wave")
+        form.scroll_into_view_if_needed()
+        size = form.get_by_role("spinbutton", name="Size (users)")
+        size.fill("300")  # inside a form: no rerun until the button
+        size.press("Tab")
+        start = form.get_by_role("spinbutton", name="Start month")
+        start.fill("1")
+        start.press("Tab")
+        _rerun(page, form.get_by_role("button", name="Add the wave").click)
+        assert registered.inner_text().strip() == (
+            "Registered users: 12 from month 0, 400 from month 1, 500 from month 3.")
+        assert page.locator('[data-testid="stAlert"]').filter(has_text="Add a wave").count() == 0
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert "(adjusted)" in page.locator("h3").first.inner_text()
+
+        # the active-user chart's data: 300 more users registered from month 1
+        after = _bands(page, tmp_path, "after.csv")
+        assert len(after) == len(before)
+        grown = after["active_users_mean"].iloc[1:] - before["active_users_mean"].iloc[1:]
+        assert grown.sum() > 0, grown
+        # and its picture
+        _rerun(page, forecast.click)
+        _settled_picture(page, chart, differs_from=before_png)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "app_e2e_wave.png"), full_page=True)

@@ -422,3 +422,116 @@ def test_adjusted_rejects_a_design_with_problems(seed_case):
     ok = rollout.adjusted(seed_case, rollout.Design(seed_case),
                           controls.values_from_state(seed_case, {}), state)
     assert ok is seed_case and loads_scenario(state[rollout.CURRENT]) == seed_case
+
+
+# --------------------------------------------------------------------------- the Add a wave form
+
+
+def _tables_state(sc, tok: str) -> dict:
+    """A session state holding the four tables as the Rollout tab first shows them."""
+    state: dict = {}
+    for name, df in (("pilot", waves.pilot_frame(sc)), ("waves", waves.waves_frame(sc)),
+                     ("tiers", tiers.frame(sc)), ("correlations", correlations.frame(sc))):
+        tables.table_state(state, tok, name, df)
+    return state
+
+
+def _entry(state: dict, tok: str, **entry) -> None:
+    for f, v in entry.items():
+        state[rollout.entry_key(tok, f)] = v
+
+
+def test_the_form_appends_a_wave_after_the_tables_pending_edits(seed_case):
+    tok = "tok"
+    state = _tables_state(seed_case, tok)
+    state[tables.current_key(state, tok, "waves")] = _edits({0: {"size": 90, "order": 7}})
+    old_key = tables.current_key(state, tok, "waves")
+    _entry(state, tok, name="  ", size=250, start_month=5, tier="trained")
+    assert rollout.append_wave(state, seed_case, tok) == []
+    assert tables.current_key(state, tok, "waves") != old_key  # a new grid shows the table
+    df = tables.current_frame(state, tok, "waves")
+    assert _rows(df)[-1] == {"order": 8, "name": "Wave 3", "size": 250, "start_month": 5,
+                             "tier": "trained"}
+    assert df["size"].dtype == "int64" and _rows(df)[0]["size"] == 90  # the edit is kept
+    e = waves.read(waves.pilot_frame(seed_case), df, seed_case)
+    sc = seed_case.with_values(e.changes)
+    assert [(c.name, c.size) for c in sc.adoption.cohorts] == [
+        ("Wave 2", 100), ("Wave 1", 90), ("Wave 3", 250)]  # Wave 1 moved to Order 7
+
+
+def test_the_form_judges_its_entry_as_the_table_judges_a_row(seed_case):
+    tok = "tok"
+    state = _tables_state(seed_case, tok)
+    _entry(state, tok, name="W9", size=-5, start_month=3, tier="nope")
+    before = tables.current_key(state, tok, "waves")
+    lines = rollout.append_wave(state, seed_case, tok)
+    assert lines == [
+        "Add a wave, size: -5 is below 1 (a wave added here needs at least one user)",
+        "Add a wave, tier: 'nope' is not a tier (tiers: pilot, login_only, quick_start, "
+        "trained) (adoption.cohorts[2].tier)"]
+    # the same tier line as the table gives for that row, under the form's name
+    df = waves.append(waves.waves_frame(seed_case), waves.new_wave(
+        waves.waves_frame(seed_case), "W9", 5, 3, "nope"))
+    edits = {"scenario": tables.Edit(), "waves": waves.read(waves.pilot_frame(seed_case), df,
+                                                            seed_case)}
+    _, table_lines = rollout.compose(seed_case, tok, edits, {})
+    assert table_lines["waves"] == [lines[1].replace("Add a wave", "Waves, row 3 (W9)")]
+    # nothing added, and the trial did not become the last valid design
+    assert tables.current_key(state, tok, "waves") == before
+    assert len(tables.current_frame(state, tok, "waves")) == 2
+    assert f"rollout.last|{tok}" not in state
+    _entry(state, tok, size=0, tier=None)
+    assert rollout.append_wave(state, seed_case, tok) == [
+        "Add a wave, size: 0 is below 1 (a wave added here needs at least one user)",
+        "Add a wave, tier: is empty (add a tier to the tier table first)"]
+
+
+def _form_add(at: AppTest, tok: str, **entry) -> AppTest:
+    for f, v in entry.items():
+        w = at.text_input if f == "name" else at.selectbox if f == "tier" else at.number_input
+        w(key=rollout.entry_key(tok, f)).set_value(v)
+    return at.button(key=rollout.entry_key(tok, "submit")).click().run()
+
+
+def test_adding_a_wave_with_the_form_raises_registered_users_from_its_start_month(seed_case):
+    tok = controls.scenario_token(seed_case)
+    at = _app()
+    _ok(at)
+    before = runner.run_toml(at.session_state[rollout.CURRENT], PATHS, SEED)
+    size, start = 150, 8
+    _form_add(at, tok, name="Wave 3", size=size, start_month=start, tier="trained")
+    _ok(at)
+    assert not at.error, [e.value for e in at.error]
+    sc = _current(at)
+    assert [(c.name, c.size, c.start_month, c.tier) for c in sc.adoption.cohorts][2] == (
+        "Wave 3", size, start, "trained")
+    after = runner.run_toml(at.session_state[rollout.CURRENT], PATHS, SEED)
+    months = np.arange(seed_case.horizon + 1)
+    np.testing.assert_array_equal(after.registered - before.registered,
+                                  np.where(months >= start, size, 0))
+    assert any("350 from month 8" in c.value for c in at.caption)
+    assert "(adjusted)" in at.subheader[0].value and len(at.metric) == 8
+    # the new wave is a row of the grid like any other: edit it there
+    at.session_state[_tk(at, tok, "waves")] = _edits({2: {"size": 40}})
+    at.run()
+    _ok(at)
+    assert _current(at).adoption.cohorts[2].size == 40
+    assert any("240 from month 8" in c.value for c in at.caption)
+
+
+def test_an_invalid_form_entry_shows_its_lines_and_adds_nothing(seed_case):
+    tok = controls.scenario_token(seed_case)
+    at = _app()
+    _ok(at)
+    _form_add(at, tok, size=0, start_month=99)
+    _ok(at)
+    assert [e.value for e in at.error] == [
+        "Add a wave, size: 0 is below 1 (a wave added here needs at least one user)",
+        "Add a wave, start month: 99 is after the horizon (36 months) "
+        "(adoption.cohorts[2].start_month)"]
+    assert _current(at) == seed_case and len(at.metric) == 8  # the results stay
+    _form_add(at, tok, size=60, start_month=36)
+    _ok(at)
+    assert not at.error, [e.value for e in at.error]
+    assert [(c.name, c.size, c.start_month) for c in _current(at).adoption.cohorts][2] == (
+        "Wave 3", 60, 36)

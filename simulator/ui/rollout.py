@@ -9,7 +9,8 @@ Assumptions tab leaves those out, and :func:`adjusted` merges both tabs' changes
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections import ChainMap
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ CURRENT = "scenario_toml"
 TIERS_PREFIX = "adoption.tiers."
 COHORTS_PREFIX = "adoption.cohorts["
 EDITORS = ("scenario", "waves", "tiers", "correlations")
+TABLES = ("pilot", "waves", "tiers", "correlations")
+ENTRY = ("name", "size", "start_month", "tier")
 
 
 @dataclass
@@ -139,6 +142,81 @@ def compose(base: Scenario, token: str, edits: dict[str, tables.Edit],
     return Design(state.get(last_key, base), changes, problems), lines
 
 
+def read_editors(state: Mapping[str, Any], base: Scenario, token: str,
+                 frames: Mapping[str, Any]) -> dict[str, tables.Edit]:
+    """Each editor's changes to ``base``: the text inputs, and ``frames`` (one table per
+    name in :data:`TABLES`, as the data editors return them)."""
+    return {"scenario": meta_read(state, base, token),
+            "waves": waves.read(frames["pilot"], frames["waves"], base),
+            "tiers": tiers.read(frames["tiers"], base),
+            "correlations": correlations.read(frames["correlations"], base)}
+
+
+def entry_key(token: str, name: str) -> str:
+    """Session key of one of the *Add a wave* form's widgets (or its ``problems``)."""
+    return tables.editor_key(token, f"add_wave.{name}")
+
+
+def append_wave(state: MutableMapping[str, Any], base: Scenario, token: str) -> list[str]:
+    """Append the *Add a wave* form's entry to the wave table, or leave the table alone and
+    return the entry's problem lines.
+
+    The entry is judged as a row of the table would be (the schema, through :func:`compose`,
+    on every table as it stands with the row appended), so the lines are the table's own,
+    named "Add a wave"; only lines about the new row count (the form cannot fix the others).
+    """
+    entry = {f: state.get(entry_key(token, f)) for f in ENTRY}
+    frames = {n: tables.current_frame(state, token, n) for n in TABLES}
+    row = waves.new_wave(frames["waves"], **entry)
+    problems = waves.entry_problems(row)
+    # The schema judges the row with the fields found wrong above set to valid stand-ins (a
+    # field error would keep it from checking the start month against the horizon and the
+    # tier against the tiers), on a scratch layer over the session (the trial must not
+    # become the last valid design).
+    trial = waves.append(frames["waves"], waves.stand_in(row, tiers.names(frames["tiers"])))
+    edits = read_editors(state, base, token, {**frames, "waves": trial})
+    _, lines = compose(base, token, edits, ChainMap({}, state))
+    problems += waves.entry_lines(lines["waves"], trial, row)
+    if not problems:
+        tables.replace_frame(state, token, "waves", waves.append(frames["waves"], row))
+    return problems
+
+
+def add_wave(base: Scenario, token: str) -> None:
+    """The form's button callback: runs before the rerun, so the table shows the new wave."""
+    import streamlit as st
+
+    st.session_state[entry_key(token, "problems")] = append_wave(st.session_state, base, token)
+
+
+def add_wave_form(base: Scenario, token: str, tier_names: list[str], next_row: int,
+                  last_tier: str | None) -> None:
+    """The *Add a wave* form: name, size, start month and tier, added with one button (no
+    rerun while typing; the wave table's grid stays for editing, removing, reordering)."""
+    import streamlit as st
+
+    from ..scenario import Cohort
+
+    f = Cohort.model_fields
+    with st.form(entry_key(token, "form")):
+        st.markdown("**Add a wave**")
+        c = st.columns([3, 2, 2, 3, 2], vertical_alignment="bottom")
+        c[0].text_input("Wave", key=entry_key(token, "name"), placeholder=f"Wave {next_row}",
+                        help=f"{f['name'].description} Empty: \"Wave {next_row}\".")
+        c[1].number_input("Size (users)", min_value=0, value=100, step=1,
+                          key=entry_key(token, "size"), help=f["size"].description)
+        c[2].number_input("Start month", min_value=0, max_value=120,
+                          value=f["start_month"].default, step=1,
+                          key=entry_key(token, "start_month"),
+                          help=f["start_month"].description)
+        c[3].selectbox("Onboarding tier", tier_names,
+                       index=tier_names.index(last_tier) if last_tier in tier_names else 0,
+                       key=entry_key(token, "tier"), help=f["tier"].description)
+        c[4].form_submit_button("Add the wave", on_click=add_wave, args=(base, token),
+                                key=entry_key(token, "submit"), width="stretch")
+    tables.show_lines(st.session_state.get(entry_key(token, "problems")) or [])
+
+
 def _init(state: MutableMapping[str, Any], key: str, value: Any) -> None:
     if key not in state:
         state[key] = value
@@ -178,8 +256,8 @@ def render(loaded: Scenario, base: Scenario, token: str, files: list[str]) -> De
 
     st.subheader("Waves")
     st.caption("The pilot team is wave 0: all active at month 0, adopting as its tier. Add "
-               "rollout waves with the + under the table, remove them by selecting rows, "
-               "reorder them with the Order column.")
+               "a rollout wave with the form below the table (or the + under it), remove "
+               "waves by selecting rows, reorder them with the Order column.")
     waves_box = st.container()
     st.subheader("Onboarding tiers")
     st.caption("How far (ceiling) and how fast (Bass p, q) a wave adopts, and what onboarding "
@@ -198,6 +276,7 @@ def render(loaded: Scenario, base: Scenario, token: str, files: list[str]) -> De
             *tables.table_state(state, token, "waves", waves.waves_frame(base), names),
             waves.column_config(names, last if last in names else None))
         boxes["waves"] = st.container()
+        add_wave_form(base, token, names, len(tables.records(waves_df)) + 1, last)
     st.subheader("Correlations")
     st.caption("Pairs of uncertain inputs that move together, as a Spearman rank "
                "correlation between -1 and 1. Together they must form a valid (positive "
@@ -208,10 +287,8 @@ def render(loaded: Scenario, base: Scenario, token: str, files: list[str]) -> De
         correlations.column_config(paths))
     boxes["correlations"] = st.container()
 
-    edits = {"scenario": meta_read(state, base, token),
-             "waves": waves.read(pilot_df, waves_df, base),
-             "tiers": tiers.read(tiers_df, base),
-             "correlations": correlations.read(corr_df, base)}
+    edits = read_editors(state, base, token, {"pilot": pilot_df, "waves": waves_df,
+                                              "tiers": tiers_df, "correlations": corr_df})
     design, lines = compose(base, token, edits, state)
     for k, box in boxes.items():
         with box:
@@ -242,5 +319,6 @@ def adjusted(base: Scenario, design: Design, values: dict[str, Any],
     return sc
 
 
-__all__ = ["CURRENT", "IN_USE", "Design", "adjusted", "assumption_groups", "compose",
-           "input_paths", "meta_read", "owned", "render", "template", "template_key"]
+__all__ = ["CURRENT", "IN_USE", "Design", "add_wave", "add_wave_form", "adjusted",
+           "append_wave", "assumption_groups", "compose", "entry_key", "input_paths",
+           "meta_read", "owned", "read_editors", "render", "template", "template_key"]

@@ -109,6 +109,22 @@ def table_state(state: MutableMapping[str, Any], token: str, name: str,
     return state[store], key
 
 
+def current_frame(state: Mapping[str, Any], token: str, name: str) -> pd.DataFrame:
+    """Table ``name`` as its data editor shows it now: the kept table with the editor's
+    pending edits applied (what the editor returns on the next run)."""
+    df = state[editor_key(token, f"{name}.table")]
+    edits = state.get(current_key(state, token, name))
+    return apply_edits(df, edits) if has_edits(edits) else df.copy()
+
+
+def replace_frame(state: MutableMapping[str, Any], token: str, name: str,
+                  df: pd.DataFrame) -> None:
+    """Keep ``df`` as table ``name`` and show it in a new data editor (a new key), so the
+    old editor's pending edits (already in ``df``) are not applied twice."""
+    state[editor_key(token, f"{name}.table")] = df
+    state[gen_key(token, name)] = state.get(gen_key(token, name), 0) + 1
+
+
 def cell(v: Any) -> Any:
     """A table cell as plain Python: None for an empty cell, numpy scalars unwrapped."""
     if v is None or v is pd.NA or v is pd.NaT:
@@ -226,7 +242,7 @@ def show_lines(lines: list[str]) -> None:
         st.error(line)
 
 
-__all__ = ["FIELD_LABELS", "PARTS", "Edit", "apply_edits", "cell", "current_key",
-           "editor_key", "field_label", "gen_key", "has_edits", "locate", "records",
-           "render_table", "show_lines", "spec", "table_state", "three", "uncertain_value",
-           "whole"]
+__all__ = ["FIELD_LABELS", "PARTS", "Edit", "apply_edits", "cell", "current_frame",
+           "current_key", "editor_key", "field_label", "gen_key", "has_edits", "locate",
+           "records", "render_table", "replace_frame", "show_lines", "spec", "table_state",
+           "three", "uncertain_value", "whole"]

@@ -1,7 +1,8 @@
 """The wave table: the pilot team as wave 0, then the rollout waves (size, start, tier).
 
 Wave 0 is its own one-row table (size and tier editable, never removable); the rollout waves
-can be added, removed and reordered (the *Order* column). Read back as ``pilot.users``,
+can be added, removed and reordered (the *Order* column), or added whole through the
+*Add a wave* form (no typing into the grid). Read back as ``pilot.users``,
 ``adoption.pilot_tier`` and the ``adoption.cohorts`` list, validated by the scenario schema.
 """
 
@@ -10,15 +11,19 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..scenario import Scenario
-from .tables import Edit, records, whole
+from . import tables
+from .tables import Edit, cell, records, whole
 
 PILOT_NAME = "Pilot team (wave 0)"
 PILOT_LABEL = "Pilot team (wave 0)"
 WAVE_COLUMNS = ("order", "name", "size", "start_month", "tier")
 PILOT_COLUMNS = ("name", "size", "start_month", "tier")
+#: How the *Add a wave* form's entry is named in its problem lines.
+FORM_LABEL = "Add a wave"
 
 
 def pilot_frame(sc: Scenario) -> pd.DataFrame:
@@ -71,11 +76,67 @@ def read(pilot: pd.DataFrame, waves: pd.DataFrame, template: Scenario) -> Edit:
         c = {"name": row.get("name"), "size": whole(row.get("size")),
              "start_month": whole(row.get("start_month")), "tier": row.get("tier")}
         cohorts.append({k: v for k, v in c.items() if v is not None})
-        name = f" ({row['name']})" if row.get("name") else ""
-        out.rows[f"adoption.cohorts[{i}]"] = f"Waves, row {r + 1}{name}"
+        out.rows[f"adoption.cohorts[{i}]"] = row_label(r + 1, row.get("name"))
     if cohorts != template.to_dict()["adoption"]["cohorts"]:
         out.changes["adoption.cohorts"] = cohorts
     return out
+
+
+def row_label(r: int, name: Any = None) -> str:
+    """How row ``r`` (1-based, empty rows not counted) of the wave table is named in messages."""
+    return f"Waves, row {r}" + (f" ({name})" if name else "")
+
+
+def new_wave(df: pd.DataFrame, name: Any, size: Any, start_month: Any,
+             tier: Any) -> dict[str, Any]:
+    """The row the *Add a wave* form appends to the wave table ``df``: ordered after every
+    numbered wave, named "Wave N" (N: its row) when the name is left empty."""
+    orders = pd.to_numeric(df["order"], errors="coerce").to_numpy(dtype=float)
+    orders = orders[np.isfinite(orders)]
+    order = int(orders.max()) + 1 if orders.size else 1
+    name = str(name).strip() if name is not None else ""
+    return {"order": order, "name": name or f"Wave {len(records(df)) + 1}",
+            "size": whole(cell(size)), "start_month": whole(cell(start_month)),
+            "tier": cell(tier)}
+
+
+def append(df: pd.DataFrame, row: dict[str, Any]) -> pd.DataFrame:
+    """``df`` with ``row`` as its last row (integer columns stay integers while complete)."""
+    return tables.apply_edits(df, {"added_rows": [row]})
+
+
+def entry_problems(row: dict[str, Any]) -> list[str]:
+    """What the form checks before the schema: a size of at least one user (a table row may
+    hold 0 while it is being typed; a wave added whole may not) and a tier chosen."""
+    out = []
+    size = row.get("size")
+    if size is None:
+        out.append(f"{FORM_LABEL}, size: is empty (give the number of users in the wave)")
+    elif size < 1:
+        out.append(f"{FORM_LABEL}, size: {size} is below 1 (a wave added here needs at "
+                   f"least one user)")
+    if row.get("tier") is None:
+        out.append(f"{FORM_LABEL}, tier: is empty (add a tier to the tier table first)")
+    return out
+
+
+def stand_in(row: dict[str, Any], tier_names: list[str]) -> dict[str, Any]:
+    """``row`` with the fields :func:`entry_problems` rejects replaced by valid values, so
+    that the schema can judge the others."""
+    out = dict(row)
+    if out.get("size") is None or out["size"] < 1:
+        out["size"] = 1
+    if out.get("tier") is None and tier_names:
+        out["tier"] = tier_names[0]
+    return out
+
+
+def entry_lines(lines: list[str], df: pd.DataFrame, row: dict[str, Any]) -> list[str]:
+    """The wave table's problem lines about ``row`` (the last row of ``df``), named as the
+    form's entry: the table's own messages, so both ways of adding a wave say the same."""
+    label = row_label(len(records(df)), row.get("name"))
+    return [FORM_LABEL + ln[len(label):] for ln in lines
+            if ln.startswith((label + ",", label + ":"))]
 
 
 def column_config(tiers: list[str], default_tier: str | None = None) -> dict[str, Any]:
@@ -120,5 +181,6 @@ def registered_by_month(sc: Scenario) -> list[tuple[int, int]]:
     return out
 
 
-__all__ = ["PILOT_COLUMNS", "WAVE_COLUMNS", "column_config", "pilot_frame", "read",
-           "registered_by_month", "waves_frame"]
+__all__ = ["FORM_LABEL", "PILOT_COLUMNS", "WAVE_COLUMNS", "append", "column_config",
+           "entry_lines", "entry_problems", "new_wave", "pilot_frame", "read",
+           "registered_by_month", "row_label", "stand_in", "waves_frame"]
