@@ -119,7 +119,10 @@ from .philox import uniform_at
 
 N_OUT = len(OUT)
 N_TRAJ = len(TRAJ)
-BLOCK = 1024  #: paths per work item of the parallel loop (scratch arrays are per block)
+#: Paths per work item of the parallel loop (scratch arrays are per block). Draws are
+#: addressed by path, so the block size changes no result, only the load balance: small
+#: enough that a run of a thousand paths (the pilot lens) still uses every thread.
+BLOCK = 256
 #: Incidents a month are drawn from a Poisson mean capped here: at this rate every
 #: month is fully down already, and the cap bounds the cost of one draw.
 LAMBDA_CAP = 1e5
