@@ -13,6 +13,7 @@ import streamlit as st
 
 from simulator import ScenarioError, load_scenario
 from simulator.charts import forecast
+from simulator.charts import specs as chart_specs
 from simulator.ui import access, controls, links, metrics, rollout, runner, widgets
 from simulator.ui import session as ss
 from simulator.ui.registry import TABS, TabContext
@@ -140,12 +141,13 @@ with forecast_tab:
     view = st.radio("Adoption shown as", ["Active-user rate", "Active users"],
                     horizontal=True, key="adoption_view")
     adoption = "active_rate" if view == "Active-user rate" else "active_users"
-    specs = [runner.chart_spec(res, m, lambda m=m: forecast.fan_chart(res.bands, m, cur))
+    # Specs built once per shared result, from chart templates built once per process.
+    shown = [runner.chart_spec(res, m, lambda m=m: chart_specs.fan_spec(res.bands, m, cur))
              for m in (adoption, "accuracy", "cum_net")]
-    specs.append(runner.chart_spec(res, "npv", lambda: forecast.npv_distribution_chart(
+    shown.append(runner.chart_spec(res, "npv", lambda: chart_specs.npv_spec(
         res.metric("npv"), res.summary["pilot_lens_npv"], cur)))
-    for col, spec in zip([*st.columns(2), *st.columns(2)], specs, strict=True):
-        col.vega_lite_chart(spec, width="stretch")  # specs built once per shared result
+    for col, spec in zip([*st.columns(2), *st.columns(2)], shown, strict=True):
+        col.vega_lite_chart(spec, width="stretch")
 
 with compare_tab:
     if compare_tab.open is not False:

@@ -148,14 +148,16 @@ def run(sc: Scenario, paths: int, seed: int) -> SimulationResult:
 def chart_spec(res: SimulationResult, name: str, build: Callable[[], Any]) -> dict:
     """The Vega-Lite spec of chart ``name`` of a (shared) result, built once per result.
 
-    ``build`` returns an altair chart; its spec is kept with the result, so every session
-    and every rerun that shows the same result reuses it instead of rebuilding and
-    re-validating the chart (the largest cost of a rerun after the simulation itself).
+    ``build`` returns the spec (a dict, e.g. from :mod:`simulator.charts.specs`) or an
+    altair chart; the spec is kept with the result, so every session and every rerun that
+    shows the same result reuses it instead of rebuilding the chart.
     """
     specs = res.meta.setdefault("chart_specs", {})
     spec = specs.get(name)
     if spec is None:
-        spec = specs[name] = build().to_dict(validate=False)
+        built = build()
+        spec = specs[name] = built if isinstance(built, dict) else built.to_dict(
+            validate=False)
     return spec
 
 
