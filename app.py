@@ -57,8 +57,7 @@ if base is None:
             "format), or switch back to a shipped scenario.")
     st.stop()
 
-token = controls.scenario_token(base)
-widgets.init_widget_state(state, controls.default_state(base, token))
+token = controls.scenario_token(base)  # widgets take the file's values when first drawn
 link_problems += links.restore_edits(st.query_params, state, base, token)
 for problem in link_problems:  # a bad shared link: say which parameter, keep running
     st.warning(f"Link parameter ignored: {problem}")
@@ -85,12 +84,10 @@ forecast_tab, assumptions_tab, rollout_tab, compare_tab, *extra_tabs = tabs
 with rollout_tab:
     design = rollout.render(loaded, base, token, files)
 
-with assumptions_tab:
-    st.caption("Each uncertain input as low / likely / high. An input you edit becomes "
-               "PERT(low, likely, high), or a fixed number when all three are equal; the "
-               "others keep the file's distribution.")
-    for g in rollout.assumption_groups(controls.control_groups(design.scenario)):
-        widgets.render_group(g, token)
+with assumptions_tab:  # 160 inputs: drawn only while open; their edits persist meanwhile
+    if assumptions_tab.open is not False:
+        widgets.render_assumptions(
+            rollout.assumption_groups(controls.control_groups(design.scenario)), token)
 with compare_tab:
     st.radio("Compare", ss.COMPARE_MODES, key=ss.COMPARE_MODE, horizontal=True)
     if state[ss.COMPARE_MODE] == ss.COMPARE_OTHER:

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 SCENARIO_FILES = sorted(p.name for p in (ROOT / "scenarios").glob("*.toml"))
 PATHS = 300  # AppTest runs: enough for clear directions, fast on 2 cores
+ASSUMPTIONS = "Assumptions"  # the tab whose inputs are drawn only while it is open
 TIMEOUT = 180  # the first run in a fresh process loads (or compiles) the numba kernels
 
 
@@ -268,7 +269,7 @@ def test_app_runs_on_every_shipped_scenario(name):
 
 def test_lever_and_input_move_the_headlines_the_expected_way(seed_case):
     tok = _token(seed_case)
-    at = _app()
+    at = _app(**{session.MAIN_TAB: ASSUMPTIONS})
     _ok(at)
     h0, se0 = _headlines(at)
     shown0 = {m.label: m.value for m in at.metric}
@@ -297,7 +298,7 @@ def test_lever_and_input_move_the_headlines_the_expected_way(seed_case):
 
 def test_invalid_combination_shows_errors_and_recovers(seed_case):
     tok = _token(seed_case)
-    at = _app()
+    at = _app(**{session.MAIN_TAB: ASSUMPTIONS})
     key = widget_key(tok, "data.ood_share", "low")
     at.number_input(key=key).set_value(0.9).run()
     _ok(at)
@@ -408,7 +409,7 @@ def _random_change(rng: random.Random, at: AppTest) -> str:
 
 def test_fifty_random_widget_changes_raise_nothing():
     rng = random.Random(20240607)
-    at = _app(**{session.PATHS: 200})
+    at = _app(**{session.PATHS: 200, session.MAIN_TAB: ASSUMPTIONS})
     _ok(at)
     shown_results = 0
     for step in range(50):

@@ -258,7 +258,7 @@ def _rows(df: pd.DataFrame) -> list[dict]:
 
 @pytest.mark.slow
 def test_support_copilot_edited_into_the_seed_case_gives_identical_results(seed_case):
-    at = _app()
+    at = _app(**{session.MAIN_TAB: "Assumptions"})  # its inputs drawn
     _ok(at)
     at.selectbox(key=rollout.template_key(seed_case)).set_value("support_copilot.toml").run()
     _ok(at)
@@ -385,7 +385,7 @@ def test_invalid_rows_show_a_message_and_the_app_recovers(seed_case, table, edit
 
 def test_name_currency_and_template_choice(seed_case):
     tok = controls.scenario_token(seed_case)
-    at = _app()
+    at = _app(**{session.MAIN_TAB: "Assumptions"})  # its inputs drawn
     at.text_input(key=tables.editor_key(tok, "currency")).set_value("eur").run()
     _ok(at)
     assert any("scenario.currency" in e.value for e in at.error)

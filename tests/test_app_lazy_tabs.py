@@ -1,0 +1,125 @@
+"""The Assumptions tab is drawn only while open, and its edits hold while another tab is:
+results, shared link, scenario download and reset see them exactly as when it was drawn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from simulator import load_scenario, loads_scenario
+from simulator.ui import controls, links, rollout, session
+from simulator.ui.controls import widget_key
+
+ROOT = Path(__file__).resolve().parents[1]
+PATHS = 300
+ASSUMPTIONS, FORECAST = "Assumptions", "Forecast"
+COST = "economics.hourly_cost"
+RESET = "Reset all assumptions to the file"
+
+
+@pytest.fixture(scope="module")
+def tok():
+    return controls.scenario_token(load_scenario(ROOT / "scenarios" / "seed_case.toml"))
+
+
+def _app(**state) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.session_state[session.PATHS] = PATHS
+    for k, v in state.items():
+        at.session_state[k] = v
+    return at.run()
+
+
+def _run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _tab(at: AppTest, label: str) -> AppTest:
+    at.session_state[session.MAIN_TAB] = label
+    return _run(at)
+
+
+def _assumption_inputs(at: AppTest) -> list[str]:
+    return [w.key for w in at.number_input if str(w.key).startswith("in|")]
+
+
+def _cost(at: AppTest) -> float:
+    """The hourly cost's mode in the scenario the app simulated (what the TOML download has)."""
+    d = loads_scenario(at.session_state[rollout.CURRENT]).inputs()[COST]
+    return d.describe()[1]
+
+
+def test_closed_assumptions_tab_draws_no_inputs(tok):
+    at = _run(_app())
+    assert _assumption_inputs(at) == []
+    at = _tab(at, ASSUMPTIONS)
+    assert len(_assumption_inputs(at)) > 100
+    assert widget_key(tok, COST, "likely") in _assumption_inputs(at)
+
+
+def test_an_edit_holds_while_another_tab_is_open(tok):
+    key = widget_key(tok, COST, "likely")
+    at = _run(_app(**{session.MAIN_TAB: ASSUMPTIONS}))
+    file_value = at.number_input(key=key).value
+    h_file = dict(at.session_state[session.HEADLINES])
+    at.number_input(key=key).set_value(file_value + 15.0)
+    at = _run(at)
+    h_edit = dict(at.session_state[session.HEADLINES])
+    assert h_edit["npv_p50"] != h_file["npv_p50"]
+
+    # another tab: the input is not drawn, its edit still applied everywhere
+    at = _tab(at, FORECAST)
+    assert _assumption_inputs(at) == []
+    assert at.session_state[session.HEADLINES] == h_edit
+    assert _cost(at) == pytest.approx(file_value + 15.0)
+    assert at.session_state[links.EDITS][COST][1][1] == pytest.approx(file_value + 15.0)
+
+    # change something else (sidebar): both edits apply
+    rate = widget_key(tok, "scenario.discount_rate_annual")
+    at.slider(key=rate).set_value(at.slider(key=rate).value + 4.0)
+    at = _run(at)
+    assert set(at.session_state[links.EDITS]) == {COST, "scenario.discount_rate_annual"}
+    assert _cost(at) == pytest.approx(file_value + 15.0)
+    h_both = dict(at.session_state[session.HEADLINES])
+    params = links.current_params(at.session_state, load_scenario(
+        ROOT / "scenarios" / "seed_case.toml"), tok)
+    assert float(params[f"set.{COST}:likely"]) == pytest.approx(file_value + 15.0)
+
+    # back on the Assumptions tab: the edit is shown, the results unchanged
+    at = _tab(at, ASSUMPTIONS)
+    assert at.number_input(key=key).value == pytest.approx(file_value + 15.0)
+    assert at.session_state[session.HEADLINES] == h_both
+    # the same edits from a fresh session (a shared link's state) give the same results
+    fresh = _run(_app(**{key: file_value + 15.0, rate: at.slider(key=rate).value}))
+    assert fresh.session_state[session.HEADLINES] == h_both
+
+
+def test_reset_from_another_tab_forgets_the_hidden_edit(tok):
+    key = widget_key(tok, COST, "likely")
+    at = _run(_app(**{session.MAIN_TAB: ASSUMPTIONS}))
+    file_value = at.number_input(key=key).value
+    h_file = dict(at.session_state[session.HEADLINES])
+    at.number_input(key=key).set_value(file_value + 15.0)
+    at = _tab(_run(at), FORECAST)
+    next(b for b in at.button if b.label == RESET).click()
+    at = _run(at)
+    assert at.session_state[links.EDITS] == {}
+    assert at.session_state[session.HEADLINES] == h_file
+    at = _tab(at, ASSUMPTIONS)
+    assert at.number_input(key=key).value == pytest.approx(file_value)
+
+
+def test_a_linked_edit_applies_before_the_tab_is_ever_opened(tok):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.query_params.update({"paths": str(PATHS), f"set.{COST}:likely": "71"})
+    at = _run(at)
+    assert _assumption_inputs(at) == []
+    assert _cost(at) == pytest.approx(71.0)
+    at = _tab(at, ASSUMPTIONS)
+    assert at.number_input(key=widget_key(tok, COST, "likely")).value == pytest.approx(71.0)
+    assert _cost(at) == pytest.approx(71.0)
