@@ -84,10 +84,9 @@ forecast_tab, assumptions_tab, rollout_tab, compare_tab, *extra_tabs = tabs
 with rollout_tab:
     design = rollout.render(loaded, base, token, files)
 
-with assumptions_tab:  # 160 inputs: drawn only while open; their edits persist meanwhile
-    if assumptions_tab.open is not False:
-        widgets.render_assumptions(
-            rollout.assumption_groups(controls.control_groups(design.scenario)), token)
+with assumptions_tab:  # 160 inputs: those of open groups drawn while the tab is open
+    widgets.render_assumptions(rollout.assumption_groups(controls.control_groups(
+        design.scenario)), token, shown=assumptions_tab.open is not False)
 with compare_tab:
     st.radio("Compare", ss.COMPARE_MODES, key=ss.COMPARE_MODE, horizontal=True)
     if state[ss.COMPARE_MODE] == ss.COMPARE_OTHER:

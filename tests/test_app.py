@@ -14,14 +14,13 @@ from streamlit.testing.v1 import AppTest
 
 from simulator import ScenarioError, load_scenario, loads_scenario, simulate
 from simulator.scenario import LEVERS, Scenario
-from simulator.ui import controls, metrics, registry, runner, session
+from simulator.ui import controls, metrics, registry, rollout, runner, session, widgets
 from simulator.ui.controls import PlainControl, UncertainControl, widget_key
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 SCENARIO_FILES = sorted(p.name for p in (ROOT / "scenarios").glob("*.toml"))
 PATHS = 300  # AppTest runs: enough for clear directions, fast on 2 cores
-ASSUMPTIONS = "Assumptions"  # the tab whose inputs are drawn only while it is open
 TIMEOUT = 180  # the first run in a fresh process loads (or compiles) the numba kernels
 
 
@@ -251,6 +250,15 @@ def _tables(at: AppTest) -> list:
     return [d for d in at.dataframe if d.editing_mode == "read_only"]
 
 
+def _assumptions_open() -> dict:
+    """Session state showing every Assumptions input: the tab and each group's expander
+    open (closed ones are not drawn)."""
+    groups = rollout.assumption_groups(controls.control_groups(load_scenario(
+        ROOT / "scenarios" / "seed_case.toml")))
+    return {session.MAIN_TAB: "Assumptions", **{widgets.group_key(g.title): True
+                                                 for g in groups}}
+
+
 def _token(sc: Scenario) -> str:
     return controls.scenario_token(sc)
 
@@ -269,7 +277,7 @@ def test_app_runs_on_every_shipped_scenario(name):
 
 def test_lever_and_input_move_the_headlines_the_expected_way(seed_case):
     tok = _token(seed_case)
-    at = _app(**{session.MAIN_TAB: ASSUMPTIONS})
+    at = _app(**_assumptions_open())
     _ok(at)
     h0, se0 = _headlines(at)
     shown0 = {m.label: m.value for m in at.metric}
@@ -298,7 +306,7 @@ def test_lever_and_input_move_the_headlines_the_expected_way(seed_case):
 
 def test_invalid_combination_shows_errors_and_recovers(seed_case):
     tok = _token(seed_case)
-    at = _app(**{session.MAIN_TAB: ASSUMPTIONS})
+    at = _app(**_assumptions_open())
     key = widget_key(tok, "data.ood_share", "low")
     at.number_input(key=key).set_value(0.9).run()
     _ok(at)
@@ -409,7 +417,7 @@ def _random_change(rng: random.Random, at: AppTest) -> str:
 
 def test_fifty_random_widget_changes_raise_nothing():
     rng = random.Random(20240607)
-    at = _app(**{session.PATHS: 200, session.MAIN_TAB: ASSUMPTIONS})
+    at = _app(**{session.PATHS: 200, **_assumptions_open()})
     _ok(at)
     shown_results = 0
     for step in range(50):

@@ -1,5 +1,6 @@
-"""The Assumptions tab is drawn only while open, and its edits hold while another tab is:
-results, shared link, scenario download and reset see them exactly as when it was drawn."""
+"""The Assumptions tab draws the inputs of its open groups only, and only while it is open;
+edits hold while they are not drawn: results, shared link, scenario download and reset see
+them exactly as when they were."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from streamlit.testing.v1 import AppTest
 from simulator import load_scenario, loads_scenario
 from simulator.ui import controls, links, rollout, session
 from simulator.ui.controls import widget_key
+from simulator.ui.widgets import group_key
 
 ROOT = Path(__file__).resolve().parents[1]
 PATHS = 300
 ASSUMPTIONS, FORECAST = "Assumptions", "Forecast"
 COST = "economics.hourly_cost"
+ECONOMICS = group_key("Economics")  # the group holding COST
 RESET = "Reset all assumptions to the file"
 
 
@@ -54,17 +57,27 @@ def _cost(at: AppTest) -> float:
     return d.describe()[1]
 
 
-def test_closed_assumptions_tab_draws_no_inputs(tok):
+def test_closed_tab_and_closed_groups_draw_no_inputs(tok, seed_case):
     at = _run(_app())
     assert _assumption_inputs(at) == []
     at = _tab(at, ASSUMPTIONS)
+    groups = rollout.assumption_groups(controls.control_groups(seed_case))
+    assert _assumption_inputs(at) == []  # every group closed
+    assert [e.label for e in at.expander] == [g.title for g in groups]
+    at.session_state[ECONOMICS] = True
+    at = _run(at)
+    shown = _assumption_inputs(at)
+    n = sum(3 for p in seed_case.inputs() if p.startswith("economics."))
+    assert widget_key(tok, COST, "likely") in shown and len(shown) == n
+    for g in groups:
+        at.session_state[group_key(g.title)] = True
+    at = _run(at)
     assert len(_assumption_inputs(at)) > 100
-    assert widget_key(tok, COST, "likely") in _assumption_inputs(at)
 
 
 def test_an_edit_holds_while_another_tab_is_open(tok):
     key = widget_key(tok, COST, "likely")
-    at = _run(_app(**{session.MAIN_TAB: ASSUMPTIONS}))
+    at = _run(_app(**{session.MAIN_TAB: ASSUMPTIONS, ECONOMICS: True}))
     file_value = at.number_input(key=key).value
     h_file = dict(at.session_state[session.HEADLINES])
     at.number_input(key=key).set_value(file_value + 15.0)
@@ -101,7 +114,7 @@ def test_an_edit_holds_while_another_tab_is_open(tok):
 
 def test_reset_from_another_tab_forgets_the_hidden_edit(tok):
     key = widget_key(tok, COST, "likely")
-    at = _run(_app(**{session.MAIN_TAB: ASSUMPTIONS}))
+    at = _run(_app(**{session.MAIN_TAB: ASSUMPTIONS, ECONOMICS: True}))
     file_value = at.number_input(key=key).value
     h_file = dict(at.session_state[session.HEADLINES])
     at.number_input(key=key).set_value(file_value + 15.0)
@@ -120,6 +133,27 @@ def test_a_linked_edit_applies_before_the_tab_is_ever_opened(tok):
     at = _run(at)
     assert _assumption_inputs(at) == []
     assert _cost(at) == pytest.approx(71.0)
+    at.session_state[ECONOMICS] = True
     at = _tab(at, ASSUMPTIONS)
     assert at.number_input(key=widget_key(tok, COST, "likely")).value == pytest.approx(71.0)
     assert _cost(at) == pytest.approx(71.0)
+
+
+def test_an_edit_holds_while_its_group_is_closed(tok):
+    key = widget_key(tok, COST, "likely")
+    at = _run(_app(**{session.MAIN_TAB: ASSUMPTIONS, ECONOMICS: True}))
+    value = at.number_input(key=key).value + 5.0
+    at.number_input(key=key).set_value(value)
+    at = _run(at)
+    h_edit = dict(at.session_state[session.HEADLINES])
+    at.session_state[ECONOMICS] = False
+    at = _run(at)
+    assert _assumption_inputs(at) == []
+    at.session_state[session.SEED] = 8  # another change while the group is closed
+    at = _run(_run(at))
+    assert _cost(at) == pytest.approx(value)
+    at.session_state[session.SEED] = 7
+    at = _run(at)
+    assert at.session_state[session.HEADLINES] == h_edit
+    at.session_state[ECONOMICS] = True
+    assert _run(at).number_input(key=key).value == pytest.approx(value)

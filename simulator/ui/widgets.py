@@ -6,8 +6,8 @@ in :mod:`simulator.ui.controls` (no Streamlit there). Widgets are created withou
 :func:`~simulator.ui.controls.widget_key` keys, filled from the scenario file when a widget is
 first drawn (only edited or drawn inputs have a key: every widget call costs time in
 proportion to the keys in session state). A widget keeps its value while it is not drawn
-(``persist_state="page"``), so the Assumptions tab is drawn only while it is open and its
-edits stay applied while another tab is.
+(``persist_state="page"``), so the Assumptions tab draws the inputs of its open groups only,
+and only while it is open; the edits of the others stay applied.
 """
 
 from __future__ import annotations
@@ -119,9 +119,19 @@ def render_plain(c: PlainControl, token: str, *, slider: bool = False) -> Any:
     return st.number_input(label, min_value=lo, max_value=top, key=key, help=c.help, **keep)
 
 
-def render_group(g: ControlGroup, token: str, *, expanded: bool = False) -> None:
-    """An expander holding one group of assumptions."""
-    with st.expander(g.title, expanded=expanded):
+def group_key(title: str) -> str:
+    """Session key of the expander of the Assumptions group ``title`` (True while open); the
+    same for every scenario, so a group stays open when another file is loaded."""
+    return f"assumptions.open|{title}"
+
+
+def render_group(g: ControlGroup, token: str, *, shown: bool = True) -> None:
+    """An expander holding one group of assumptions. Its inputs are drawn only while it is
+    open (opening it reruns the script) and ``shown`` (its tab is open); the expander itself
+    always is, so it stays open or closed across tabs."""
+    with st.expander(g.title, key=group_key(g.title), on_change="rerun") as box:
+        if not shown or box.open is False:
+            return
         if g.caption:
             st.caption(g.caption)
         for head, items in g.parts:
@@ -143,13 +153,14 @@ def render_group(g: ControlGroup, token: str, *, expanded: bool = False) -> None
                     render_uncertain(c, token)
 
 
-def render_assumptions(groups: list[ControlGroup], token: str) -> None:
-    """The Assumptions tab: a caption, then one expander per group of inputs."""
+def render_assumptions(groups: list[ControlGroup], token: str, *, shown: bool = True) -> None:
+    """The Assumptions tab: a caption, then one expander per group of inputs (their inputs
+    drawn only while ``shown``: the tab is open)."""
     st.caption("Each uncertain input as low / likely / high. An input you edit becomes "
                "PERT(low, likely, high), or a fixed number when all three are equal; the "
                "others keep the file's distribution.")
     for g in groups:
-        render_group(g, token)
+        render_group(g, token, shown=shown)
 
 
 def render_headlines(items: list[Headline], base: list[Headline] | None,
@@ -192,7 +203,7 @@ def render_registered(label: str, target: str, ctx: TabContext) -> bool:
     return True
 
 
-__all__ = ["init_widget_state", "load_tab", "render_assumptions", "render_group",
+__all__ = ["group_key", "init_widget_state", "load_tab", "render_assumptions", "render_group",
            "render_headlines",
            "render_plain", "render_registered", "render_uncertain", "reset_inputs",
            "show_problems", "store_upload"]
