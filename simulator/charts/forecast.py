@@ -74,7 +74,7 @@ def band_frame(bands: pd.DataFrame, metric: str) -> pd.DataFrame:
         raise ValueError(f"metric {metric!r} is not a band metric "
                          f"(allowed: {', '.join(METRIC_INFO)})")
     sub = bands[bands["metric"] == metric]
-    wide = sub.pivot_table(index="month", columns="stat", values="value", sort=True)
+    wide = sub.pivot(index="month", columns="stat", values="value")  # one value per cell
     wide.columns.name = None
     return wide.reset_index()
 
