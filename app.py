@@ -58,6 +58,7 @@ if base is None:
     st.stop()
 
 token = controls.scenario_token(base)  # widgets take the file's values when first drawn
+widgets.forget_other_scenarios(token)
 link_problems += links.restore_edits(st.query_params, state, base, token)
 for problem in link_problems:  # a bad shared link: say which parameter, keep running
     st.warning(f"Link parameter ignored: {problem}")

@@ -157,3 +157,18 @@ def test_an_edit_holds_while_its_group_is_closed(tok):
     assert at.session_state[session.HEADLINES] == h_edit
     at.session_state[ECONOMICS] = True
     assert _run(at).number_input(key=key).value == pytest.approx(value)
+
+
+def test_another_file_leaves_no_inputs_of_the_last_one(tok):
+    """Hidden inputs keep their values, but not those of a file no longer loaded: session
+    state (which every widget call walks) does not grow with each file visited."""
+    key = widget_key(tok, COST, "likely")
+    at = _run(_app(**{session.MAIN_TAB: ASSUMPTIONS, ECONOMICS: True}))
+    at.number_input(key=key).set_value(at.number_input(key=key).value - 5.0)
+    at = _run(at)
+    at.selectbox(key=session.FILE).set_value("support_copilot.toml")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    other = controls.scenario_token(load_scenario(ROOT / "scenarios" / "support_copilot.toml"))
+    inputs = [k for k in at.session_state if str(k).startswith("in|") and "|editor." not in k]
+    assert inputs and all(k.startswith(f"in|{other}|") for k in inputs)

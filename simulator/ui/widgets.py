@@ -47,6 +47,32 @@ def _seed(key: str, value: Any) -> str:
     return key
 
 
+_TOKEN = "inputs_token"  # the scenario whose inputs session state holds
+
+
+def forget_other_scenarios(token: str) -> None:
+    """Once another scenario is loaded, drop the inputs kept for the one before.
+
+    Hidden widgets keep their values (:data:`PERSIST`); without this, returning to a file
+    would bring back its old edits (widgets used to lose them once another file was shown)
+    and session state, which every widget call walks, would grow with each file visited.
+    """
+    state = st.session_state
+    if state.get(_TOKEN) == token:
+        return
+    state[_TOKEN] = token
+    for k in [k for k in state if _other_input(str(k), token)]:
+        del state[k]
+
+
+def _other_input(key: str, token: str) -> bool:
+    """Whether ``key`` is an input widget of another scenario (the Rollout tab's editors,
+    ``in|token|editor.*``, keep their own state)."""
+    parts = key.split("|", 2)
+    return (len(parts) == 3 and parts[0] == "in" and parts[1] != token
+            and not parts[2].startswith("editor."))
+
+
 def reset_inputs(token: str) -> None:
     """Button callback: forget every edit of the current scenario (back to the file)."""
     prefix = f"in|{token}|"
@@ -203,7 +229,7 @@ def render_registered(label: str, target: str, ctx: TabContext) -> bool:
     return True
 
 
-__all__ = ["group_key", "init_widget_state", "load_tab", "render_assumptions", "render_group",
-           "render_headlines",
-           "render_plain", "render_registered", "render_uncertain", "reset_inputs",
-           "show_problems", "store_upload"]
+__all__ = ["PERSIST", "forget_other_scenarios", "group_key", "init_widget_state", "load_tab",
+           "render_assumptions", "render_group", "render_headlines", "render_plain",
+           "render_registered", "render_uncertain", "reset_inputs", "show_problems",
+           "store_upload"]
