@@ -433,3 +433,17 @@ def test_fifty_random_widget_changes_raise_nothing():
 def test_app_script_stays_thin():
     text = Path(APP).read_text()
     assert "def " not in text and "simulate(" not in text  # logic lives in simulator.ui
+
+
+def test_controls_and_token_are_memoised_per_scenario_object(seed_case, all_levers):
+    a, b = controls.control_groups(seed_case), controls.control_groups(seed_case)
+    assert a is not b and [g.controls() for g in a] == [g.controls() for g in b]
+    a[0].parts.clear()  # a caller changing its copy changes no one else's
+    assert controls.control_groups(seed_case)[0].parts
+    assert controls.scenario_token(seed_case) == controls.scenario_token(
+        loads_scenario(seed_case.to_toml()))
+    assert controls.scenario_token(seed_case) != controls.scenario_token(all_levers)
+    edited = seed_case.with_values({"economics.hourly_cost": 70.0})
+    assert controls.scenario_token(edited) != controls.scenario_token(seed_case)
+    by_path = {c.path: c for c in controls.all_controls(edited)}
+    assert by_path["economics.hourly_cost"].value == (70.0, 70.0, 70.0)
