@@ -13,6 +13,7 @@ import streamlit as st
 
 from simulator import ScenarioError, load_scenario
 from simulator.charts import forecast
+from simulator.charts import specs as chart_specs
 from simulator.ui import access, controls, links, metrics, rollout, runner, widgets
 from simulator.ui import session as ss
 from simulator.ui.registry import TABS, TabContext
@@ -56,8 +57,8 @@ if base is None:
             "format), or switch back to a shipped scenario.")
     st.stop()
 
-token = controls.scenario_token(base)
-widgets.init_widget_state(state, controls.default_state(base, token))
+token = controls.scenario_token(base)  # widgets take the file's values when first drawn
+widgets.forget_other_scenarios(token)
 link_problems += links.restore_edits(st.query_params, state, base, token)
 for problem in link_problems:  # a bad shared link: say which parameter, keep running
     st.warning(f"Link parameter ignored: {problem}")
@@ -84,12 +85,9 @@ forecast_tab, assumptions_tab, rollout_tab, compare_tab, *extra_tabs = tabs
 with rollout_tab:
     design = rollout.render(loaded, base, token, files)
 
-with assumptions_tab:
-    st.caption("Each uncertain input as low / likely / high. An input you edit becomes "
-               "PERT(low, likely, high), or a fixed number when all three are equal; the "
-               "others keep the file's distribution.")
-    for g in rollout.assumption_groups(controls.control_groups(design.scenario)):
-        widgets.render_group(g, token)
+with assumptions_tab:  # 160 inputs: those of open groups drawn while the tab is open
+    widgets.render_assumptions(rollout.assumption_groups(controls.control_groups(
+        design.scenario)), token, shown=assumptions_tab.open is not False)
 with compare_tab:
     st.radio("Compare", ss.COMPARE_MODES, key=ss.COMPARE_MODE, horizontal=True)
     if state[ss.COMPARE_MODE] == ss.COMPARE_OTHER:
@@ -140,12 +138,13 @@ with forecast_tab:
     view = st.radio("Adoption shown as", ["Active-user rate", "Active users"],
                     horizontal=True, key="adoption_view")
     adoption = "active_rate" if view == "Active-user rate" else "active_users"
-    specs = [runner.chart_spec(res, m, lambda m=m: forecast.fan_chart(res.bands, m, cur))
+    # Specs built once per shared result, from chart templates built once per process.
+    shown = [runner.chart_spec(res, m, lambda m=m: chart_specs.fan_spec(res.bands, m, cur))
              for m in (adoption, "accuracy", "cum_net")]
-    specs.append(runner.chart_spec(res, "npv", lambda: forecast.npv_distribution_chart(
+    shown.append(runner.chart_spec(res, "npv", lambda: chart_specs.npv_spec(
         res.metric("npv"), res.summary["pilot_lens_npv"], cur)))
-    for col, spec in zip([*st.columns(2), *st.columns(2)], specs, strict=True):
-        col.vega_lite_chart(spec, width="stretch")  # specs built once per shared result
+    for col, spec in zip([*st.columns(2), *st.columns(2)], shown, strict=True):
+        col.vega_lite_chart(spec, width="stretch")
 
 with compare_tab:
     if compare_tab.open is not False:

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from simulator import ScenarioError, load_scenario, loads_scenario, simulate
 from simulator.scenario import LEVERS, Scenario
-from simulator.ui import controls, metrics, registry, runner, session
+from simulator.ui import controls, metrics, registry, rollout, runner, session, widgets
 from simulator.ui.controls import PlainControl, UncertainControl, widget_key
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -250,6 +250,15 @@ def _tables(at: AppTest) -> list:
     return [d for d in at.dataframe if d.editing_mode == "read_only"]
 
 
+def _assumptions_open() -> dict:
+    """Session state showing every Assumptions input: the tab and each group's expander
+    open (closed ones are not drawn)."""
+    groups = rollout.assumption_groups(controls.control_groups(load_scenario(
+        ROOT / "scenarios" / "seed_case.toml")))
+    return {session.MAIN_TAB: "Assumptions", **{widgets.group_key(g.title): True
+                                                 for g in groups}}
+
+
 def _token(sc: Scenario) -> str:
     return controls.scenario_token(sc)
 
@@ -268,7 +277,7 @@ def test_app_runs_on_every_shipped_scenario(name):
 
 def test_lever_and_input_move_the_headlines_the_expected_way(seed_case):
     tok = _token(seed_case)
-    at = _app()
+    at = _app(**_assumptions_open())
     _ok(at)
     h0, se0 = _headlines(at)
     shown0 = {m.label: m.value for m in at.metric}
@@ -297,7 +306,7 @@ def test_lever_and_input_move_the_headlines_the_expected_way(seed_case):
 
 def test_invalid_combination_shows_errors_and_recovers(seed_case):
     tok = _token(seed_case)
-    at = _app()
+    at = _app(**_assumptions_open())
     key = widget_key(tok, "data.ood_share", "low")
     at.number_input(key=key).set_value(0.9).run()
     _ok(at)
@@ -408,7 +417,7 @@ def _random_change(rng: random.Random, at: AppTest) -> str:
 
 def test_fifty_random_widget_changes_raise_nothing():
     rng = random.Random(20240607)
-    at = _app(**{session.PATHS: 200})
+    at = _app(**{session.PATHS: 200, **_assumptions_open()})
     _ok(at)
     shown_results = 0
     for step in range(50):
@@ -424,3 +433,17 @@ def test_fifty_random_widget_changes_raise_nothing():
 def test_app_script_stays_thin():
     text = Path(APP).read_text()
     assert "def " not in text and "simulate(" not in text  # logic lives in simulator.ui
+
+
+def test_controls_and_token_are_memoised_per_scenario_object(seed_case, all_levers):
+    a, b = controls.control_groups(seed_case), controls.control_groups(seed_case)
+    assert a is not b and [g.controls() for g in a] == [g.controls() for g in b]
+    a[0].parts.clear()  # a caller changing its copy changes no one else's
+    assert controls.control_groups(seed_case)[0].parts
+    assert controls.scenario_token(seed_case) == controls.scenario_token(
+        loads_scenario(seed_case.to_toml()))
+    assert controls.scenario_token(seed_case) != controls.scenario_token(all_levers)
+    edited = seed_case.with_values({"economics.hourly_cost": 70.0})
+    assert controls.scenario_token(edited) != controls.scenario_token(seed_case)
+    by_path = {c.path: c for c in controls.all_controls(edited)}
+    assert by_path["economics.hourly_cost"].value == (70.0, 70.0, 70.0)

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from simulator import ScenarioError, load_scenario, loads_scenario, simulate
 from simulator.ui import controls, correlations, rollout, runner, session, tables, tiers, waves
 from simulator.ui.controls import UncertainControl, widget_key
+from simulator.ui.widgets import group_key
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -230,6 +231,13 @@ def _app(**state) -> AppTest:
     return at.run()
 
 
+def _assumptions_open(sc) -> dict:
+    """The Assumptions tab and all its groups open (closed ones are not drawn)."""
+    groups = rollout.assumption_groups(controls.control_groups(sc))
+    return {session.MAIN_TAB: "Assumptions", **{group_key(g.title): True
+                                                 for g in groups}}
+
+
 def _ok(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
@@ -258,7 +266,7 @@ def _rows(df: pd.DataFrame) -> list[dict]:
 
 @pytest.mark.slow
 def test_support_copilot_edited_into_the_seed_case_gives_identical_results(seed_case):
-    at = _app()
+    at = _app(**_assumptions_open(seed_case))  # its inputs drawn
     _ok(at)
     at.selectbox(key=rollout.template_key(seed_case)).set_value("support_copilot.toml").run()
     _ok(at)
@@ -385,7 +393,7 @@ def test_invalid_rows_show_a_message_and_the_app_recovers(seed_case, table, edit
 
 def test_name_currency_and_template_choice(seed_case):
     tok = controls.scenario_token(seed_case)
-    at = _app()
+    at = _app(**_assumptions_open(seed_case))  # its inputs drawn
     at.text_input(key=tables.editor_key(tok, "currency")).set_value("eur").run()
     _ok(at)
     assert any("scenario.currency" in e.value for e in at.error)

@@ -77,3 +77,26 @@ def test_warm_step_runs_and_reports():
     assert r.returncode == 0, r.stderr
     assert re.search(r"simulation kernels ready \(\d+\.\d s\)", r.stderr)
 
+
+
+def test_chart_specs_are_kept_with_the_result_with_arrow_datasets(seed_case):
+    import pyarrow as pa
+
+    from simulator.charts import specs
+
+    res = simulate(seed_case, paths=200, seed=4)
+    calls = []
+
+    def build():
+        calls.append(1)
+        return specs.fan_spec(res.bands, "cum_net")
+
+    kept = runner.chart_spec(res, "cum_net", build)
+    assert runner.chart_spec(res, "cum_net", build) is kept and len(calls) == 1
+    plain = specs.fan_spec(res.bands, "cum_net")
+    assert {k: v for k, v in kept.items() if k != "datasets"} == \
+        {k: v for k, v in plain.items() if k != "datasets"}
+    assert set(kept["datasets"]) == set(plain["datasets"])
+    for name, rows in plain["datasets"].items():
+        table = pa.ipc.open_stream(kept["datasets"][name]).read_all()
+        assert table.to_pylist() == rows

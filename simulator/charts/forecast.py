@@ -13,6 +13,7 @@ unconfigured layers for callers that compose their own charts.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import altair as alt
 import numpy as np
@@ -73,9 +74,19 @@ def band_frame(bands: pd.DataFrame, metric: str) -> pd.DataFrame:
         raise ValueError(f"metric {metric!r} is not a band metric "
                          f"(allowed: {', '.join(METRIC_INFO)})")
     sub = bands[bands["metric"] == metric]
-    wide = sub.pivot_table(index="month", columns="stat", values="value", sort=True)
+    wide = sub.pivot(index="month", columns="stat", values="value")  # one value per cell
     wide.columns.name = None
     return wide.reset_index()
+
+
+def fan_frame(bands: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """The rows a fan chart of ``metric`` draws: :func:`band_frame`, from month 1 for the
+    active-user rate (month 0 registers only the pilot team, all active: a 100 % spike that
+    says nothing about the rollout)."""
+    df = band_frame(bands, metric)
+    if metric == "active_rate":
+        df = df[df["month"] >= 1]
+    return df
 
 
 def fan_layers(bands: pd.DataFrame, metric: str, currency: str = "USD", *,
@@ -84,11 +95,7 @@ def fan_layers(bands: pd.DataFrame, metric: str, currency: str = "USD", *,
 
     A list (each layer carrying its own data) for the caller to pass to ``alt.layer``.
     """
-    df = band_frame(bands, metric)
-    if metric == "active_rate":
-        # Month 0 registers only the pilot team (all active): a 100 % spike that says
-        # nothing about the rollout. The rate is shown from go-live month 1.
-        df = df[df["month"] >= 1]
+    df = fan_frame(bands, metric)
     if label is not None:
         df["scenario"] = label
     y_axis = metric_axis(metric, currency)
@@ -145,32 +152,27 @@ def _edges(arrays: list[np.ndarray], bins: int, extra: list[float] = ()) -> np.n
     return np.linspace(lo, hi, bins + 1)
 
 
-def npv_distribution_chart(npv: np.ndarray, pilot_lens_npv: float | None, currency: str = "USD",
-                           *, bins: int = 60, height: int = theme.HEIGHT,
-                           title: str = "NPV distribution and the expectation gap"
-                           ) -> alt.LayerChart:
-    """Histogram of per-path NPV with the production median, zero, and the pilot-lens NPV.
+@dataclass(frozen=True)
+class NpvParts:
+    """What the NPV distribution chart draws, computed from the per-path NPV (no altair):
+    the histogram, the marked lines (break-even, production median, pilot lens) with their
+    labels and sides, the y axis top and the subtitle."""
 
-    The pilot lens (the business case as the pilot saw it) is a vermillion rule with its
-    value; the distance to the production median is the expectation gap, given in the
-    subtitle with the share of paths that reach the pilot-lens case.
-    """
+    hist: pd.DataFrame
+    marks: pd.DataFrame
+    y_top: float
+    subtitle: list[str]
+
+
+def npv_parts(npv: np.ndarray, pilot_lens_npv: float | None, currency: str = "USD",
+              bins: int = 60) -> NpvParts:
+    """The data of :func:`npv_distribution_chart` (shared with :mod:`.specs`)."""
     npv = np.asarray(npv, dtype=float)
     finite = npv[np.isfinite(npv)]
     med = float(np.median(finite)) if finite.size else float("nan")
     has_lens = pilot_lens_npv is not None and np.isfinite(pilot_lens_npv)
     hist = _hist(finite, _edges([finite], bins, [pilot_lens_npv] if has_lens else []))
     top = float(hist["share"].max()) or 1.0
-    x_axis = alt.Axis(title=f"NPV ({currency})", labelExpr=money_label_expr(currency))
-    bars = alt.Chart(hist).mark_rect(color=theme.PRODUCTION, opacity=0.85, stroke="white",
-                                     strokeWidth=0.5).encode(
-        x=alt.X("start:Q", axis=x_axis, scale=alt.Scale(zero=False)), x2="end:Q",
-        y=alt.Y("share:Q", axis=alt.Axis(title="Share of paths", format=".0%"),
-                scale=alt.Scale(domain=[0, top * HEADROOM])),
-        y2=alt.datum(0),
-        tooltip=[alt.Tooltip("start:Q", title="NPV from", format=",.0f"),
-                 alt.Tooltip("end:Q", title="NPV to", format=",.0f"),
-                 alt.Tooltip("share:Q", title="Share of paths", format=".1%")])
     marks = pd.DataFrame({
         "x": [0.0, med],
         "label": ["break-even", f"production median {money(med, currency)}"],
@@ -184,17 +186,6 @@ def npv_distribution_chart(npv: np.ndarray, pilot_lens_npv: float | None, curren
     # are right-aligned so they stay inside the plot.
     mid = 0.5 * (float(hist["start"].iloc[0]) + float(hist["end"].iloc[-1]))
     marks["right"] = marks["x"] > mid
-    rules = alt.Chart(marks).mark_rule(strokeWidth=2.5, strokeDash=[6, 3]).encode(
-        x="x:Q", color=alt.Color("color:N", scale=None), tooltip=["label:N"])
-    texts = []
-    for i in range(len(marks)):
-        row = marks.iloc[[i]]
-        right = bool(row["right"].iloc[0])
-        texts.append(alt.Chart(row).mark_text(
-            align="right" if right else "left", dx=-5 if right else 5, fontSize=12,
-            fontWeight="bold", baseline="top").encode(
-            x="x:Q", y=alt.value(LABEL_TOP_PX + LABEL_ROW_PX * i), text="label:N",
-            color=alt.Color("color:N", scale=None)))
     subtitle = []
     if has_lens:
         gap = float(pilot_lens_npv) - med
@@ -203,6 +194,42 @@ def npv_distribution_chart(npv: np.ndarray, pilot_lens_npv: float | None, curren
                     f"{money(abs(gap), currency)} "
                     f"{'above' if gap >= 0 else 'below'} the production median; "
                     f"{share:.1%} of paths reach it"]
+    return NpvParts(hist, marks, top * HEADROOM, subtitle)
+
+
+def npv_distribution_chart(npv: np.ndarray, pilot_lens_npv: float | None, currency: str = "USD",
+                           *, bins: int = 60, height: int = theme.HEIGHT,
+                           title: str = "NPV distribution and the expectation gap"
+                           ) -> alt.LayerChart:
+    """Histogram of per-path NPV with the production median, zero, and the pilot-lens NPV.
+
+    The pilot lens (the business case as the pilot saw it) is a vermillion rule with its
+    value; the distance to the production median is the expectation gap, given in the
+    subtitle with the share of paths that reach the pilot-lens case.
+    """
+    p = npv_parts(npv, pilot_lens_npv, currency, bins)
+    x_axis = alt.Axis(title=f"NPV ({currency})", labelExpr=money_label_expr(currency))
+    bars = alt.Chart(p.hist).mark_rect(color=theme.PRODUCTION, opacity=0.85, stroke="white",
+                                       strokeWidth=0.5).encode(
+        x=alt.X("start:Q", axis=x_axis, scale=alt.Scale(zero=False)), x2="end:Q",
+        y=alt.Y("share:Q", axis=alt.Axis(title="Share of paths", format=".0%"),
+                scale=alt.Scale(domain=[0, p.y_top])),
+        y2=alt.datum(0),
+        tooltip=[alt.Tooltip("start:Q", title="NPV from", format=",.0f"),
+                 alt.Tooltip("end:Q", title="NPV to", format=",.0f"),
+                 alt.Tooltip("share:Q", title="Share of paths", format=".1%")])
+    rules = alt.Chart(p.marks).mark_rule(strokeWidth=2.5, strokeDash=[6, 3]).encode(
+        x="x:Q", color=alt.Color("color:N", scale=None), tooltip=["label:N"])
+    texts = []
+    for i in range(len(p.marks)):
+        row = p.marks.iloc[[i]]
+        right = bool(row["right"].iloc[0])
+        texts.append(alt.Chart(row).mark_text(
+            align="right" if right else "left", dx=-5 if right else 5, fontSize=12,
+            fontWeight="bold", baseline="top").encode(
+            x="x:Q", y=alt.value(LABEL_TOP_PX + LABEL_ROW_PX * i), text="label:N",
+            color=alt.Color("color:N", scale=None)))
+    subtitle = p.subtitle
     chart = alt.layer(bars, rules, *texts).properties(
         title=alt.TitleParams(title, subtitle=subtitle), height=height)
     return theme.configure(chart)
@@ -308,5 +335,6 @@ def _unconfigure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     return c
 
 
-__all__ = ["METRIC_INFO", "band_frame", "comparison_chart", "fan_chart", "fan_comparison_chart",
-           "fan_layers", "money_label_expr", "npv_comparison_chart", "npv_distribution_chart"]
+__all__ = ["METRIC_INFO", "NpvParts", "band_frame", "comparison_chart", "fan_chart",
+           "fan_comparison_chart", "fan_frame", "fan_layers", "money_label_expr",
+           "npv_comparison_chart", "npv_distribution_chart", "npv_parts"]

@@ -16,6 +16,9 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,6 +155,28 @@ def _plain(section: Section, prefix: str, name: str, currency: str, kind: str,
 
 # --------------------------------------------------------------------------- groups
 
+_MEMO: OrderedDict[tuple[str, int], tuple[Scenario, Any]] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+_MEMO_SIZE = 64
+
+
+def _memo(name: str, sc: Scenario, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per scenario object: one app rerun asks for the same scenario's
+    controls and token several times. Keyed by identity (the entry holds the scenario, so
+    its id is not reused while cached); callers must not change what they get."""
+    key = (name, id(sc))
+    with _MEMO_LOCK:
+        hit = _MEMO.get(key)
+        if hit is not None and hit[0] is sc:
+            _MEMO.move_to_end(key)
+            return hit[1]
+    value = compute()
+    with _MEMO_LOCK:
+        _MEMO[key] = (sc, value)
+        while len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return value
+
 
 def control_groups(sc: Scenario) -> list[ControlGroup]:
     """Every editable assumption of ``sc``, grouped as the app shows them.
@@ -161,6 +186,11 @@ def control_groups(sc: Scenario) -> list[ControlGroup]:
     plan's tier and the retraining cadence. Horizon, discount rate and the lever switches are
     in :func:`settings_controls` and :func:`lever_switches` (the sidebar).
     """
+    return [ControlGroup(g.title, g.caption, [(h, list(items)) for h, items in g.parts])
+            for g in _memo("groups", sc, lambda: _control_groups(sc))]
+
+
+def _control_groups(sc: Scenario) -> list[ControlGroup]:
     cur = sc.scenario.currency
     tiers = tuple(sc.adoption.tiers)
 
@@ -254,7 +284,7 @@ def all_controls(sc: Scenario) -> list[Control]:
 def scenario_token(sc: Scenario) -> str:
     """Short content hash of a scenario: widget keys carry it, so loading another scenario
     starts its widgets from that scenario's values instead of the last one's."""
-    return hashlib.sha1(sc.to_toml().encode()).hexdigest()[:10]
+    return _memo("token", sc, lambda: hashlib.sha1(sc.to_toml().encode()).hexdigest()[:10])
 
 
 def widget_key(token: str, path: str, part: str = "") -> str:

@@ -148,15 +148,31 @@ def run(sc: Scenario, paths: int, seed: int) -> SimulationResult:
 def chart_spec(res: SimulationResult, name: str, build: Callable[[], Any]) -> dict:
     """The Vega-Lite spec of chart ``name`` of a (shared) result, built once per result.
 
-    ``build`` returns an altair chart; its spec is kept with the result, so every session
-    and every rerun that shows the same result reuses it instead of rebuilding and
-    re-validating the chart (the largest cost of a rerun after the simulation itself).
+    ``build`` returns the spec (a dict, e.g. from :mod:`simulator.charts.specs`) or an
+    altair chart; the spec is kept with the result, so every session and every rerun that
+    shows the same result reuses it instead of rebuilding the chart. Its datasets are kept
+    as Arrow bytes, the form ``st.vega_lite_chart`` sends them in, so no rerun converts
+    them again.
     """
     specs = res.meta.setdefault("chart_specs", {})
     spec = specs.get(name)
     if spec is None:
-        spec = specs[name] = build().to_dict(validate=False)
+        built = build()
+        spec = built if isinstance(built, dict) else built.to_dict(validate=False)
+        spec = specs[name] = arrow_datasets(spec)
     return spec
+
+
+def arrow_datasets(spec: dict) -> dict:
+    """``spec`` with its named datasets (lists of rows) as Arrow IPC bytes (a new dict)."""
+    from streamlit.dataframe_util import convert_anything_to_arrow_bytes
+
+    datasets = spec.get("datasets")
+    if not datasets:
+        return spec
+    return {**spec, "datasets": {name: rows if isinstance(rows, bytes)
+                                 else convert_anything_to_arrow_bytes(rows)
+                                 for name, rows in datasets.items()}}
 
 
 def spinner_message() -> str:
@@ -164,5 +180,6 @@ def spinner_message() -> str:
     return RUN_MESSAGE if _warm else COMPILE_MESSAGE
 
 
-__all__ = ["CACHE", "CACHE_BYTES", "chart_spec", "COMPILE_MESSAGE", "RUN_MESSAGE", "ResultCache",
-           "result_bytes", "run", "run_toml", "spinner_message"]
+__all__ = ["CACHE", "CACHE_BYTES", "COMPILE_MESSAGE", "RUN_MESSAGE", "ResultCache",
+           "arrow_datasets", "chart_spec", "result_bytes", "run", "run_toml",
+           "spinner_message"]

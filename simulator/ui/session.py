@@ -113,8 +113,13 @@ def scenario_download(sc: Scenario, paths: int, seed: int) -> tuple[str, str]:
 
 
 def bands_csv(res: SimulationResult) -> str:
-    """Forecast ranges as CSV: one row per month, a column per metric_stat (e.g. cum_net_p50)."""
-    return res.bands_wide().reset_index().to_csv(index=False)
+    """Forecast ranges as CSV: one row per month, a column per metric_stat (e.g. cum_net_p50).
+
+    Kept with the (shared) result: the download button sends it on every rerun."""
+    text = res.meta.get("bands_csv")
+    if text is None:
+        text = res.meta["bands_csv"] = res.bands_wide().reset_index().to_csv(index=False)
+    return text
 
 
 def comparison_pair(sc: Scenario, mode: str, other: Scenario | None = None

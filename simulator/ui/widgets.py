@@ -3,8 +3,11 @@
 ``app.py`` stays a thin layout; what each widget looks like lives here and what it means lives
 in :mod:`simulator.ui.controls` (no Streamlit there). Widgets are created without a
 ``value=`` argument: their values sit in ``st.session_state`` under
-:func:`~simulator.ui.controls.widget_key` keys, filled from the scenario file once by
-:func:`init_widget_state`.
+:func:`~simulator.ui.controls.widget_key` keys, filled from the scenario file when a widget is
+first drawn (only edited or drawn inputs have a key: every widget call costs time in
+proportion to the keys in session state). A widget keeps its value while it is not drawn
+(``persist_state="page"``), so the Assumptions tab draws the inputs of its open groups only,
+and only while it is open; the edits of the others stay applied.
 """
 
 from __future__ import annotations
@@ -30,6 +33,44 @@ def init_widget_state(state: MutableMapping[str, Any], defaults: dict[str, Any])
     for k, v in defaults.items():
         if k not in state:
             state[k] = v
+
+
+#: Widgets keep their value while they are not drawn (a closed tab); the app is one page.
+PERSIST = "page"
+
+
+def _seed(key: str, value: Any) -> str:
+    """Give the widget at ``key`` its starting value unless it has one; returns ``key``."""
+    state = st.session_state
+    if key not in state:
+        state[key] = value
+    return key
+
+
+_TOKEN = "inputs_token"  # the scenario whose inputs session state holds
+
+
+def forget_other_scenarios(token: str) -> None:
+    """Once another scenario is loaded, drop the inputs kept for the one before.
+
+    Hidden widgets keep their values (:data:`PERSIST`); without this, returning to a file
+    would bring back its old edits (widgets used to lose them once another file was shown)
+    and session state, which every widget call walks, would grow with each file visited.
+    """
+    state = st.session_state
+    if state.get(_TOKEN) == token:
+        return
+    state[_TOKEN] = token
+    for k in [k for k in state if _other_input(str(k), token)]:
+        del state[k]
+
+
+def _other_input(key: str, token: str) -> bool:
+    """Whether ``key`` is an input widget of another scenario (the Rollout tab's editors,
+    ``in|token|editor.*``, keep their own state)."""
+    parts = key.split("|", 2)
+    return (len(parts) == 3 and parts[0] == "in" and parts[1] != token
+            and not parts[2].startswith("editor."))
 
 
 def reset_inputs(token: str) -> None:
@@ -66,10 +107,10 @@ def render_uncertain(c: UncertainControl, token: str) -> tuple[float, float, flo
     cols = st.columns(_ROW, vertical_alignment="center")
     cols[0].markdown(f"**{c.label}**{_unit(c.unit)}", help=c.help)
     out = []
-    for col, part in zip(cols[1:], PARTS, strict=True):
+    for col, part, value in zip(cols[1:], PARTS, c.value, strict=True):
         kw: dict[str, Any] = {"min_value": c.lo, "step": c.step, "format": c.fmt,
-                              "key": widget_key(token, c.path, part),
-                              "label_visibility": "collapsed"}
+                              "key": _seed(widget_key(token, c.path, part), value),
+                              "label_visibility": "collapsed", "persist_state": PERSIST}
         if math.isfinite(c.hi):
             kw["max_value"] = c.hi
         out.append(col.number_input(f"{c.label}: {part}", **kw))
@@ -78,19 +119,21 @@ def render_uncertain(c: UncertainControl, token: str) -> tuple[float, float, flo
 
 def render_plain(c: PlainControl, token: str, *, slider: bool = False) -> Any:
     """One fixed setting: number input (or slider), toggle or select box."""
-    key = widget_key(token, c.path)
+    key = _seed(widget_key(token, c.path), c.shown)
     label = f"{c.label}{_unit(c.unit)}"
+    keep = {"persist_state": PERSIST}
     if c.kind == "bool":
-        return st.toggle(label, key=key, help=c.help)
+        return st.toggle(label, key=key, help=c.help, **keep)
     if c.kind == "choice":
-        return st.selectbox(label, list(c.options), key=key, help=c.help)
+        return st.selectbox(label, list(c.options), key=key, help=c.help, **keep)
     if c.kind == "int":
         lo = int(c.lo) if c.lo is not None else None
         hi = int(c.hi) if c.hi is not None else None
         if slider and lo is not None and hi is not None:
-            return st.slider(label, min_value=lo, max_value=hi, step=1, key=key, help=c.help)
+            return st.slider(label, min_value=lo, max_value=hi, step=1, key=key, help=c.help,
+                             **keep)
         return st.number_input(label, min_value=lo, max_value=hi, step=1, key=key,
-                               help=c.help)
+                               help=c.help, **keep)
     # float: shown scaled (a share as a percentage)
     lo = float(c.lo) if c.lo is not None else 0.0
     top = float(c.hi) if c.hi is not None else max(1.0, 2 * c.shown)
@@ -98,13 +141,23 @@ def render_plain(c: PlainControl, token: str, *, slider: bool = False) -> Any:
         hi = min(top, max(30.0, math.ceil(c.shown))) if c.scale == 100.0 else top
         fmt = "%.1f%%" if c.scale == 100.0 else None
         return st.slider(label, min_value=lo, max_value=hi, step=0.5 if c.scale == 100.0
-                         else None, format=fmt, key=key, help=c.help)
-    return st.number_input(label, min_value=lo, max_value=top, key=key, help=c.help)
+                         else None, format=fmt, key=key, help=c.help, **keep)
+    return st.number_input(label, min_value=lo, max_value=top, key=key, help=c.help, **keep)
 
 
-def render_group(g: ControlGroup, token: str, *, expanded: bool = False) -> None:
-    """An expander holding one group of assumptions."""
-    with st.expander(g.title, expanded=expanded):
+def group_key(title: str) -> str:
+    """Session key of the expander of the Assumptions group ``title`` (True while open); the
+    same for every scenario, so a group stays open when another file is loaded."""
+    return f"assumptions.open|{title}"
+
+
+def render_group(g: ControlGroup, token: str, *, shown: bool = True) -> None:
+    """An expander holding one group of assumptions. Its inputs are drawn only while it is
+    open (opening it reruns the script) and ``shown`` (its tab is open); the expander itself
+    always is, so it stays open or closed across tabs."""
+    with st.expander(g.title, key=group_key(g.title), on_change="rerun") as box:
+        if not shown or box.open is False:
+            return
         if g.caption:
             st.caption(g.caption)
         for head, items in g.parts:
@@ -124,6 +177,16 @@ def render_group(g: ControlGroup, token: str, *, expanded: bool = False) -> None
             for c in items:
                 if isinstance(c, UncertainControl):
                     render_uncertain(c, token)
+
+
+def render_assumptions(groups: list[ControlGroup], token: str, *, shown: bool = True) -> None:
+    """The Assumptions tab: a caption, then one expander per group of inputs (their inputs
+    drawn only while ``shown``: the tab is open)."""
+    st.caption("Each uncertain input as low / likely / high. An input you edit becomes "
+               "PERT(low, likely, high), or a fixed number when all three are equal; the "
+               "others keep the file's distribution.")
+    for g in groups:
+        render_group(g, token, shown=shown)
 
 
 def render_headlines(items: list[Headline], base: list[Headline] | None,
@@ -166,6 +229,7 @@ def render_registered(label: str, target: str, ctx: TabContext) -> bool:
     return True
 
 
-__all__ = ["init_widget_state", "load_tab", "render_group", "render_headlines",
-           "render_plain", "render_registered", "render_uncertain", "reset_inputs",
-           "show_problems", "store_upload"]
+__all__ = ["PERSIST", "forget_other_scenarios", "group_key", "init_widget_state", "load_tab",
+           "render_assumptions", "render_group", "render_headlines", "render_plain",
+           "render_registered", "render_uncertain", "reset_inputs", "show_problems",
+           "store_upload"]
