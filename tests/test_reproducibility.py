@@ -45,3 +45,41 @@ def test_repeated_calls_and_block_boundaries(seed_case):
         assert hashlib.sha256(x.tobytes()).digest() == hashlib.sha256(y.tobytes()).digest()
     c = simulate(seed_case, paths=2500, seed=2)
     assert not np.array_equal(a.out, c.out)
+
+
+CONCURRENT = """
+import sys, threading
+import numpy as np
+import simulator.ui.runner  # noqa: F401 - asks numba for its thread-safe layer, as the app does
+from simulator import load_scenario, simulate
+sc = load_scenario(sys.argv[1])
+seeds = [1, 2, 3, 4]
+serial = {s: simulate(sc, paths=3000, seed=s) for s in seeds}
+got = {}
+def run(s):
+    got[s] = simulate(sc, paths=3000, seed=s)
+threads = [threading.Thread(target=run, args=(s,)) for s in seeds]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+import numba
+for s in seeds:
+    a, b = serial[s], got[s]
+    for x, y in ((a.out, b.out), (a.trajectories, b.trajectories), (a.band_array, b.band_array),
+                 (a.lens_npv, b.lens_npv)):
+        assert np.array_equal(x, y, equal_nan=True), s
+print("same", numba.threading_layer())
+"""
+
+
+def test_simulations_running_at_once_in_threads_give_the_serial_bits():
+    """The kernels release the GIL, so an app's sessions can simulate at the same time:
+    four runs in four threads at once equal the same runs one after the other."""
+    from conftest import SCENARIOS
+
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
+    r = subprocess.run([sys.executable, "-c", CONCURRENT, str(SCENARIOS / "seed_case.toml")],
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split()[0] == "same" and r.stdout.split()[1] in ("omp", "tbb")

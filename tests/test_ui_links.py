@@ -53,6 +53,7 @@ def test_edits_round_trip_through_the_url(seed_case):
     assert sum(k.startswith(links.SET) for k in params) == 3  # only what differs
     # a fresh session opening the link sees the same scenario and the same numbers
     fresh = dict(controls.default_state(seed_case, tok))
+    fresh[ss.FILE] = FILES[0]  # restore_settings has put the link's file in place
     assert links.restore_edits(params, fresh, seed_case, tok) == []
     a = controls.scenario_from_values(seed_case, controls.values_from_state(seed_case, state,
                                                                             tok))
@@ -114,3 +115,36 @@ def test_the_app_opens_a_shared_link(seed_case):
     # the deck's edits and the URL describe the same view
     assert at.session_state[links.EDITS]["levers.change_plan.enabled"] == (False, True)
     assert at.query_params["set.economics.hourly_cost:likely"] in (["70"], "70", ["70.0"])
+
+
+def test_edits_of_the_previous_file_are_not_applied_to_the_next(seed_case):
+    """Picking another file: the URL still names the old file and its edits until the run
+    ends; they must not land on the new file's widgets."""
+    tok = controls.scenario_token(seed_case)
+    state = dict(controls.default_state(seed_case, tok))
+    state[ss.FILE] = FILES[1]
+    before = dict(state)
+    params = {"scenario": FILES[0], "set.economics.hourly_cost:likely": "65"}
+    assert links.restore_edits(params, state, seed_case, tok) == []
+    assert state == {**before, "_link_edits_restored": tok}
+    # the same link with the file it names is applied
+    state[ss.FILE] = FILES[0]
+    state.pop("_link_edits_restored")
+    assert links.restore_edits(params, state, seed_case, tok) == []
+    assert state[controls.widget_key(tok, "economics.hourly_cost", "likely")] == 65.0
+
+
+@pytest.mark.slow
+def test_picking_another_file_after_an_edit_shows_that_file_as_it_is(seed_case):
+    """In the app: an edited seed case, then another file picked: no warning, no error,
+    and the new file's own values (the old edit is not carried over by the URL)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.query_params.update({"scenario": "seed_case.toml", "paths": "400", "seed": "5",
+                            "set.economics.hourly_cost:likely": "65"})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.selectbox(key=ss.FILE).set_value("support_copilot.toml").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.warning and not at.error, [w.value for w in [*at.warning, *at.error]]
+    assert links.EDITS in at.session_state and at.session_state[links.EDITS] == {}
+    assert not any(k.startswith(links.SET) for k in at.query_params)

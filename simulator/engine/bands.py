@@ -55,7 +55,7 @@ def _bin(v, mn, scale):
     return int(f)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def quantiles_hist(x, qs, out):
     """Write linear-interpolated quantiles ``qs`` (fractions) of 1-D ``x`` into ``out``.
 
@@ -211,7 +211,7 @@ def _block_bands(traj, work, m0, n_block, qs, out):
         out[m, dest, nq] = sx / n
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def first_non_finite(traj):
     """(metric row, month, path) of the first NaN or inf in ``traj``, or (-1, -1, -1)."""
     n_rows, n_months, n = traj.shape
@@ -273,7 +273,7 @@ def bands_from_trajectories(traj: np.ndarray, registered: np.ndarray,
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _bands_compiled(traj, registered, qs):
     """Bands (H+1, len(METRICS), len(qs)+1) from stored trajectories.
 

@@ -538,7 +538,7 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
     out[i, O_IRR] = (1.0 + r) ** 12 - 1.0 if not math.isnan(r) else np.nan
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, cohort_tier,
                     flags, gates, horizon, monthly_rate, k0, k1, first_path, store,
                     store_cohorts):

@@ -123,10 +123,19 @@ def _parse(text: str, default: Any, lo: float | None, hi: float | None,
 
 def restore_edits(params: Mapping[str, Any], state: MutableMapping[str, Any], sc,
                   token: str) -> list[str]:
-    """Once per scenario: put the link's ``set.`` edits into the widgets' state."""
+    """Once per scenario: put the link's ``set.`` edits into the widgets' state.
+
+    Only while the link names the scenario shown: right after another file is picked the
+    URL still holds the previous file's edits (it is synced at the end of the run), and
+    they are not this file's.
+    """
     if state.get(_DONE_EDITS) == token:
         return []
     state[_DONE_EDITS] = token
+    linked = _one(params, "scenario")
+    shown = state.get(ss.FILE) if state.get(ss.SOURCE, ss.SHIPPED) == ss.SHIPPED else None
+    if linked is not None and shown is not None and linked != shown:
+        return []
     defaults = controls.default_state(sc, token)
     by_param = {_param(token, k): k for k in defaults}
     ranges = _ranges(sc)

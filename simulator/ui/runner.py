@@ -8,6 +8,12 @@ every session the same read-only result, so its summary and bands are computed o
 Sessions asking for the same run while it is computing wait for it instead of repeating it,
 and runs never overlap (:data:`_COMPUTE`): numba's parallel kernels already use every core,
 and two at once would only fight over them. Every run passes :func:`limits.check_run` first.
+
+The compiled kernels release the GIL (``nogil=True``), so other sessions' scripts run
+while one simulates; tabs that simulate on their own may then start a parallel kernel
+beside the runner's, so the server asks numba for a thread-safe threading layer (OpenMP
+or TBB; numba's own workqueue layer aborts on concurrent use) unless
+``NUMBA_THREADING_LAYER`` says otherwise.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
+
+import numba
 
 from ..results import SimulationResult
 from ..scenario import Scenario, loads_scenario
@@ -33,6 +41,8 @@ CACHE_BYTES = int(float(os.environ.get("ROLLOUT_SIM_CACHE_MB", "256")) * 1_000_0
 
 _warm = False
 _COMPUTE = threading.Lock()  # one simulation at a time in this process
+if "NUMBA_THREADING_LAYER" not in os.environ:  # read at the first parallel launch
+    numba.config.THREADING_LAYER = "threadsafe"
 
 Key = tuple[str, int, int]
 
