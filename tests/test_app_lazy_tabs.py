@@ -48,7 +48,9 @@ def _tab(at: AppTest, label: str) -> AppTest:
 
 
 def _assumption_inputs(at: AppTest) -> list[str]:
-    return [w.key for w in at.number_input if str(w.key).startswith("in|")]
+    """Keys of the drawn Assumptions inputs (the Rollout tab's editors share the prefix)."""
+    return [w.key for w in at.number_input
+            if str(w.key).startswith("in|") and "|editor." not in str(w.key)]
 
 
 def _cost(at: AppTest) -> float:
