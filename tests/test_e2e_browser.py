@@ -93,12 +93,27 @@ RERAN_JS = """() => {
 }"""
 
 
+#: Websocket messages each page has received from the server (counted by ``_app_page``).
+_FRAMES: dict[int, int] = {}
+
+
 def _rerun(page, action) -> None:
     """Do ``action`` (a click, a key) and wait until the rerun it starts has finished, then
-    until the app has stayed idle (a rerun can queue another)."""
+    until the app has stayed idle (a rerun can queue another).
+
+    A rerun shows either as the script-state attribute going to 'running' or as messages
+    from the server: a fast rerun (a tab switch on a cached result, ~40 ms) can finish
+    before the page ever marks the script as running, yet its deltas still arrive (checked:
+    the same number of messages as a rerun the attribute showed).
+    """
     page.evaluate(ARM_JS)
+    seen = _FRAMES.get(id(page), 0)
     action()
-    page.wait_for_function(RERAN_JS, polling=50, timeout=TIMEOUT_MS)
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not (page.evaluate(RERAN_JS) or _FRAMES.get(id(page), 0) > seen):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no rerun within {TIMEOUT_MS / 1000:.0f} s of the action")
+        page.wait_for_timeout(50)
     _wait_idle(page)
 
 
@@ -150,6 +165,14 @@ def _app_page(tmp_path: Path):
                 page = browser.new_page(viewport={"width": 1600, "height": 2200},
                                         accept_downloads=True)
                 page.set_default_timeout(TIMEOUT_MS)
+                key = id(page)
+                _FRAMES[key] = 0
+
+                def count(ws) -> None:
+                    ws.on("framereceived",
+                          lambda _frame: _FRAMES.__setitem__(key, _FRAMES[key] + 1))
+
+                page.on("websocket", count)
                 page.goto(f"http://127.0.0.1:{port}/")
                 # Charts drawn: the four forecast charts render as canvases or SVGs.
                 page.wait_for_function(
