@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import os
 
-from .engine.bands import BAND_BLOCK_BYTES
+from .engine.bands import band_block_months
 from .scenario import Scenario, ScenarioError
 
 #: Environment variable holding the memory budget in MB (MiB).
@@ -77,7 +77,7 @@ def estimate_run_bytes(sc: Scenario, paths: int, horizon: int | None = None,
     work = n * WORK_COLUMNS * 8
     traj = TRAJECTORY_ROWS * (h + 1) * n * 4 if bands else 0
     if bands:  # the bands' net / cumulative-net workspace, one block of months
-        work += 16 * n * min(h + 1, max(1, BAND_BLOCK_BYTES // (16 * max(n, 1))))
+        work += 16 * n * band_block_months(h + 1, n)
     lens = 0
     if pilot_lens:
         n_lens = min(n, LENS_PATHS)

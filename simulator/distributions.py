@@ -100,18 +100,13 @@ def _frozen(d: Dist):
     if k == "triangular":
         lo, mode, hi = p
         return stats.triang(c=(mode - lo) / (hi - lo), loc=lo, scale=hi - lo)
-    if k == "pert":
-        lo, mode, hi, lam = p
-        a = 1.0 + lam * (mode - lo) / (hi - lo)
-        b = 1.0 + lam * (hi - mode) / (hi - lo)
-        return stats.beta(a, b, loc=lo, scale=hi - lo)
+    if k in ("pert", "beta"):
+        a, b, loc, width = _beta_shape(d)
+        return stats.beta(a, b, loc=loc, scale=width)
     if k == "normal":
         return stats.norm(loc=p[0], scale=p[1])
     if k == "lognormal":
         return stats.lognorm(s=p[1], scale=math.exp(p[0]))
-    if k == "beta":
-        a, b, lo, hi = p
-        return stats.beta(a, b, loc=lo, scale=hi - lo)
     raise ValueError(f"unknown distribution kind {k!r}")
 
 

@@ -166,7 +166,6 @@ _TASKS_PER_MONTH = len(_STORED) + len(_NET_DEST)
 BAND_BLOCK_BYTES = 32 * 2**20
 
 
-@njit(cache=True)
 def band_block_months(n_months: int, n_paths: int) -> int:
     """Months per block of the bands' workspace: all of them when they fit in
     :data:`BAND_BLOCK_BYTES`, else as many as fit (at least one)."""
@@ -262,7 +261,8 @@ def bands_from_trajectories(traj: np.ndarray, registered: np.ndarray,
     # The compiled pass is safe on any values and turns a non-finite column into NaN
     # bands, so finite input (the rule) pays nothing for the check; only then is the
     # first offending value looked up for the message.
-    out = _bands_compiled(traj, registered, qs)
+    block = band_block_months(traj.shape[1], traj.shape[2])
+    out = _bands_compiled(traj, registered, qs, block)
     if not np.isfinite(out).all():
         r, m, i = first_non_finite(traj)
         where = (f"{_ROW_NAMES.get(int(r), f'row {r}')} in month {m} of path {i} is "
@@ -274,11 +274,11 @@ def bands_from_trajectories(traj: np.ndarray, registered: np.ndarray,
 
 
 @njit(cache=True, nogil=True)
-def _bands_compiled(traj, registered, qs):
+def _bands_compiled(traj, registered, qs, block):
     """Bands (H+1, len(METRICS), len(qs)+1) from stored trajectories.
 
-    Net and cumulative net are formed from benefit and cost in blocks of months that fit
-    :data:`BAND_BLOCK_BYTES` (one block at interactive sizes), so the workspace stays
+    Net and cumulative net are formed from benefit and cost ``block`` months at a time
+    (:func:`band_block_months`: one block at interactive sizes), so the workspace stays
     bounded whatever the run; active rate is the active-user band over the
     (deterministic) registered count.
     """
@@ -286,7 +286,6 @@ def _bands_compiled(traj, registered, qs):
     n = traj.shape[2]
     nq = qs.shape[0]
     out = np.empty((n_months, 8, nq + 1))
-    block = band_block_months(n_months, n)
     work = np.empty((2, block, n))
     carry = np.zeros(n)
     for m0 in range(0, n_months, block):

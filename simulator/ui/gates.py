@@ -21,6 +21,7 @@ from ..charts import forecast
 from ..charts.theme import money_label
 from ..scenario import GATE_ACTIONS, LEVERS, Gate, Scenario, ScenarioError, loads_scenario
 from .registry import TabContext
+from .tables import cell
 
 #: The comparison runs up to this many paths (it runs the model twice).
 MAX_PATHS = 20_000
@@ -44,18 +45,6 @@ def gates_frame(sc: Scenario) -> pd.DataFrame:
     return df.astype(types)
 
 
-def _cell(v: Any) -> Any:
-    if v is None or v is pd.NA:
-        return None
-    if hasattr(v, "item") and not isinstance(v, str):
-        v = v.item()
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if isinstance(v, str) and not v.strip():
-        return None
-    return v
-
-
 def read_gates(df: pd.DataFrame, sc: Scenario) -> tuple[list[dict[str, Any]], list[str]]:
     """The table's rows as ``gates`` entries and one line per problem, named by row.
 
@@ -65,7 +54,7 @@ def read_gates(df: pd.DataFrame, sc: Scenario) -> tuple[list[dict[str, Any]], li
     gates: list[dict[str, Any]] = []
     problems: list[str] = []
     for i, row in enumerate(df.to_dict("records")):
-        clean = {c: _cell(row.get(c)) for c in COLUMNS}
+        clean = {c: cell(row.get(c)) for c in COLUMNS}
         if all(v is None or v is False for v in clean.values()):
             continue
         label = f"Gates, row {i + 1}" + (f" ({clean['name']})" if clean["name"] else "")
