@@ -272,6 +272,7 @@ SUMMARY: dict[str, Output] = {
     "npv_sd": Output("NPV standard deviation", "money"),
     "pilot_lens_npv": Output("Pilot-lens NPV (signed-off case)", "money"),
     "pilot_lens_paths": Output("Paths the pilot lens ran on", "count"),
+    "pilot_lens_method": Output("Pilot-lens median estimated by", "text"),
     "expectation_gap": Output("Expectation gap (pilot lens - NPV P50)", "money"),
 }
 

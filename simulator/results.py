@@ -9,7 +9,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .engine.bands import METRICS, STATS
+from .engine.bands import METRICS, STATS, quantiles_hist
 from .engine.layout import OUT, TRAJ
 from .scenario import Scenario
 
@@ -42,6 +42,17 @@ def quantile_se(sorted_x: np.ndarray, q: float) -> float:
     return float(0.5 * (sorted_x[hi] - sorted_x[lo]))
 
 
+@dataclass(frozen=True)
+class LensMedian:
+    """The pilot lens's median NPV, its standard error, the lens paths it used and how it
+    was estimated ("sample median" or "two-phase regression")."""
+
+    value: float
+    se: float
+    paths: int
+    method: str
+
+
 @dataclass
 class SimulationResult:
     """The output of :func:`simulator.simulate`.
@@ -65,6 +76,9 @@ class SimulationResult:
     #: Staged rollouts: (N, G+2) per path, each gate's result (1 pass, 0 fail, -1 not
     #: reached), the month the rollout stopped (-1 if never), the months on hold.
     gate_out: np.ndarray | None = None
+    #: The lens median as the run estimated it (see :mod:`simulator.lens_estimate`);
+    #: None: the median of the lens paths' NPVs.
+    lens_median: LensMedian | None = None
 
     @property
     def n_paths(self) -> int:
@@ -131,14 +145,16 @@ class SimulationResult:
 
 
 def _pct(x: np.ndarray, q: float) -> float:
-    return float(np.percentile(x, q * 100)) if x.size else math.nan
+    return percentiles(x, (q * 100,))[0]
 
 
-def _pcts(x: np.ndarray, levels: tuple[int, ...]) -> list[float]:
-    """Percentiles ``levels`` of ``x`` in one selection pass (NaN for an empty ``x``)."""
-    if not x.size:
-        return [math.nan] * len(levels)
-    return [float(v) for v in np.percentile(x, levels)]
+def percentiles(x: np.ndarray, levels: tuple[float, ...]) -> list[float]:
+    """Percentiles ``levels`` of ``x`` (NaN for an empty ``x``), equal bit for bit to
+    ``np.percentile``'s linear method, by the compiled histogram select the bands use (a
+    quarter of ``np.percentile``'s time on a strided output column)."""
+    out = np.empty(len(levels))
+    quantiles_hist(x, np.asarray(levels, dtype=np.float64) / 100.0, out)
+    return [float(v) for v in out]
 
 
 def summarise(res: SimulationResult) -> Summary:
@@ -165,7 +181,7 @@ def summarise(res: SimulationResult) -> Summary:
         s[f"npv_p{p}_se"] = quantile_se(s_npv, p / 100)
     roi = res.metric("roi")
     roi = roi[np.isfinite(roi)]
-    for p, v in zip((10, 50, 90), _pcts(roi, (10, 50, 90)), strict=True):
+    for p, v in zip((10, 50, 90), percentiles(roi, (10, 50, 90)), strict=True):
         s[f"roi_p{p}"] = v
     pay = res.metric("payback_month")
     s["prob_payback_within_horizon"] = float(np.mean(~np.isnan(pay)))
@@ -176,20 +192,27 @@ def summarise(res: SimulationResult) -> Summary:
     irr = res.metric("irr")
     s["irr_p50"] = _pct(irr[np.isfinite(irr)], 0.5) if np.isfinite(irr).any() else None
     for name in ("active_rate_m6", "active_rate_final"):
-        for p, v in zip((10, 50, 90), _pcts(res.metric(name), (10, 50, 90)), strict=True):
+        for p, v in zip((10, 50, 90), percentiles(res.metric(name), (10, 50, 90)), strict=True):
             s[f"{name}_p{p}"] = v
     s["launch_accuracy_p50"] = _pct(res.metric("launch_accuracy"), 0.5)
     s["accuracy_m6_p50"] = _pct(res.metric("accuracy_m6"), 0.5)
     s["accuracy_final_p50"] = _pct(res.metric("accuracy_final"), 0.5)
     s["pilot_users_lapsed_m6_p50"] = _pct(res.metric("pilot_users_lapsed_m6"), 0.5)
-    # The lens runs on the first paths only, as many as its median's precision needs.
+    # The lens runs on the first paths only, as many as its median's precision needs;
+    # the run estimates the median from them and the production paths.
     lens = res.lens_npv[~np.isnan(res.lens_npv)]
-    s["pilot_lens_npv"] = _pct(lens, 0.5) if lens.size else math.nan
-    s["pilot_lens_npv_se"] = quantile_se(np.sort(lens), 0.5) if lens.size else math.nan
+    if res.lens_median is not None:
+        s["pilot_lens_npv"] = res.lens_median.value
+        s["pilot_lens_npv_se"] = res.lens_median.se
+        s["pilot_lens_method"] = res.lens_median.method
+    else:
+        s["pilot_lens_npv"] = _pct(lens, 0.5) if lens.size else math.nan
+        s["pilot_lens_npv_se"] = quantile_se(np.sort(lens), 0.5) if lens.size else math.nan
+        s["pilot_lens_method"] = "sample median" if lens.size else "none"
     s["pilot_lens_paths"] = int(lens.size)
     s["expectation_gap"] = s["pilot_lens_npv"] - s["npv_p50"]
     s["prob_npv_ge_pilot_lens"] = float(np.mean(npv >= s["pilot_lens_npv"]))
     return s
 
 
-__all__ = ["PATH_METRICS", "SimulationResult", "Summary", "TRAJ", "summarise"]
+__all__ = ["PATH_METRICS", "LensMedian", "SimulationResult", "Summary", "TRAJ", "summarise"]

@@ -12,7 +12,8 @@ from .engine.bands import bands_from_trajectories, default_qs
 from .engine.kernel import simulate_kernel
 from .engine.layout import ModelArrays, prepare
 from .engine.philox import split_key
-from .results import SimulationResult, quantile_se
+from .lens_estimate import lens_median
+from .results import LensMedian, SimulationResult, percentiles
 from .scenario import Scenario, ScenarioError
 
 #: The pilot lens runs on at least this many paths (all of them if fewer)...
@@ -96,19 +97,23 @@ def _check_finite(out: np.ndarray) -> None:
             "docs/scenario-reference.md)"])
 
 
-def lens_npv(sc: Scenario, x: np.ndarray, names: list[str], kseed: int, horizon: int,
-             production_median: float) -> np.ndarray:
-    """Pilot-lens NPVs on the first paths, as many as its median needs (NaN elsewhere).
+def run_pilot_lens(sc: Scenario, x: np.ndarray, names: list[str], kseed: int, horizon: int,
+                   production_npv: np.ndarray) -> tuple[np.ndarray, LensMedian]:
+    """Pilot-lens NPVs on the first paths, as many as its median needs (NaN elsewhere),
+    and that median with its standard error.
 
-    The lens is read only through its median. It runs on the first LENS_MIN_PATHS paths,
-    then on more until the median's standard error is below LENS_SE_SHARE of the
-    expectation gap (lens median minus production median), or LENS_MAX_PATHS / all paths
-    are used. Each extension aims at the size the standard error implies (it falls as
-    1/sqrt(n)), with a tenth to spare, in steps of LENS_STEP paths, at most quadrupling.
-    Its paths are the production paths' first rows: same inputs, same draws.
+    The lens is read only through its median, estimated from the lens paths and every
+    path's inputs and production NPV (:func:`simulator.lens_estimate.lens_median`). It
+    runs on the first LENS_MIN_PATHS paths, then on more until the median's standard
+    error is below LENS_SE_SHARE of the expectation gap (lens median minus production
+    median), or LENS_MAX_PATHS / all paths are used. Each extension aims at the size the
+    standard error implies (it falls as 1/sqrt(n)), rounded up to LENS_STEP paths, at
+    most quadrupling. Its paths are the production paths' first rows: same inputs, same
+    draws.
     """
     n_all = x.shape[0]
     cap = min(n_all, LENS_MAX_PATHS)
+    production_median = percentiles(production_npv, (50,))[0]
     out = np.full(n_all, np.nan)
     done = 0
     n = min(n_all, LENS_MIN_PATHS)
@@ -116,15 +121,21 @@ def lens_npv(sc: Scenario, x: np.ndarray, names: list[str], kseed: int, horizon:
         m = prepare(sc, x[done:n], names, horizon, lens=True)
         out[done:n] = run_kernel(m, kseed, store=False, first_path=done)[0][:, 0]
         done = n
-        lens = np.sort(out[:done])
-        target = LENS_SE_SHARE * abs(float(np.percentile(lens, 50)) - production_median)
-        se = quantile_se(lens, 0.5)
+        est = lens_median(out[:done], x, production_npv)
+        target = LENS_SE_SHARE * abs(est.value - production_median)
+        se = est.se
         if done >= cap or se <= target:
-            return out
-        want = done * (se / target) ** 2 * 1.1 if target > 0 else math.inf
+            return out, est
+        want = done * (se / target) ** 2 if target > 0 else math.inf
         if not math.isfinite(want):  # no gap (or no finite lens value): quadruple
             want = 4 * done
         n = min(cap, 4 * done, max(done + LENS_STEP, LENS_STEP * math.ceil(want / LENS_STEP)))
+
+
+def lens_npv(sc: Scenario, x: np.ndarray, names: list[str], kseed: int, horizon: int,
+             production_npv: np.ndarray) -> np.ndarray:
+    """The per-path NPVs of :func:`run_pilot_lens` (NaN beyond the paths it ran on)."""
+    return run_pilot_lens(sc, x, names, kseed, horizon, production_npv)[0]
 
 
 def simulate(sc: Scenario, paths: int = 20_000, seed: int = 7, horizon: int | None = None, *,
@@ -162,16 +173,16 @@ def simulate_inputs(sc: Scenario, x: np.ndarray, names: list[str], seed: int,
     m = prepare(sc, x, names, h)
     out, traj, gate_out = run_kernel_gates(m, kseed, store=bands)
     _check_finite(out)
-    lens = np.full(x.shape[0], np.nan)
+    lens, median = np.full(x.shape[0], np.nan), None
     if pilot_lens:
-        lens = lens_npv(sc, x, names, kseed, h, float(np.percentile(out[:, 0], 50)))
+        lens, median = run_pilot_lens(sc, x, names, kseed, h, out[:, 0])
     registered = m.registered
     band_array = None
     if bands:
         band_array = bands_from_trajectories(traj, registered.astype(np.float64), default_qs())
     return SimulationResult(
         scenario=sc, seed=seed, horizon=h, inputs=x, input_names=names, out=out,
-        lens_npv=lens, registered=registered,
+        lens_npv=lens, lens_median=median, registered=registered,
         trajectories=traj if bands else None, band_array=band_array,
         gate_out=gate_out if sc.gates else None,
     )

@@ -20,11 +20,15 @@ def seed_gap(seed_case):
 def test_seed_case_gap_positive_and_matches_run_summary(seed_case, seed_gap):
     s = seed_gap.summary.iloc[0]
     run = simulate(seed_case, paths=PATHS, seed=SEED, bands=False).summary
-    # Same paths and seed: the gap and the lens are those of the plain run, exactly.
-    assert s["gap"] == pytest.approx(run["expectation_gap"], rel=1e-12)
-    assert s["pilot_lens_npv"] == pytest.approx(run["pilot_lens_npv"], rel=1e-12)
+    # Same paths and seed: the production median is the plain run's, exactly. The
+    # analysis runs the lens on every path; the plain run estimates its median from its
+    # first paths, within its standard error.
     assert s["npv_p50"] == pytest.approx(run["npv_p50"], rel=1e-12)
-    assert s["prob_npv_ge_pilot_lens"] == run["prob_npv_ge_pilot_lens"]
+    assert abs(s["pilot_lens_npv"] - run["pilot_lens_npv"]) <= 3 * run["pilot_lens_npv_se"]
+    assert abs(s["gap"] - run["expectation_gap"]) <= 3 * run["pilot_lens_npv_se"]
+    per_path = seed_gap.npv
+    assert s["prob_npv_ge_pilot_lens"] == float(np.mean(
+        per_path["npv"] >= np.percentile(per_path["pilot_lens_npv"], 50)))
     assert s["gap_se"] > 0
     assert s["gap"] > 5 * s["gap_se"]
 

@@ -78,3 +78,20 @@ def test_bands_over_several_workspace_blocks_equal_numpy():
                                        np.percentile(arr[month], PERCENTILES),
                                        rtol=1e-12, atol=1e-9, err_msg=f"{metric} m{month}")
             assert out[month, r, -1] == pytest.approx(arr[month].mean(), rel=1e-9)
+
+
+def test_summary_percentiles_equal_numpy(seed_case):
+    """The summary's percentiles (compiled select) equal np.percentile bit for bit, on
+    strided output columns and filtered ones (ROI, IRR)."""
+    res = simulate(seed_case, paths=4000, seed=3)
+    s = res.summary
+    for name in ("active_rate_m6", "active_rate_final"):
+        want = np.percentile(res.metric(name), (10, 50, 90))
+        assert [s[f"{name}_p{p}"] for p in (10, 50, 90)] == [float(v) for v in want]
+    roi = res.metric("roi")
+    assert [s[f"roi_p{p}"] for p in (10, 50, 90)] == [
+        float(v) for v in np.percentile(roi[np.isfinite(roi)], (10, 50, 90))]
+    for name in ("launch_accuracy", "accuracy_m6", "accuracy_final", "pilot_users_lapsed_m6"):
+        assert s[f"{name}_p50"] == float(np.percentile(res.metric(name), 50)), name
+    irr = res.metric("irr")
+    assert s["irr_p50"] == float(np.percentile(irr[np.isfinite(irr)], 50))

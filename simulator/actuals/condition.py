@@ -463,6 +463,7 @@ def weighted_summary(res: SimulationResult, w: np.ndarray, n_eff: float,
                                                        w, 0.5)
     s["pilot_lens_npv"] = prior["pilot_lens_npv"]
     s["pilot_lens_npv_se"] = prior["pilot_lens_npv_se"]
+    s["pilot_lens_method"] = prior.get("pilot_lens_method", "sample median")
     s["expectation_gap"] = s["pilot_lens_npv"] - s["npv_p50"]
     s["prob_npv_ge_pilot_lens"] = float(np.dot(w, npv >= s["pilot_lens_npv"]))
     return s
