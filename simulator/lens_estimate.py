@@ -62,18 +62,18 @@ def _predict(x, cols, npv, lens, folds, ridge):
     mean = np.zeros(p)
     scale = np.zeros(p)
     z = np.ones((q, n))  # standardised features of the lens paths, a row per feature
-    for k in prange(p):
+    for k in prange(p):  # standardised on the lens paths (an affine map: same fit)
         col = _column(x, cols, npv, k)
         mu = 0.0
-        for i in range(n_all):
-            mu += col[i]
-        mu /= n_all
+        for j in range(n):
+            mu += col[j]
+        mu /= n
         v = 0.0
-        for i in range(n_all):
-            v += (col[i] - mu) * (col[i] - mu)
-        sd = math.sqrt(v / n_all)
+        for j in range(n):
+            v += (col[j] - mu) * (col[j] - mu)
+        sd = math.sqrt(v / n)
         mean[k] = mu
-        scale[k] = 1.0 / sd if sd > 0.0 else 0.0  # a constant input carries nothing
+        scale[k] = 1.0 / sd if sd > 0.0 else 0.0  # constant there: it carries nothing
         for j in range(n):
             z[k, j] = (col[j] - mu) * scale[k]
     bounds = np.empty(folds + 1, np.int64)

@@ -123,3 +123,27 @@ def test_inputs_too_large_for_float32_are_refused_not_crashed(seed_case):
     with pytest.raises(NonFiniteTrajectoryError) as exc:
         simulate_inputs(seed_case, x, names, 3)
     assert len(exc.value.problems) == 1 and "cost in month" in exc.value.problems[0]
+
+
+def test_non_finite_sampled_inputs_and_cash_flows_are_named_not_used():
+    """simulate_inputs refuses NaN or inf inputs, naming each input that holds one; finite
+    values whose total overflows are not mistaken for them; overflowed present values
+    are refused with one line."""
+    from simulator.simulation import _check_finite, _check_inputs_finite
+
+    x = np.ones((50, 3))
+    _check_inputs_finite(x, ["a", "b", "c"])
+    x[:2, 1] = 1.7e308  # finite, but the total is inf
+    _check_inputs_finite(x, ["a", "b", "c"])
+    x[7, 0], x[9, 2] = np.nan, -np.inf
+    with pytest.raises(ScenarioError) as err:
+        _check_inputs_finite(x, ["a", "b", "c"])
+    assert [p.split(":")[0] for p in err.value.problems] == ["a", "c"]
+    out = np.zeros((40, 5))
+    _check_finite(out)
+    out[:3, 0] = 1.7e308  # finite present values whose total overflows: accepted
+    _check_finite(out)
+    out[5, 2] = np.inf
+    out[6, 1] = np.nan
+    with pytest.raises(ScenarioError, match="2 of 40 paths produced non-finite cash flows"):
+        _check_finite(out)
