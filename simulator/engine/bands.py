@@ -111,41 +111,46 @@ def quantiles_hist(x, qs, out):
         gammas[j] = h - lo
         ranks[2 * j] = lo
         ranks[2 * j + 1] = min(lo + 1, n - 1)
-    need = np.zeros(NBINS, dtype=np.bool_)
+    # The bins holding a wanted order statistic and more than one distinct value (a bin
+    # of one repeated value, as with counts and integer metrics, needs no sort) get a
+    # slot each: a segment of one gather buffer. Only those few bins are tracked, so
+    # the set-up clears no per-bin offsets.
     rank_bin = np.empty(2 * nq, dtype=np.int64)
+    slot = np.full(NBINS, -1, dtype=np.int32)
+    seg_bin = np.empty(2 * nq, dtype=np.int64)
+    n_seg = 0
     for k in range(2 * nq):
         r = ranks[k]
         # bin b with counts[b] <= r < counts[b+1]
         b = min(max(np.searchsorted(counts, r, side="right") - 1, 0), NBINS - 1)
         rank_bin[k] = b
-        # A bin holding one distinct value (ties: counts, integer metrics) needs no sort.
-        need[b] = bmin[b] != bmax[b]
-    # Offsets of the needed bins inside one gather buffer.
-    offset = np.full(NBINS, -1, dtype=np.int64)
-    total = 0
-    for b in range(NBINS):
-        if need[b]:
-            offset[b] = total
-            total += counts[b + 1] - counts[b]
-    buf = np.empty(total, dtype=np.float64)
-    if total > 0:  # else every wanted bin holds one distinct value (counts, ties)
-        fill = offset.copy()
+        if bmin[b] != bmax[b] and slot[b] < 0:
+            slot[b] = n_seg
+            seg_bin[n_seg] = b
+            n_seg += 1
+    seg_start = np.empty(n_seg + 1, dtype=np.int64)
+    seg_start[0] = 0
+    for sg in range(n_seg):
+        b = seg_bin[sg]
+        seg_start[sg + 1] = seg_start[sg] + counts[b + 1] - counts[b]
+    buf = np.empty(seg_start[n_seg], dtype=np.float64)
+    if n_seg > 0:  # else every wanted bin holds one distinct value (counts, ties)
+        fill = seg_start[:n_seg].copy()
         for v in x:
-            b = _bin(v, mn, scale)
-            if need[b]:
-                buf[fill[b]] = v
-                fill[b] += 1
-    for b in range(NBINS):
-        if need[b]:
-            seg = buf[offset[b]:offset[b] + counts[b + 1] - counts[b]]
-            seg.sort()
+            sg = slot[_bin(v, mn, scale)]
+            if sg >= 0:
+                buf[fill[sg]] = v
+                fill[sg] += 1
+        for sg in range(n_seg):
+            buf[seg_start[sg]:seg_start[sg + 1]].sort()
     for j in range(nq):
         vals = np.empty(2)
         for s in range(2):
             r = ranks[2 * j + s]
             b = rank_bin[2 * j + s]
-            if need[b]:
-                vals[s] = buf[offset[b] + r - counts[b]]
+            sg = slot[b]
+            if sg >= 0:
+                vals[s] = buf[seg_start[sg] + r - counts[b]]
             else:
                 vals[s] = bmin[b]
         out[j] = _lerp(vals[0], vals[1], gammas[j])
