@@ -33,6 +33,9 @@ LENS_PATHS = 100_000
 #: one column at a time), the lens NPV, the bands' running total and the summary's sorted
 #: copies. (The bands' block of net and cumulative net is added on top.)
 WORK_COLUMNS = 8
+#: Float64 columns over all paths that estimating the lens median takes (predictions,
+#: their sort order, the sorted values and running counts; simulator.lens_estimate).
+LENS_ESTIMATE_COLUMNS = 6
 #: Fixed cost of a run (tables, compiled-code buffers, small arrays), bytes.
 FIXED_BYTES = 8 * 2**20
 
@@ -82,6 +85,7 @@ def estimate_run_bytes(sc: Scenario, paths: int, horizon: int | None = None,
     if pilot_lens:
         n_lens = min(n, LENS_PATHS)
         lens = n_lens * (n_inputs + OUTPUTS_PER_PATH) * 8  # its inputs copy and outputs
+        lens += n * LENS_ESTIMATE_COLUMNS * 8
     correlated = 0
     if sc.correlations:  # Iman-Conover on the correlated columns: scores, ranks, result
         k = len({c.a for c in sc.correlations} | {c.b for c in sc.correlations})
