@@ -9,10 +9,12 @@ Wretman 1992, ch. 9; for distribution functions Rao, Kovar & Mantel 1990) uses t
     F(y) = 1/N * sum over all N of 1{ŷ_i <= y}
            + 1/n * sum over the n lens paths of (1{L_j <= y} - 1{ŷ_j <= y})
 
-with ŷ a linear prediction of the lens NPV from the inputs and the production NPV. The
-median is the smallest y with F(y) >= 1/2. On a lens path ŷ_j is cross-fitted (fitted on
-the other folds), so a path never predicts itself and the correction term stays unbiased;
-with n = N the estimate is the plain sample median. Its standard error comes from the
+with ŷ a linear prediction of the lens NPV from the inputs and the production NPV. F need
+not rise everywhere (the correction adds and removes steps of 1/n), so the median is read
+from its monotone rearrangement: the smallest y with F(y) >= 1/2 wherever F rises. On a
+lens path ŷ_j is cross-fitted (fitted on the other folds), in both sums, so a path never
+predicts itself and the correction term stays unbiased; with n = N the plain sample
+median is used. Its standard error comes from the
 variance of F at the median,
 
     Var F = q(1-q)/N + (1 - n/N) * S_d^2 / n,    d_j = 1{L_j <= m} - 1{ŷ_j <= m},
