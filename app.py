@@ -14,13 +14,14 @@ import streamlit as st
 from simulator import ScenarioError, load_scenario
 from simulator.charts import forecast
 from simulator.charts import specs as chart_specs
-from simulator.ui import access, controls, links, metrics, rollout, runner, widgets
+from simulator.ui import access, controls, links, metrics, rollout, runner, timing, widgets
 from simulator.ui import session as ss
 from simulator.ui.registry import TABS, TabContext
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 
 st.set_page_config(page_title="AI rollout business case", layout="wide")
+timing.begin()  # server-side time of this run, logged only when ROLLOUT_SIM_RERUN_LOG is set
 access.gate()  # signed-out or not-allowed visitors stop here, before any scenario is read
 state = st.session_state
 files = ss.scenario_files(SCENARIOS)
@@ -51,11 +52,11 @@ try:
     base = rollout.template(state, loaded, SCENARIOS)  # the Rollout tab's template
 except ScenarioError as exc:
     widgets.show_problems(exc, "This scenario file cannot be used:")
-    st.stop()
+    timing.stop()
 if base is None:
     st.info("Upload a scenario TOML file in the sidebar (scenarios/seed_case.toml shows the "
             "format), or switch back to a shipped scenario.")
-    st.stop()
+    timing.stop()
 
 token = controls.scenario_token(base)  # widgets take the file's values when first drawn
 widgets.forget_other_scenarios(token)
@@ -100,7 +101,7 @@ except ScenarioError as exc:
     with problems_box:
         widgets.show_problems(exc, "These inputs do not make a valid scenario; the results "
                                    "update once they are fixed:")
-    st.stop()
+    timing.stop()
 
 # ----------------------------------------------------------------------- results
 links.sync(st.query_params, state, base, token)  # the URL reproduces this view
@@ -115,7 +116,7 @@ except ScenarioError as exc:
     state[ss.HEADLINES] = state[ss.HEADLINE_SE] = None
     with problems_box:
         widgets.show_problems(exc, "This run is over the app's limits:")
-    st.stop()
+    timing.stop()
 items = metrics.headline_metrics(res)
 state[ss.HEADLINES] = metrics.headline_values(items)
 state[ss.HEADLINE_SE] = metrics.headline_ses(items)
@@ -174,3 +175,4 @@ for tab, (label, target) in zip(extra_tabs, TABS, strict=True):
     with tab:
         if tab.open is not False:
             widgets.render_registered(label, target, ctx)
+timing.end()

@@ -207,7 +207,8 @@ def _serve_and_drive(args, info, app_root, env, warm_s) -> dict:
     port = _free_port()
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "streamlit.log"
-        proc = start_server(port, log, app_root, env)
+        reruns_log = Path(tmp) / "reruns.jsonl"  # one line per script run (simulator.ui.timing)
+        proc = start_server(port, log, app_root, {**env, "ROLLOUT_SIM_RERUN_LOG": str(reruns_log)})
         sampler = RssSampler(proc.pid)
         sampler.start()
         reaped0 = _children_cpu()
@@ -228,6 +229,7 @@ def _serve_and_drive(args, info, app_root, env, warm_s) -> dict:
         # Browser, its driver and the server have all exited and been reaped by now.
         browser_cpu = _children_cpu() - reaped0 - server_cpu
         server_log = log.read_text()
+        runs = server_runs(reruns_log)
     first = [r["first_render"] for r in results if "first_render" in r]
     updates = [u for r in results for u in r["updates"]]
     return {
@@ -241,7 +243,28 @@ def _serve_and_drive(args, info, app_root, env, warm_s) -> dict:
         "page_exceptions": sum(r.get("exceptions", 0) for r in results),
         "session_errors": [e for r in results for e in r["errors"]],
         "server_tracebacks": server_log.count("Traceback"), "label": args.label,
+        **runs,
     }
+
+
+def server_runs(path: Path) -> dict:
+    """Percentiles of the server's own script time per run, from the app's rerun log: the
+    first run of each session (its first render) and the later ones (its updates), and the
+    part of each spent in the runner (queueing for and computing simulations)."""
+    first: list[float] = []
+    later: list[float] = []
+    sim: list[float] = []
+    seen: set[str] = set()
+    lines = []
+    if path.exists():
+        lines = [json.loads(ln) for ln in path.read_text().splitlines() if ln.strip()]
+    for ln in sorted(lines, key=lambda r: r["end"]):
+        (later if ln["session"] in seen else first).append(ln["script_s"])
+        seen.add(ln["session"])
+        sim.append(ln["simulate_s"])
+    return {"server_runs": len(lines), "server_first_run_s": pct(first),
+            "server_update_run_s": pct(later), "server_simulate_s": pct(sim),
+            "server_script_total_s": round(sum(first) + sum(later), 1)}
 
 
 def markdown(res: dict) -> str:
@@ -259,7 +282,21 @@ def markdown(res: dict) -> str:
         f"| {f.get('p50')} / {f.get('p95')} / {f.get('max')} s | {u.get('p50')} / "
         f"{u.get('p95')} / {u.get('max')} s ({u.get('n')}) | {res['server_rss_peak_mb']} MB | "
         f"{res['server_cpu_s']} | "
-        f"{res['page_exceptions'] + res['server_tracebacks'] + len(res['session_errors'])} |\n")
+        f"{res['page_exceptions'] + res['server_tracebacks'] + len(res['session_errors'])} |\n"
+        + _server_line(res))
+
+
+def _server_line(res: dict) -> str:
+    """The server's own script time per run (absent for a checkout without the rerun log)."""
+    if not res.get("server_runs"):
+        return ""
+    f, u, s = (res["server_first_run_s"], res["server_update_run_s"],
+               res["server_simulate_s"])
+    return (f"\nServer script time per run ({res['server_runs']} runs, "
+            f"{res['server_script_total_s']} s in all): first render p50 / p95 {f.get('p50')} / "
+            f"{f.get('p95')} s, update p50 / p95 / max {u.get('p50')} / {u.get('p95')} / "
+            f"{u.get('max')} s, of which in the runner (queue + simulation) p50 / p95 "
+            f"{s.get('p50')} / {s.get('p95')} s.\n")
 
 
 def main(argv: list[str] | None = None) -> int:

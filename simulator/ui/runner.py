@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -29,7 +30,7 @@ import numba
 from ..results import SimulationResult
 from ..scenario import Scenario, loads_scenario
 from ..simulation import simulate
-from . import limits
+from . import limits, timing
 
 COMPILE_MESSAGE = (
     "Preparing the simulation engine: the first run on a fresh machine compiles the model "
@@ -145,7 +146,12 @@ def run_toml(toml_text: str, paths: int, seed: int) -> SimulationResult:
     """
     global _warm
     paths, seed = int(paths), int(seed)
-    res = CACHE.get((toml_text, paths, seed), lambda: _simulate_text(toml_text, paths, seed))
+    t0 = time.perf_counter()
+    try:
+        res = CACHE.get((toml_text, paths, seed),
+                        lambda: _simulate_text(toml_text, paths, seed))
+    finally:
+        timing.add_simulation(time.perf_counter() - t0)
     _warm = True
     return res
 
