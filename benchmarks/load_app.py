@@ -249,11 +249,12 @@ def _serve_and_drive(args, info, app_root, env, warm_s) -> dict:
 
 def server_runs(path: Path) -> dict:
     """Percentiles of the server's own script time per run, from the app's rerun log: the
-    first run of each session (its first render) and the later ones (its updates), and the
-    part of each spent in the runner (queueing for and computing simulations)."""
+    first run of each session (its first render) and the later ones (its updates), the part
+    of each spent in the runner (queueing for and computing simulations), and computing."""
     first: list[float] = []
     later: list[float] = []
     sim: list[float] = []
+    compute: list[float] = []
     seen: set[str] = set()
     lines = []
     if path.exists():
@@ -262,8 +263,10 @@ def server_runs(path: Path) -> dict:
         (later if ln["session"] in seen else first).append(ln["script_s"])
         seen.add(ln["session"])
         sim.append(ln["simulate_s"])
+        compute.append(ln.get("compute_s", 0.0))
     return {"server_runs": len(lines), "server_first_run_s": pct(first),
             "server_update_run_s": pct(later), "server_simulate_s": pct(sim),
+            "server_compute_s": pct(compute),
             "server_script_total_s": round(sum(first) + sum(later), 1)}
 
 
@@ -292,11 +295,13 @@ def _server_line(res: dict) -> str:
         return ""
     f, u, s = (res["server_first_run_s"], res["server_update_run_s"],
                res["server_simulate_s"])
+    c = res.get("server_compute_s", {})
     return (f"\nServer script time per run ({res['server_runs']} runs, "
             f"{res['server_script_total_s']} s in all): first render p50 / p95 {f.get('p50')} / "
             f"{f.get('p95')} s, update p50 / p95 / max {u.get('p50')} / {u.get('p95')} / "
             f"{u.get('max')} s, of which in the runner (queue + simulation) p50 / p95 "
-            f"{s.get('p50')} / {s.get('p95')} s.\n")
+            f"{s.get('p50')} / {s.get('p95')} s (computing p50 / p95 {c.get('p50')} / "
+            f"{c.get('p95')} s; the rest queueing).\n")
 
 
 def main(argv: list[str] | None = None) -> int:

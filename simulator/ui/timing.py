@@ -2,7 +2,8 @@
 
 With ``ROLLOUT_SIM_RERUN_LOG=FILE`` in the server's environment, every run of ``app.py``
 appends one JSON line to FILE: the session, when the run ended, its script time and the part
-spent in :func:`simulator.ui.runner.run` (waiting for and running simulations). Without it
+spent in :func:`simulator.ui.runner.run` (waiting for and running simulations) and, of that,
+computing a simulation itself (the rest is queueing behind other sessions). Without it
 nothing is measured or written. ``benchmarks/load_app.py`` sets it, to tell the server's
 share of a browser-observed latency from the browsers' own.
 """
@@ -29,13 +30,19 @@ def log_path() -> str | None:
 def begin() -> None:
     """Mark the start of a script run (the top of ``app.py``)."""
     _local.t0 = time.perf_counter() if log_path() else None
-    _local.sim_s = 0.0
+    _local.sim_s = _local.compute_s = 0.0
 
 
 def add_simulation(seconds: float) -> None:
     """Count ``seconds`` spent waiting for or computing a result in this run."""
     if getattr(_local, "t0", None) is not None:
         _local.sim_s += seconds
+
+
+def add_compute(seconds: float) -> None:
+    """Count ``seconds`` this run's thread spent computing a simulation (queueing excluded)."""
+    if getattr(_local, "t0", None) is not None:
+        _local.compute_s += seconds
 
 
 def end(outcome: str = "done") -> dict[str, Any] | None:
@@ -50,7 +57,8 @@ def end(outcome: str = "done") -> dict[str, Any] | None:
     ctx = get_script_run_ctx()
     line = {"session": ctx.session_id if ctx is not None else "",
             "end": round(time.time(), 4), "script_s": round(time.perf_counter() - t0, 4),
-            "simulate_s": round(_local.sim_s, 4), "outcome": outcome}
+            "simulate_s": round(_local.sim_s, 4), "compute_s": round(_local.compute_s, 4),
+            "outcome": outcome}
     with _write, open(path, "a", encoding="utf-8") as fh:
         fh.write(json.dumps(line) + "\n")
     return line
@@ -74,4 +82,4 @@ def read_log(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return [json.loads(ln) for ln in text.splitlines() if ln.strip()]
 
 
-__all__ = ["ENV", "add_simulation", "begin", "end", "log_path", "read_log", "stop"]
+__all__ = ["ENV", "add_compute", "add_simulation", "begin", "end", "log_path", "read_log", "stop"]
