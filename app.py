@@ -126,14 +126,9 @@ with headline_box:
     widgets.render_headlines(items, metrics.headline_metrics(base_res) if edited else None, cur)
     st.caption(f"{paths:,} paths, seed {seed}, {res.horizon} months. Changes (arrows) are "
                "against the scenario as loaded, on the same random numbers.")
-    name, text = ss.scenario_download(sc, paths, seed)
-    d1, d2, _ = st.columns([1, 1, 2])
-    d1.download_button("Download scenario (TOML)", text, file_name=name,
-                       mime="application/toml", on_click="ignore", width="stretch",
-                       key="download_toml")
-    d2.download_button("Download forecast ranges (CSV)", ss.bands_csv(res),
-                       file_name=name.replace(".toml", "_bands.csv"), mime="text/csv",
-                       on_click="ignore", width="stretch", key="download_csv")
+    for col, d in zip(st.columns([1, 1, 2]), ss.downloads(sc, res, paths, seed), strict=False):
+        col.download_button(d.label, d.data, file_name=d.file_name, mime=d.mime,  # made on click
+                            on_click="ignore", width="stretch", key=d.key)
 
 with forecast_tab:
     view = st.radio("Adoption shown as", ["Active-user rate", "Active users"],
