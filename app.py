@@ -13,7 +13,6 @@ import streamlit as st
 
 from simulator import ScenarioError, load_scenario
 from simulator.charts import forecast
-from simulator.charts import specs as chart_specs
 from simulator.ui import access, controls, links, metrics, rollout, runner, timing, widgets
 from simulator.ui import session as ss
 from simulator.ui.registry import TABS, TabContext
@@ -135,10 +134,7 @@ with forecast_tab:
                     horizontal=True, key="adoption_view")
     adoption = "active_rate" if view == "Active-user rate" else "active_users"
     # Specs built once per shared result, from chart templates built once per process.
-    shown = [runner.chart_spec(res, m, lambda m=m: chart_specs.fan_spec(res.bands, m, cur))
-             for m in (adoption, "accuracy", "cum_net")]
-    shown.append(runner.chart_spec(res, "npv", lambda: chart_specs.npv_spec(
-        res.metric("npv"), res.summary["pilot_lens_npv"], cur)))
+    shown = runner.forecast_specs(res, adoption, cur)
     for col, spec in zip([*st.columns(2), *st.columns(2)], shown, strict=True):
         col.vega_lite_chart(spec, width="stretch")
 

@@ -1,15 +1,19 @@
 """The app under concurrent analysts: N browser sessions against one ``streamlit run`` server.
 
-Starts ``streamlit run app.py`` on 127.0.0.1 (after ``python -m simulator.warm``, as
-``make run`` does), opens N pages in Debian's chromium (playwright, never a downloaded
-browser) at the same moment, and records for each page the first render (navigation until
-four charts are drawn and the script has stopped), then, per change, the update latency
+Starts the app on 127.0.0.1 as ``make run`` does (``python -m simulator.warm``, then
+``python -m simulator.warm --serve``: ``streamlit run app.py`` in a prepared process), opens
+N pages in Debian's chromium (playwright, never a downloaded browser) at the same moment,
+and records for each page the first render (navigation until four charts are drawn and the
+script has stopped), then, per change, the update latency
 (keypress or entry until the script has run and stopped again, tiles drawn). Each session
 first sets its own seed (unless ``--same-inputs``), so nobody can reuse another's results
 (the worst case), then moves the discount-rate slider ``--changes`` times. It samples the
 server's resident memory (psutil, children included), counts exceptions shown in the pages
 or logged by the server, and records the server's CPU seconds: on a shared machine the
-latencies measure the contention as much as the app, the CPU seconds do not. Prints a JSON
+latencies measure the contention as much as the app, the CPU seconds do not. The app logs
+each run's server-side script time (``ROLLOUT_SIM_RERUN_LOG``, :mod:`simulator.ui.timing`),
+reported per first render and update with the part spent queueing for and computing
+simulations, so the server's share of a browser-observed latency is known. Prints a JSON
 summary; ``--record`` appends a section to benchmarks/RESULTS.md.
 
     .venv/bin/python benchmarks/load_app.py --sessions 8 --changes 4 --record
@@ -108,12 +112,14 @@ def _children_cpu() -> float:
 
 def start_server(port: int, log: Path, app_root: Path, env: dict) -> subprocess.Popen:
     env = {**env, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    exe = Path(sys.executable).parent / "streamlit"
+    flags = ["--server.headless", "true", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
+    if "--serve" in (app_root / "simulator" / "warm.py").read_text():  # as `make run` serves
+        cmd = [sys.executable, "-m", "simulator.warm", "--serve", *flags]
+    else:  # a checkout from before the prepared server process
+        cmd = [str(Path(sys.executable).parent / "streamlit"), "run", "app.py", *flags]
     out = log.open("w")
-    proc = subprocess.Popen(
-        [str(exe), "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
-        cwd=app_root, env=env, stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, cwd=app_root, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -207,6 +207,19 @@ def chart_spec(res: SimulationResult, name: str, build: Callable[[], Any]) -> di
     return spec
 
 
+def forecast_specs(res: SimulationResult, adoption: str, currency: str) -> list[dict]:
+    """The Forecast tab's four chart specs of a (shared) result: adoption, accuracy and
+    cumulative net cash fans, and the NPV histogram; each built once per result
+    (:func:`chart_spec`) from chart templates built once per process."""
+    from ..charts import specs
+
+    out = [chart_spec(res, m, lambda m=m: specs.fan_spec(res.bands, m, currency))
+           for m in (adoption, "accuracy", "cum_net")]
+    out.append(chart_spec(res, "npv", lambda: specs.npv_spec(
+        res.metric("npv"), res.summary["pilot_lens_npv"], currency)))
+    return out
+
+
 def arrow_datasets(spec: dict) -> dict:
     """``spec`` with its named datasets (lists of rows) as Arrow IPC bytes (a new dict)."""
     from streamlit.dataframe_util import convert_anything_to_arrow_bytes
@@ -225,5 +238,5 @@ def spinner_message() -> str:
 
 
 __all__ = ["CACHE", "CACHE_BYTES", "COMPILE_MESSAGE", "RUN_MESSAGE", "SLOTS", "ResultCache",
-           "arrow_datasets", "chart_spec", "compute_threads", "result_bytes", "run", "run_toml",
-           "spinner_message"]
+           "arrow_datasets", "chart_spec", "compute_threads", "forecast_specs", "result_bytes",
+           "run", "run_toml", "spinner_message"]
