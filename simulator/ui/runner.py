@@ -21,6 +21,7 @@ or TBB; numba's own workqueue layer aborts on concurrent use) unless
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -213,11 +214,29 @@ def forecast_specs(res: SimulationResult, adoption: str, currency: str) -> list[
     (:func:`chart_spec`) from chart templates built once per process."""
     from ..charts import specs
 
-    out = [chart_spec(res, m, lambda m=m: specs.fan_spec(res.bands, m, currency))
-           for m in (adoption, "accuracy", "cum_net")]
-    out.append(chart_spec(res, "npv", lambda: specs.npv_spec(
-        res.metric("npv"), res.summary["pilot_lens_npv"], currency)))
+    out = [chart_spec(res, m, lambda m=m: stable_datasets(
+        specs.fan_spec(res.bands, m, currency), m)) for m in (adoption, "accuracy", "cum_net")]
+    out.append(chart_spec(res, "npv", lambda: stable_datasets(specs.npv_spec(
+        res.metric("npv"), res.summary["pilot_lens_npv"], currency), "npv")))
     return out
+
+
+def stable_datasets(spec: dict, prefix: str) -> dict:
+    """``spec`` with its datasets named ``prefix-0``, ``prefix-1``, ... (in order) instead of
+    hashes of their rows (a new dict).
+
+    The browser keeps a chart whose spec is unchanged and only swaps the data of a dataset
+    whose bytes changed; with names that are hashes of the data every new result changed
+    the spec too, and each chart was compiled and drawn from scratch.
+    """
+    datasets = spec.get("datasets")
+    if not datasets:
+        return spec
+    names = {old: f"{prefix}-{i}" for i, old in enumerate(datasets)}
+    text = json.dumps({k: v for k, v in spec.items() if k != "datasets"})
+    for old, new in names.items():
+        text = text.replace(json.dumps(old), json.dumps(new))
+    return {**json.loads(text), "datasets": {names[k]: v for k, v in datasets.items()}}
 
 
 def arrow_datasets(spec: dict) -> dict:
@@ -239,4 +258,4 @@ def spinner_message() -> str:
 
 __all__ = ["CACHE", "CACHE_BYTES", "COMPILE_MESSAGE", "RUN_MESSAGE", "SLOTS", "ResultCache",
            "arrow_datasets", "chart_spec", "compute_threads", "forecast_specs", "result_bytes",
-           "run", "run_toml", "spinner_message"]
+           "run", "run_toml", "spinner_message", "stable_datasets"]
