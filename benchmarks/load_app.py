@@ -104,6 +104,14 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def machine_busy() -> float:
+    """CPU seconds every process on the machine has used since boot (idle and iowait out;
+    guest time is already inside user time)."""
+    t = psutil.cpu_times()
+    return (sum(t) - t.idle - sum(getattr(t, f, 0.0)
+                                  for f in ("iowait", "guest", "guest_nice")))
+
+
 def _children_cpu() -> float:
     """CPU seconds of every finished, reaped descendant of this process."""
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -218,6 +226,7 @@ def _serve_and_drive(args, info, app_root, env, warm_s) -> dict:
         sampler = RssSampler(proc.pid)
         sampler.start()
         reaped0 = _children_cpu()
+        busy0, t_start = machine_busy(), time.monotonic()
         try:
             results = asyncio.run(drive(f"http://127.0.0.1:{port}/", args.sessions,
                                         args.changes, args.distinct))
@@ -225,6 +234,7 @@ def _serve_and_drive(args, info, app_root, env, warm_s) -> dict:
             sampler.stop.set()
             sampler.join()
             rss_end = sampler.rss()
+            busy, wall = machine_busy() - busy0, time.monotonic() - t_start
             server_cpu = cpu_seconds(proc.pid)
             proc.terminate()
             try:
@@ -245,6 +255,9 @@ def _serve_and_drive(args, info, app_root, env, warm_s) -> dict:
         "first_render_s": pct(first), "update_s": pct(updates),
         "server_cpu_s": round(server_cpu, 1),
         "browser_cpu_s_lower_bound": round(browser_cpu, 1),  # reaped processes only
+        # the whole machine while the pages ran: what other work took is busy minus ours
+        "wall_s": round(wall, 1), "machine_busy_cpu_s": round(busy, 1),
+        "machine_cpu_s": round(wall * (os.cpu_count() or 1), 1),
         "server_rss_peak_mb": round(sampler.peak / 1e6), "server_rss_end_mb": round(rss_end / 1e6),
         "page_exceptions": sum(r.get("exceptions", 0) for r in results),
         "session_errors": [e for r in results for e in r["errors"]],
