@@ -305,7 +305,16 @@ def markdown(res: dict) -> str:
         f"{u.get('p95')} / {u.get('max')} s ({u.get('n')}) | {res['server_rss_peak_mb']} MB | "
         f"{res['server_cpu_s']} | "
         f"{res['page_exceptions'] + res['server_tracebacks'] + len(res['session_errors'])} |\n"
-        + _server_line(res))
+        + _server_line(res) + _machine_line(res))
+
+
+def _machine_line(res: dict) -> str:
+    """How busy the whole machine was while the pages ran (absent in older results)."""
+    if "machine_busy_cpu_s" not in res:
+        return ""
+    return (f"\nMachine while the pages ran: {res['wall_s']} s, {res['machine_busy_cpu_s']} of "
+            f"{res['machine_cpu_s']} CPU seconds busy (server {res['server_cpu_s']}, browsers at "
+            f"least {res['browser_cpu_s_lower_bound']}, the rest other work).\n")
 
 
 def _server_line(res: dict) -> str:

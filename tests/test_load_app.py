@@ -50,3 +50,7 @@ def test_server_runs_split_first_renders_from_updates(tmp_path):
     md = la._server_line({**runs})
     assert "5 runs, 6.5 s in all" in md and "update p50 / p95 / max 0.5 /" in md
     assert la._server_line({"server_runs": 0}) == ""
+    line = la._machine_line({"wall_s": 60.0, "machine_busy_cpu_s": 110.0, "machine_cpu_s": 120.0,
+                             "server_cpu_s": 15.0, "browser_cpu_s_lower_bound": 12.0})
+    assert "110.0 of 120.0 CPU seconds busy (server 15.0" in line
+    assert la._machine_line({}) == ""
