@@ -39,7 +39,7 @@ lock:
 ## server process loads them and computes the default view before it listens.
 run: $(VENV)/.run-installed
 	$(BIN)/python -m simulator.warm
-	$(BIN)/python -m simulator.warm --serve
+	$(BIN)/python -m simulator.warm --serve streamlit run app.py
 
 ## Shared deployment: refuses to start unless sign-in is configured (docs/app.md).
 HOST ?= 0.0.0.0

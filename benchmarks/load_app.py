@@ -1,7 +1,7 @@
 """The app under concurrent analysts: N browser sessions against one ``streamlit run`` server.
 
 Starts the app on 127.0.0.1 as ``make run`` does (``python -m simulator.warm``, then
-``python -m simulator.warm --serve``: ``streamlit run app.py`` in a prepared process), opens
+``python -m simulator.warm --serve streamlit run app.py``: a prepared process), opens
 N pages in Debian's chromium (playwright, never a downloaded browser) at the same moment,
 and records for each page the first render (navigation until four charts are drawn and the
 script has stopped), then, per change, the update latency
@@ -124,7 +124,8 @@ def start_server(port: int, log: Path, app_root: Path, env: dict) -> subprocess.
     flags = ["--server.headless", "true", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
     if "--serve" in (app_root / "simulator" / "warm.py").read_text():  # as `make run` serves
-        cmd = [sys.executable, "-m", "simulator.warm", "--serve", *flags]
+        cmd = [sys.executable, "-m", "simulator.warm", "--serve", "streamlit", "run", "app.py",
+               *flags]
     else:  # a checkout from before the prepared server process
         cmd = [str(Path(sys.executable).parent / "streamlit"), "run", "app.py", *flags]
     out = log.open("w")

@@ -2,10 +2,11 @@
 
 ``python -m simulator.warm`` compiles the kernels into ``NUMBA_CACHE_DIR`` once after a fresh
 install (tens of seconds on two cores), so a server process only loads them.
-``python -m simulator.warm --serve [streamlit options]`` (what ``make run`` does) then also
+``python -m simulator.warm --serve streamlit run app.py [options]`` (what ``make run`` does)
+then also
 prepares the server process itself before it listens: the app's modules imported, the kernels
 loaded, and the default view's result and chart specs computed into the shared result cache,
-and then serves ``app.py`` with Streamlit in that same process. The first visitors after a
+and then runs that Streamlit command in the same process. The first visitors after a
 start therefore share a finished result instead of paying for the imports, the kernel load
 and the first simulation (and waiting for each other on them).
 """
@@ -57,13 +58,17 @@ def prime() -> float:
     return time.perf_counter() - t0
 
 
-def serve(streamlit_args: list[str]) -> int:
-    """:func:`prime` this process, then ``streamlit run app.py`` in it (same result cache)."""
+def serve(command: list[str]) -> int:
+    """:func:`prime` this process, then run the Streamlit ``command`` in it (same result
+    cache): ``streamlit run app.py [options]``; bare options mean ``streamlit run app.py``
+    with those options."""
+    if command[:2] != ["streamlit", "run"]:
+        command = ["streamlit", "run", str(ROOT / "app.py"), *command]
     seconds = prime()
     print(f"app server ready to serve ({seconds:.1f} s)", file=sys.stderr)
     from streamlit.web import cli
 
-    sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *streamlit_args]
+    sys.argv = list(command)
     return cli.main(prog_name="streamlit")
 
 

@@ -42,6 +42,9 @@ def test_serve_prepares_then_runs_streamlit_in_process(monkeypatch):
 
     monkeypatch.setattr(cli, "main", fake_main)
     monkeypatch.setattr(sys, "argv", ["x"])
-    assert warm.main(["--serve", "--server.port", "9999"]) == 0
-    assert calls == ["prime", ("streamlit", ["streamlit", "run", str(ROOT / "app.py"),
-                                             "--server.port", "9999"])]
+    assert warm.main(["--serve", "streamlit", "run", "app.py", "--server.port", "9999"]) == 0
+    assert warm.main(["--serve", "--server.port", "9998"]) == 0  # options only: app.py
+    assert calls == ["prime", ("streamlit", ["streamlit", "run", "app.py", "--server.port",
+                                             "9999"]),
+                     "prime", ("streamlit", ["streamlit", "run", str(ROOT / "app.py"),
+                                             "--server.port", "9998"])]
