@@ -54,3 +54,46 @@ def test_overlapping_runs_compute_side_by_side_with_the_same_results(seed_case, 
         ref = simulate(seed_case, paths=400, seed=s)  # same numbers however many threads
         assert np.array_equal(out[s].metric("npv"), ref.metric("npv"))
     runner.CACHE.clear()
+
+
+def test_runs_that_would_not_fit_the_memory_budget_together_take_turns(seed_case,
+                                                                      monkeypatch):
+    from simulator.budget import BUDGET_ENV, MiB, estimate_run_bytes
+
+    runner.CACHE.clear()
+    need = estimate_run_bytes(seed_case, 400)
+    monkeypatch.setenv(BUDGET_ENV, str(1.5 * need / MiB))  # one fits, two do not
+    inside, peak, lock = [0], [0], threading.Lock()
+    waited = threading.Event()
+    real = runner.simulate
+
+    def spy(sc, paths, seed):
+        with lock:
+            inside[0] += 1
+            peak[0] = max(peak[0], inside[0])
+        try:
+            if seed == 3:  # the first run: stay until the second is held back
+                for _ in range(600):
+                    if runner._waiting == 1:
+                        waited.set()
+                        break
+                    threading.Event().wait(0.01)
+            return real(sc, paths=paths, seed=seed)
+        finally:
+            with lock:
+                inside[0] -= 1
+
+    monkeypatch.setattr(runner, "simulate", spy)
+    first = threading.Thread(target=lambda: runner.run(seed_case, 400, 3))
+    first.start()
+    for _ in range(600):  # the first run is computing
+        if inside[0] == 1:
+            break
+        threading.Event().wait(0.01)
+    second = threading.Thread(target=lambda: runner.run(seed_case, 400, 4))
+    second.start()
+    first.join()
+    second.join()
+    assert waited.is_set() and peak[0] == 1  # held back by the budget, then ran
+    assert len(runner.CACHE) == 2
+    runner.CACHE.clear()

@@ -7,10 +7,12 @@ The cache is bounded by bytes (:data:`CACHE_BYTES`, least recently used out firs
 every session the same read-only result, so its summary and bands are computed once.
 Sessions asking for the same run while it is computing wait for it instead of repeating it.
 Different runs share the cores (:func:`compute_threads`): a run alone uses numba's threads on
-every core; runs that overlap each take one thread, up to one run per core at a time (a
-parallel kernel whose threads must wait for each other loses most of its speed once other
-work competes for the cores: on the 2-core machine under load a 10,000-path run took 0.25 s
-on two threads and 0.13 s on one). Every run passes :func:`limits.check_run` first.
+every core; runs that overlap each take one thread, up to one run per core at a time and
+only while their estimated memory together stays within the server's budget
+(:mod:`simulator.budget`): a parallel kernel whose threads must wait for each other loses
+most of its speed once other work competes for the cores (on the 2-core machine under load
+a 10,000-path run took 0.25 s on two threads and 0.13 s on one). Every run passes
+:func:`limits.check_run` first.
 
 The compiled kernels release the GIL (``nogil=True``), so other sessions' scripts run
 while one simulates; tabs that simulate on their own may then start a parallel kernel
@@ -31,6 +33,7 @@ from typing import Any
 
 import numba
 
+from ..budget import estimate_run_bytes, memory_budget_bytes
 from ..results import SimulationResult
 from ..scenario import Scenario, loads_scenario
 from ..simulation import simulate
@@ -45,11 +48,12 @@ RUN_MESSAGE = "Simulating..."
 CACHE_BYTES = int(float(os.environ.get("ROLLOUT_SIM_CACHE_MB", "256")) * 1_000_000)
 
 _warm = False
-#: Simulations computing at once in this process: one per core numba may use.
+#: Simulations computing at once in this process (at most): one per core numba may use.
 SLOTS = max(1, int(numba.config.NUMBA_NUM_THREADS))
-_SLOTS = threading.BoundedSemaphore(SLOTS)
-_active = 0  # runs computing or waiting for a slot
-_active_lock = threading.Lock()
+_admit = threading.Condition()  # guards the three counts below
+_waiting = 0  # runs waiting to start
+_running = 0  # runs computing
+_running_bytes = 0  # their estimated peak memory
 if "NUMBA_THREADING_LAYER" not in os.environ:  # read at the first parallel launch
     numba.config.THREADING_LAYER = "threadsafe"
 
@@ -145,26 +149,41 @@ def compute_threads(others: int, cores: int = SLOTS) -> int:
     return cores if others <= 0 else 1
 
 
+def _may_start(need: int, budget: int) -> bool:
+    """Whether a run needing ``need`` bytes may start now: alone always (the limits already
+    refused any run over the budget), beside others while a core is free and the estimated
+    memory of all of them stays within the budget."""
+    return _running == 0 or (_running < SLOTS and _running_bytes + need <= budget)
+
+
 def _simulate_text(toml_text: str, paths: int, seed: int) -> SimulationResult:
-    global _active
+    global _waiting, _running, _running_bytes
     sc = loads_scenario(toml_text, source="app")
     limits.check_run(sc, paths)
-    with _active_lock:
-        others = _active
-        _active += 1
+    need, budget = estimate_run_bytes(sc, paths), memory_budget_bytes()
+    with _admit:
+        others = _running + _waiting
+        _waiting += 1
+        try:
+            _admit.wait_for(lambda: _may_start(need, budget))
+        finally:
+            _waiting -= 1
+        _running += 1
+        _running_bytes += need
     try:
-        with _SLOTS:
-            before = numba.get_num_threads()  # per calling thread in numba
-            numba.set_num_threads(compute_threads(others))
-            t0 = time.perf_counter()
-            try:
-                return simulate(sc, paths=paths, seed=seed)
-            finally:
-                timing.add_compute(time.perf_counter() - t0)
-                numba.set_num_threads(before)
+        before = numba.get_num_threads()  # per calling thread in numba
+        numba.set_num_threads(compute_threads(others))
+        t0 = time.perf_counter()
+        try:
+            return simulate(sc, paths=paths, seed=seed)
+        finally:
+            timing.add_compute(time.perf_counter() - t0)
+            numba.set_num_threads(before)
     finally:
-        with _active_lock:
-            _active -= 1
+        with _admit:
+            _running -= 1
+            _running_bytes -= need
+            _admit.notify_all()
 
 
 def run_toml(toml_text: str, paths: int, seed: int) -> SimulationResult:
