@@ -35,10 +35,11 @@ lock:
 	$(LOCK) --extra dev -o requirements/dev.lock
 
 ## Start the Streamlit app on the source case, on this machine only (127.0.0.1:8501).
-## Compiles the simulation kernels first, so nobody waits for numba in the browser.
+## Compiles the simulation kernels first, so nobody waits for numba in the browser; the
+## server process loads them and computes the default view before it listens.
 run: $(VENV)/.run-installed
 	$(BIN)/python -m simulator.warm
-	$(BIN)/streamlit run app.py
+	$(BIN)/python -m simulator.warm --serve streamlit run app.py
 
 ## Shared deployment: refuses to start unless sign-in is configured (docs/app.md).
 HOST ?= 0.0.0.0

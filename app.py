@@ -13,14 +13,14 @@ import streamlit as st
 
 from simulator import ScenarioError, load_scenario
 from simulator.charts import forecast
-from simulator.charts import specs as chart_specs
-from simulator.ui import access, controls, links, metrics, rollout, runner, widgets
+from simulator.ui import access, controls, links, metrics, rollout, runner, timing, widgets
 from simulator.ui import session as ss
 from simulator.ui.registry import TABS, TabContext
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 
 st.set_page_config(page_title="AI rollout business case", layout="wide")
+timing.begin()  # server-side time of this run, logged only when ROLLOUT_SIM_RERUN_LOG is set
 access.gate()  # signed-out or not-allowed visitors stop here, before any scenario is read
 state = st.session_state
 files = ss.scenario_files(SCENARIOS)
@@ -51,11 +51,11 @@ try:
     base = rollout.template(state, loaded, SCENARIOS)  # the Rollout tab's template
 except ScenarioError as exc:
     widgets.show_problems(exc, "This scenario file cannot be used:")
-    st.stop()
+    timing.stop()
 if base is None:
     st.info("Upload a scenario TOML file in the sidebar (scenarios/seed_case.toml shows the "
             "format), or switch back to a shipped scenario.")
-    st.stop()
+    timing.stop()
 
 token = controls.scenario_token(base)  # widgets take the file's values when first drawn
 widgets.forget_other_scenarios(token)
@@ -100,7 +100,7 @@ except ScenarioError as exc:
     with problems_box:
         widgets.show_problems(exc, "These inputs do not make a valid scenario; the results "
                                    "update once they are fixed:")
-    st.stop()
+    timing.stop()
 
 # ----------------------------------------------------------------------- results
 links.sync(st.query_params, state, base, token)  # the URL reproduces this view
@@ -115,7 +115,7 @@ except ScenarioError as exc:
     state[ss.HEADLINES] = state[ss.HEADLINE_SE] = None
     with problems_box:
         widgets.show_problems(exc, "This run is over the app's limits:")
-    st.stop()
+    timing.stop()
 items = metrics.headline_metrics(res)
 state[ss.HEADLINES] = metrics.headline_values(items)
 state[ss.HEADLINE_SE] = metrics.headline_ses(items)
@@ -125,24 +125,16 @@ with headline_box:
     widgets.render_headlines(items, metrics.headline_metrics(base_res) if edited else None, cur)
     st.caption(f"{paths:,} paths, seed {seed}, {res.horizon} months. Changes (arrows) are "
                "against the scenario as loaded, on the same random numbers.")
-    name, text = ss.scenario_download(sc, paths, seed)
-    d1, d2, _ = st.columns([1, 1, 2])
-    d1.download_button("Download scenario (TOML)", text, file_name=name,
-                       mime="application/toml", on_click="ignore", width="stretch",
-                       key="download_toml")
-    d2.download_button("Download forecast ranges (CSV)", ss.bands_csv(res),
-                       file_name=name.replace(".toml", "_bands.csv"), mime="text/csv",
-                       on_click="ignore", width="stretch", key="download_csv")
+    for col, d in zip(st.columns([1, 1, 2]), ss.downloads(sc, res, paths, seed), strict=False):
+        col.download_button(d.label, d.data, file_name=d.file_name, mime=d.mime,  # made on click
+                            on_click="ignore", width="stretch", key=d.key)
 
 with forecast_tab:
     view = st.radio("Adoption shown as", ["Active-user rate", "Active users"],
                     horizontal=True, key="adoption_view")
     adoption = "active_rate" if view == "Active-user rate" else "active_users"
     # Specs built once per shared result, from chart templates built once per process.
-    shown = [runner.chart_spec(res, m, lambda m=m: chart_specs.fan_spec(res.bands, m, cur))
-             for m in (adoption, "accuracy", "cum_net")]
-    shown.append(runner.chart_spec(res, "npv", lambda: chart_specs.npv_spec(
-        res.metric("npv"), res.summary["pilot_lens_npv"], cur)))
+    shown = runner.forecast_specs(res, adoption, cur)
     for col, spec in zip([*st.columns(2), *st.columns(2)], shown, strict=True):
         col.vega_lite_chart(spec, width="stretch")
 
@@ -174,3 +166,4 @@ for tab, (label, target) in zip(extra_tabs, TABS, strict=True):
     with tab:
         if tab.open is not False:
             widgets.render_registered(label, target, ctx)
+timing.end()

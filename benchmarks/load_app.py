@@ -1,15 +1,19 @@
 """The app under concurrent analysts: N browser sessions against one ``streamlit run`` server.
 
-Starts ``streamlit run app.py`` on 127.0.0.1 (after ``python -m simulator.warm``, as
-``make run`` does), opens N pages in Debian's chromium (playwright, never a downloaded
-browser) at the same moment, and records for each page the first render (navigation until
-four charts are drawn and the script has stopped), then, per change, the update latency
+Starts the app on 127.0.0.1 as ``make run`` does (``python -m simulator.warm``, then
+``python -m simulator.warm --serve streamlit run app.py``: a prepared process), opens
+N pages in Debian's chromium (playwright, never a downloaded browser) at the same moment,
+and records for each page the first render (navigation until four charts are drawn and the
+script has stopped), then, per change, the update latency
 (keypress or entry until the script has run and stopped again, tiles drawn). Each session
 first sets its own seed (unless ``--same-inputs``), so nobody can reuse another's results
 (the worst case), then moves the discount-rate slider ``--changes`` times. It samples the
 server's resident memory (psutil, children included), counts exceptions shown in the pages
 or logged by the server, and records the server's CPU seconds: on a shared machine the
-latencies measure the contention as much as the app, the CPU seconds do not. Prints a JSON
+latencies measure the contention as much as the app, the CPU seconds do not. The app logs
+each run's server-side script time (``ROLLOUT_SIM_RERUN_LOG``, :mod:`simulator.ui.timing`),
+reported per first render and update with the part spent queueing for and computing
+simulations, so the server's share of a browser-observed latency is known. Prints a JSON
 summary; ``--record`` appends a section to benchmarks/RESULTS.md.
 
     .venv/bin/python benchmarks/load_app.py --sessions 8 --changes 4 --record
@@ -34,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 import psutil
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -100,6 +105,14 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def machine_busy() -> float:
+    """CPU seconds every process on the machine has used since boot (idle and iowait out;
+    guest time is already inside user time)."""
+    t = psutil.cpu_times()
+    return (sum(t) - t.idle - sum(getattr(t, f, 0.0)
+                                  for f in ("iowait", "guest", "guest_nice")))
+
+
 def _children_cpu() -> float:
     """CPU seconds of every finished, reaped descendant of this process."""
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -108,12 +121,15 @@ def _children_cpu() -> float:
 
 def start_server(port: int, log: Path, app_root: Path, env: dict) -> subprocess.Popen:
     env = {**env, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    exe = Path(sys.executable).parent / "streamlit"
+    flags = ["--server.headless", "true", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
+    if "--serve" in (app_root / "simulator" / "warm.py").read_text():  # as `make run` serves
+        cmd = [sys.executable, "-m", "simulator.warm", "--serve", "streamlit", "run", "app.py",
+               *flags]
+    else:  # a checkout from before the prepared server process
+        cmd = [str(Path(sys.executable).parent / "streamlit"), "run", "app.py", *flags]
     out = log.open("w")
-    proc = subprocess.Popen(
-        [str(exe), "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
-        cwd=app_root, env=env, stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, cwd=app_root, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -127,12 +143,50 @@ def start_server(port: int, log: Path, app_root: Path, env: dict) -> subprocess.
     raise SystemExit("streamlit did not answer within 120 s")
 
 
+#: The page is idle with its tiles drawn (the end of a rerun the state attribute missed).
+SETTLED = ("() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
+           " return a.getAttribute('data-test-script-state') === 'notRunning'"
+           " && document.querySelectorAll('[data-testid=\"stMetric\"]').length >= 4; }")
+QUIET_S = 1.0  # no message for this long, and idle: a rerun seen only by its messages is over
+
+
+async def wait_rerun(page, frames: dict, seen: int, t0: float, out: dict) -> float:
+    """Seconds from ``t0`` until the rerun started at ``t0`` has finished.
+
+    Normally the page's script-state attribute shows the rerun (``RERAN``). A rerun can
+    also finish before the page ever marks the script as running (seen with fast reruns);
+    its messages still arrive. When messages arrived after ``t0``, none for ``QUIET_S`` and
+    the page is idle, the rerun ended with its last message (counted in ``out``).
+    """
+    deadline = t0 + TIMEOUT_MS / 1000
+    while True:
+        try:
+            await page.wait_for_function(RERAN, polling=20, timeout=2000)
+            return time.perf_counter() - t0
+        except PlaywrightTimeout:
+            pass
+        last = frames["last"]
+        if (frames["n"] > seen and time.perf_counter() - last >= QUIET_S
+                and await page.evaluate(SETTLED)):
+            out["seen_by_messages"] += 1
+            return last - t0
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"no rerun within {TIMEOUT_MS / 1000:.0f} s")
+
+
 async def one_session(browser, url: str, i: int, changes: int, distinct: bool,
                       start: asyncio.Event) -> dict:
     ctx = await browser.new_context(viewport={"width": 1500, "height": 1800})
     page = await ctx.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    out: dict = {"session": i, "updates": [], "errors": []}
+    out: dict = {"session": i, "updates": [], "errors": [], "seen_by_messages": 0}
+    frames = {"n": 0, "last": 0.0}  # websocket messages from the server to this page
+
+    def on_frame(_payload) -> None:
+        frames["n"] += 1
+        frames["last"] = time.perf_counter()
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
     try:
         await start.wait()
         t0 = time.perf_counter()
@@ -143,19 +197,17 @@ async def one_session(browser, url: str, i: int, changes: int, distinct: bool,
         if distinct:
             seed = page.get_by_role("spinbutton", name="Random seed")
             await page.evaluate(ARM)
-            t0 = time.perf_counter()
+            seen, t0 = frames["n"], time.perf_counter()
             await seed.fill(str(1000 + i))
             await seed.press("Enter")
-            await page.wait_for_function(RERAN, polling=20)
-            out["updates"].append(time.perf_counter() - t0)
+            out["updates"].append(await wait_rerun(page, frames, seen, t0, out))
         slider = page.get_by_role("slider", name="Discount rate")
         await slider.focus()
         for _ in range(changes):
             await page.evaluate(ARM)
-            t0 = time.perf_counter()
+            seen, t0 = frames["n"], time.perf_counter()
             await slider.press("ArrowRight")
-            await page.wait_for_function(RERAN, polling=20)
-            out["updates"].append(time.perf_counter() - t0)
+            out["updates"].append(await wait_rerun(page, frames, seen, t0, out))
         out["exceptions"] = await page.locator('[data-testid="stException"]').count()
     except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
         out["errors"].append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
@@ -207,10 +259,12 @@ def _serve_and_drive(args, info, app_root, env, warm_s) -> dict:
     port = _free_port()
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "streamlit.log"
-        proc = start_server(port, log, app_root, env)
+        reruns_log = Path(tmp) / "reruns.jsonl"  # one line per script run (simulator.ui.timing)
+        proc = start_server(port, log, app_root, {**env, "ROLLOUT_SIM_RERUN_LOG": str(reruns_log)})
         sampler = RssSampler(proc.pid)
         sampler.start()
         reaped0 = _children_cpu()
+        busy0, t_start = machine_busy(), time.monotonic()
         try:
             results = asyncio.run(drive(f"http://127.0.0.1:{port}/", args.sessions,
                                         args.changes, args.distinct))
@@ -218,6 +272,7 @@ def _serve_and_drive(args, info, app_root, env, warm_s) -> dict:
             sampler.stop.set()
             sampler.join()
             rss_end = sampler.rss()
+            busy, wall = machine_busy() - busy0, time.monotonic() - t_start
             server_cpu = cpu_seconds(proc.pid)
             proc.terminate()
             try:
@@ -228,6 +283,7 @@ def _serve_and_drive(args, info, app_root, env, warm_s) -> dict:
         # Browser, its driver and the server have all exited and been reaped by now.
         browser_cpu = _children_cpu() - reaped0 - server_cpu
         server_log = log.read_text()
+        runs = server_runs(reruns_log)
     first = [r["first_render"] for r in results if "first_render" in r]
     updates = [u for r in results for u in r["updates"]]
     return {
@@ -237,11 +293,39 @@ def _serve_and_drive(args, info, app_root, env, warm_s) -> dict:
         "first_render_s": pct(first), "update_s": pct(updates),
         "server_cpu_s": round(server_cpu, 1),
         "browser_cpu_s_lower_bound": round(browser_cpu, 1),  # reaped processes only
+        # the whole machine while the pages ran: what other work took is busy minus ours
+        "wall_s": round(wall, 1), "machine_busy_cpu_s": round(busy, 1),
+        "machine_cpu_s": round(wall * (os.cpu_count() or 1), 1),
         "server_rss_peak_mb": round(sampler.peak / 1e6), "server_rss_end_mb": round(rss_end / 1e6),
         "page_exceptions": sum(r.get("exceptions", 0) for r in results),
         "session_errors": [e for r in results for e in r["errors"]],
+        "updates_seen_by_messages": sum(r.get("seen_by_messages", 0) for r in results),
         "server_tracebacks": server_log.count("Traceback"), "label": args.label,
+        **runs,
     }
+
+
+def server_runs(path: Path) -> dict:
+    """Percentiles of the server's own script time per run, from the app's rerun log: the
+    first run of each session (its first render) and the later ones (its updates), the part
+    of each spent in the runner (queueing for and computing simulations), and computing."""
+    first: list[float] = []
+    later: list[float] = []
+    sim: list[float] = []
+    compute: list[float] = []
+    seen: set[str] = set()
+    lines = []
+    if path.exists():
+        lines = [json.loads(ln) for ln in path.read_text().splitlines() if ln.strip()]
+    for ln in sorted(lines, key=lambda r: r["end"]):
+        (later if ln["session"] in seen else first).append(ln["script_s"])
+        seen.add(ln["session"])
+        sim.append(ln["simulate_s"])
+        compute.append(ln.get("compute_s", 0.0))
+    return {"server_runs": len(lines), "server_first_run_s": pct(first),
+            "server_update_run_s": pct(later), "server_simulate_s": pct(sim),
+            "server_compute_s": pct(compute),
+            "server_script_total_s": round(sum(first) + sum(later), 1)}
 
 
 def markdown(res: dict) -> str:
@@ -259,7 +343,32 @@ def markdown(res: dict) -> str:
         f"| {f.get('p50')} / {f.get('p95')} / {f.get('max')} s | {u.get('p50')} / "
         f"{u.get('p95')} / {u.get('max')} s ({u.get('n')}) | {res['server_rss_peak_mb']} MB | "
         f"{res['server_cpu_s']} | "
-        f"{res['page_exceptions'] + res['server_tracebacks'] + len(res['session_errors'])} |\n")
+        f"{res['page_exceptions'] + res['server_tracebacks'] + len(res['session_errors'])} |\n"
+        + _server_line(res) + _machine_line(res))
+
+
+def _machine_line(res: dict) -> str:
+    """How busy the whole machine was while the pages ran (absent in older results)."""
+    if "machine_busy_cpu_s" not in res:
+        return ""
+    return (f"\nMachine while the pages ran: {res['wall_s']} s, {res['machine_busy_cpu_s']} of "
+            f"{res['machine_cpu_s']} CPU seconds busy (server {res['server_cpu_s']}, browsers at "
+            f"least {res['browser_cpu_s_lower_bound']}, the rest other work).\n")
+
+
+def _server_line(res: dict) -> str:
+    """The server's own script time per run (absent for a checkout without the rerun log)."""
+    if not res.get("server_runs"):
+        return ""
+    f, u, s = (res["server_first_run_s"], res["server_update_run_s"],
+               res["server_simulate_s"])
+    c = res.get("server_compute_s", {})
+    return (f"\nServer script time per run ({res['server_runs']} runs, "
+            f"{res['server_script_total_s']} s in all): first render p50 / p95 {f.get('p50')} / "
+            f"{f.get('p95')} s, update p50 / p95 / max {u.get('p50')} / {u.get('p95')} / "
+            f"{u.get('max')} s, of which in the runner (queue + simulation) p50 / p95 "
+            f"{s.get('p50')} / {s.get('p95')} s (computing p50 / p95 {c.get('p50')} / "
+            f"{c.get('p95')} s; the rest queueing).\n")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,17 +1,29 @@
 """Compile (or load from cache) every numba kernel the app uses, before anyone is waiting.
 
-``make run`` and ``make serve`` call ``python -m simulator.warm`` first: after a fresh
-install this compiles the kernels into ``NUMBA_CACHE_DIR`` once (tens of seconds on two
-cores), so the server process only loads them and the first page renders in seconds.
+``python -m simulator.warm`` compiles the kernels into ``NUMBA_CACHE_DIR`` once after a fresh
+install (tens of seconds on two cores), so a server process only loads them.
+``python -m simulator.warm --serve streamlit run app.py [options]`` (what ``make run`` does)
+then also
+prepares the server process itself before it listens: the app's modules imported, the kernels
+loaded, and the default view's result and chart specs computed into the shared result cache,
+and then runs that Streamlit command in the same process. The first visitors after a
+start therefore share a finished result instead of paying for the imports, the kernel load
+and the first simulation (and waiting for each other on them).
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 from pathlib import Path
 
-SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "seed_case.toml"
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "seed_case.toml"
+#: What ``app.py`` imports (the registered tabs are imported when first opened).
+APP_MODULES = ("streamlit", "simulator.ui.access", "simulator.ui.controls", "simulator.ui.links",
+               "simulator.ui.metrics", "simulator.ui.rollout", "simulator.ui.widgets",
+               "simulator.ui.registry", "simulator.ui.timing")
 
 
 def warm(scenario: Path = SCENARIO, paths: int = 64) -> float:
@@ -27,7 +39,43 @@ def warm(scenario: Path = SCENARIO, paths: int = 64) -> float:
     return time.perf_counter() - t0
 
 
-def main() -> int:
+def prime() -> float:
+    """Prepare this process as the app's server: import the app's modules, load the kernels
+    and put the default view (the default scenario, paths and seed, as the app runs it) with
+    its forecast chart specs into the shared cache. Returns the seconds it took."""
+    t0 = time.perf_counter()
+    # runner first: it picks numba's thread-safe threading layer before any kernel launches
+    from .ui import runner, session
+
+    warm()
+    sc = session.base_scenario({}, ROOT / "scenarios")
+    res = runner.run(sc, session.DEFAULT_PATHS, session.DEFAULT_SEED)
+    for adoption in ("active_rate", "active_users"):  # the tab's two adoption views
+        runner.forecast_specs(res, adoption, sc.scenario.currency)
+    for name in APP_MODULES:
+        importlib.import_module(name)
+
+    return time.perf_counter() - t0
+
+
+def serve(command: list[str]) -> int:
+    """:func:`prime` this process, then run the Streamlit ``command`` in it (same result
+    cache): ``streamlit run app.py [options]``; bare options mean ``streamlit run app.py``
+    with those options."""
+    if command[:2] != ["streamlit", "run"]:
+        command = ["streamlit", "run", str(ROOT / "app.py"), *command]
+    seconds = prime()
+    print(f"app server ready to serve ({seconds:.1f} s)", file=sys.stderr)
+    from streamlit.web import cli
+
+    sys.argv = list(command)
+    return cli.main(prog_name="streamlit")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--serve"]:
+        return serve(args[1:])
     seconds = warm()
     print(f"simulation kernels ready ({seconds:.1f} s)", file=sys.stderr)
     return 0

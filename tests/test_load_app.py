@@ -32,3 +32,25 @@ def test_percentiles_and_recorded_section():
     assert "### 8 session(s), 10,000 paths, distinct seeds, x" in md
     row = md.strip().splitlines()[-1]
     assert row.startswith("| 3.0 / ") and row.endswith("| 500 MB | 9.5 | 4 |")
+
+
+def test_server_runs_split_first_renders_from_updates(tmp_path):
+    la = _module()
+    log = tmp_path / "runs.jsonl"
+    rows = [("a", 1.0, 2.0, 1.5), ("b", 2.0, 3.0, 2.5), ("a", 3.0, 0.5, 0.25),
+            ("a", 4.0, 0.25, 0.0), ("b", 5.0, 0.75, 0.5)]
+    log.write_text("".join(
+        f'{{"session": "{s}", "end": {e}, "script_s": {t}, "simulate_s": {m}, '
+        f'"outcome": "done"}}\n' for s, e, t, m in rows))
+    runs = la.server_runs(log)
+    assert runs["server_runs"] == 5 and runs["server_script_total_s"] == 6.5
+    assert runs["server_first_run_s"]["n"] == 2 and runs["server_first_run_s"]["max"] == 3.0
+    assert runs["server_update_run_s"]["n"] == 3 and runs["server_update_run_s"]["p50"] == 0.5
+    assert la.server_runs(tmp_path / "absent.jsonl")["server_runs"] == 0
+    md = la._server_line({**runs})
+    assert "5 runs, 6.5 s in all" in md and "update p50 / p95 / max 0.5 /" in md
+    assert la._server_line({"server_runs": 0}) == ""
+    line = la._machine_line({"wall_s": 60.0, "machine_busy_cpu_s": 110.0, "machine_cpu_s": 120.0,
+                             "server_cpu_s": 15.0, "browser_cpu_s_lower_bound": 12.0})
+    assert "110.0 of 120.0 CPU seconds busy (server 15.0" in line
+    assert la._machine_line({}) == ""

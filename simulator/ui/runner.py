@@ -5,9 +5,14 @@ content, never the object, so an edit that round-trips to the same scenario is a
 cached result is exactly what the downloaded TOML reproduces (the run re-reads that text).
 The cache is bounded by bytes (:data:`CACHE_BYTES`, least recently used out first), and hands
 every session the same read-only result, so its summary and bands are computed once.
-Sessions asking for the same run while it is computing wait for it instead of repeating it,
-and runs never overlap (:data:`_COMPUTE`): numba's parallel kernels already use every core,
-and two at once would only fight over them. Every run passes :func:`limits.check_run` first.
+Sessions asking for the same run while it is computing wait for it instead of repeating it.
+Different runs share the cores (:func:`compute_threads`): a run alone uses numba's threads on
+every core; runs that overlap each take one thread, up to one run per core at a time and
+only while their estimated memory together stays within the server's budget
+(:mod:`simulator.budget`): a parallel kernel whose threads must wait for each other loses
+most of its speed once other work competes for the cores (on the 2-core machine under load
+a 10,000-path run took 0.25 s on two threads and 0.13 s on one). Every run passes
+:func:`limits.check_run` first.
 
 The compiled kernels release the GIL (``nogil=True``), so other sessions' scripts run
 while one simulates; tabs that simulate on their own may then start a parallel kernel
@@ -18,18 +23,21 @@ or TBB; numba's own workqueue layer aborts on concurrent use) unless
 
 from __future__ import annotations
 
+import json
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 import numba
 
+from ..budget import estimate_run_bytes, memory_budget_bytes
 from ..results import SimulationResult
 from ..scenario import Scenario, loads_scenario
 from ..simulation import simulate
-from . import limits
+from . import limits, timing
 
 COMPILE_MESSAGE = (
     "Preparing the simulation engine: the first run on a fresh machine compiles the model "
@@ -40,7 +48,12 @@ RUN_MESSAGE = "Simulating..."
 CACHE_BYTES = int(float(os.environ.get("ROLLOUT_SIM_CACHE_MB", "256")) * 1_000_000)
 
 _warm = False
-_COMPUTE = threading.Lock()  # one simulation at a time in this process
+#: Simulations computing at once in this process (at most): one per core numba may use.
+SLOTS = max(1, int(numba.config.NUMBA_NUM_THREADS))
+_admit = threading.Condition()  # guards the three counts below
+_waiting = 0  # runs waiting to start
+_running = 0  # runs computing
+_running_bytes = 0  # their estimated peak memory
 if "NUMBA_THREADING_LAYER" not in os.environ:  # read at the first parallel launch
     numba.config.THREADING_LAYER = "threadsafe"
 
@@ -130,11 +143,47 @@ class ResultCache:
 CACHE = ResultCache(CACHE_BYTES)
 
 
+def compute_threads(others: int, cores: int = SLOTS) -> int:
+    """numba threads for a run that starts while ``others`` runs compute or wait: every core
+    for a run alone, one each when runs overlap (they then run side by side, one per core)."""
+    return cores if others <= 0 else 1
+
+
+def _may_start(need: int, budget: int) -> bool:
+    """Whether a run needing ``need`` bytes may start now: alone always (the limits already
+    refused any run over the budget), beside others while a core is free and the estimated
+    memory of all of them stays within the budget."""
+    return _running == 0 or (_running < SLOTS and _running_bytes + need <= budget)
+
+
 def _simulate_text(toml_text: str, paths: int, seed: int) -> SimulationResult:
+    global _waiting, _running, _running_bytes
     sc = loads_scenario(toml_text, source="app")
     limits.check_run(sc, paths)
-    with _COMPUTE:
-        return simulate(sc, paths=paths, seed=seed)
+    need, budget = estimate_run_bytes(sc, paths), memory_budget_bytes()
+    with _admit:
+        others = _running + _waiting
+        _waiting += 1
+        try:
+            _admit.wait_for(lambda: _may_start(need, budget))
+        finally:
+            _waiting -= 1
+        _running += 1
+        _running_bytes += need
+    try:
+        before = numba.get_num_threads()  # per calling thread in numba
+        numba.set_num_threads(compute_threads(others))
+        t0 = time.perf_counter()
+        try:
+            return simulate(sc, paths=paths, seed=seed)
+        finally:
+            timing.add_compute(time.perf_counter() - t0)
+            numba.set_num_threads(before)
+    finally:
+        with _admit:
+            _running -= 1
+            _running_bytes -= need
+            _admit.notify_all()
 
 
 def run_toml(toml_text: str, paths: int, seed: int) -> SimulationResult:
@@ -145,7 +194,12 @@ def run_toml(toml_text: str, paths: int, seed: int) -> SimulationResult:
     """
     global _warm
     paths, seed = int(paths), int(seed)
-    res = CACHE.get((toml_text, paths, seed), lambda: _simulate_text(toml_text, paths, seed))
+    t0 = time.perf_counter()
+    try:
+        res = CACHE.get((toml_text, paths, seed),
+                        lambda: _simulate_text(toml_text, paths, seed))
+    finally:
+        timing.add_simulation(time.perf_counter() - t0)
     _warm = True
     return res
 
@@ -173,6 +227,37 @@ def chart_spec(res: SimulationResult, name: str, build: Callable[[], Any]) -> di
     return spec
 
 
+def forecast_specs(res: SimulationResult, adoption: str, currency: str) -> list[dict]:
+    """The Forecast tab's four chart specs of a (shared) result: adoption, accuracy and
+    cumulative net cash fans, and the NPV histogram; each built once per result
+    (:func:`chart_spec`) from chart templates built once per process."""
+    from ..charts import specs
+
+    out = [chart_spec(res, m, lambda m=m: stable_datasets(
+        specs.fan_spec(res.bands, m, currency), m)) for m in (adoption, "accuracy", "cum_net")]
+    out.append(chart_spec(res, "npv", lambda: stable_datasets(specs.npv_spec(
+        res.metric("npv"), res.summary["pilot_lens_npv"], currency), "npv")))
+    return out
+
+
+def stable_datasets(spec: dict, prefix: str) -> dict:
+    """``spec`` with its datasets named ``prefix-0``, ``prefix-1``, ... (in order) instead of
+    hashes of their rows (a new dict).
+
+    The browser keeps a chart whose spec is unchanged and only swaps the data of a dataset
+    whose bytes changed; with names that are hashes of the data every new result changed
+    the spec too, and each chart was compiled and drawn from scratch.
+    """
+    datasets = spec.get("datasets")
+    if not datasets:
+        return spec
+    names = {old: f"{prefix}-{i}" for i, old in enumerate(datasets)}
+    text = json.dumps({k: v for k, v in spec.items() if k != "datasets"})
+    for old, new in names.items():
+        text = text.replace(json.dumps(old), json.dumps(new))
+    return {**json.loads(text), "datasets": {names[k]: v for k, v in datasets.items()}}
+
+
 def arrow_datasets(spec: dict) -> dict:
     """``spec`` with its named datasets (lists of rows) as Arrow IPC bytes (a new dict)."""
     from streamlit.dataframe_util import convert_anything_to_arrow_bytes
@@ -190,6 +275,6 @@ def spinner_message() -> str:
     return RUN_MESSAGE if _warm else COMPILE_MESSAGE
 
 
-__all__ = ["CACHE", "CACHE_BYTES", "COMPILE_MESSAGE", "RUN_MESSAGE", "ResultCache",
-           "arrow_datasets", "chart_spec", "result_bytes", "run", "run_toml",
-           "spinner_message"]
+__all__ = ["CACHE", "CACHE_BYTES", "COMPILE_MESSAGE", "RUN_MESSAGE", "SLOTS", "ResultCache",
+           "arrow_datasets", "chart_spec", "compute_threads", "forecast_specs", "result_bytes",
+           "run", "run_toml", "spinner_message", "stable_datasets"]

@@ -9,7 +9,8 @@ browser. Uploads go through the ``upload`` key, which the file uploader's callba
 from __future__ import annotations
 
 import re
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -112,10 +113,33 @@ def scenario_download(sc: Scenario, paths: int, seed: int) -> tuple[str, str]:
     return f"{slug(sc.name)}.toml", head + sc.to_toml()
 
 
+@dataclass(frozen=True)
+class Download:
+    """One download button: its label, file name, MIME type and a function making the file.
+
+    The app hands ``data`` to ``st.download_button`` uncalled, so the file is made only when
+    someone clicks (on a separate thread), not on every rerun."""
+
+    label: str
+    file_name: str
+    mime: str
+    data: Callable[[], str]
+    key: str
+
+
+def downloads(sc: Scenario, res: SimulationResult, paths: int, seed: int) -> list[Download]:
+    """The headline's download buttons: the adjusted scenario (TOML) and its bands (CSV)."""
+    name = f"{slug(sc.name)}.toml"
+    return [Download("Download scenario (TOML)", name, "application/toml",
+                     lambda: scenario_download(sc, paths, seed)[1], "download_toml"),
+            Download("Download forecast ranges (CSV)", name.replace(".toml", "_bands.csv"),
+                     "text/csv", lambda: bands_csv(res), "download_csv")]
+
+
 def bands_csv(res: SimulationResult) -> str:
     """Forecast ranges as CSV: one row per month, a column per metric_stat (e.g. cum_net_p50).
 
-    Kept with the (shared) result: the download button sends it on every rerun."""
+    Kept with the (shared) result, made the first time someone downloads it."""
     text = res.meta.get("bands_csv")
     if text is None:
         text = res.meta["bands_csv"] = res.bands_wide().reset_index().to_csv(index=False)
@@ -141,6 +165,7 @@ def comparison_pair(sc: Scenario, mode: str, other: Scenario | None = None
 
 __all__ = [
     "COMPARE_LEVERS", "COMPARE_MODES", "COMPARE_OTHER", "DEFAULT_PATHS", "DEFAULT_SEED",
-    "SOURCES", "base_scenario", "bands_csv", "comparison_pair", "init_state",
+    "SOURCES", "Download", "base_scenario", "bands_csv", "comparison_pair", "downloads",
+    "init_state",
     "scenario_download", "scenario_files", "scenario_from_upload", "slug",
 ]
