@@ -3,9 +3,10 @@
 ``make serve`` runs ``python -m simulator.serve``. It reads the secrets file, and unless it
 holds OpenID Connect settings (``[auth]``) and a non-empty allow-list (``[access] allow`` or
 ``ROLLOUT_SIM_ALLOW``) it prints one line saying what is missing and exits with status 2,
-before anything listens. Otherwise it warms numba's cache and replaces itself with
-``streamlit run app.py`` on the given address, with sign-in enforced in the app
-(``ROLLOUT_SIM_REQUIRE_SIGNIN=1``) and error details hidden from visitors. It never prints a
+before anything listens. Otherwise it warms numba's cache, prepares its own process as the
+app's server (:func:`simulator.warm.serve`: kernels loaded, the default view computed) and
+serves ``streamlit run app.py`` in it on the given address, with sign-in enforced in the
+app (``ROLLOUT_SIM_REQUIRE_SIGNIN=1``) and error details hidden from visitors. It never prints a
 secret's value.
 """
 
@@ -74,15 +75,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check:
         print(f"{PROG}: sign-in settings in {args.secrets} are complete")
         return 0
-    from .warm import warm
+    from . import warm
 
-    seconds = warm()
+    seconds = warm.warm()
     print(f"{PROG}: simulation kernels ready ({seconds:.1f} s); serving on "
           f"{args.address}:{args.port}, sign-in required", file=sys.stderr, flush=True)
-    cmd = streamlit_command(args)
     os.environ[REQUIRE_ENV] = "1"
-    os.execv(cmd[0], cmd)
-    return 0  # pragma: no cover - execv does not return
+    # Served from a prepared process, as `make run` does: the default view is computed
+    # before the server listens, so the first signed-in visitors share it.
+    return warm.serve(["streamlit", *streamlit_command(args)[1:]])
 
 
 if __name__ == "__main__":

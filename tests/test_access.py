@@ -312,3 +312,25 @@ def test_unreadable_secrets_file_fails_closed(tmp_path):
         secrets_singleton._secrets = None
     _shows_no_scenario_data(at)
     assert "not configured" in at.error[0].value
+
+
+def test_serve_serves_from_a_prepared_process_with_sign_in_required(tmp_path, monkeypatch):
+    """With complete settings `make serve` warms the kernels, then hands the checked
+    streamlit command to the prepared-process server (as `make run` does), sign-in on."""
+    import simulator.serve as serve_mod
+    import simulator.warm as warm_mod
+
+    f = tmp_path / "secrets.toml"
+    f.write_text(tomli_w.dumps(SECRETS))
+    seen = {}
+    monkeypatch.setattr(warm_mod, "warm", lambda: 0.0)
+    monkeypatch.setattr(warm_mod, "serve", lambda cmd: seen.update(
+        cmd=cmd, require=os.environ.get(access.REQUIRE_ENV)) or 0)
+    monkeypatch.setattr(serve_mod.os, "execv", lambda *a: pytest.fail("replaced itself"))
+    monkeypatch.delenv(access.REQUIRE_ENV, raising=False)
+    assert serve_mod.main(["--secrets", str(f), "--port", "9001"]) == 0
+    cmd = seen["cmd"]
+    assert cmd[:3] == ["streamlit", "run", str(serve_mod.ROOT / "app.py")]
+    opts = dict(zip(cmd[3::2], cmd[4::2], strict=True))
+    assert opts["--server.port"] == "9001" and opts["--client.showErrorDetails"] == "none"
+    assert seen["require"] == "1"
