@@ -327,7 +327,8 @@ def test_serve_serves_from_a_prepared_process_with_sign_in_required(tmp_path, mo
     monkeypatch.setattr(warm_mod, "serve", lambda cmd: seen.update(
         cmd=cmd, require=os.environ.get(access.REQUIRE_ENV)) or 0)
     monkeypatch.setattr(serve_mod.os, "execv", lambda *a: pytest.fail("replaced itself"))
-    monkeypatch.delenv(access.REQUIRE_ENV, raising=False)
+    # main() sets the variable itself; setenv first so that teardown restores it.
+    monkeypatch.setenv(access.REQUIRE_ENV, "")
     assert serve_mod.main(["--secrets", str(f), "--port", "9001"]) == 0
     cmd = seen["cmd"]
     assert cmd[:3] == ["streamlit", "run", str(serve_mod.ROOT / "app.py")]
