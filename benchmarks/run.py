@@ -166,7 +166,7 @@ def latency(repeats: int, seed_list: tuple[int, ...] = (1, 2, 3, 4, 5)) -> dict:
     that input's column, as in the app). Repeated for several seeds: the pilot lens runs
     on as many paths as its median needs, and that varies with the seed.
     """
-    from simulator.simulation import lens_npv
+    from simulator.simulation import run_pilot_lens
 
     sc = load_scenario(SCENARIO)
     minutes = sc.economics.minutes_saved_per_task.model_dump()
@@ -220,7 +220,8 @@ def latency(repeats: int, seed_list: tuple[int, ...] = (1, 2, 3, 4, 5)) -> dict:
     out, traj = run_kernel(m, k, store=True)
     stages["kernel"] = median_time(lambda: run_kernel(m, k, store=True), repeats)
     npv = out[:, 0].copy()
-    stages["pilot_lens"] = median_time(lambda: lens_npv(sc, x, names, k, 36, npv), repeats)
+    stages["pilot_lens"] = median_time(lambda: run_pilot_lens(sc, x, names, k, 36, npv),
+                                       repeats)
     reg = m.registered.astype(np.float64)
     stages["bands"] = median_time(lambda: bands_from_trajectories(traj, reg, default_qs()),
                                   repeats)

@@ -30,7 +30,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .results import LensMedian, quantile_se
+from .results import LensMedian, percentiles, quantile_se
 
 #: Folds of the cross-fit: each lens path is predicted by a fit on the other four fifths.
 FOLDS = 5
@@ -49,8 +49,8 @@ def _column(x, cols, npv, k):
 
 @njit(cache=True, nogil=True, parallel=True)
 def _predict(x, cols, npv, lens, folds, ridge):
-    """Cross-fitted predictions of the lens NPV (n,) on the lens paths and full-fit ones
-    (N,) on every path, by least squares on standardised features plus an intercept.
+    """Predictions of the lens NPV (N,) by least squares on standardised features plus an
+    intercept: cross-fitted on the lens paths 0..n-1, the full fit on the others.
 
     x: float64 (N, K) sampled inputs, column-major; cols: int64 (p - 1,) columns of x
     used; npv: float64 (N,) production NPV; lens: float64 (n,) lens NPV of paths
@@ -74,10 +74,13 @@ def _predict(x, cols, npv, lens, folds, ridge):
         for j in range(n):
             v += (col[j] - mu) * (col[j] - mu)
         sd = math.sqrt(v / n)
-        mean[k] = mu
-        scale[k] = 1.0 / sd if sd > 0.0 else 0.0  # constant there: it carries nothing
+        if sd > 0.0 and math.isfinite(sd):
+            mean[k] = mu
+            scale[k] = 1.0 / sd
+        # else constant on the lens paths, or too large to square (near 1e308): the
+        # feature carries nothing (mean and scale stay 0, so it adds exactly 0)
         for j in range(n):
-            z[k, j] = (col[j] - mu) * scale[k]
+            z[k, j] = (col[j] - mean[k]) * scale[k]
     bounds = np.empty(folds + 1, np.int64)
     for f in range(folds + 1):
         bounds[f] = (f * n) // folds
@@ -107,26 +110,27 @@ def _predict(x, cols, npv, lens, folds, ridge):
         for k in range(p):
             a[k, k] += ridge * n
         beta[f] = np.linalg.solve(a, c)
-    fitted = np.empty(n)
-    for f in prange(folds):
+    pred = np.empty(n_all)
+    for f in prange(folds):  # lens paths: the fit without their fold
         for j in range(bounds[f], bounds[f + 1]):
             y = beta[f, p]
             for k in range(p):
                 y += beta[f, k] * z[k, j]
-            fitted[j] = y
-    pred = np.empty(n_all)
+            pred[j] = y
     block = 4096
     full = beta[folds]
-    for c0 in prange((n_all + block - 1) // block):
-        lo, hi = c0 * block, min(n_all, (c0 + 1) * block)
+    for c0 in prange((n_all - n + block - 1) // block):  # the other paths: the full fit
+        lo, hi = n + c0 * block, min(n_all, n + (c0 + 1) * block)
         for i in range(lo, hi):
             pred[i] = full[p]
         for k in range(p):
             col = _column(x, cols, npv, k)
+            if scale[k] == 0.0:
+                continue
             w = full[k] * scale[k]
             for i in range(lo, hi):
                 pred[i] += w * (col[i] - mean[k])
-    return fitted, pred
+    return pred
 
 
 def _cdf_steps(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -152,31 +156,38 @@ def _inverse(values: np.ndarray, cum: np.ndarray, total: float, level: float) ->
     return float(values[0] + np.diff(values)[below].sum())
 
 
+def _sample_quantile(lens: np.ndarray, q: float) -> LensMedian:
+    """The plain sample quantile with its distribution-free order-statistic error."""
+    return LensMedian(percentiles(lens, (100 * q,))[0], quantile_se(np.sort(lens), q),
+                      lens.size, "sample median")
+
+
 def lens_median(lens: np.ndarray, x: np.ndarray, npv: np.ndarray, q: float = 0.5
                 ) -> LensMedian:
     """The lens's q-quantile and its standard error from its first ``len(lens)`` paths.
 
     ``x`` (N, K) holds every path's sampled inputs and ``npv`` (N,) its production NPV.
-    The plain sample quantile when the lens ran on every path, or when there are too few
-    lens paths for the regression (fewer than ROWS_PER_COEFFICIENT per coefficient);
-    else the two-phase regression estimate of the module docstring.
+    The plain sample quantile when the lens ran on every path, when there are too few
+    lens paths for the regression (fewer than ROWS_PER_COEFFICIENT per coefficient), or
+    when a lens value or a prediction is not finite; else the two-phase regression
+    estimate of the module docstring.
     """
     n, n_all = lens.size, npv.size
     cols = np.arange(x.shape[1], dtype=np.int64)  # constant inputs get a zero coefficient
     usable = (n < n_all and n >= ROWS_PER_COEFFICIENT * (cols.size + 2)
               and np.isfinite(lens).all())
     if not usable:
-        s = np.sort(lens)
-        value = float(np.percentile(s, 100 * q)) if n else math.nan
-        return LensMedian(value, quantile_se(s, q), n, "sample median")
-    fitted, pred = _predict(np.asarray(x, dtype=np.float64), cols,
-                            np.ascontiguousarray(npv, dtype=np.float64),
-                            np.ascontiguousarray(lens, dtype=np.float64), FOLDS, RIDGE)
+        return _sample_quantile(lens, q)
+    pred = _predict(np.asarray(x, dtype=np.float64), cols,
+                    np.ascontiguousarray(npv, dtype=np.float64),
+                    np.ascontiguousarray(lens, dtype=np.float64), FOLDS, RIDGE)
+    if not np.isfinite(pred).all():  # inputs too large to standardise (e.g. near 1e308)
+        return _sample_quantile(lens, q)
+    fitted = pred[:n]
     # Weights in units of 1/(N n), so the running sums are exact integers: a path off the
     # lens counts n (its prediction), a lens path N for its value and n - N for its
     # cross-fitted prediction (it counts once among all N predictions, minus the
     # correction's prediction term).
-    pred[:n] = fitted
     values = np.concatenate([pred, lens])
     weights = np.concatenate([np.full(n_all, n, np.int64), np.full(n, n_all, np.int64)])
     weights[:n] -= n_all

@@ -150,12 +150,6 @@ def run_pilot_lens(sc: Scenario, x: np.ndarray, names: list[str], kseed: int, ho
         n = min(cap, 4 * done, max(done + LENS_STEP, LENS_STEP * math.ceil(want / LENS_STEP)))
 
 
-def lens_npv(sc: Scenario, x: np.ndarray, names: list[str], kseed: int, horizon: int,
-             production_npv: np.ndarray) -> np.ndarray:
-    """The per-path NPVs of :func:`run_pilot_lens` (NaN beyond the paths it ran on)."""
-    return run_pilot_lens(sc, x, names, kseed, horizon, production_npv)[0]
-
-
 def simulate(sc: Scenario, paths: int = 20_000, seed: int = 7, horizon: int | None = None, *,
              bands: bool = True, pilot_lens: bool = True) -> SimulationResult:
     """Run ``paths`` Monte Carlo paths of scenario ``sc``.

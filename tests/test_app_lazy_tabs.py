@@ -77,12 +77,19 @@ def test_closed_tab_and_closed_groups_draw_no_inputs(tok, seed_case):
     assert len(_assumption_inputs(at)) > 100
 
 
-def test_an_edit_holds_while_another_tab_is_open(tok):
+def _cost_edited(tok):
+    """The app on the Assumptions tab with the cost input raised by 15 (not yet rerun):
+    (app, the input's key, its file value, the file's headlines)."""
     key = widget_key(tok, COST, "likely")
     at = _run(_app(**{session.MAIN_TAB: ASSUMPTIONS, ECONOMICS: True}))
     file_value = at.number_input(key=key).value
     h_file = dict(at.session_state[session.HEADLINES])
     at.number_input(key=key).set_value(file_value + 15.0)
+    return at, key, file_value, h_file
+
+
+def test_an_edit_holds_while_another_tab_is_open(tok):
+    at, key, file_value, h_file = _cost_edited(tok)
     at = _run(at)
     h_edit = dict(at.session_state[session.HEADLINES])
     assert h_edit["npv_p50"] != h_file["npv_p50"]
@@ -115,11 +122,7 @@ def test_an_edit_holds_while_another_tab_is_open(tok):
 
 
 def test_reset_from_another_tab_forgets_the_hidden_edit(tok):
-    key = widget_key(tok, COST, "likely")
-    at = _run(_app(**{session.MAIN_TAB: ASSUMPTIONS, ECONOMICS: True}))
-    file_value = at.number_input(key=key).value
-    h_file = dict(at.session_state[session.HEADLINES])
-    at.number_input(key=key).set_value(file_value + 15.0)
+    at, key, file_value, h_file = _cost_edited(tok)
     at = _tab(_run(at), FORECAST)
     next(b for b in at.button if b.label == RESET).click()
     at = _run(at)

@@ -87,3 +87,19 @@ def test_on_the_source_case_the_estimate_is_unbiased_calibrated_and_sharper(seed
     assert abs(z.mean()) <= 3 / math.sqrt(k)
     assert (z ** 2).mean() <= 1 + 3 * math.sqrt(2 / k)
     assert np.mean(ratio) < 0.7
+
+
+def test_inputs_near_1e308_give_a_finite_estimate():
+    """An input too large to square or sum (near 1e308) carries nothing: the estimate
+    stays finite and near the all-path median, whether its sum overflows or not."""
+    n_all, n = 5000, 1024
+    x, npv = _features(n_all, 4, 7)
+    lens_all = 0.9 * npv + 1e4 * x[:, 0]
+    x[:, 2] = 1.5e308
+    x[::2, 2] = -1.5e308  # sums to 0, squares overflow
+    for _ in range(2):
+        est = lens_median(lens_all[:n], x, npv)
+        assert est.method == "two-phase regression"
+        assert math.isfinite(est.value) and math.isfinite(est.se)
+        assert abs(est.value - np.median(lens_all)) < 4 * est.se
+        x[:, 2] = np.abs(x[:, 2]) * np.linspace(0.9, 1.0, n_all)  # the sum overflows too

@@ -320,11 +320,16 @@ def test_support_copilot_edited_into_the_seed_case_gives_identical_results(seed_
     assert _current(at) == support and at.subheader[0].value == support.name
 
 
-def test_adding_a_wave_raises_registered_users_from_its_start_month(seed_case):
-    tok = controls.scenario_token(seed_case)
+def _fresh_run(seed_case):
+    """(token, the app on the source case, its result) before any edit."""
     at = _app()
     _ok(at)
-    before = runner.run_toml(at.session_state[rollout.CURRENT], PATHS, SEED)
+    return (controls.scenario_token(seed_case), at,
+            runner.run_toml(at.session_state[rollout.CURRENT], PATHS, SEED))
+
+
+def test_adding_a_wave_raises_registered_users_from_its_start_month(seed_case):
+    tok, at, before = _fresh_run(seed_case)
     size, start = 150, 8
     at.session_state[_tk(at, tok, "waves")] = _edits(added=[
         {"order": 3, "name": "Wave 3", "size": size, "start_month": start,
@@ -502,10 +507,7 @@ def _form_add(at: AppTest, tok: str, **entry) -> AppTest:
 
 
 def test_adding_a_wave_with_the_form_raises_registered_users_from_its_start_month(seed_case):
-    tok = controls.scenario_token(seed_case)
-    at = _app()
-    _ok(at)
-    before = runner.run_toml(at.session_state[rollout.CURRENT], PATHS, SEED)
+    tok, at, before = _fresh_run(seed_case)
     size, start = 150, 8
     _form_add(at, tok, name="Wave 3", size=size, start_month=start, tier="trained")
     _ok(at)
