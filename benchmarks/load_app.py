@@ -38,7 +38,6 @@ from pathlib import Path
 
 import numpy as np
 import psutil
-from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -119,7 +118,15 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def start_server(port: int, log: Path, app_root: Path, env: dict) -> subprocess.Popen:
+def pin(cpus: set[int] | None):
+    """A ``preexec_fn`` that keeps a child process on ``cpus`` (None: anywhere)."""
+    if not cpus:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
+def start_server(port: int, log: Path, app_root: Path, env: dict,
+                 cpus: set[int] | None = None) -> subprocess.Popen:
     env = {**env, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     flags = ["--server.headless", "true", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
@@ -129,7 +136,8 @@ def start_server(port: int, log: Path, app_root: Path, env: dict) -> subprocess.
     else:  # a checkout from before the prepared server process
         cmd = [str(Path(sys.executable).parent / "streamlit"), "run", "app.py", *flags]
     out = log.open("w")
-    proc = subprocess.Popen(cmd, cwd=app_root, env=env, stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, cwd=app_root, env=env, stdout=out, stderr=subprocess.STDOUT,
+                            preexec_fn=pin(cpus))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -158,6 +166,8 @@ async def wait_rerun(page, frames: dict, seen: int, t0: float, out: dict) -> flo
     its messages still arrive. When messages arrived after ``t0``, none for ``QUIET_S`` and
     the page is idle, the rerun ended with its last message (counted in ``out``).
     """
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
     deadline = t0 + TIMEOUT_MS / 1000
     while True:
         try:
@@ -232,6 +242,125 @@ async def drive(url: str, sessions: int, changes: int, distinct: bool) -> list[d
             await browser.close()
 
 
+# ------------------------------------------------------------------ protocol clients
+#: What a page's first render waits for, counted in the deltas of a run.
+CHARTS_MIN = 4
+
+
+class ProtocolPage:
+    """One analyst as the server sees them: Streamlit's own websocket protocol (BackMsg /
+    ForwardMsg protobufs) without a browser, so the page's rendering runs elsewhere.
+
+    It does what the page does: on connecting it asks for a run, and to change an input it
+    sends that widget's new value and asks for a rerun. The widgets are read from each run's
+    deltas with Streamlit's own test parser; values are tracked here as the browser tracks
+    them. No message cache is claimed, so the server sends every message in full (a browser
+    that holds some of them gets references instead: this client asks for no less).
+    """
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.values: dict[str, object] = {}  # widget id -> the value this page has set
+        self.tree = None
+        self.exceptions = 0
+        self.charts = 0
+
+    async def rerun(self, widgets=()) -> None:
+        """Ask for a run with ``widgets`` (WidgetState protos) changed; return when the
+        server reports the script finished (a run ended early for a rerun is followed)."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        from streamlit.testing.v1.element_tree import parse_tree_from_messages
+
+        msg = BackMsg()
+        msg.rerun_script.query_string = ""
+        msg.rerun_script.page_script_hash = ""
+        msg.rerun_script.widget_states.widgets.extend(widgets)
+        await self.ws.send(msg.SerializeToString())
+        deltas = []
+        while True:
+            fwd = ForwardMsg()
+            fwd.ParseFromString(await self.ws.recv())
+            kind = fwd.WhichOneof("type")
+            if kind == "delta":
+                deltas.append(fwd)
+            elif kind == "script_finished":
+                if fwd.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    deltas = []
+                    continue
+                break
+        self.tree = parse_tree_from_messages(deltas)
+        types = [d.delta.new_element.WhichOneof("type") for d in deltas
+                 if d.delta.WhichOneof("type") == "new_element"]
+        self.exceptions += types.count("exception")
+        self.charts = types.count("vega_lite_chart") + types.count("arrow_vega_lite_chart")
+
+    def widget(self, kind: str, label: str):
+        found = [w for w in self.tree.get(kind) if w.label.startswith(label)]  # unit after
+        if not found:
+            raise LookupError(f"no {kind} labelled {label!r} in the last run")
+        return found[0]
+
+    def current(self, w) -> float:
+        """The widget's value as the page holds it: the last one set here, else the
+        server's (``value`` when the script set it, else the default)."""
+        if w.id in self.values:
+            return self.values[w.id]
+        vals = list(w.proto.value) if w.proto.set_value else list(w.proto.default)
+        return vals[0] if isinstance(vals, list) and vals else vals
+
+    def state(self, w, value) -> object:
+        """The WidgetState proto carrying ``value`` for widget ``w`` (remembered)."""
+        self.values[w.id] = value
+        return w.set_value(value)._widget_state
+
+
+async def protocol_session(ws_url: str, i: int, changes: int, distinct: bool,
+                           start: asyncio.Event) -> dict:
+    """One protocol page: first render, its own seed, then ``changes`` slider steps (the
+    ArrowRight of the browser run: one step up, clamped to the slider's maximum)."""
+    import websockets
+
+    out: dict = {"session": i, "updates": [], "errors": [], "seen_by_messages": 0}
+    try:
+        await start.wait()
+        t0 = time.perf_counter()
+        async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None,
+                                      compression=None, open_timeout=TIMEOUT_MS / 1000,
+                                      ping_interval=None) as ws:
+            page = ProtocolPage(ws)
+            await page.rerun()
+            if page.charts < CHARTS_MIN:
+                raise RuntimeError(f"first run drew {page.charts} charts")
+            out["first_render"] = time.perf_counter() - t0
+            if distinct:
+                seed = page.widget("number_input", "Random seed")
+                t0 = time.perf_counter()
+                await page.rerun([page.state(seed, 1000 + i)])
+                out["updates"].append(time.perf_counter() - t0)
+            for _ in range(changes):
+                slider = page.widget("slider", "Discount rate")
+                step = slider.proto.step
+                value = min(page.current(slider) + step, slider.proto.max)
+                t0 = time.perf_counter()
+                await page.rerun([page.state(slider, value)])
+                out["updates"].append(time.perf_counter() - t0)
+            out["exceptions"] = page.exceptions
+    except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
+        out["errors"].append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+    return out
+
+
+async def drive_protocol(url: str, sessions: int, changes: int, distinct: bool) -> list[dict]:
+    ws_url = url.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
+    start = asyncio.Event()
+    tasks = [asyncio.create_task(protocol_session(ws_url, i, changes, distinct, start))
+             for i in range(sessions)]
+    await asyncio.sleep(0.5)
+    start.set()
+    return await asyncio.gather(*tasks)
+
+
 def pct(xs: list[float]) -> dict:
     if not xs:
         return {}
@@ -243,14 +372,24 @@ def pct(xs: list[float]) -> dict:
 def run(args: argparse.Namespace) -> dict:
     info = machine()
     app_root = args.app_root.resolve()
+    if args.server_cpus:  # the pages (this driver, its browser) keep off the server's cores
+        rest = os.sched_getaffinity(0) - args.server_cpus
+        if not rest or not args.server_cpus <= os.sched_getaffinity(0):
+            raise SystemExit(f"--server-cpus: {sorted(args.server_cpus)} must be a proper "
+                             f"subset of this process's CPUs {sorted(os.sched_getaffinity(0))}")
+        os.sched_setaffinity(0, rest)
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp) / "numba_cache" if args.fresh_cache else ROOT / ".numba_cache"
-        env = {**os.environ, "NUMBA_CACHE_DIR": str(cache), "PYTHONPATH": str(app_root)}
+        path = os.pathsep.join(p for p in (str(app_root), os.environ.get("PYTHONPATH")) if p)
+        env = {**os.environ, "NUMBA_CACHE_DIR": str(cache), "PYTHONPATH": path}
+        if args.server_cpus:  # the server sees only its cores, numba's threads included
+            env["NUMBA_NUM_THREADS"] = str(len(args.server_cpus))
         t0 = time.perf_counter()
         if not args.no_warm:
             warm = (["-m", "simulator.warm"] if (app_root / "simulator/warm.py").exists()
                     else ["-c", WARM_OLD])  # a checkout from before the warm step
-            subprocess.run([sys.executable, *warm], cwd=app_root, check=True, env=env)
+            subprocess.run([sys.executable, *warm], cwd=app_root, check=True, env=env,
+                           preexec_fn=pin(args.server_cpus))
         warm_s = time.perf_counter() - t0
         return _serve_and_drive(args, info, app_root, env, warm_s)
 
@@ -260,19 +399,22 @@ def _serve_and_drive(args, info, app_root, env, warm_s) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "streamlit.log"
         reruns_log = Path(tmp) / "reruns.jsonl"  # one line per script run (simulator.ui.timing)
-        proc = start_server(port, log, app_root, {**env, "ROLLOUT_SIM_RERUN_LOG": str(reruns_log)})
+        proc = start_server(port, log, app_root, {**env, "ROLLOUT_SIM_RERUN_LOG": str(reruns_log)},
+                            args.server_cpus)
         sampler = RssSampler(proc.pid)
         sampler.start()
         reaped0 = _children_cpu()
-        busy0, t_start = machine_busy(), time.monotonic()
+        busy0, t_start, own0 = machine_busy(), time.monotonic(), time.process_time()
+        clients = drive_protocol if args.client == "protocol" else drive
         try:
-            results = asyncio.run(drive(f"http://127.0.0.1:{port}/", args.sessions,
-                                        args.changes, args.distinct))
+            results = asyncio.run(clients(f"http://127.0.0.1:{port}/", args.sessions,
+                                          args.changes, args.distinct))
         finally:
             sampler.stop.set()
             sampler.join()
             rss_end = sampler.rss()
             busy, wall = machine_busy() - busy0, time.monotonic() - t_start
+            own_cpu = time.process_time() - own0  # this driver (the protocol clients' CPU)
             server_cpu = cpu_seconds(proc.pid)
             proc.terminate()
             try:
@@ -288,11 +430,14 @@ def _serve_and_drive(args, info, app_root, env, warm_s) -> dict:
     updates = [u for r in results for u in r["updates"]]
     return {
         "machine": info, "sessions": args.sessions, "changes": args.changes,
-        "paths": DEFAULT_PATHS, "distinct_seeds": args.distinct, "warm_s": round(warm_s, 1),
+        "paths": DEFAULT_PATHS, "client": args.client, "distinct_seeds": args.distinct,
+        "server_cpus": sorted(args.server_cpus) if args.server_cpus else None,
+        "warm_s": round(warm_s, 1),
         "app_root": str(app_root), "fresh_cache": args.fresh_cache, "warmed": not args.no_warm,
         "first_render_s": pct(first), "update_s": pct(updates),
         "server_cpu_s": round(server_cpu, 1),
         "browser_cpu_s_lower_bound": round(browser_cpu, 1),  # reaped processes only
+        "driver_cpu_s": round(own_cpu, 1),
         # the whole machine while the pages ran: what other work took is busy minus ours
         "wall_s": round(wall, 1), "machine_busy_cpu_s": round(busy, 1),
         "machine_cpu_s": round(wall * (os.cpu_count() or 1), 1),
@@ -333,6 +478,8 @@ def markdown(res: dict) -> str:
     f, u = res["first_render_s"], res["update_s"]
     return (
         f"\n### {res['sessions']} session(s), {res['paths']:,} paths, "
+        f"{'protocol clients, ' if res.get('client') == 'protocol' else ''}"
+        f"{_cpus(res.get('server_cpus'))}"
         f"{'distinct seeds' if res['distinct_seeds'] else 'same inputs'}"
         f"{', ' + res['label'] if res['label'] else ''}\n\n"
         f"{m['date']}, {m['cpu']}, {m['cores']} cores, load (1 min) at start "
@@ -347,13 +494,29 @@ def markdown(res: dict) -> str:
         + _server_line(res) + _machine_line(res))
 
 
+def _cpus(cpus: list[int] | None) -> str:
+    return f"server on CPUs {','.join(map(str, cpus))} only, " if cpus else ""
+
+
+def _cpu_set(text: str) -> set[int]:
+    try:
+        cpus = {int(c) for c in text.split(",") if c.strip()}
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give CPU numbers such as 0,1") from None
+    if not cpus:
+        raise argparse.ArgumentTypeError("give at least one CPU number")
+    return cpus
+
+
 def _machine_line(res: dict) -> str:
     """How busy the whole machine was while the pages ran (absent in older results)."""
     if "machine_busy_cpu_s" not in res:
         return ""
+    clients = (f"protocol clients {res['driver_cpu_s']}" if res.get("client") == "protocol"
+               else f"browsers at least {res['browser_cpu_s_lower_bound']}")
     return (f"\nMachine while the pages ran: {res['wall_s']} s, {res['machine_busy_cpu_s']} of "
-            f"{res['machine_cpu_s']} CPU seconds busy (server {res['server_cpu_s']}, browsers at "
-            f"least {res['browser_cpu_s_lower_bound']}, the rest other work).\n")
+            f"{res['machine_cpu_s']} CPU seconds busy (server {res['server_cpu_s']}, {clients}, "
+            "the rest other work).\n")
 
 
 def _server_line(res: dict) -> str:
@@ -375,6 +538,15 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sessions", type=int, default=8)
     p.add_argument("--changes", type=int, default=4, help="slider moves per session")
+    p.add_argument("--client", choices=("browser", "protocol"), default="browser",
+                   help="browser: chromium pages on this machine (their rendering competes "
+                        "with the server for its cores); protocol: Streamlit's websocket "
+                        "protocol without a browser, as the server sees analysts whose "
+                        "browsers run on their own machines")
+    p.add_argument("--server-cpus", type=_cpu_set, default=None, metavar="0,1",
+                   help="run the server (and numba's threads) on these CPUs only and the "
+                        "pages on the others: a server of that many cores whose analysts' "
+                        "browsers run elsewhere (needs more CPUs than these)")
     p.add_argument("--same-inputs", dest="distinct", action="store_false",
                    help="skip the per-session seed: every session asks for the same runs")
     p.add_argument("--app-root", type=Path, default=ROOT,

@@ -14,9 +14,25 @@ True
 ['accuracy', 'active_rate', 'active_users']
 """
 
-from .results import SimulationResult, Summary
-from .scenario import Scenario, ScenarioError, load_scenario, loads_scenario, parse_scenario
-from .simulation import simulate
+import os
+
+# numba's parallel kernels run on OpenMP here, whose threads by default spin at each
+# barrier: that holds a kernel up whenever other processes (or other app sessions) keep
+# a core busy. On the shared 2-core machine a 10,000-path run took a median 350-530 ms
+# with spinning threads and 135-230 ms with sleeping ones, and 81-85 ms either way when
+# the machine was quiet (benchmarks/RESULTS.md). OpenMP reads this when it is first
+# loaded (at the first parallel launch); a value set by the user is kept.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from .results import SimulationResult, Summary  # noqa: E402
+from .scenario import (  # noqa: E402
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    loads_scenario,
+    parse_scenario,
+)
+from .simulation import simulate  # noqa: E402
 
 __all__ = [
     "Scenario",

@@ -53,6 +53,25 @@ def test_fan_spec_carries_the_new_results_data(results):
     np.testing.assert_array_equal(rows["p50"], want["p50"])
 
 
+def test_band_frame_is_pandas_pivot_of_the_tidy_bands(results):
+    b = results[0].bands
+    for metric in METRICS:
+        sub = b[b["metric"] == metric]
+        want = sub.pivot(index="month", columns="stat", values="value")
+        want.columns.name = None
+        pd.testing.assert_frame_equal(forecast.band_frame(b, metric), want.reset_index())
+    cum = b[b["metric"] == "cum_net"]
+    shuffled = b.drop(index=cum.index[5]).sample(frac=1.0, random_state=3)  # a cell missing
+    want = shuffled[shuffled["metric"] == "cum_net"].pivot(index="month", columns="stat",
+                                                           values="value")
+    want.columns.name = None
+    got = forecast.band_frame(shuffled, "cum_net")
+    pd.testing.assert_frame_equal(got, want.reset_index())
+    assert int(got.drop(columns="month").isna().to_numpy().sum()) == 1
+    with pytest.raises(ValueError, match="duplicate"):
+        forecast.band_frame(pd.concat([b, b[b["metric"] == "cum_net"].iloc[:1]]), "cum_net")
+
+
 def _npv_cases(results):
     rng = np.random.default_rng(11)
     cases = [(r.metric("npv"), r.summary["pilot_lens_npv"]) for r in results]

@@ -260,14 +260,25 @@ def stable_datasets(spec: dict, prefix: str) -> dict:
 
 def arrow_datasets(spec: dict) -> dict:
     """``spec`` with its named datasets (lists of rows) as Arrow IPC bytes (a new dict)."""
-    from streamlit.dataframe_util import convert_anything_to_arrow_bytes
-
     datasets = spec.get("datasets")
     if not datasets:
         return spec
-    return {**spec, "datasets": {name: rows if isinstance(rows, bytes)
-                                 else convert_anything_to_arrow_bytes(rows)
+    return {**spec, "datasets": {name: rows if isinstance(rows, bytes) else _arrow(rows)
                                  for name, rows in datasets.items()}}
+
+
+def _arrow(rows: Any) -> bytes:
+    """Rows (dicts of plain values) as Arrow IPC bytes: straight to an Arrow table, not
+    through a pandas frame, which cost most of building a new result's chart specs."""
+    import pyarrow as pa
+    from streamlit.dataframe_util import convert_anything_to_arrow_bytes
+
+    if isinstance(rows, list) and rows and all(isinstance(r, dict) and r for r in rows):
+        try:
+            return convert_anything_to_arrow_bytes(pa.Table.from_pylist(rows))
+        except (pa.ArrowException, OverflowError):  # mixed types: let pandas decide
+            pass
+    return convert_anything_to_arrow_bytes(rows)
 
 
 def spinner_message() -> str:
