@@ -221,3 +221,20 @@ def test_a_link_to_the_rollout_tab_opens_it(tok):
     at.query_params.update({"paths": str(PATHS), "tab": ROLLOUT})
     at = _run(at)
     assert len(at.data_editor) == 4 and tables.editor_key(tok, "name") in _drawn(at, tok)
+
+
+def test_fold_edits_applies_pending_edits_once(seed_case):
+    state: dict = {}
+    rollout.design(state, seed_case, "tok")  # the tables kept, as the tab first shows them
+    assert not tables.fold_edits(state, "tok", "waves")  # nothing pending: the same editor
+    old = tables.current_key(state, "tok", "waves")
+    state[old] = _edits({0: {"size": 90}}, added=[NEW_WAVE])
+    before = tables.current_frame(state, "tok", "waves")
+    d1 = rollout.design(state, seed_case, "tok")
+    assert tables.fold_edits(state, "tok", "waves")
+    assert old not in state and tables.current_key(state, "tok", "waves") != old
+    after = tables.current_frame(state, "tok", "waves")
+    assert after.equals(before) and list(after["name"]) == ["Wave 1", "Wave 2", "Wave 3"]
+    assert not tables.fold_edits(state, "tok", "waves")  # folded once
+    d2 = rollout.design(state, seed_case, "tok")
+    assert d1.changes == d2.changes and d2.scenario == d1.scenario and not d2.problems
