@@ -82,8 +82,9 @@ headline_box = st.container()
 tabs = st.tabs(links.tab_labels(TABS), key=ss.MAIN_TAB, on_change="rerun")
 forecast_tab, assumptions_tab, rollout_tab, compare_tab, *extra_tabs = tabs
 
-with rollout_tab:
-    design = rollout.render(loaded, base, token, files)
+with rollout_tab:  # drawn only while open; closed, the same design read from session state
+    design = (rollout.render(loaded, base, token, files) if rollout_tab.open is not False
+              else rollout.hidden(state, base, token))
 
 with assumptions_tab:  # 160 inputs: those of open groups drawn while the tab is open
     widgets.render_assumptions(rollout.assumption_groups(controls.control_groups(

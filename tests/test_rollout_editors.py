@@ -222,10 +222,16 @@ def test_non_positive_definite_rows_get_a_message_naming_them(seed_case):
 # --------------------------------------------------------------------------- the app
 
 
+ROLLOUT = "Rollout"
+
+
 def _app(**state) -> AppTest:
+    """The app on the Rollout tab (its editors are drawn only while it is open), unless
+    ``state`` names another tab."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state[session.PATHS] = PATHS
     at.session_state[session.SEED] = SEED
+    at.session_state[session.MAIN_TAB] = ROLLOUT
     for k, v in state.items():
         at.session_state[k] = v
     return at.run()
@@ -266,7 +272,7 @@ def _rows(df: pd.DataFrame) -> list[dict]:
 
 @pytest.mark.slow
 def test_support_copilot_edited_into_the_seed_case_gives_identical_results(seed_case):
-    at = _app(**_assumptions_open(seed_case))  # its inputs drawn
+    at = _app(**{**_assumptions_open(seed_case), session.MAIN_TAB: ROLLOUT})
     _ok(at)
     at.selectbox(key=rollout.template_key(seed_case)).set_value("support_copilot.toml").run()
     _ok(at)
@@ -289,7 +295,11 @@ def test_support_copilot_edited_into_the_seed_case_gives_identical_results(seed_
         added=seed_tiers[n_t:], deleted=list(range(len(seed_tiers), n_t)))
     at.session_state[_tk(at, tok, "correlations")] = _edits(deleted=list(range(len(
         support.correlations))))
-    # Sidebar and Assumptions tab: every other input the two files disagree on.
+    # Sidebar and Assumptions tab (the Rollout tab's pending edits hold while it is closed):
+    # every other input the two files disagree on.
+    at.session_state[session.MAIN_TAB] = "Assumptions"
+    at.run()
+    _ok(at)
     want = controls.values_from_state(seed_case, {})
     have = controls.values_from_state(support, {})
     for c in controls.all_controls(support):
@@ -314,7 +324,11 @@ def test_support_copilot_edited_into_the_seed_case_gives_identical_results(seed_
     _ok(direct)
     assert at.session_state[session.HEADLINES] == direct.session_state[session.HEADLINES]
 
-    # Reset returns to the template.
+    # Reset (the Rollout tab's button) returns to the template.
+    at.session_state[session.MAIN_TAB] = ROLLOUT
+    at.run()
+    _ok(at)
+    assert _current(at) == seed_case
     at.button(key=key("reset")).click().run()
     _ok(at)
     assert _current(at) == support and at.subheader[0].value == support.name
@@ -398,7 +412,7 @@ def test_invalid_rows_show_a_message_and_the_app_recovers(seed_case, table, edit
 
 def test_name_currency_and_template_choice(seed_case):
     tok = controls.scenario_token(seed_case)
-    at = _app(**_assumptions_open(seed_case))  # its inputs drawn
+    at = _app(**{**_assumptions_open(seed_case), session.MAIN_TAB: ROLLOUT})
     at.text_input(key=tables.editor_key(tok, "currency")).set_value("eur").run()
     _ok(at)
     assert any("scenario.currency" in e.value for e in at.error)
@@ -408,7 +422,12 @@ def test_name_currency_and_template_choice(seed_case):
     assert not at.error and at.subheader[0].value == "My rollout (adjusted)"
     sc = _current(at)
     assert sc.scenario.currency == "EUR" and sc.name == "My rollout"
-    # the Assumptions tab leaves the fields the Rollout tab owns to it
+    # the Assumptions tab leaves the fields the Rollout tab owns to it (and the name and
+    # currency hold while the Rollout tab is closed)
+    at.session_state[session.MAIN_TAB] = "Assumptions"
+    at.run()
+    _ok(at)
+    assert _current(at) == sc and at.subheader[0].value == "My rollout (adjusted)"
     shown = [w.key.split("|")[2] for w in at.number_input if str(w.key).startswith("in|")]
     assert shown and not any(rollout.owned(p) for p in shown)
     name, text = session.scenario_download(sc, PATHS, SEED)

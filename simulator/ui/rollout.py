@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ..scenario import Scenario, ScenarioError, load_scenario
 from . import correlations, tables, tiers, waves
 from .controls import ControlGroup, changes_from_values, scenario_token, widget_key
@@ -196,22 +198,24 @@ def add_wave_form(base: Scenario, token: str, tier_names: list[str], next_row: i
     import streamlit as st
 
     from ..scenario import Cohort
+    from .widgets import PERSIST
 
     f = Cohort.model_fields
+    keep = {"persist_state": PERSIST}  # the entry stays while the tab is closed
     with st.form(entry_key(token, "form")):
         st.markdown("**Add a wave**")
         c = st.columns([3, 2, 2, 3, 2], vertical_alignment="bottom")
         c[0].text_input("Wave", key=entry_key(token, "name"), placeholder=f"Wave {next_row}",
-                        help=f"{f['name'].description} Empty: \"Wave {next_row}\".")
+                        help=f"{f['name'].description} Empty: \"Wave {next_row}\".", **keep)
         c[1].number_input("Size (users)", min_value=0, value=100, step=1,
-                          key=entry_key(token, "size"), help=f["size"].description)
+                          key=entry_key(token, "size"), help=f["size"].description, **keep)
         c[2].number_input("Start month", min_value=0, max_value=120,
                           value=f["start_month"].default, step=1,
                           key=entry_key(token, "start_month"),
-                          help=f["start_month"].description)
+                          help=f["start_month"].description, **keep)
         c[3].selectbox("Onboarding tier", tier_names,
                        index=tier_names.index(last_tier) if last_tier in tier_names else 0,
-                       key=entry_key(token, "tier"), help=f["tier"].description)
+                       key=entry_key(token, "tier"), help=f["tier"].description, **keep)
         c[4].form_submit_button("Add the wave", on_click=add_wave, args=(base, token),
                                 key=entry_key(token, "submit"), width="stretch")
     tables.show_lines(st.session_state.get(entry_key(token, "problems")) or [])
@@ -222,12 +226,61 @@ def _init(state: MutableMapping[str, Any], key: str, value: Any) -> None:
         state[key] = value
 
 
+@dataclass
+class Tab:
+    """The Rollout tab as session state holds it, drawn or not: each table as kept with the
+    key of the data editor showing it (``shown``), the tier names and input paths the
+    tables offer as choices, each table as its editor returns it (``frames``: the kept
+    table with the pending edits), the design and each editor's problem lines."""
+
+    shown: dict[str, tuple[pd.DataFrame, str]]
+    tier_names: list[str]
+    paths: list[str]
+    frames: dict[str, pd.DataFrame]
+    design: Design
+    lines: dict[str, list[str]]
+
+
+def read_tab(state: MutableMapping[str, Any], base: Scenario, token: str) -> Tab:
+    """Read the tab from session state: the kept tables with their editors' pending edits
+    (:func:`tables.current_frame`) and the text inputs, judged by :func:`compose`. The one
+    way the editors are read, whether the tab is drawn or not."""
+    shown = {"tiers": tables.table_state(state, token, "tiers", tiers.frame(base))}
+    names = tiers.names(tables.current_frame(state, token, "tiers"))
+    shown["pilot"] = tables.table_state(state, token, "pilot", waves.pilot_frame(base), names)
+    shown["waves"] = tables.table_state(state, token, "waves", waves.waves_frame(base), names)
+    paths = input_paths(base, names)
+    shown["correlations"] = tables.table_state(state, token, "correlations",
+                                               correlations.frame(base), paths)
+    frames = {n: tables.current_frame(state, token, n) for n in TABLES}
+    d, lines = compose(base, token, read_editors(state, base, token, frames), state)
+    return Tab(shown, names, paths, frames, d, lines)
+
+
+def design(state: MutableMapping[str, Any], base: Scenario, token: str) -> Design:
+    """The design as the Rollout tab would return it, without drawing anything."""
+    return read_tab(state, base, token).design
+
+
+def hidden(state: MutableMapping[str, Any], base: Scenario, token: str) -> Design:
+    """The design while the tab is closed (nothing of it drawn), exactly as when it is drawn.
+
+    The tables' pending edits are then folded into the kept tables (Streamlit forgets the
+    state of a data editor left out of a run); the text inputs and the template choice keep
+    theirs (``persist_state``).
+    """
+    d = design(state, base, token)
+    for name in TABLES:
+        tables.fold_edits(state, token, name)
+    return d
+
+
 def render(loaded: Scenario, base: Scenario, token: str, files: list[str]) -> Design:
-    """Draw the Rollout tab and return the design (every run: the tables keep their edits
-    only while drawn)."""
+    """Draw the Rollout tab and return the design; the app calls it only while the tab is
+    open (closed, :func:`hidden` gives the same design)."""
     import streamlit as st
 
-    from .widgets import reset_inputs
+    from .widgets import PERSIST, reset_inputs
 
     state = st.session_state
     st.caption("Model your own rollout: start from a template, then edit the waves, the "
@@ -236,7 +289,7 @@ def render(loaded: Scenario, base: Scenario, token: str, files: list[str]) -> De
                "results come back once it is fixed. Horizon and discount rate are in the "
                "sidebar, every other input in the Assumptions tab.")
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    c1.selectbox("Start from", [IN_USE, *files], key=template_key(loaded),
+    c1.selectbox("Start from", [IN_USE, *files], key=template_key(loaded), persist_state=PERSIST,
                  help="A shipped scenario as the template, or the scenario chosen in the "
                       "sidebar. Changing it starts every edit afresh.")
     c2.button("Reset to the template", on_click=reset_inputs, args=(token,), width="stretch",
@@ -246,59 +299,50 @@ def render(loaded: Scenario, base: Scenario, token: str, files: list[str]) -> De
         _init(state, tables.editor_key(token, f), getattr(base.scenario, f))
     meta_fields = type(base.scenario).model_fields
     c1, c2 = st.columns([3, 1])
-    c1.text_input("Name", key=tables.editor_key(token, "name"),
+    c1.text_input("Name", key=tables.editor_key(token, "name"), persist_state=PERSIST,
                   help=meta_fields["name"].description)
     c2.text_input("Currency", key=tables.editor_key(token, "currency"), max_chars=3,
-                  help=meta_fields["currency"].description)
+                  persist_state=PERSIST, help=meta_fields["currency"].description)
     st.text_area("Description", key=tables.editor_key(token, "description"), height=68,
-                 help=meta_fields["description"].description)
+                 persist_state=PERSIST, help=meta_fields["description"].description)
+    tab = read_tab(state, base, token)
+    names = tab.tier_names
     boxes = {"scenario": st.container()}
 
     st.subheader("Waves")
     st.caption("The pilot team is wave 0: all active at month 0, adopting as its tier. Add "
                "a rollout wave with the form below the table (or the + under it), remove "
                "waves by selecting rows, reorder them with the Order column.")
-    waves_box = st.container()
+    tables.render_table(*tab.shown["pilot"], waves.column_config(names), dynamic=False,
+                        disabled=("name", "start_month"))
+    last = base.adoption.cohorts[-1].tier if base.adoption.cohorts else None
+    tables.render_table(*tab.shown["waves"],
+                        waves.column_config(names, last if last in names else None))
+    boxes["waves"] = st.container()
+    add_wave_form(base, token, names, len(tables.records(tab.frames["waves"])) + 1, last)
     st.subheader("Onboarding tiers")
     st.caption("How far (ceiling) and how fast (Bass p, q) a wave adopts, and what onboarding "
                "costs per user, each as low / likely / high: an edited field becomes "
                "PERT(low, likely, high), or a fixed number when all three are equal.")
-    tiers_df = tables.render_table(*tables.table_state(state, token, "tiers", tiers.frame(base)),
-                                   tiers.column_config(base.scenario.currency))
+    tables.render_table(*tab.shown["tiers"], tiers.column_config(base.scenario.currency))
     boxes["tiers"] = st.container()
-    names = tiers.names(tiers_df)
-    with waves_box:
-        pilot_df = tables.render_table(
-            *tables.table_state(state, token, "pilot", waves.pilot_frame(base), names),
-            waves.column_config(names), dynamic=False, disabled=("name", "start_month"))
-        last = base.adoption.cohorts[-1].tier if base.adoption.cohorts else None
-        waves_df = tables.render_table(
-            *tables.table_state(state, token, "waves", waves.waves_frame(base), names),
-            waves.column_config(names, last if last in names else None))
-        boxes["waves"] = st.container()
-        add_wave_form(base, token, names, len(tables.records(waves_df)) + 1, last)
     st.subheader("Correlations")
     st.caption("Pairs of uncertain inputs that move together, as a Spearman rank "
                "correlation between -1 and 1. Together they must form a valid (positive "
                "definite) correlation matrix.")
-    paths = input_paths(base, names)
-    corr_df = tables.render_table(
-        *tables.table_state(state, token, "correlations", correlations.frame(base), paths),
-        correlations.column_config(paths))
+    tables.render_table(*tab.shown["correlations"], correlations.column_config(tab.paths))
     boxes["correlations"] = st.container()
 
-    edits = read_editors(state, base, token, {"pilot": pilot_df, "waves": waves_df,
-                                              "tiers": tiers_df, "correlations": corr_df})
-    design, lines = compose(base, token, edits, state)
+    d, lines = tab.design, tab.lines
     for k, box in boxes.items():
         with box:
             tables.show_lines(lines[k] + (lines[""] if k == "scenario" else []))
-    if not design.problems:
-        steps = waves.registered_by_month(design.scenario)
+    if not d.problems:
+        steps = waves.registered_by_month(d.scenario)
         with boxes["waves"]:
             st.caption("Registered users: " + ", ".join(
                 f"{n:,} from month {m}" for m, n in steps) + ".")
-    return design
+    return d
 
 
 def adjusted(base: Scenario, design: Design, values: dict[str, Any],
@@ -319,6 +363,7 @@ def adjusted(base: Scenario, design: Design, values: dict[str, Any],
     return sc
 
 
-__all__ = ["CURRENT", "IN_USE", "Design", "add_wave", "add_wave_form", "adjusted",
-           "append_wave", "assumption_groups", "compose", "entry_key", "input_paths",
-           "meta_read", "owned", "read_editors", "render", "template", "template_key"]
+__all__ = ["CURRENT", "IN_USE", "Design", "Tab", "add_wave", "add_wave_form", "adjusted",
+           "append_wave", "assumption_groups", "compose", "design", "entry_key", "hidden",
+           "input_paths", "meta_read", "owned", "read_editors", "read_tab", "render",
+           "template", "template_key"]

@@ -125,6 +125,22 @@ def replace_frame(state: MutableMapping[str, Any], token: str, name: str,
     state[gen_key(token, name)] = state.get(gen_key(token, name), 0) + 1
 
 
+def fold_edits(state: MutableMapping[str, Any], token: str, name: str) -> bool:
+    """Fold the pending edits of table ``name``'s data editor into the kept table and show
+    it in a new editor (a new key, so they are never applied twice); the old editor's edit
+    state is dropped. For an editor about not to be drawn: Streamlit forgets the state of
+    a widget left out of a run, and a data editor cannot keep it (no ``persist_state``).
+    Returns whether there was anything to fold."""
+    key = current_key(state, token, name)
+    store = editor_key(token, f"{name}.table")
+    edits = state.get(key)
+    if store not in state or not has_edits(edits):
+        return False
+    replace_frame(state, token, name, apply_edits(state[store], edits))
+    del state[key]
+    return True
+
+
 def cell(v: Any) -> Any:
     """A table cell as plain Python: None for an empty cell, numpy scalars unwrapped."""
     if v is None or v is pd.NA or v is pd.NaT:
@@ -243,6 +259,6 @@ def show_lines(lines: list[str]) -> None:
 
 
 __all__ = ["FIELD_LABELS", "PARTS", "Edit", "apply_edits", "cell", "current_frame",
-           "current_key", "editor_key", "field_label", "gen_key", "has_edits", "locate",
-           "records", "render_table", "replace_frame", "show_lines", "spec", "table_state",
-           "three", "uncertain_value", "whole"]
+           "current_key", "editor_key", "field_label", "fold_edits", "gen_key", "has_edits",
+           "locate", "records", "render_table", "replace_frame", "show_lines", "spec",
+           "table_state", "three", "uncertain_value", "whole"]
