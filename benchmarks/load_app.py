@@ -16,8 +16,15 @@ reported per first render and update with the part spent queueing for and comput
 simulations, so the server's share of a browser-observed latency is known. Prints a JSON
 summary; ``--record`` appends a section to benchmarks/RESULTS.md.
 
+The pages' own rendering competes with the server when they run on its machine: eight
+chromium pages use several times the server's CPU. ``--client protocol`` replaces them by
+clients that speak Streamlit's websocket protocol and render nothing (what the server sees
+of analysts whose browsers run on their own machines), and ``--server-cpus 0,1`` keeps the
+server (numba's threads included) on those cores and the clients off them.
+
     .venv/bin/python benchmarks/load_app.py --sessions 8 --changes 4 --record
     .venv/bin/python benchmarks/load_app.py --sessions 1 --changes 6
+    .venv/bin/python benchmarks/load_app.py --client protocol --server-cpus 0,1 --sessions 8
 """
 
 from __future__ import annotations
@@ -534,7 +541,7 @@ def _server_line(res: dict) -> str:
             f"{c.get('p95')} s; the rest queueing).\n")
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sessions", type=int, default=8)
     p.add_argument("--changes", type=int, default=4, help="slider moves per session")
@@ -557,7 +564,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="skip `python -m simulator.warm` (the first visitor compiles)")
     p.add_argument("--label", default="", help="a note for the recorded section title")
     p.add_argument("--record", action="store_true", help="append to benchmarks/RESULTS.md")
-    args = p.parse_args(argv)
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     res = run(args)
     print(json.dumps(res, indent=1))
     if args.record:

@@ -54,3 +54,17 @@ def test_server_runs_split_first_renders_from_updates(tmp_path):
                              "server_cpu_s": 15.0, "browser_cpu_s_lower_bound": 12.0})
     assert "110.0 of 120.0 CPU seconds busy (server 15.0" in line
     assert la._machine_line({}) == ""
+
+
+def test_protocol_clients_drive_the_real_server():
+    """One protocol page against the app served as ``make run`` serves it: a first render with
+    its four charts, then its own seed and one slider step, reruns the server logged and
+    simulated (inputs no run had before); no error, no exception. No timing is asserted."""
+    la = _module()
+    res = la.run(la.parse_args(["--client", "protocol", "--sessions", "1", "--changes", "1"]))
+    assert res["session_errors"] == [] and res["page_exceptions"] == 0
+    assert res["server_tracebacks"] == 0
+    assert res["first_render_s"]["n"] == 1 and res["update_s"]["n"] == 2
+    assert res["server_runs"] == 3 and res["server_update_run_s"]["n"] == 2
+    assert res["server_compute_s"]["n"] == 3 and res["server_compute_s"]["p50"] > 0
+    assert res["client"] == "protocol" and "protocol clients" in la.markdown(res)
