@@ -238,3 +238,23 @@ def test_fold_edits_applies_pending_edits_once(seed_case):
     assert not tables.fold_edits(state, "tok", "waves")  # folded once
     d2 = rollout.design(state, seed_case, "tok")
     assert d1.changes == d2.changes and d2.scenario == d1.scenario and not d2.problems
+
+
+def test_the_closed_tab_reads_its_design_again_only_when_its_inputs_change(seed_case):
+    from simulator.ui.controls import widget_key
+
+    state: dict = {}
+    d0 = rollout.hidden(state, seed_case, "tok")
+    assert rollout.hidden(state, seed_case, "tok") is d0  # nothing changed: the same design
+    state[tables.current_key(state, "tok", "waves")] = _edits(added=[NEW_WAVE])
+    d1 = rollout.hidden(state, seed_case, "tok")  # a pending edit: read, then folded
+    assert d1 is not d0 and len(d1.scenario.adoption.cohorts) == 3 and not d1.problems
+    assert rollout.hidden(state, seed_case, "tok") is d1  # the folded table, unchanged
+    state[widget_key("tok", "scenario.horizon_months")] = 6  # wave 3 starts at month 8
+    d2 = rollout.hidden(state, seed_case, "tok")
+    assert any("start" in p for p in d2.problems) and d2 == rollout.design(state, seed_case,
+                                                                           "tok")
+    state[tables.editor_key("tok", "name")] = "Renamed"
+    del state[widget_key("tok", "scenario.horizon_months")]
+    d3 = rollout.hidden(state, seed_case, "tok")
+    assert d3.changes["scenario.name"] == "Renamed" and not d3.problems
