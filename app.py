@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from simulator import ScenarioError, load_scenario
+from simulator import ScenarioError
 from simulator.charts import forecast
 from simulator.ui import access, controls, links, metrics, rollout, runner, timing, widgets
 from simulator.ui import session as ss
@@ -143,7 +143,7 @@ with compare_tab:
     if compare_tab.open is not False:
         mode = state[ss.COMPARE_MODE]
         try:
-            other = (load_scenario(SCENARIOS / state[ss.COMPARE_FILE])
+            other = (ss.load_file(SCENARIOS / state[ss.COMPARE_FILE])
                      if mode == ss.COMPARE_OTHER else None)
             la, a, lb, b = ss.comparison_pair(sc, mode, other)
         except ScenarioError as exc:

@@ -17,9 +17,10 @@ from typing import Any
 
 import pandas as pd
 
-from ..scenario import Scenario, ScenarioError, load_scenario
+from ..scenario import Scenario, ScenarioError
 from . import correlations, tables, tiers, waves
 from .controls import ControlGroup, changes_from_values, scenario_token, widget_key
+from .session import load_file
 
 IN_USE = "The scenario in use (sidebar)"
 #: Session key holding the TOML of the scenario the app last simulated (tests read it).
@@ -64,7 +65,7 @@ def template(state: MutableMapping[str, Any], loaded: Scenario | None,
     choice = state.get(template_key(loaded), IN_USE)
     if not choice or choice == IN_USE:
         return loaded
-    return load_scenario(Path(directory) / Path(str(choice)).name)
+    return load_file(Path(directory) / Path(str(choice)).name)
 
 
 def assumption_groups(groups: list[ControlGroup]) -> list[ControlGroup]:

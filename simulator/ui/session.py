@@ -8,7 +8,10 @@ browser. Uploads go through the ``upload`` key, which the file uploader's callba
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,11 +74,52 @@ def init_state(state: MutableMapping[str, Any], files: list[str]) -> None:
     state.setdefault(COMPARE_FILE, other)
 
 
+_LOADED: OrderedDict[tuple, Scenario] = OrderedDict()
+_LOADED_LOCK = threading.Lock()
+_LOADED_SIZE = 32
+
+
+def _loaded(key: tuple, load: Callable[[], Scenario]) -> Scenario:
+    """``load()`` once per ``key`` (the most recent :data:`_LOADED_SIZE` kept), shared by every
+    rerun and session of the process: the same scenario object each time, so what is
+    computed once per scenario object (its controls, its token) is not computed again at
+    every rerun. Scenarios are never changed in place (edits make new ones). A file that
+    does not validate is not kept: it raises again."""
+    with _LOADED_LOCK:
+        hit = _LOADED.get(key)
+        if hit is not None:
+            _LOADED.move_to_end(key)
+            return hit
+    sc = load()
+    with _LOADED_LOCK:
+        _LOADED[key] = sc
+        while len(_LOADED) > _LOADED_SIZE:
+            _LOADED.popitem(last=False)
+    return sc
+
+
+def load_file(path: str | Path) -> Scenario:
+    """:func:`load_scenario`, read again only when the file changes (its modification time
+    or size)."""
+    path = Path(path)
+    try:
+        st = path.stat()
+    except OSError:
+        return load_scenario(path)  # says what is wrong with the path
+    return _loaded(("file", str(path.resolve()), st.st_mtime_ns, st.st_size),
+                   lambda: load_scenario(path))
+
+
 def scenario_from_upload(name: str, data: bytes) -> Scenario:
     """Parse an uploaded scenario; :class:`ScenarioError` (one line per problem) if invalid."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise ScenarioError([f"file is {len(data):,} bytes; a scenario must be under "
                              f"{MAX_UPLOAD_BYTES:,} bytes"], name)
+    return _loaded(("upload", name, hashlib.sha256(data).hexdigest()),
+                   lambda: _parse_upload(name, data))
+
+
+def _parse_upload(name: str, data: bytes) -> Scenario:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -97,7 +141,7 @@ def base_scenario(state: MutableMapping[str, Any], directory: str | Path) -> Sce
         return scenario_from_upload(str(up.get("name", "upload.toml")), bytes(up["data"]))
     name = state.get(FILE) or DEFAULT_FILE
     path = Path(directory) / Path(name).name  # a bare file name, never a path outside
-    return load_scenario(path)
+    return load_file(path)
 
 
 def slug(text: str) -> str:
@@ -166,6 +210,6 @@ def comparison_pair(sc: Scenario, mode: str, other: Scenario | None = None
 __all__ = [
     "COMPARE_LEVERS", "COMPARE_MODES", "COMPARE_OTHER", "DEFAULT_PATHS", "DEFAULT_SEED",
     "SOURCES", "Download", "base_scenario", "bands_csv", "comparison_pair", "downloads",
-    "init_state",
+    "init_state", "load_file",
     "scenario_download", "scenario_files", "scenario_from_upload", "slug",
 ]
