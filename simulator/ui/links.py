@@ -6,6 +6,10 @@ levers) in the URL's query parameters, so a link reproduces what its sender saw.
 the scenario file (``path`` or ``path:part`` for low / likely / high). Plain functions over
 mappings (``st.query_params`` and ``st.session_state`` in the app, dicts in tests); a bad
 parameter is reported as one line naming it, its value and what is allowed, and ignored.
+The inputs the Rollout tab owns (pilot team size, tiers, waves: :func:`rollout.owned`) are
+edited in its tables, not in widgets: links leave them out, and a ``set.`` parameter naming
+one is reported and ignored. The deck's list of edits (:func:`deck_edits`) is what differs
+between the file and the scenario simulated, the Rollout tab's changes included.
 """
 
 from __future__ import annotations
@@ -14,12 +18,14 @@ import math
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
-from . import controls
+from . import controls, edit_list, rollout
 from . import session as ss
 
 SET = "set."
-#: session-state key holding {path: (file value, current value)} for the deck
+#: session-state key holding {path: (file value, simulated value)} for the deck
 EDITS = "view_edits"
+OWNED = ("this input is edited in the Rollout tab's tables, which links do not carry; open "
+         "the Rollout tab to change it")
 #: session-state key -> query parameter
 SETTINGS = {ss.FILE: "scenario", ss.PATHS: "paths", ss.SEED: "seed", ss.MAIN_TAB: "tab"}
 _DONE_SETTINGS = "_link_settings_restored"
@@ -75,6 +81,11 @@ def restore_settings(params: Mapping[str, Any], state: MutableMapping[str, Any],
         else:
             problems.append(f"tab={v}: not a tab (allowed: {', '.join(tabs)})")
     return problems
+
+
+def _path(key: str) -> str:
+    """``in|<token>|economics.hourly_cost|likely`` -> ``economics.hourly_cost``."""
+    return key.split("|", 3)[2]
 
 
 def _param(token: str, key: str) -> str:
@@ -148,6 +159,9 @@ def restore_edits(params: Mapping[str, Any], state: MutableMapping[str, Any], sc
         if key is None:
             problems.append(f"{name}={text}: not an input of this scenario")
             continue
+        if rollout.owned(_path(key)):
+            problems.append(f"{name}={text}: {OWNED}")
+            continue
         _, lo, hi, options = ranges[name[len(SET):]]
         try:
             state[key] = _parse(text, defaults[key], lo, hi, options)
@@ -173,7 +187,8 @@ def _text(v: Any) -> str:
 
 
 def current_params(state: Mapping[str, Any], sc, token: str) -> dict[str, str]:
-    """The query parameters of the current view (edits: widgets that differ from the file)."""
+    """The query parameters of the current view (edits: widgets that differ from the file;
+    the inputs the Rollout tab owns are never widget edits)."""
     out: dict[str, str] = {}
     if state.get(ss.SOURCE, ss.SHIPPED) == ss.SHIPPED and state.get(ss.FILE):
         out["scenario"] = str(state[ss.FILE])
@@ -181,7 +196,7 @@ def current_params(state: Mapping[str, Any], sc, token: str) -> dict[str, str]:
         if state.get(key) is not None:
             out[SETTINGS[key]] = _text(state[key])
     for key, default in controls.default_state(sc, token).items():
-        if key in state and not _same(state[key], default):
+        if key in state and not _same(state[key], default) and not rollout.owned(_path(key)):
             out[_param(token, key)] = _text(state[key])
     return out
 
@@ -201,16 +216,35 @@ def sync(params: MutableMapping[str, Any], state: Mapping[str, Any], sc, token: 
 
 
 def link_edits(state: Mapping[str, Any], sc, token: str) -> dict[str, tuple[Any, Any]]:
-    """{input path: (file value, current value)} of the edited widgets: what the deck's
-    'Edits to the scenario file' slide lists."""
+    """{input path: (file value, current value)} of the edited widgets (low / likely / high
+    triples for uncertain inputs), leaving out the inputs the Rollout tab owns."""
     values = controls.values_from_state(sc, state, token)
     out = {}
     for c in controls.all_controls(sc):
+        if rollout.owned(c.path):
+            continue
         v = values.get(c.path)
         if not _same(v, c.value):
             out[c.path] = (c.value, v)
     return out
 
 
-__all__ = ["EDITS", "OWN_TABS", "SET", "SETTINGS", "current_params", "link_edits", "restore_edits",
-           "restore_settings", "sync", "tab_labels"]
+def deck_edits(state: Mapping[str, Any], base, sc, token: str) -> dict[str, tuple[Any, Any]]:
+    """{path: (file value, simulated value)}: what the deck's 'Edits to the scenario file'
+    slide lists, i.e. every field in which the scenario simulated (``sc``) differs from the
+    file (``base``), whichever tab changed it (:func:`edit_list.scenario_edits`); a field an
+    Assumptions-tab widget shows is listed as the widget's edit (:func:`link_edits`, e.g.
+    low / likely / high), so the deck says only what its numbers contain."""
+    widgets = link_edits(state, base, token)
+    out: dict[str, tuple[Any, Any]] = {}
+    for path, change in edit_list.scenario_edits(base, sc).items():
+        shown = next((p for p in widgets if path == p or path.startswith(p + ".")), None)
+        if shown is None:
+            out[path] = change
+        elif shown not in out:
+            out[shown] = widgets[shown]
+    return out
+
+
+__all__ = ["EDITS", "OWNED", "OWN_TABS", "SET", "SETTINGS", "current_params", "deck_edits",
+           "link_edits", "restore_edits", "restore_settings", "sync", "tab_labels"]
