@@ -547,7 +547,8 @@ def _edits_slide(prs, res: SimulationResult, edits: Mapping[str, tuple[Any, Any]
     slide = new_slide(prs, TITLE_EDITS)
     rows = []
     for path, (before, after) in list(edits.items())[:ROWS_PER_SLIDE]:
-        rows.append((_edit_label(path, cur), _edit_cell(before), _edit_cell(after)))
+        rows.append((_edit_label(path, cur), _edit_cell(path, before),
+                     _edit_cell(path, after)))
     add_table(slide, ["Input", "In the file", "In this deck"], rows, MARGIN, BODY_TOP,
            [5.3, 3.5, 3.5], size=SMALL_TABLE_PT,
            align=[PP_ALIGN.LEFT, PP_ALIGN.LEFT, PP_ALIGN.LEFT])
@@ -563,7 +564,7 @@ def _edits_slide(prs, res: SimulationResult, edits: Mapping[str, tuple[Any, Any]
 #: slide labels of the edited paths the input labels do not name: the Rollout tab's rows
 _EDIT_LABELS = (("adoption.cohorts[", "Rollout wave: {}"),
                 ("correlations[", "Rank correlation {}"))
-#: a text longer than this (a description) is cut on the slide; the notes keep it whole
+#: a description longer than this is cut on the slide; the notes keep it whole
 EDIT_CELL_CHARS = 40
 
 
@@ -582,11 +583,12 @@ def _edit_label(path: str, cur: str) -> str:
         return path
 
 
-def _edit_cell(v: Any) -> str:
-    """:func:`_edit_text` as the slide's table shows it: a long text cut to one line."""
+def _edit_cell(path: str, v: Any) -> str:
+    """:func:`_edit_text` as the slide's table shows it: a long description cut to a line."""
     t = _edit_text(v)
-    return t if len(t) <= EDIT_CELL_CHARS or not isinstance(v, str) \
-        else t[:EDIT_CELL_CHARS - 1].rstrip() + "…"
+    if len(t) <= EDIT_CELL_CHARS or not path.endswith("description"):
+        return t
+    return t[:EDIT_CELL_CHARS - 1].rstrip() + "…"
 
 
 def _edit_text(v: Any) -> str:
