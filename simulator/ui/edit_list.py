@@ -30,6 +30,10 @@ def _section(v: Any) -> bool:
     return isinstance(v, Mapping) and "dist" not in v
 
 
+def _empty(v: Any) -> bool:
+    return v is _MISSING or v is None or (isinstance(v, str) and not v)
+
+
 def _plain(v: Any) -> Any:
     if v is _MISSING or v is None:
         return NONE
@@ -98,7 +102,7 @@ def _correlations(a: list, b: list, out: dict[str, tuple[Any, Any]]) -> None:
 
 
 def _diff(a: Any, b: Any, path: str, out: dict[str, tuple[Any, Any]]) -> None:
-    if a is not _MISSING and b is not _MISSING and a == b:
+    if a == b or (_empty(a) and _empty(b)):  # an empty field reads as a missing one
         return
     if path == COHORTS:
         _cohorts(a if isinstance(a, list) else [], b if isinstance(b, list) else [], out)
