@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -282,3 +283,60 @@ def test_rollout_tab_edits_are_on_the_deck_with_the_widget_edits(seed_case):
     by_label = {r[0]: r[1:] for r in rows}
     assert by_label["Rollout wave: Late wave"] == [edit_list.NONE, edit_list.wave_text(wave)]
     assert "adoption.cohorts[Late wave]" in notes and "adoption.tiers.trained.ceiling" in notes
+    # the link made now reproduces the same simulated scenario in a fresh session
+    params = {k: v[-1] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    assert json.loads(params[links.ROLLOUT])["adoption.tiers.trained.ceiling"]["mode"] == \
+        pytest.approx(0.7)
+    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    fresh.query_params.update(params)
+    fresh.run()
+    assert not fresh.exception, [e.value for e in fresh.exception]
+    assert not fresh.warning, [w.value for w in fresh.warning]
+    assert fresh.session_state[rollout.CURRENT] == toml
+    assert fresh.session_state[links.EDITS] == edits
+
+
+def _changed(seed_case):
+    d = seed_case.to_dict()
+    return seed_case.with_values({
+        "pilot.users": 20, "scenario.name": "Mine",
+        "adoption.cohorts": [*d["adoption"]["cohorts"], {"name": "W9", "size": 40,
+                                                         "start_month": 4, "tier": "trained"}],
+        "adoption.tiers.trained.ceiling": {"dist": "pert", "min": 0.6, "mode": 0.7,
+                                           "max": 0.88},
+        "correlations": [{"a": "pilot.accuracy", "b": "adoption.base_churn", "rho": -0.3}]})
+
+
+def test_a_link_carries_the_rollout_tabs_changes_exactly(seed_case):
+    tok = controls.scenario_token(seed_case)
+    sim = _changed(seed_case)
+    params = links.current_params({}, seed_case, tok, sim)
+    carried = json.loads(params[links.ROLLOUT])
+    assert set(carried) == {"pilot.users", "scenario.name", "adoption.cohorts",
+                            "adoption.tiers.trained.ceiling", "correlations"}  # field by field
+    fresh: dict = {}
+    assert links.restore_edits(params, fresh, seed_case, tok) == []
+    design = rollout.design(fresh, seed_case, tok)
+    assert design.problems == []
+    got = rollout.adjusted(seed_case, design, controls.values_from_state(seed_case, fresh, tok))
+    assert got.to_toml() == sim.to_toml()
+    assert links.current_params(fresh, seed_case, tok, got) == params  # and round again
+
+
+@pytest.mark.parametrize("value, expect", [
+    ("{x", "rollout={x: not valid JSON"),
+    ("[1]", "rollout=[1]: not a JSON object"),
+    ('{"economics.hourly_cost": 5}', "rollout: 'economics.hourly_cost' is not a path the "
+                                     "Rollout tab edits"),
+    ('{"pilot.users": -1}', "rollout: pilot.users: -1 is below 1"),
+    ('{"adoption.tiers.trained.ceiling": 7}', "rollout: adoption.tiers.trained.ceiling: 7 is "
+                                              "above 1"),
+    ('{"adoption.tiers.trained.ceiling": {"dist": "normal", "mean": 0.7, "sd": 0.05}}',
+     "the Rollout tab's tables cannot hold these values"),
+])
+def test_a_bad_rollout_parameter_is_one_line_and_changes_nothing(seed_case, value, expect):
+    tok = controls.scenario_token(seed_case)
+    state: dict = {}
+    problems = links.restore_edits({links.ROLLOUT: value}, state, seed_case, tok)
+    assert len(problems) == 1 and expect in problems[0] and "\n" not in problems[0]
+    assert state == {"_link_edits_restored": tok}
