@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pptx import Presentation
+from pptx_layout import overflow_problems, to_pdf, tools_missing  # tests/
 
 from simulator import simulate
 from simulator.export import deck as deckmod
@@ -87,7 +88,7 @@ def test_every_added_and_removed_wave_is_listed(a, b):
 
 
 def test_the_slide_names_rollout_rows_and_keeps_widget_rows_as_before(res):
-    long = "A description long enough that the slide cuts it " * 2
+    long = "A description long enough that the slide cuts it " * 3
     edits = {"economics.hourly_cost": ((45.0, 60.0, 80.0), (45.0, 61.0, 80.0)),
              "scenario.name": ("Seed", "Mine"),
              "adoption.cohorts[Extra]": (edit_list.NONE, "Extra: 50 users, month 2, trained"),
@@ -106,6 +107,30 @@ def test_the_slide_names_rollout_rows_and_keeps_widget_rows_as_before(res):
     assert rows[4] == ["Rank correlation pilot.accuracy ~ adoption.base_churn", "(none)",
                        "-0.3"]
     assert rows[5][0] == "Scenario description" and rows[5][1] == "Short"
-    assert len(rows[5][2]) == deckmod.EDIT_CELL_CHARS and rows[5][2].endswith("\u2026")
+    assert len(rows[5][2]) <= deckmod.EDIT_CELL_CHARS and rows[5][2].endswith("\u2026")
     assert long.strip() in notes  # the notes keep every edit whole
     assert all(f"{p}: " in notes for p in edits)
+
+
+def test_a_full_edits_slide_of_rollout_rows_stays_inside_its_frames(res, tmp_path):
+    """Fifteen Rollout-tab rows (waves with long names, distributions, a description) on
+    one slide, laid out by LibreOffice: no word outside its shape (a long text is cut on
+    the slide, whole in the notes)."""
+    assert not tools_missing(), f"make test installs {tools_missing()}"
+    edits: dict = {"scenario.description": ("Short", "A long description " * 8)}
+    for k in range(8):
+        name = f"Finance and operations wave {k + 1} " * (1 + 3 * (k % 2))  # long names
+        edits[f"adoption.cohorts[{name}]"] = (
+            edit_list.NONE if k % 2 else edit_list.wave_text(_wave(name, 1200, 24, "quick_start")),
+            edit_list.wave_text(_wave(name, 12000, 36, "coached_plus")))
+    for f in ("ceiling", "innovation_p", "imitation_q", "cost_per_user"):
+        edits[f"adoption.tiers.coached_plus.{f}"] = (
+            edit_list.NONE, {"dist": "pert", "min": 0.123, "mode": 0.456, "max": 0.789,
+                             "lambda": 3.0})
+    edits["correlations[adoption.tiers.coached_plus.ceiling ~ pilot.accuracy]"] = (
+        edit_list.NONE, -0.35)
+    path = tmp_path / "edits.pptx"
+    path.write_bytes(deckmod.deck_bytes(res, findings=False, edits=edits))
+    rows, _ = _slide_rows(res, edits)
+    assert len(rows) == min(len(edits), deckmod.ROWS_PER_SLIDE)
+    assert overflow_problems(path, to_pdf(path, tmp_path)) == []

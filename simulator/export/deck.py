@@ -547,8 +547,7 @@ def _edits_slide(prs, res: SimulationResult, edits: Mapping[str, tuple[Any, Any]
     slide = new_slide(prs, TITLE_EDITS)
     rows = []
     for path, (before, after) in list(edits.items())[:ROWS_PER_SLIDE]:
-        rows.append((_edit_label(path, cur), _edit_cell(path, before),
-                     _edit_cell(path, after)))
+        rows.append((_cut(_edit_label(path, cur)), _edit_cell(before), _edit_cell(after)))
     add_table(slide, ["Input", "In the file", "In this deck"], rows, MARGIN, BODY_TOP,
            [5.3, 3.5, 3.5], size=SMALL_TABLE_PT,
            align=[PP_ALIGN.LEFT, PP_ALIGN.LEFT, PP_ALIGN.LEFT])
@@ -564,8 +563,9 @@ def _edits_slide(prs, res: SimulationResult, edits: Mapping[str, tuple[Any, Any]
 #: slide labels of the edited paths the input labels do not name: the Rollout tab's rows
 _EDIT_LABELS = (("adoption.cohorts[", "Rollout wave: {}"),
                 ("correlations[", "Rank correlation {}"))
-#: a description longer than this is cut on the slide; the notes keep it whole
-EDIT_CELL_CHARS = 40
+#: a text (a wave, a name, a description) longer than this is cut on the slide, to keep
+#: each row within two lines; the notes keep it whole
+EDIT_CELL_CHARS = 70
 
 
 def _edit_label(path: str, cur: str) -> str:
@@ -583,12 +583,13 @@ def _edit_label(path: str, cur: str) -> str:
         return path
 
 
-def _edit_cell(path: str, v: Any) -> str:
-    """:func:`_edit_text` as the slide's table shows it: a long description cut to a line."""
-    t = _edit_text(v)
-    if len(t) <= EDIT_CELL_CHARS or not path.endswith("description"):
-        return t
-    return t[:EDIT_CELL_CHARS - 1].rstrip() + "…"
+def _cut(t: str, n: int = EDIT_CELL_CHARS) -> str:
+    return t if len(t) <= n else t[:n - 1].rstrip() + "…"
+
+
+def _edit_cell(v: Any) -> str:
+    """:func:`_edit_text` as the slide's table shows it: a long text cut (numbers never)."""
+    return _cut(_edit_text(v)) if isinstance(v, str) else _edit_text(v)
 
 
 def _edit_text(v: Any) -> str:
