@@ -104,8 +104,8 @@ except ScenarioError as exc:
     timing.stop()
 
 # ----------------------------------------------------------------------- results
-links.sync(st.query_params, state, base, token)  # the URL reproduces this view
-state[links.EDITS] = links.link_edits(state, base, token)
+links.sync(st.query_params, state, base, token, sc)  # the URL reproduces this view
+state[links.EDITS] = links.deck_edits(state, base, sc, token)  # what the deck says it simulated
 paths, seed = int(state[ss.PATHS]), int(state[ss.SEED])
 edited = sc is not base
 try:  # runner refuses a run over the app's limits (cohorts, tiers, paths x horizon)

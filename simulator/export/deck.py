@@ -547,11 +547,7 @@ def _edits_slide(prs, res: SimulationResult, edits: Mapping[str, tuple[Any, Any]
     slide = new_slide(prs, TITLE_EDITS)
     rows = []
     for path, (before, after) in list(edits.items())[:ROWS_PER_SLIDE]:
-        try:
-            name = input_label(path, cur)
-        except KeyError:
-            name = path
-        rows.append((name, _edit_text(before), _edit_text(after)))
+        rows.append((_cut(_edit_label(path, cur)), _edit_cell(before), _edit_cell(after)))
     add_table(slide, ["Input", "In the file", "In this deck"], rows, MARGIN, BODY_TOP,
            [5.3, 3.5, 3.5], size=SMALL_TABLE_PT,
            align=[PP_ALIGN.LEFT, PP_ALIGN.LEFT, PP_ALIGN.LEFT])
@@ -564,7 +560,43 @@ def _edits_slide(prs, res: SimulationResult, edits: Mapping[str, tuple[Any, Any]
                                           for p, (a, b) in edits.items()))
 
 
+#: slide labels of the edited paths the input labels do not name: the Rollout tab's rows
+_EDIT_LABELS = (("adoption.cohorts[", "Rollout wave: {}"),
+                ("correlations[", "Rank correlation {}"))
+#: a text (a wave, a name, a description) longer than this is cut on the slide, to keep
+#: each row within two lines; the notes keep it whole
+EDIT_CELL_CHARS = 70
+
+
+def _edit_label(path: str, cur: str) -> str:
+    """The slide's name of an edited path: its input label, ``Rollout wave: <name>``,
+    ``Rank correlation a ~ b`` for a pair, the path itself when nothing better is known
+    (the speaker notes give every path as it is written in the file)."""
+    for prefix, label in _EDIT_LABELS:
+        if path.startswith(prefix) and "]" in path:
+            return label.format(path[len(prefix):path.rindex("]")]) + path[path.rindex("]") + 1:]
+    if path in ("scenario.name", "scenario.description", "scenario.currency"):
+        return f"Scenario {path.split('.')[1]}"
+    try:
+        return input_label(path, cur)
+    except (KeyError, ValueError):
+        return path
+
+
+def _cut(t: str, n: int = EDIT_CELL_CHARS) -> str:
+    return t if len(t) <= n else t[:n - 1].rstrip() + "…"
+
+
+def _edit_cell(v: Any) -> str:
+    """:func:`_edit_text` as the slide's table shows it: a long text cut (numbers never)."""
+    return _cut(_edit_text(v)) if isinstance(v, str) else _edit_text(v)
+
+
 def _edit_text(v: Any) -> str:
+    if isinstance(v, Mapping) and "dist" in v:  # a distribution: 'PERT min 1, mode 2, max 4'
+        return f"{str(v['dist']).upper()} " + ", ".join(
+            f"{k} {F.number(x) if isinstance(x, int | float) else x}"
+            for k, x in v.items() if k != "dist" and not (k == "lambda" and x == 4.0))
     if isinstance(v, tuple) and len(v) == 3:
         return " / ".join(f"{w} {F.number(x)}" for w, x in zip(("low", "likely", "high"), v,
                                                                  strict=True))
