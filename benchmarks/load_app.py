@@ -313,8 +313,7 @@ class ProtocolPage:
         server's (``value`` when the script set it, else the default)."""
         if w.id in self.values:
             return self.values[w.id]
-        vals = list(w.proto.value) if w.proto.set_value else list(w.proto.default)
-        return vals[0] if isinstance(vals, list) and vals else vals
+        return (w.proto.value if w.proto.set_value else w.proto.default)[0]
 
     def state(self, w, value) -> object:
         """The WidgetState proto carrying ``value`` for widget ``w`` (remembered)."""

@@ -77,8 +77,9 @@ def band_frame(bands: pd.DataFrame, metric: str) -> pd.DataFrame:
     months, mi = np.unique(sub["month"].to_numpy(), return_inverse=True)
     stats, si = np.unique(sub["stat"].to_numpy().astype(str), return_inverse=True)
     cells = mi * len(stats) + si
-    if len(np.unique(cells)) != len(cells):  # a cell twice: pivot says which
-        sub.pivot(index="month", columns="stat", values="value")
+    if len(np.unique(cells)) != len(cells):
+        raise ValueError(f"bands of {metric!r} hold a (month, stat) cell twice: duplicate "
+                         "entries, cannot reshape")
     # What ``sub.pivot(index="month", columns="stat", values="value").reset_index()``
     # gives (months and stats sorted, a missing cell NaN), without pandas' reshaping, which
     # cost a third of building a new result's chart specs.

@@ -8,10 +8,8 @@ browser. Uploads go through the ``upload`` key, which the file uploader's callba
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,51 +72,35 @@ def init_state(state: MutableMapping[str, Any], files: list[str]) -> None:
     state.setdefault(COMPARE_FILE, other)
 
 
-_LOADED: OrderedDict[tuple, Scenario] = OrderedDict()
-_LOADED_LOCK = threading.Lock()
-_LOADED_SIZE = 32
-
-
-def _loaded(key: tuple, load: Callable[[], Scenario]) -> Scenario:
-    """``load()`` once per ``key`` (the most recent :data:`_LOADED_SIZE` kept), shared by every
-    rerun and session of the process: the same scenario object each time, so what is
-    computed once per scenario object (its controls, its token) is not computed again at
-    every rerun. Scenarios are never changed in place (edits make new ones). A file that
-    does not validate is not kept: it raises again."""
-    with _LOADED_LOCK:
-        hit = _LOADED.get(key)
-        if hit is not None:
-            _LOADED.move_to_end(key)
-            return hit
-    sc = load()
-    with _LOADED_LOCK:
-        _LOADED[key] = sc
-        while len(_LOADED) > _LOADED_SIZE:
-            _LOADED.popitem(last=False)
-    return sc
-
-
 def load_file(path: str | Path) -> Scenario:
     """:func:`load_scenario`, read again only when the file changes (its modification time
-    or size)."""
+    or size): every rerun and session of the process gets the same scenario object, so what
+    is computed once per scenario object (its controls, its token) is not computed again.
+    Scenarios are never changed in place (edits make new ones); a file that does not
+    validate is not kept, it raises again."""
     path = Path(path)
     try:
         st = path.stat()
     except OSError:
         return load_scenario(path)  # says what is wrong with the path
-    return _loaded(("file", str(path.resolve()), st.st_mtime_ns, st.st_size),
-                   lambda: load_scenario(path))
+    return _load_version(str(path.resolve()), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _load_version(path: str, mtime_ns: int, size: int) -> Scenario:
+    return load_scenario(path)
 
 
 def scenario_from_upload(name: str, data: bytes) -> Scenario:
-    """Parse an uploaded scenario; :class:`ScenarioError` (one line per problem) if invalid."""
+    """Parse an uploaded scenario (once per name and content, as :func:`load_file`);
+    :class:`ScenarioError` (one line per problem) if invalid."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise ScenarioError([f"file is {len(data):,} bytes; a scenario must be under "
                              f"{MAX_UPLOAD_BYTES:,} bytes"], name)
-    return _loaded(("upload", name, hashlib.sha256(data).hexdigest()),
-                   lambda: _parse_upload(name, data))
+    return _parse_upload(name, bytes(data))
 
 
+@functools.lru_cache(maxsize=8)
 def _parse_upload(name: str, data: bytes) -> Scenario:
     try:
         text = data.decode("utf-8")
