@@ -1,120 +1,21 @@
 """Human labels, units and format kinds of every scenario input and every result output.
 
-Inputs are read from the schema's field declarations (``description`` and
-``json_schema_extra={"unit", "lo", "hi", "uncertain"}`` in :mod:`simulator.scenario`) by one
-helper, :func:`field_meta`; outputs (per-path metrics, summary entries, band metrics) are
-listed once in :data:`OUTPUTS`. :func:`label` turns any key into what a finance reader
-expects (``economics.minutes_saved_per_task`` -> ``Minutes saved per task (minutes)``,
-``npv_p10`` -> ``NPV P10``); the raw key stays the identifier everywhere else.
+Inputs are read from the schema's field declarations through the scenario's one metadata
+walker (:func:`simulator.scenario.field_meta`, re-exported here); outputs (per-path
+metrics, summary entries, band metrics) are listed once in :data:`OUTPUTS`. :func:`label`
+turns any key into what a finance reader expects (``economics.minutes_saved_per_task``
+-> ``Minutes saved per task (minutes)``, ``npv_p10`` -> ``NPV P10``); the raw key stays the
+identifier everywhere else.
 """
 
 from __future__ import annotations
 
-import math
 import re
-import typing
 from dataclasses import dataclass
-from typing import Any
 
-from pydantic import BaseModel
-from pydantic.fields import FieldInfo
-
-from .scenario import Scenario
-
-_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-@dataclass(frozen=True)
-class FieldMeta:
-    """What the schema declares about one field: unit, meaning, allowed range, kind."""
-
-    path: str
-    name: str
-    unit: str  # as declared: "currency/hour", "share", "minutes/task", "" for none
-    description: str
-    lo: float  # -inf when unbounded below
-    hi: float  # +inf when unbounded above
-    uncertain: bool
-    info: FieldInfo
-
-    @property
-    def kind(self) -> str:
-        """Format kind (see :mod:`simulator.formatting`): money, share, count, number."""
-        return unit_kind(self.unit)
-
-    @property
-    def has_range(self) -> bool:
-        return (self.lo, self.hi) != (-math.inf, math.inf)
-
-
-def info_meta(info: FieldInfo, name: str, path: str | None = None) -> FieldMeta:
-    """The :class:`FieldMeta` of a pydantic ``FieldInfo`` (its extra and ge/gt/le/lt)."""
-    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-    lo, hi = extra.get("lo"), extra.get("hi")
-    if not extra.get("uncertain"):
-        for m in info.metadata:
-            for attr in ("ge", "gt"):
-                if getattr(m, attr, None) is not None:
-                    lo = getattr(m, attr)
-            for attr in ("le", "lt"):
-                if getattr(m, attr, None) is not None:
-                    hi = getattr(m, attr)
-    return FieldMeta(path=path or name, name=name, unit=str(extra.get("unit", "")),
-                     description=info.description or "",
-                     lo=-math.inf if lo is None else float(lo),
-                     hi=math.inf if hi is None else float(hi),
-                     uncertain=bool(extra.get("uncertain")), info=info)
-
-
-def split_path(path: str) -> list[str | int]:
-    """``adoption.cohorts[0].size`` -> ``["adoption", "cohorts", 0, "size"]``."""
-    return [m.group(1) if m.group(1) is not None else int(m.group(2))
-            for m in _TOKEN.finditer(path)]
-
-
-def field_meta(path: str, root: type[BaseModel] = Scenario) -> FieldMeta:
-    """Metadata of the schema field at a dotted ``path`` below ``root``.
-
-    Tier names are dict keys (``adoption.tiers.trained.ceiling``), cohorts list indices
-    (``adoption.cohorts[0].size`` or ``adoption.cohorts.0.size``). A path into a
-    distribution table (``economics.hourly_cost.mode``) gets its uncertain input's
-    metadata. Raises ``KeyError`` naming the path when no such field exists.
-    """
-    ann: Any = root
-    meta: FieldMeta | None = None
-    for part in split_path(path):
-        origin = typing.get_origin(ann)
-        if origin in (list, dict):
-            ann = typing.get_args(ann)[-1]
-            continue
-        if isinstance(ann, type) and issubclass(ann, BaseModel) and isinstance(part, str):
-            info = ann.model_fields.get(part)
-            if info is None:
-                break
-            meta = info_meta(info, part, path)
-            if meta.uncertain:
-                return meta
-            ann = info.annotation
-            continue
-        break
-    else:
-        if meta is not None:
-            return meta
-    raise KeyError(f"{path}: no such field in the scenario format")
-
+from .scenario import LEVER_LABELS, FieldMeta, field_meta, info_meta, split_path, unit_kind
 
 # --------------------------------------------------------------------------- units
-
-
-def unit_kind(unit: str) -> str:
-    """Format kind of a schema unit: money, share or number."""
-    if unit.startswith("currency"):
-        return "money"
-    if unit == "share":
-        return "share"
-    if unit in ("users", "corrections"):
-        return "count"
-    return "number"
 
 
 def unit_text(unit: str, currency: str = "USD", name: str = "") -> str:
@@ -175,9 +76,6 @@ NAMES: dict[str, str] = {
     "exponent_reduction": "Share of the load exponent removed",
 }
 
-#: Display names of the four levers, in the scenario's order.
-LEVER_NAMES = {"variability_testing": "Variability testing", "load_testing": "Load testing",
-               "change_plan": "Change plan", "feedback_loop": "Feedback loop"}
 
 
 def field_name(name: str) -> str:
@@ -196,7 +94,7 @@ def _context(parts: list[str | int]) -> str:
         i = parts[2]
         return f"Cohort {int(i) + 1}: " if isinstance(i, int) or str(i).isdigit() else ""
     if len(parts) >= 3 and parts[0] == "levers":
-        return f"{LEVER_NAMES.get(str(parts[1]), field_name(str(parts[1])))}: "
+        return f"{LEVER_LABELS.get(str(parts[1]), field_name(str(parts[1])))}: "
     return ""
 
 
@@ -205,7 +103,7 @@ def input_label(path: str, currency: str = "USD", *, unit: bool = True) -> str:
 
     ``economics.minutes_saved_per_task`` -> ``Minutes saved per task (minutes)``;
     ``adoption.tiers.trained.ceiling`` -> ``Trained tier: adoption ceiling u (%)``;
-    ``levers.change_plan.cost`` -> ``Change plan: cost (USD)``.
+    ``levers.load_testing.cost`` -> ``Load testing: cost (USD)``.
     """
     parts = split_path(path)
     meta = field_meta(path)
@@ -336,6 +234,6 @@ def kind(path: str) -> str:
         return "number"
 
 
-__all__ = ["LEVER_NAMES", "NAMES", "OUTPUTS", "SUMMARY", "FieldMeta", "Output", "field_meta",
+__all__ = ["NAMES", "OUTPUTS", "SUMMARY", "FieldMeta", "Output", "field_meta",
            "field_name", "info_meta", "input_label", "is_output", "kind", "label",
            "output_kind", "output_label", "split_path", "unit_kind", "unit_text"]

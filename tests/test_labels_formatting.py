@@ -33,7 +33,7 @@ def test_the_labels_the_issue_names():
     assert L.label("npv_p10") == "NPV P10"
     assert L.label("prob_npv_positive") == "P(NPV > 0)"
     assert L.label("economics.hourly_cost", "EUR") == "Hourly cost (EUR/hour)"
-    assert L.label("levers.change_plan.cost", "GBP") == "Change plan: cost (GBP)"
+    assert L.label("levers.change_plan.cost", "GBP") == "Change plan for every cohort: cost (GBP)"
     assert L.label("adoption.tiers.login_only.ceiling") == \
         "Login only tier: adoption ceiling u (%)"
 

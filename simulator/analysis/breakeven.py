@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..scenario import Scenario, field_info
+from ..scenario import Scenario, field_meta
 from .variants import AnalysisError, Variants, input_dist, pct, used_inputs
 
 NOT_REACHABLE = "not reachable within the allowed range"
@@ -81,8 +81,10 @@ class Target:
 
 def _is_limit(path: str) -> bool:
     """Whether the field's upper end is an overflow limit (an open end in practice)."""
-    _, extra = field_info(path)
-    return bool(extra and extra.get("limit"))
+    try:
+        return field_meta(path).limit
+    except KeyError:
+        return False
 
 
 def search_range(sc: Scenario, path: str, lo: float | None = None,

@@ -6,13 +6,28 @@ max = 0.8 }``. Each field declares its unit and physical range; a file that brea
 range, names an unknown key or an unknown tier is rejected with one line per problem,
 ``field.path: value ... allowed ...``, raised as :class:`ScenarioError`.
 
-Modules: :mod:`.dist_specs` (distribution tables), :mod:`.fields` (field metadata and the
-table base), :mod:`.schema` (the tables), :mod:`.paths` (dotted paths), :mod:`.errors`
+Modules: :mod:`.catalog` (the levers and failure modes, as data), :mod:`.dist_specs`
+(distribution tables), :mod:`.fields` (field declarations and the table base),
+:mod:`.metadata` and :mod:`.describe` (the one walker of field metadata), :mod:`.levers`
+(the lever tables), :mod:`.schema` (the tables), :mod:`.paths` (dotted paths), :mod:`.errors`
 (one line per problem) and :mod:`.toml_io` (reading TOML).
 """
 
 from __future__ import annotations
 
+from .catalog import (
+    LEVER_LABELS,
+    LEVER_SHORT,
+    LEVER_SPECS,
+    MODE_LABELS,
+    MODE_SPECS,
+    MODES,
+    LeverSpec,
+    ModeSpec,
+    combination_count,
+    lever_count_words,
+)
+from .describe import allowed_range, field_info, field_meta
 from .dist_specs import (
     _TAIL_TOLERANCE,
     INF,
@@ -47,32 +62,27 @@ from .fields import (
     MAX_TASKS_PER_USER_MONTH,
     MAX_USERS,
     Section,
-    allowed_range,
-    field_info,
     plain,
     uncertain,
 )
+from .levers import ChangePlan, FeedbackLoop, HumanReview, Levers, LoadTesting, VariabilityTesting
+from .metadata import FieldMeta, info_meta, split_path, unit_kind
 from .paths import _TOKEN, _set_path, _split_path, get_path
 from .schema import (
     GATE_ACTIONS,
     LEVERS,
     Adoption,
-    ChangePlan,
     Cohort,
     Correlation,
     Data,
     Economics,
-    FeedbackLoop,
     Gate,
     Improvement,
     Integration,
-    Levers,
-    LoadTesting,
     Meta,
     Pilot,
     Scenario,
     Tier,
-    VariabilityTesting,
     parse_scenario,
 )
 from .toml_io import load_scenario, loads_scenario, read_toml
@@ -82,7 +92,9 @@ __all__ = [
     "MAX_INCIDENTS_PER_MONTH", "MAX_MINUTES_PER_TASK", "MAX_MONEY_ONE_OFF",
     "MAX_MONEY_PER_HOUR", "MAX_MONEY_PER_INCIDENT", "MAX_MONEY_PER_MONTH", "MAX_MONEY_PER_TASK",
     "MAX_MONEY_PER_USER", "MAX_PILOT_USERS", "MAX_TASKS_PER_USER_MONTH", "MAX_USERS",
-    "allowed_range", "field_info",
+    "allowed_range", "field_info", "field_meta", "FieldMeta", "info_meta", "split_path",
+    "unit_kind", "LEVER_LABELS", "LEVER_SHORT", "LEVER_SPECS", "MODE_LABELS", "MODE_SPECS",
+    "MODES", "LeverSpec", "ModeSpec", "combination_count", "lever_count_words", "HumanReview",
     "GATE_ACTIONS", "Gate", "INF", "LEVERS", "Adoption", "Beta", "ChangePlan", "Cohort",
     "Correlation", "Data",
     "DistSpec", "Economics", "FeedbackLoop", "Improvement", "Integration", "Levers",

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from pydantic import ValidationError
+
+#: A field's allowed range by dotted path, or None.
+RangeOf = Callable[[str], 'tuple[float, float] | None']
 
 
 class ScenarioError(ValueError):
@@ -81,13 +85,12 @@ _RANGE_KINDS = {"finite_number", "int_parsing", "int_parsing_size", "int_from_fl
                 "float_parsing", "float_type"}
 
 
-def _with_range(path: str, kind: str, msg: str) -> str:
+def _with_range(path: str, kind: str, msg: str, range_of: RangeOf | None) -> str:
     """A non-number's or non-finite value's message with the field's allowed range added."""
-    if ("not a finite number" not in msg and kind not in _RANGE_KINDS) or "allowed" in msg:
+    if (("not a finite number" not in msg and kind not in _RANGE_KINDS) or "allowed" in msg
+            or range_of is None):
         return msg
-    from .fields import allowed_range
-
-    r = allowed_range(path)
+    r = range_of(path)
     return msg if r is None else f"{msg} (allowed range [{r[0]:g}, {r[1]:g}])"
 
 
@@ -102,11 +105,13 @@ def _located(path: str, line: str) -> str:
     return f"{path}.{line}" if _FIELD_LINE.match(line) else f"{path}: {line}"
 
 
-def _problems(exc: ValidationError) -> list[str]:
+def _problems(exc: ValidationError, range_of: RangeOf | None = None) -> list[str]:
+    """One line per problem of a validation error; ``range_of(path)`` gives a field's
+    allowed range (the schema passes its metadata walker, so this module stays below it)."""
     seen: dict[str, list[str]] = {}
     for err in exc.errors():
         path = _loc(err["loc"])
-        msg = _with_range(path, err["type"], _describe(err))
+        msg = _with_range(path, err["type"], _describe(err), range_of)
         if err["type"] == "value_error" and _JOIN in msg:
             for line in msg.split(_JOIN):
                 seen.setdefault(_located(path, line), [])

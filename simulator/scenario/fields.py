@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -76,66 +75,3 @@ class Section(BaseModel):
             extra = f.json_schema_extra
             if isinstance(extra, dict) and extra.get("uncertain"):
                 yield name, getattr(self, name), extra["lo"], extra["hi"]
-
-
-# --------------------------------------------------------------------------- sections
-
-
-def field_info(path: str):
-    """(FieldInfo, uncertain extra or None) of the scenario field at a dotted path.
-
-    Indices and tier names are skipped (``adoption.cohorts[0].size``,
-    ``adoption.tiers.trained.ceiling``); a distribution parameter
-    (``economics.hourly_cost.mode``) resolves to its input. (None, None) if no such field.
-    """
-    import typing
-
-    from .paths import _split_path
-    from .schema import Scenario
-
-    model: Any = Scenario
-    info = None
-    try:
-        parts = [p for p in _split_path(path) if isinstance(p, str)]
-    except ValueError:
-        return None, None
-    i = 0
-    while i < len(parts):
-        fields = getattr(model, "model_fields", None)
-        if fields is None or parts[i] not in fields:
-            return None, None
-        info = fields[parts[i]]
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        if extra.get("uncertain"):
-            return info, extra
-        ann = info.annotation
-        origin = typing.get_origin(ann)
-        if origin is dict:
-            model = typing.get_args(ann)[1]
-            i += 2  # the tier name
-            continue
-        if origin is list:
-            model = typing.get_args(ann)[0]
-        else:
-            model = ann
-        i += 1
-    return info, None
-
-
-def allowed_range(path: str) -> tuple[float, float] | None:
-    """[lo, hi] a scenario field (or a distribution parameter of it) must lie in; None when
-    the field is unknown or declares no numeric range."""
-    info, extra = field_info(path)
-    if extra is not None:
-        return float(extra["lo"]), float(extra["hi"])
-    if info is None:
-        return None
-    lo, hi = -math.inf, math.inf
-    for m in info.metadata:
-        for attr in ("ge", "gt"):
-            if getattr(m, attr, None) is not None:
-                lo = float(getattr(m, attr))
-        for attr in ("le", "lt"):
-            if getattr(m, attr, None) is not None:
-                hi = float(getattr(m, attr))
-    return None if (lo, hi) == (-math.inf, math.inf) else (lo, hi)

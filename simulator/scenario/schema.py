@@ -9,6 +9,7 @@ import numpy as np
 from pydantic import ValidationError, model_validator
 
 from ..distributions import Dist
+from .catalog import LEVERS
 from .dist_specs import Uncertain, as_dist
 from .errors import _JOIN, ScenarioError, _problems
 from .fields import (
@@ -31,6 +32,8 @@ from .fields import (
     plain,
     uncertain,
 )
+from .levers import Levers
+from .metadata import allowed_range as _allowed_range
 from .paths import _set_path
 
 
@@ -187,77 +190,6 @@ class Economics(Section):
                                                          doc="Support cost per active user.")
 
 
-class VariabilityTesting(Section):
-    """Lever: test against the full data variability before launch."""
-
-    enabled: bool = plain(False, doc="Lever on or off.")
-    enabled_from_month: int = plain(0, unit="month", ge=0, le=120,
-                                    doc="Month the lever takes effect when enabled (0: from "
-                                        "go-live); its one-off cost is booked that month.")
-    gap_closed: Uncertain = uncertain(0.5, hi=1.0, unit="share",
-                                      doc="Share of the out-of-distribution accuracy gap "
-                                          "(a_pilot - a_ood) closed before launch.")
-    cost: Uncertain = uncertain(0.0, hi=MAX_MONEY_ONE_OFF,
-                                unit="currency", doc="One-off cost, month 0.")
-
-
-class LoadTesting(Section):
-    """Lever: integration-test under realistic load."""
-
-    enabled: bool = plain(False, doc="Lever on or off.")
-    enabled_from_month: int = plain(0, unit="month", ge=0, le=120,
-                                    doc="Month the lever takes effect when enabled (0: from "
-                                        "go-live); its one-off cost is booked that month.")
-    exponent_reduction: Uncertain = uncertain(0.5, hi=1.0, unit="share",
-                                              doc="Share of the load exponent alpha removed.")
-    cost: Uncertain = uncertain(0.0, hi=MAX_MONEY_ONE_OFF,
-                                unit="currency", doc="One-off cost, month 0.")
-
-
-class ChangePlan(Section):
-    """Lever: a change plan for every cohort."""
-
-    enabled: bool = plain(False, doc="Lever on or off.")
-    enabled_from_month: int = plain(0, unit="month", ge=0, le=120,
-                                    doc="Month the lever takes effect when enabled (0: from "
-                                        "go-live); its one-off cost is booked that month.")
-    tier: str = plain("trained", doc="Tier every rollout cohort gets when the lever is on.")
-    cost: Uncertain = uncertain(0.0, hi=MAX_MONEY_ONE_OFF, unit="currency",
-                                doc="One-off programme cost, month 0 (the tier's cost per user "
-                                    "comes on top).")
-
-
-class FeedbackLoop(Section):
-    """Lever: capture corrections and retrain on them."""
-
-    enabled: bool = plain(False, doc="Lever on or off.")
-    enabled_from_month: int = plain(0, unit="month", ge=0, le=120,
-                                    doc="Month the lever takes effect when enabled (0: from "
-                                        "go-live); its one-off cost is booked that month.")
-    capture_rate: Uncertain = uncertain(0.3, hi=1.0, unit="share",
-                                        doc="Share of wrong outputs captured as corrections "
-                                            "(c).")
-    retrain_every_months: int = plain(3, unit="months", ge=1, le=120,
-                                      doc="Retraining cadence R.")
-    setup_cost: Uncertain = uncertain(0.0, hi=MAX_MONEY_ONE_OFF,
-                                      unit="currency", doc="One-off cost, month 0.")
-    monthly_cost: Uncertain = uncertain(0.0, hi=MAX_MONEY_PER_MONTH, unit="currency/month",
-                                        doc="Running cost of the feedback programme.")
-    retrain_cost: Uncertain = uncertain(0.0, hi=MAX_MONEY_PER_MONTH,
-                                        unit="currency/retrain", doc="Cost per retrain.")
-
-
-class Levers(Section):
-    """The four remedies, each switchable and priced."""
-
-    variability_testing: VariabilityTesting = plain(default_factory=VariabilityTesting,
-                                                    doc="Variability testing lever.")
-    load_testing: LoadTesting = plain(default_factory=LoadTesting, doc="Load testing lever.")
-    change_plan: ChangePlan = plain(default_factory=ChangePlan, doc="Change plan lever.")
-    feedback_loop: FeedbackLoop = plain(default_factory=FeedbackLoop,
-                                        doc="Feedback loop lever.")
-
-
 GATE_ACTIONS = ("hold", "stop", "switch_levers")
 
 
@@ -327,9 +259,6 @@ class Correlation(Section):
                        doc="Target Spearman correlation.")
 
 
-LEVERS = ("variability_testing", "load_testing", "change_plan", "feedback_loop")
-
-
 class Scenario(Section):
     """A whole business case: the pilot, production conditions, cohorts, money and levers."""
 
@@ -340,7 +269,7 @@ class Scenario(Section):
     integration: Integration = plain(doc="Integration under load.")
     adoption: Adoption = plain(doc="Cohorts, tiers, churn and trust.")
     economics: Economics = plain(doc="Value and cost.")
-    levers: Levers = plain(default_factory=Levers, doc="The four levers.")
+    levers: Levers = plain(default_factory=Levers, doc="The levers (scenario.catalog).")
     correlations: list[Correlation] = plain(default_factory=list,
                                             doc="Rank correlations between inputs.")
     gates: list[Gate] = plain(default_factory=list,
@@ -495,4 +424,4 @@ def parse_scenario(data: dict[str, Any], source: str | None = None) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_problems(exc), source) from None
+        raise ScenarioError(_problems(exc, lambda p: _allowed_range(p, Scenario)), source) from None

@@ -33,10 +33,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from ..labels import field_meta
 from ..scenario import (
     Scenario,
     ScenarioError,
+    allowed_range,
     get_path,
     load_scenario,
     parse_scenario,
@@ -221,17 +221,6 @@ class Axis:
 
 
 # --------------------------------------------------------------------------- field ranges
-
-
-def allowed_range(path: str) -> tuple[float, float] | None:
-    """The physical range [lo, hi] the scenario format allows at ``path`` (None if the
-    field is not numeric or declares none). A distribution parameter
-    (``economics.hourly_cost.mode``) gets its input's range."""
-    try:
-        meta = field_meta(path)
-    except KeyError:
-        return None
-    return (meta.lo, meta.hi) if meta.has_range else None
 
 
 def _range_text(path: str) -> str:
