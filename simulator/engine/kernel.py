@@ -44,6 +44,8 @@ from .layout import (
     F_CP_TIER,
     F_FB_COST,
     F_FB_MECH,
+    F_HR,
+    F_HR_STOP,
     F_LENS,
     F_LT,
     F_RETRAIN_EVERY,
@@ -57,6 +59,7 @@ from .layout import (
     G_ACTION,
     G_LV_CP,
     G_LV_FB,
+    G_LV_HR,
     G_LV_LT,
     G_LV_VT,
     G_MAX_INC,
@@ -71,6 +74,10 @@ from .layout import (
     GATE_NOT_REACHED,
     GATE_PASS,
     HOURLY,
+    HR_HOURLY,
+    HR_MINUTES,
+    HR_SHARE,
+    HR_STOP_SCALE,
     INFERENCE,
     LAM_PILOT,
     LEARN_B,
@@ -90,6 +97,7 @@ from .layout import (
     O_NPV,
     O_PAYBACK,
     O_PLAPSED,
+    O_PV_REVIEW,
     O_PVB,
     O_PVC,
     OOD_SHARE,
@@ -99,6 +107,7 @@ from .layout import (
     STREAM_COHORT,
     STREAM_DEPLOYMENT,
     STREAM_OBSERVE,
+    STREAM_REVIEW,
     SUPPORT,
     T_CEIL,
     T_COST,
@@ -256,6 +265,10 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
     fbm_from = flags[F_FB_MECH]
     fbc_from = flags[F_FB_COST]
     plan_tier = flags[F_CP_TIER]
+    hr_from = flags[F_HR]
+    hr_stop = flags[F_HR_STOP]
+    review_done = False
+    pv_rev = 0.0
     a_pilot = x[A_PILOT]
     ood = 0.0 if lens else x[OOD_SHARE]
     a_ood = x[A_OOD]
@@ -411,9 +424,14 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
             lam = min(LAMBDA_CAP, x[LAM_PILOT] * (load / pilot_users) ** alpha)
             inc = poisson_inv(lam, uniform_at(k0, k1, path, t, STREAM_DEPLOYMENT, EV_INCIDENTS))
         total_inc += inc
-        churn_rate = x[CHURN0] + x[CHURN_SENS] * max(0.0, x[A_TRUST] - a_t) + x[TRUST_SHOCK] * inc
+        # Human review: a share r of outputs is checked before use; users see only the
+        # errors nobody reviewed, so trust follows the accuracy they see.
+        r_share = x[HR_SHARE] if t >= hr_from and not review_done else 0.0
+        a_seen = a_t + r_share * (1.0 - a_t)
+        churn_rate = (x[CHURN0] + x[CHURN_SENS] * max(0.0, x[A_TRUST] - a_seen)
+                      + x[TRUST_SHOCK] * inc)
         churn_rate = min(1.0, max(0.0, churn_rate))
-        trusted = a_t >= x[A_TRUST]
+        trusted = a_seen >= x[A_TRUST]
         act_total = 0
         for c in range(n_coh):
             if start[c] > t:
@@ -435,12 +453,14 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
             act_total += active[c]
         tasks = act_total * x[TASKS]
         down = min(1.0, inc * x[DOWNTIME])
-        benefit = tasks * (a_t * x[MIN_SAVED] - (1.0 - a_t) * x[MIN_REWORK]) * value_minute * (
-            1.0 - down)
+        rework = (1.0 - r_share) * (1.0 - a_t) * x[MIN_REWORK]  # reviewed errors: no rework
+        benefit = tasks * (a_t * x[MIN_SAVED] - rework) * value_minute * (1.0 - down)
+        review_cost = r_share * tasks * x[HR_MINUTES] / 60.0 * x[HR_HOURLY]
         feedback = t >= fbm_from
         retrain = feedback and (t % every == 0)
         cost = (x[PLATFORM] + x[LICENCE] * registered + x[INFERENCE] * tasks
-                + x[SUPPORT] * act_total + inc * x[FIX_COST] + onboard + levers_t)
+                + x[SUPPORT] * act_total + inc * x[FIX_COST] + onboard + levers_t
+                + review_cost)
         if t >= fbc_from:
             cost += x[FB_MONTHLY]
             if retrain:
@@ -448,6 +468,7 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
         net[t] = benefit - cost
         pv_b += benefit * factor
         pv_c += cost * factor
+        pv_rev += review_cost * factor
         if store:
             traj[TR_ACTIVE, t, i] = act_total
             traj[TR_ACC, t, i] = a_t
@@ -462,11 +483,28 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
             out[i, O_ACT6] = act_total
             out[i, O_PLAPSED] = lapsed[0]
         # Feedback: captured corrections; retraining moves along the learning curve.
+        # Reviewed errors are corrections whether or not a feedback loop captures the rest.
         if feedback:
-            corrections += capture * tasks * (1.0 - a_t)
+            corrections += (r_share + (1.0 - r_share) * capture) * tasks * (1.0 - a_t)
+        else:
+            corrections += r_share * tasks * (1.0 - a_t)
+        if feedback:
             if retrain:
                 a_base = a_max - (a_max - a0) * (1.0 + corrections / x[F0]) ** (-x[LEARN_B])
                 last_retrain = t
+        # Review stops once the accuracy measured on the month's reviewed outputs passes
+        # the threshold (what the reviewers observe, not the true accuracy).
+        if r_share > 0.0 and hr_stop >= 0:
+            n_rev = int(r_share * tasks)
+            if n_rev > 0:
+                correct = n_rev
+                if a_t < 1.0:
+                    correct = 0
+                    if a_t > 0.0:
+                        correct = binom_inv(n_rev, a_t, uniform_at(k0, k1, path, t,
+                                                                   STREAM_REVIEW, 0))
+                if correct / n_rev >= hr_stop / HR_STOP_SCALE:
+                    review_done = True
         # Gates at the end of the month, judged on what the organisation observes.
         inc_since_gate += inc
         reviewed = False
@@ -516,6 +554,8 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
                         fbm_from = nxt
                     if fbc_from > nxt:
                         fbc_from = nxt
+                if gates[g, G_LV_HR] == 1.0 and hr_from > nxt:
+                    hr_from = nxt
                 if gates[g, G_REONBOARD] == 1.0:
                     reonboard_month = nxt
         if reviewed:
@@ -526,6 +566,7 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
     out[i, O_ACCF] = a_t
     out[i, O_ACTF] = act_total
     out[i, O_INC] = total_inc
+    out[i, O_PV_REVIEW] = pv_rev
     if n_gates > 0:
         gate_out[i, n_gates] = stop_month
         gate_out[i, n_gates + 1] = held

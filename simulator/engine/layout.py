@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..scenario import Scenario
+from ..scenario import LEVER_SPECS, Scenario
 
 #: Per-path scalar inputs read by the kernel, in column order.
 CORE = (
@@ -50,29 +50,39 @@ CORE = (
     "levers.feedback_loop.setup_cost",
     "levers.feedback_loop.monthly_cost",
     "levers.feedback_loop.retrain_cost",
+    "levers.human_review.share",
+    "levers.human_review.minutes_per_review",
+    "levers.human_review.reviewer_hourly_cost",
 )
 # Short aliases the kernel uses (module-level ints are compile-time constants in numba).
 (A_PILOT, LAM_PILOT, OOD_SHARE, A_OOD, DRIFT, FLOOR, A_MAX, LEARN_B, F0, ALPHA, DOWNTIME,
  FIX_COST, TRUST_SHOCK, CHURN0, CHURN_SENS, A_TRUST, RETURN, TASKS, MIN_SAVED, MIN_REWORK,
  HOURLY, BUILD, PLATFORM, LICENCE, INFERENCE, SUPPORT, VT_GAP, VT_COST, LT_CUT, LT_COST,
- CP_COST, FB_CAPTURE, FB_SETUP, FB_MONTHLY, FB_RETRAIN) = range(len(CORE))
+ CP_COST, FB_CAPTURE, FB_SETUP, FB_MONTHLY, FB_RETRAIN, HR_SHARE, HR_MINUTES,
+ HR_HOURLY) = range(len(CORE))
 
 TIER_FIELDS = ("ceiling", "innovation_p", "imitation_q", "cost_per_user")
 T_CEIL, T_P, T_Q, T_COST = range(4)
 
-# Integer flags. The lever entries are the month each lever takes effect (NEVER if off);
-# the feedback loop has two: its mechanism (the pilot lens has it without its costs) and
-# its costs.
+# Integer flags. The lever entries are the month each lever takes effect (NEVER if off;
+# ``catalog.LeverSpec.flag`` names each lever's); the feedback loop has two: its mechanism
+# (the pilot lens has it without its costs) and its costs. F_HR_STOP is human review's
+# stopping threshold in millionths of accuracy (NO_STOP: review never stops).
 (F_VT, F_LT, F_CP, F_FB_MECH, F_FB_COST, F_RETRAIN_EVERY, F_LENS, F_CP_TIER,
- F_N_GATES) = range(9)
-N_FLAGS = 9
+ F_N_GATES, F_HR, F_HR_STOP) = range(11)
+N_FLAGS = 11
+NO_STOP = -1
+#: Scale of F_HR_STOP: the threshold is ``flags[F_HR_STOP] / HR_STOP_SCALE``.
+HR_STOP_SCALE = 1_000_000
 #: "Month" of a lever that never takes effect.
 NEVER = 1 << 30
 
 # Gates: one row per gate, columns below (float64; counts and codes stored as floats).
+# The G_LV_* columns are 1.0 where switch_levers turns that lever on
+# (``catalog.LeverSpec.gate_column``).
 (G_MONTH, G_MIN_ACTIVE, G_MIN_ACC, G_SPOT, G_MAX_INC, G_ACTION, G_LV_VT, G_LV_LT, G_LV_CP,
- G_LV_FB, G_REONBOARD, G_NOTICE, G_WIND) = range(13)
-N_GATE_COLS = 13
+ G_LV_FB, G_REONBOARD, G_NOTICE, G_WIND, G_LV_HR) = range(14)
+N_GATE_COLS = 14
 #: A criterion not given (min_* / max_*).
 NO_LIMIT = -1.0
 ACTION_HOLD, ACTION_STOP, ACTION_SWITCH = range(3)
@@ -83,9 +93,9 @@ GATE_PASS, GATE_FAIL, GATE_NOT_REACHED = 1, 0, -1
 # Columns of the per-path output matrix.
 OUT = ("npv", "pv_benefit", "pv_cost", "irr", "payback_month", "launch_accuracy",
        "accuracy_m6", "accuracy_final", "active_m6", "active_final", "incidents",
-       "pilot_users_lapsed_m6")
+       "pilot_users_lapsed_m6", "pv_review_cost")
 (O_NPV, O_PVB, O_PVC, O_IRR, O_PAYBACK, O_LAUNCH, O_ACC6, O_ACCF, O_ACT6, O_ACTF, O_INC,
- O_PLAPSED) = range(len(OUT))
+ O_PLAPSED, O_PV_REVIEW) = range(len(OUT))
 
 # Stored monthly trajectories (float32, shape (len(TRAJ), H+1, N)).
 TRAJ = ("active_users", "accuracy", "benefit", "cost", "incidents")
@@ -104,6 +114,13 @@ EV_POTENTIAL, EV_CHURN, EV_RETURN, EV_ADOPT = range(4)
 EVENTS_PER_COHORT = 4
 #: Stream of what an organisation measures (gate observations); ``month`` is calendar.
 STREAM_OBSERVE = 2
+#: Stream of human review's measurement (correct outputs among those reviewed), index 0.
+STREAM_REVIEW = 3
+
+
+#: The catalogue's flag and gate-column names resolved to this layout's indices.
+_FLAG = {s.flag: globals()[s.flag] for s in LEVER_SPECS}
+_GATE_COL = {s.gate_column: globals()[s.gate_column] for s in LEVER_SPECS}
 
 
 @dataclass(frozen=True)
@@ -165,11 +182,11 @@ def prepare(sc: Scenario, x: np.ndarray, paths: list[str], horizon: int,
         return spec.enabled_from_month if spec.enabled else NEVER
 
     flags = np.zeros(N_FLAGS, dtype=np.int64)
-    flags[F_VT] = on_from("variability_testing")
-    flags[F_LT] = on_from("load_testing")
-    flags[F_CP] = on_from("change_plan")
+    for spec in LEVER_SPECS:
+        flags[_FLAG[spec.flag]] = on_from(spec.key)
     flags[F_FB_MECH] = 0 if lens else on_from("feedback_loop")
-    flags[F_FB_COST] = on_from("feedback_loop")
+    stop = lv.human_review.stop_at_accuracy
+    flags[F_HR_STOP] = NO_STOP if stop is None else round(stop * HR_STOP_SCALE)
     flags[F_RETRAIN_EVERY] = lv.feedback_loop.retrain_every_months
     flags[F_LENS] = lens
     # The lens gives every cohort the pilot tier (the plan's cost stays: the lens keeps
@@ -209,10 +226,8 @@ def gate_table(sc: Scenario, lens: bool = False) -> np.ndarray:
         r[G_SPOT] = g.spot_checks
         r[G_MAX_INC] = NO_LIMIT if g.max_incidents is None else g.max_incidents
         r[G_ACTION] = GATE_ACTIONS.index(g.on_fail)
-        r[G_LV_VT] = "variability_testing" in g.levers
-        r[G_LV_LT] = "load_testing" in g.levers
-        r[G_LV_CP] = "change_plan" in g.levers
-        r[G_LV_FB] = "feedback_loop" in g.levers
+        for spec in LEVER_SPECS:
+            r[_GATE_COL[spec.gate_column]] = spec.key in g.levers
         r[G_REONBOARD] = g.reonboard
         r[G_NOTICE] = g.notice_months
         r[G_WIND] = g.wind_down_cost

@@ -27,6 +27,8 @@ from .layout import (
     F_CP_TIER,
     F_FB_COST,
     F_FB_MECH,
+    F_HR,
+    F_HR_STOP,
     F_LENS,
     F_LT,
     F_RETRAIN_EVERY,
@@ -34,6 +36,7 @@ from .layout import (
     G_ACTION,
     G_LV_CP,
     G_LV_FB,
+    G_LV_HR,
     G_LV_LT,
     G_LV_VT,
     G_MAX_INC,
@@ -47,11 +50,13 @@ from .layout import (
     GATE_FAIL,
     GATE_NOT_REACHED,
     GATE_PASS,
+    HR_STOP_SCALE,
     NEVER,
     OUT,
     STREAM_COHORT,
     STREAM_DEPLOYMENT,
     STREAM_OBSERVE,
+    STREAM_REVIEW,
     TRAJ,
     ModelArrays,
 )
@@ -122,7 +127,8 @@ class _Draws:
                 self.record.append(("binom", n[draw], p[draw].copy()))
         return out
 
-    def observe(self, checks: np.ndarray, accuracy: np.ndarray, t: int, gate: int) -> np.ndarray:
+    def observe(self, checks: np.ndarray, accuracy: np.ndarray, t: int, gate: int,
+                stream: int = STREAM_OBSERVE) -> np.ndarray:
         """Correct outputs among ``checks`` spot checks, Binomial(checks, accuracy)."""
         n = np.asarray(checks, dtype=np.int64)
         p = np.clip(accuracy, 0.0, 1.0)
@@ -130,7 +136,7 @@ class _Draws:
         draw = (n > 0) & (p > 0.0) & (p < 1.0)
         if draw.any():
             if self.rng is None:
-                u = self._u(np.flatnonzero(draw), t, STREAM_OBSERVE, gate)
+                u = self._u(np.flatnonzero(draw), t, stream, gate)
                 out[draw] = stats.binom.ppf(u, n[draw], p[draw]).astype(np.int64)
             else:
                 out[draw] = self.rng.binomial(n[draw], p[draw])
@@ -187,6 +193,8 @@ class _State:
         self.held = np.zeros(n, dtype=np.int64)
         self.reonboard = np.full(n, NEVER)
         self.inc_since = np.zeros(n, dtype=np.int64)
+        self.hr_from = np.full(n, int(f[F_HR]))
+        self.review_done = np.zeros(n, dtype=bool)
         # Accuracy.
         a_pilot = _col(x, "accuracy")
         self.ood = np.zeros(n) if lens else _col(x, "ood_share")
@@ -335,12 +343,28 @@ def _review_gates(t: int, m: ModelArrays, st: _State, draws: _Draws, live: np.nd
         else:
             for col, frm in ((G_LV_VT, st.vt_from), (G_LV_LT, st.lt_from),
                              (G_LV_CP, st.cp_from), (G_LV_FB, st.fbm_from),
-                             (G_LV_FB, st.fbc_from)):
+                             (G_LV_FB, st.fbc_from), (G_LV_HR, st.hr_from)):
                 if row[col] == 1.0:
                     frm[fail] = np.minimum(frm[fail], t + 1)
             if row[G_REONBOARD] == 1.0:
                 st.reonboard[fail] = t + 1
     st.inc_since[reviewed] = 0
+
+
+def _stop_review(t: int, m: ModelArrays, st: _State, draws: _Draws, r: np.ndarray,
+                 tasks: np.ndarray, a_t: np.ndarray) -> None:
+    """Human review ends after month t where the accuracy measured on the month's
+    reviewed outputs (Binomial(reviewed, a_t) correct) reaches the stopping threshold."""
+    stop = int(m.flags[F_HR_STOP])
+    if stop < 0:
+        return
+    n_rev = np.where(r > 0, (r * tasks).astype(np.int64), 0)
+    on = n_rev > 0
+    if not on.any():
+        return
+    correct = draws.observe(n_rev, a_t, t, 0, STREAM_REVIEW)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        st.review_done |= on & (correct / n_rev >= stop / HR_STOP_SCALE)
 
 
 def reference_simulate(m: ModelArrays, seed: int | None = None, *,
@@ -379,6 +403,7 @@ def reference_simulate(m: ModelArrays, seed: int | None = None, *,
     traj[0, 0], traj[1, 0], traj[3, 0] = st.active.sum(1), st.a0, cost
     pv_b = np.zeros(n)
     pv_c = cost.copy()
+    pv_review = np.zeros(n)
     out = np.zeros((n, len(OUT)))
     out[:, OUT.index("launch_accuracy")] = st.a0
     m6 = min(6, h)
@@ -400,17 +425,22 @@ def reference_simulate(m: ModelArrays, seed: int | None = None, *,
             ** st.alpha), 0.0)
         inc = draws.poisson(lam, t)
         total_inc += inc
+        # Human review: users meet only the errors nobody reviewed.
+        r = np.where(live & (t >= st.hr_from) & ~st.review_done,
+                     _col(x, "human_review.share"), 0.0)
+        a_seen = a_t + r * (1 - a_t)
         chi = np.clip(_col(x, "base_churn")
                       + _col(x, "quality_churn_sensitivity")
-                      * np.maximum(0.0, _col(x, "trust_accuracy") - a_t)
+                      * np.maximum(0.0, _col(x, "trust_accuracy") - a_seen)
                       + _col(x, "trust_shock_per_incident") * inc, 0.0, 1.0)
-        trusted = a_t >= _col(x, "trust_accuracy")
+        trusted = a_seen >= _col(x, "trust_accuracy")
         _step_cohorts(t, m, x, tiers, st, draws, live, chi, trusted)
         act = np.where(live, st.active.sum(1), 0)
         tasks = act * tasks_per
         down = np.minimum(1.0, inc * _col(x, "downtime_per_incident"))
         benefit = np.where(live, tasks * (a_t * _col(x, "minutes_saved_per_task")
-                                          - (1 - a_t) * _col(x, "rework_minutes_per_error"))
+                                          - (1 - r) * (1 - a_t)
+                                          * _col(x, "rework_minutes_per_error"))
                            * _col(x, "hourly_cost") / 60.0 * (1 - down), 0.0)
         feedback = live & (t >= st.fbm_from)
         retrain = feedback & (t % every == 0)
@@ -419,6 +449,9 @@ def reference_simulate(m: ModelArrays, seed: int | None = None, *,
                    + _col(x, "inference_per_task") * tasks
                    + _col(x, "support_per_active_user_month") * act
                    + inc * _col(x, "fix_cost_per_incident") + onboard_cost + levers_cost)
+        review = (r * tasks * _col(x, "human_review.minutes_per_review") / 60.0
+                  * _col(x, "human_review.reviewer_hourly_cost"))
+        running = running + review
         fb_on = t >= st.fbc_from
         running = running + np.where(fb_on, _col(x, "feedback_loop.monthly_cost"), 0.0)
         running = running + np.where(fb_on & retrain, _col(x, "feedback_loop.retrain_cost"),
@@ -432,18 +465,21 @@ def reference_simulate(m: ModelArrays, seed: int | None = None, *,
         net[t] = benefit - cost
         pv_b += benefit * v ** t
         pv_c += cost * v ** t
+        pv_review += review * v ** t
         for k, val in enumerate((act, a_t, benefit, cost, inc)):
             traj[k, t] = val
         if t == m6:
             out[:, OUT.index("accuracy_m6")] = a_t
             out[:, OUT.index("active_m6")] = act
             out[:, OUT.index("pilot_users_lapsed_m6")] = st.lapsed[:, 0]
-        corr += np.where(feedback, capture * tasks * (1 - a_t), 0.0)
+        corr += np.where(feedback, (r + (1 - r) * capture) * tasks * (1 - a_t),
+                         r * tasks * (1 - a_t))
         if retrain.any():
             new_base = st.a_max - (st.a_max - st.a0) * (
                 1 + corr / _col(x, "corrections_scale")) ** (-_col(x, "learning_exponent"))
             a_base = np.where(retrain, new_base, a_base)
             last = np.where(retrain, float(t), last)
+        _stop_review(t, m, st, draws, r, tasks, a_t)
         _review_gates(t, m, st, draws, live, act, a_t, inc, gates)
     out[:, OUT.index("npv")] = pv_b - pv_c
     out[:, OUT.index("pv_benefit")] = pv_b
@@ -451,6 +487,7 @@ def reference_simulate(m: ModelArrays, seed: int | None = None, *,
     out[:, OUT.index("accuracy_final")] = a_t
     out[:, OUT.index("active_final")] = act
     out[:, OUT.index("incidents")] = total_inc
+    out[:, OUT.index("pv_review_cost")] = pv_review
     if n_gates:
         gates[:, n_gates] = st.stop_month
         gates[:, n_gates + 1] = st.held
