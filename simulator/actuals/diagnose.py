@@ -25,18 +25,13 @@ import pandas as pd
 
 from ..engine.layout import prepare
 from ..results import SimulationResult
-from ..scenario import LEVERS, Scenario
+from ..scenario import LEVER_LABELS, LEVERS, MODE_SPECS, Scenario
 from ..simulation import run_kernel, seeds
 from .condition import Posterior
 from .weighted import weighted_mean, weighted_quantiles
 
 #: Failure modes in the order of the source case, with a label and a short name.
-MODES = {
-    "data_quality": ("Data quality at volume", "data quality (accuracy)"),
-    "integration": ("Integration under load", "integration under load (incidents)"),
-    "change_management": ("Change management", "adoption (change management)"),
-    "feedback": ("No feedback loop", "the missing feedback loop (drift)"),
-}
+MODES = {m.key: (m.label, m.short) for m in MODE_SPECS}
 #: "Worse than assumed" means past the prior's median by this much on its rank scale: the
 #: composite lies beyond the prior's 70th percentile on the bad side.
 MARGIN = 0.2
@@ -49,17 +44,7 @@ CONFOUNDED_CORR = -0.3
 #: Weights below this share of the largest are left out of the diagnosis' sums.
 NEGLIGIBLE_WEIGHT = 1e-15
 #: What each mode's composite is, for sentences.
-COMPOSITE_WORDS = {
-    "data_quality": "launch accuracy",
-    "integration": "load exponent",
-    "change_management": "adoption index",
-    "feedback": "drift",
-}
-
-LEVER_LABELS = {"variability_testing": "Variability testing",
-                "load_testing": "Load testing",
-                "change_plan": "Change plan for every cohort",
-                "feedback_loop": "Feedback loop"}
+COMPOSITE_WORDS = {m.key: m.composite for m in MODE_SPECS}
 
 
 def mode_inputs(sc: Scenario) -> list[tuple[str, str, int, str, str]]:
@@ -167,24 +152,10 @@ def _prior_side(prior: SimulationResult, path: str, month: int | None,
 
 
 #: A mode's name inside a sentence ("change management likely worse than assumed").
-MODE_NOUNS = {
-    "data_quality": "data quality",
-    "integration": "integration under load",
-    "change_management": "change management",
-    "feedback": "drift (no feedback loop)",
-}
+MODE_NOUNS = {m.key: m.noun for m in MODE_SPECS}
 #: The observation that speaks to one mode directly: (actuals column, wording when the
 #: column is absent, wording when it is there and more of it would help).
-DIRECT_OBSERVATION = {
-    "data_quality": ("accuracy", "accuracy spot checks",
-                     "more accuracy spot checks per month"),
-    "integration": ("incidents", "monthly incident counts", "more months of incident counts"),
-    "change_management": ("active_users", "monthly active users",
-                          "active users by cohort"),
-    "feedback": ("accuracy", "accuracy spot checks over several months (drift shows as a "
-                             "falling trend)",
-                 "accuracy spot checks over more months (drift shows as a falling trend)"),
-}
+DIRECT_OBSERVATION = {m.key: (m.observation, *m.observation_words) for m in MODE_SPECS}
 _LEVEL_VS_TREND = ("accuracy", "accuracy spot checks early and late in the rollout (launch "
                                "level vs monthly trend)",
                    "accuracy spot checks over more months (launch level vs monthly trend)")

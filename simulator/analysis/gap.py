@@ -1,18 +1,19 @@
 """The expectation gap: the signed-off pilot-lens case against the production range.
 
-The kernel's pilot lens switches all four production effects off at once. To say how
-much of the gap each failure mode accounts for, each effect is switched off on its own
-by transforming the scenario (see :func:`mode_switches`); together the four transforms
-reproduce the kernel's lens path by path (checked on every run and reported as
-``lens_reproduced``). The 16 on/off combinations run on common random numbers and the
-gap is attributed three ways:
+The kernel's pilot lens switches every production effect (the failure modes of
+:mod:`simulator.scenario.catalog`) off at once. To say how much of the gap each failure
+mode accounts for, each effect is switched off on its own by transforming the scenario
+(see :func:`mode_switches`); together the transforms reproduce the kernel's lens path by
+path (checked on every run and reported as ``lens_reproduced``). All 2^n on/off
+combinations of the n modes run on common random numbers and the gap is attributed three
+ways:
 
 * ``alone``: the loss when the mode is the only production effect (lens -> lens + mode);
-  the four ``alone`` values plus the ``interaction`` row sum to the total gap;
-* ``last``: the loss the mode adds on top of the other three (the gain of fixing only it);
-* ``shapley``: the Shapley value, the average of the mode's loss over the 24 orders in
-  which the four effects can be switched on; the four Shapley values sum to the total
-  gap exactly, interactions shared out evenly between the modes involved.
+  the ``alone`` values plus the ``interaction`` row sum to the total gap;
+* ``last``: the loss the mode adds on top of all the others (the gain of fixing only it);
+* ``shapley``: the Shapley value, the average of the mode's loss over the n! orders in
+  which the effects can be switched on; the Shapley values sum to the total gap exactly,
+  interactions shared out evenly between the modes involved.
 """
 
 from __future__ import annotations
@@ -25,15 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..scenario import Scenario
+from ..scenario import MODE_LABELS, MODES, Scenario
 from .variants import AnalysisError, Variants, npv_stats, pct
 
-#: The four failure modes of the source case, in display order.
-MODES = ("data_quality", "integration", "change_management", "feedback")
-MODE_LABELS = {"data_quality": "Data quality at volume",
-               "integration": "Integration under load",
-               "change_management": "Change management",
-               "feedback": "No feedback loop"}
 STATS = ("p50", "mean")
 
 
@@ -70,9 +65,9 @@ def _subset(mask: int) -> tuple[str, ...]:
 
 
 def _weights() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Linear maps from v (16 combination statistics, bit i = mode i on) to the losses.
+    """Linear maps from v (2^n combination statistics, bit i = mode i on) to the losses.
 
-    Loss of a set S of production effects = v(none) - v(S). Returns matrices (16, 4) for
+    Loss of a set S of production effects = v(none) - v(S). Returns matrices (2^n, n) for
     the alone, last and Shapley attributions so that attribution = v @ W.
     """
     n = len(MODES)
@@ -100,7 +95,7 @@ class GapAnalysis:
 
     summary: pd.DataFrame  #: one row: lens vs production, the gap, P(NPV >= lens)
     attribution: pd.DataFrame  #: one row per mode, then interaction and total
-    combinations: pd.DataFrame  #: the 16 on/off combinations of the production effects
+    combinations: pd.DataFrame  #: the 2^n on/off combinations of the production effects
     npv: pd.DataFrame  #: per path: production npv and pilot_lens_npv (for the chart)
 
     @property
@@ -119,11 +114,11 @@ def _stat(stat: str):
 def expectation_gap(sc: Scenario, paths: int = 20_000, seed: int = 7,
                     horizon: int | None = None, *, stat: str = "p50",
                     bootstrap: int = 100) -> GapAnalysis:
-    """The pilot-lens NPV beside the production range, and the gap's four causes.
+    """The pilot-lens NPV beside the production range, and the gap's causes.
 
     ``stat`` is the statistic the gap is measured in: ``p50`` (lens median minus
     production median, as in the run summary) or ``mean``. Standard errors of the gap
-    and the Shapley values come from ``bootstrap`` resamples of the paths (all 16
+    and the Shapley values come from ``bootstrap`` resamples of the paths (all the
     combinations resampled together; 0 skips them). Latin hypercube paths are not
     independent draws, so these errors are on the safe (large) side.
     """
@@ -152,8 +147,8 @@ _W_ALONE, _W_LAST, _W_SHAP = _weights()
 def _combination_npvs(runner: Variants,
                       switches: dict[str, tuple[dict[str, Any], dict[str, float]]]
                       ) -> np.ndarray:
-    """NPV per path of the 16 on/off combinations, shape (16, paths): row ``mask`` has
-    mode i's production effect on where bit i is set (0: the lens, 15: production)."""
+    """NPV per path of the 2^n on/off combinations, shape (2^n, paths): row ``mask`` has
+    mode i's production effect on where bit i is set (0: the lens, 2^n - 1: production)."""
     npvs = np.empty((_ALL_ON + 1, runner.n_paths))
     for mask in range(_ALL_ON + 1):
         structure: dict[str, Any] = {}
@@ -168,7 +163,7 @@ def _combination_npvs(runner: Variants,
 
 def _bootstrap_errors(npvs: np.ndarray, f: Callable[..., np.ndarray], bootstrap: int,
                       seed: int) -> tuple[np.ndarray, float]:
-    """Standard errors of the four Shapley values and of the gap from ``bootstrap``
+    """Standard errors of the Shapley values and of the gap from ``bootstrap``
     resamples of the paths (NaN with fewer than two resamples)."""
     se_shap = np.full(len(MODES), np.nan)
     se_gap = math.nan
@@ -207,7 +202,7 @@ def _attribution_table(v: np.ndarray, stat: str, se_shap: np.ndarray,
 
 
 def _combinations_table(npvs: np.ndarray, v: np.ndarray) -> pd.DataFrame:
-    """The 16 combinations with their NPV statistics, fewest effects on first."""
+    """Every combination with its NPV statistics, fewest effects on first."""
     combos = []
     for mask in range(_ALL_ON + 1):
         on = _subset(mask)
@@ -223,7 +218,7 @@ def _combinations_table(npvs: np.ndarray, v: np.ndarray) -> pd.DataFrame:
 
 def _summary_table(sc: Scenario, runner: Variants, stat: str, v: np.ndarray,
                    npvs: np.ndarray, se_gap: float) -> pd.DataFrame:
-    """One row: lens vs production, the gap, P(NPV >= lens) and the lens check (the four
+    """One row: lens vs production, the gap, P(NPV >= lens) and the lens check (the mode
     transforms against the kernel's own lens, path by path)."""
     production, lens = npvs[_ALL_ON], npvs[0]
     # The run's own lens covers its first paths only (as many as its median needs).

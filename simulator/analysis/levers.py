@@ -1,15 +1,16 @@
-"""Lever analysis: all 16 on/off portfolios of the four remedies on common random numbers.
+"""Lever analysis: every on/off portfolio of the catalogue's levers on common random numbers.
 
-Every portfolio runs on the same input sample and kernel seed, so differences between
-portfolios are paired path by path. A lever's *marginal value* is the mean NPV change
-from switching it on, averaged over the 8 portfolios of the other three levers; its
-standard error comes from the per-path paired differences.
+Every portfolio (2^n for n levers) runs on the same input sample and kernel seed, so
+differences between portfolios are paired path by path. A lever's *marginal value* is the
+mean NPV change from switching it on, averaged over the portfolios of the other levers;
+its standard error comes from the per-path paired differences.
 
 *Lever cost* is the present value of what the levers themselves cost, per path, from the
-sampled cost inputs and discounted as the kernel does: the one-off costs of variability
-testing, load testing and the change programme; the change plan's extra onboarding (the
-change-plan tier's cost per user minus the cohort's own tier's, booked in the cohort's
-start month); the feedback loop's set-up, monthly and per-retrain costs. The change in
+sampled cost inputs and discounted as the kernel does, as each lever declares it in
+:mod:`simulator.scenario.catalog`: one-off, monthly and per-retrain inputs; the change
+plan's extra onboarding (the change-plan tier's cost per user minus the cohort's own
+tier's, booked in the cohort's start month); and costs that depend on the run (human
+review's reviewer time, the kernel's ``pv_review_cost``), added per portfolio. The change in
 total PV cost against the no-lever portfolio (``pv_cost_change_mean``) is reported too;
 it also contains the knock-on costs the levers cause (more active users cost more
 inference and support; fewer incidents cost fewer fixes), which is why the budget is
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..scenario import LEVERS, Scenario
+from ..scenario import LEVER, LEVER_SPECS, LEVERS, Scenario
 from .variants import LEVER_LABELS, AnalysisError, Variants, lever_label, npv_stats, pct
 
 #: Criterion name -> column of the combinations table it maximises.
@@ -60,23 +61,36 @@ def lever_costs(sc: Scenario, inputs: np.ndarray, names: list[str],
             own = x(f"adoption.tiers.{c.tier}.cost_per_user")
             extra += c.size * (cp_cost - own) * f[c.start_month]
     every = lv.feedback_loop.retrain_every_months
-    retrain_months = np.arange(every, horizon + 1, every)
-    fb = "levers.feedback_loop."
-    return {
-        "variability_testing": x("levers.variability_testing.cost").copy(),
-        "load_testing": x("levers.load_testing.cost").copy(),
-        "change_plan": x("levers.change_plan.cost") + extra,
-        "feedback_loop": (x(fb + "setup_cost") + x(fb + "monthly_cost") * f[1:].sum()
-                          + x(fb + "retrain_cost") * f[retrain_months].sum()),
-    }
+    retrain = f[np.arange(every, horizon + 1, every)].sum()
+    out = {}
+    for spec in LEVER_SPECS:
+        pre = spec.section + "."
+        cost = np.zeros(inputs.shape[0])
+        for k in spec.one_off:
+            cost = cost + x(pre + k)
+        for k in spec.monthly:
+            cost = cost + x(pre + k) * f[1:].sum()
+        for k in spec.per_retrain:
+            cost = cost + x(pre + k) * retrain
+        out[spec.key] = cost + extra if spec.key == "change_plan" else cost
+    return out
+
+
+def _run_cost(res, on: tuple[str, ...]) -> np.ndarray:
+    """Per path, the lever costs of portfolio ``on`` that depend on the run itself."""
+    cost = np.zeros(res.n_paths)
+    for lv in on:
+        if LEVER[lv].simulated_cost:
+            cost = cost + res.metric(LEVER[lv].simulated_cost)
+    return cost
 
 
 @dataclass(frozen=True)
 class LeverAnalysis:
     """Result of :func:`lever_analysis`."""
 
-    combinations: pd.DataFrame  #: 16 rows, one per portfolio
-    marginal: pd.DataFrame  #: 4 rows, one per lever, best first
+    combinations: pd.DataFrame  #: one row per portfolio (2^levers)
+    marginal: pd.DataFrame  #: one row per lever, best first
     best: pd.DataFrame  #: one row of ``combinations``: the best portfolio within budget
     path: pd.DataFrame  #: the recovery order: levers added one at a time, best first
     criterion: str
@@ -142,7 +156,7 @@ def _path_cols(r: dict[str, Any], key: str) -> dict[str, Any]:
 def lever_analysis(sc: Scenario, paths: int = 20_000, seed: int = 7,
                    horizon: int | None = None, *, budget: float | None = None,
                    criterion: str = "p50") -> LeverAnalysis:
-    """Run the 16 lever portfolios of ``sc`` on common random numbers and compare them.
+    """Run every lever portfolio of ``sc`` on common random numbers and compare them.
 
     ``criterion``: ``p50`` (NPV median), ``p10`` (NPV P10, the downside) or ``prob``
     (P(NPV > 0)). ``budget`` caps the mean present value of the lever cost.
@@ -155,6 +169,7 @@ def lever_analysis(sc: Scenario, paths: int = 20_000, seed: int = 7,
     npv = np.empty((n_combo, runner.n_paths))
     pv_cost = np.empty_like(npv)
     rows = []
+    run_costs: dict[str, list[np.ndarray]] = {}
     current = tuple(lv for lv in LEVERS if getattr(sc.levers, lv).enabled)
     for mask in range(n_combo):
         on = _combo(mask)
@@ -162,7 +177,11 @@ def lever_analysis(sc: Scenario, paths: int = 20_000, seed: int = 7,
             {f"levers.{lv}.enabled": lv in on for lv in LEVERS})
         npv[mask] = res.metric("npv")
         pv_cost[mask] = res.metric("pv_cost")
-        cost = sum((costs[lv] for lv in on), np.zeros(runner.n_paths))
+        run_cost = _run_cost(res, on)
+        for lv in on:
+            if LEVER[lv].simulated_cost:
+                run_costs.setdefault(lv, []).append(res.metric(LEVER[lv].simulated_cost))
+        cost = sum((costs[lv] for lv in on), run_cost)
         row: dict[str, Any] = {"portfolio": lever_label(on), "n_levers": len(on)}
         row.update({lv: lv in on for lv in LEVERS})
         row["lever_cost_mean"] = float(cost.mean())
@@ -183,7 +202,7 @@ def lever_analysis(sc: Scenario, paths: int = 20_000, seed: int = 7,
         d_p50 = np.mean([pct(npv[m | bit], 50) - pct(npv[m], 50) for m in without])
         d_prob = np.mean([np.mean(npv[m | bit] > 0) - np.mean(npv[m] > 0) for m in without])
         full = n_combo - 1
-        cost_mean = float(costs[lv].mean())
+        cost_mean = float(costs[lv].mean() + np.mean(run_costs.get(lv, [0.0])))
         mean = float(d.mean())
         marg.append({
             "lever": lv, "label": LEVER_LABELS[lv],

@@ -26,16 +26,8 @@ import numpy as np
 
 from ..distributions import Dist
 from ..results import SimulationResult
-from ..scenario import LEVERS, Scenario
+from ..scenario import LEVER_LABELS, LEVER_SHORT, LEVERS, Scenario
 from ..simulation import simulate, simulate_inputs
-
-#: Short and long names of the four levers.
-LEVER_SHORT = {"variability_testing": "VT", "load_testing": "LT", "change_plan": "CP",
-               "feedback_loop": "FB"}
-LEVER_LABELS = {"variability_testing": "Variability testing",
-                "load_testing": "Load testing",
-                "change_plan": "Change plan for every cohort",
-                "feedback_loop": "Feedback loop"}
 
 
 class AnalysisError(ValueError):
@@ -158,3 +150,7 @@ def lever_label(levers: tuple[str, ...] | list[str]) -> str:
     if not levers:
         return "none"
     return " + ".join(LEVER_SHORT[lv] for lv in LEVERS if lv in levers)
+
+
+__all__ = ["LEVER_LABELS", "LEVER_SHORT", "AnalysisError", "Variants", "input_dist",
+           "lever_label", "npv_stats", "pct", "used_inputs"]

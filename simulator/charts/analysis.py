@@ -16,16 +16,15 @@ from ..analysis.gap import MODES, GapAnalysis
 from ..analysis.levers import CRITERIA, LeverAnalysis
 from ..formatting import money
 from ..labels import label
+from ..scenario import MODE_SPECS
 from . import theme
 from .forecast import money_label_expr
 
 LOSS = theme.PALETTE[1]
 GAIN = theme.PALETTE[2]
 MUTED = "#9E9E9E"
-#: Short axis labels of the waterfall steps.
-STEP_LABELS = {"data_quality": "Data quality", "integration": "Integration",
-               "change_management": "Change mgmt", "feedback": "No feedback",
-               "interaction": "Interaction"}
+#: Short axis labels of the waterfall steps (the catalogue's, then the interaction).
+STEP_LABELS = {**{m.key: m.step for m in MODE_SPECS}, "interaction": "Interaction"}
 
 
 def _money_axis(title: str, currency: str) -> alt.Axis:

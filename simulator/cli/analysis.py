@@ -26,6 +26,7 @@ from ..analysis import (
     sensitivity,
 )
 from ..analysis.gap import STATS
+from ..scenario import combination_count
 from . import CliError
 from .common import add_run_options, scenario_from_args
 
@@ -41,8 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     _table_option(p, ("attribution", "summary", "combinations"))
     p.set_defaults(func=_guard(cmd_gap))
 
-    p = sub.add_parser("levers", help="all 16 lever portfolios, marginal values, best "
-                                      "portfolio within a budget")
+    p = sub.add_parser("levers", help=f"all {combination_count()} lever portfolios, marginal "
+                                      "values, best portfolio within a budget")
     add_run_options(p)
     p.add_argument("--budget", type=float, default=None,
                    help="cap on the mean present value of lever cost (none)")

@@ -14,6 +14,7 @@ import datetime as dt
 import math
 from pathlib import Path
 
+from ..scenario import combination_count
 from ..simulation import simulate
 from . import CliError
 from .common import scenario_from_args
@@ -52,8 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="add the slide 'What is worth learning before the rollout' (value of "
                         "information; runs the analysis at up to 5000 paths)")
     p.add_argument("--levers", action="store_true",
-                   help="add the lever table to the deck and workbook (simulates all 16 "
-                        "lever portfolios: about 16 times the run time)")
+                   help="add the lever table to the deck and workbook (simulates all "
+                        f"{combination_count()} lever portfolios: about "
+                        f"{combination_count()} times the run time)")
     p.add_argument("--no-paths-sheet", dest="paths_sheet", action="store_false",
                    help="leave the per-path sheet out of the workbook (smaller, faster)")
     p.add_argument("--date", default=None, metavar="YYYY-MM-DD",

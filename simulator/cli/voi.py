@@ -15,6 +15,7 @@ import sys
 import pandas as pd
 
 from ..analysis import AnalysisError
+from ..scenario import combination_count
 from ..voi import DEFAULT_STUDIES, value_of_information
 from . import CliError
 from .common import add_run_options, scenario_from_args
@@ -34,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="Sobol' base sample, a power of 2; costs N x (inputs + 2) paths "
                         "(1024); 0 skips the Sobol indices")
     p.add_argument("--no-portfolios", action="store_true",
-                   help="compare only no-go and go as written (not the 16 lever portfolios)")
+                   help="compare only no-go and go as written (not the "
+                        f"{combination_count()} lever portfolios)")
     p.add_argument("--table", choices=TABLES, default=TABLES[0],
                    help=f"table for --format csv ({TABLES[0]})")
     p.set_defaults(func=cmd_voi)

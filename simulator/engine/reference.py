@@ -193,8 +193,7 @@ class _State:
         self.held = np.zeros(n, dtype=np.int64)
         self.reonboard = np.full(n, NEVER)
         self.inc_since = np.zeros(n, dtype=np.int64)
-        self.hr_from = np.full(n, int(f[F_HR]))
-        self.review_done = np.zeros(n, dtype=bool)
+        self.hr_from, self.review_done = np.full(n, int(f[F_HR])), np.zeros(n, dtype=bool)
         # Accuracy.
         a_pilot = _col(x, "accuracy")
         self.ood = np.zeros(n) if lens else _col(x, "ood_share")
@@ -402,8 +401,7 @@ def reference_simulate(m: ModelArrays, seed: int | None = None, *,
     net[0] = -cost
     traj[0, 0], traj[1, 0], traj[3, 0] = st.active.sum(1), st.a0, cost
     pv_b = np.zeros(n)
-    pv_c = cost.copy()
-    pv_review = np.zeros(n)
+    pv_c, pv_review = cost.copy(), np.zeros(n)
     out = np.zeros((n, len(OUT)))
     out[:, OUT.index("launch_accuracy")] = st.a0
     m6 = min(6, h)
@@ -454,8 +452,7 @@ def reference_simulate(m: ModelArrays, seed: int | None = None, *,
         running = running + review
         fb_on = t >= st.fbc_from
         running = running + np.where(fb_on, _col(x, "feedback_loop.monthly_cost"), 0.0)
-        running = running + np.where(fb_on & retrain, _col(x, "feedback_loop.retrain_cost"),
-                                     0.0)
+        running += np.where(fb_on & retrain, _col(x, "feedback_loop.retrain_cost"), 0.0)
         # Stopped paths: platform and licences until the notice ends, the wind-down once.
         wound = (_col(x, "platform_monthly") + _col(x, "licence_per_seat_month")
                  * st.registered)

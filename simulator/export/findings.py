@@ -18,7 +18,7 @@ from .. import formatting as F
 from ..analysis.levers import LEVER_LABELS
 from ..results import SimulationResult
 
-#: The analyses run on at most this many paths (each runs the model 16 to 40 times).
+#: The analyses run on at most this many paths (each runs the model once per combination).
 MAX_ANALYSIS_PATHS = 20_000
 
 

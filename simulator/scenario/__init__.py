@@ -16,9 +16,11 @@ Modules: :mod:`.catalog` (the levers and failure modes, as data), :mod:`.dist_sp
 from __future__ import annotations
 
 from .catalog import (
+    LEVER,
     LEVER_LABELS,
     LEVER_SHORT,
     LEVER_SPECS,
+    MODE,
     MODE_LABELS,
     MODE_SPECS,
     MODES,
@@ -26,6 +28,7 @@ from .catalog import (
     ModeSpec,
     combination_count,
     lever_count_words,
+    number_word,
 )
 from .describe import allowed_range, field_info, field_meta
 from .dist_specs import (
@@ -93,8 +96,9 @@ __all__ = [
     "MAX_MONEY_PER_HOUR", "MAX_MONEY_PER_INCIDENT", "MAX_MONEY_PER_MONTH", "MAX_MONEY_PER_TASK",
     "MAX_MONEY_PER_USER", "MAX_PILOT_USERS", "MAX_TASKS_PER_USER_MONTH", "MAX_USERS",
     "allowed_range", "field_info", "field_meta", "FieldMeta", "info_meta", "split_path",
-    "unit_kind", "LEVER_LABELS", "LEVER_SHORT", "LEVER_SPECS", "MODE_LABELS", "MODE_SPECS",
-    "MODES", "LeverSpec", "ModeSpec", "combination_count", "lever_count_words", "HumanReview",
+    "unit_kind", "LEVER", "MODE", "LEVER_LABELS", "LEVER_SHORT", "LEVER_SPECS", "MODE_LABELS",
+    "MODE_SPECS", "MODES", "LeverSpec", "ModeSpec", "combination_count", "lever_count_words",
+    "number_word",    "HumanReview",
     "GATE_ACTIONS", "Gate", "INF", "LEVERS", "Adoption", "Beta", "ChangePlan", "Cohort",
     "Correlation", "Data",
     "DistSpec", "Economics", "FeedbackLoop", "Improvement", "Integration", "Levers",

@@ -42,6 +42,7 @@ class ModeSpec:
     key: str
     label: str  #: title ("Data quality at volume")
     noun: str  #: inside a sentence ("data quality")
+    short: str  #: in a table, with what shows it ("data quality (accuracy)")
     step: str  #: short axis label of the gap waterfall
     composite: str  #: the one quantity through which its inputs reach the actuals
     observation: str  #: actuals column that speaks to it directly
@@ -72,22 +73,25 @@ LEVER_SPECS: tuple[LeverSpec, ...] = (
 )
 
 MODE_SPECS: tuple[ModeSpec, ...] = (
-    ModeSpec("data_quality", "Data quality at volume", "data quality", "Data quality",
+    ModeSpec("data_quality", "Data quality at volume", "data quality",
+             "data quality (accuracy)", "Data quality",
              "launch accuracy", "accuracy",
              ("accuracy spot checks", "more accuracy spot checks per month"),
              "no out-of-distribution inputs and no drift",
              ("data.ood_share", "data.ood_accuracy")),
     ModeSpec("integration", "Integration under load", "integration under load",
-             "Integration", "load exponent", "incidents",
+             "integration under load (incidents)", "Integration", "load exponent", "incidents",
              ("monthly incident counts", "more months of incident counts"),
              "load exponent 0: incidents stay at the pilot rate",
              ("integration.load_exponent",)),
-    ModeSpec("change_management", "Change management", "change management", "Change mgmt",
+    ModeSpec("change_management", "Change management", "change management",
+             "adoption (change management)", "Change mgmt",
              "adoption index", "active_users",
              ("monthly active users", "active users by cohort"),
              "every cohort adopts like the pilot team (the pilot tier)",
              ("adoption.tiers",)),
-    ModeSpec("feedback", "No feedback loop", "drift (no feedback loop)", "No feedback",
+    ModeSpec("feedback", "No feedback loop", "drift (no feedback loop)",
+             "the missing feedback loop (drift)", "No feedback",
              "drift", "accuracy",
              ("accuracy spot checks over several months (drift shows as a falling trend)",
               "accuracy spot checks over more months (drift shows as a falling trend)"),

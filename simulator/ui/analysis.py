@@ -32,10 +32,10 @@ from ..analysis import (
 from ..charts import analysis as charts
 from ..charts import forecast
 from ..labels import label
-from ..scenario import ScenarioError, loads_scenario
+from ..scenario import MODES, ScenarioError, combination_count, loads_scenario, number_word
 from .registry import TabContext
 
-#: The analyses run up to this many paths (each runs the model 16 to 40 times).
+#: The analyses run up to this many paths (each runs the model once per combination).
 MAX_PATHS = 20_000
 CRITERION_LABELS = {"p50": "NPV median (P50)", "p10": "NPV downside (P10)",
                     "prob": "P(NPV > 0)"}
@@ -98,10 +98,11 @@ def render(ctx: TabContext) -> None:
     key = _key(ctx)
     _caption(ctx)
     try:
-        with st.spinner("Switching the four failure modes on and off (16 runs)..."):
+        with st.spinner(f"Switching the {number_word(len(MODES))} failure modes on and off "
+                        f"({combination_count(len(MODES))} runs)..."):
             gap = _gap(*key)
         _render_gap(gap, cur)
-        with st.spinner("Simulating the 16 lever portfolios..."):
+        with st.spinner(f"Simulating the {combination_count()} lever portfolios..."):
             levers = _levers(*key)
         _render_levers(levers, cur)
         with st.spinner("Tornado: each leading input at its P10 and P90..."):

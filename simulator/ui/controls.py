@@ -23,15 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..labels import field_name, info_meta
-from ..scenario import LEVERS, Scenario, ScenarioError, Section, as_dist
-
-#: Display names of the four levers, in the scenario's order.
-LEVER_LABELS = {
-    "variability_testing": "Variability testing",
-    "load_testing": "Load testing",
-    "change_plan": "Change plan",
-    "feedback_loop": "Feedback loop",
-}
+from ..scenario import LEVER, LEVER_LABELS, LEVERS, Scenario, ScenarioError, Section, as_dist
 
 
 @dataclass(frozen=True)
@@ -240,7 +232,7 @@ def _control_groups(sc: Scenario) -> list[ControlGroup]:
             items.append(_plain(sec, "levers.feedback_loop.", "retrain_every_months", cur,
                                 "int"))
         items.extend(_uncertain(sec, f"levers.{lever}.", cur))
-        lever_parts.append((f"{LEVER_LABELS[lever]}: {_lever_doc(sec)}", items))
+        lever_parts.append((f"{LEVER_LABELS[lever]}: {LEVER[lever].description}", items))
     groups.append(ControlGroup(
         "Levers (parameters)", "What each lever does and costs; switch them on and off in the "
         "sidebar.", lever_parts))
@@ -257,19 +249,16 @@ def settings_controls(sc: Scenario) -> list[PlainControl]:
 
 
 def lever_switches(sc: Scenario) -> list[PlainControl]:
-    """The four lever on/off switches, in the scenario's lever order."""
+    """The lever on/off switches, in the catalogue's lever order."""
     cur = sc.scenario.currency
     out = []
     for lever in LEVERS:
         sec = getattr(sc.levers, lever)
         c = _plain(sec, f"levers.{lever}.", "enabled", cur, "bool", label=LEVER_LABELS[lever])
         out.append(PlainControl(path=c.path, label=c.label, unit="", kind="bool",
-                                value=c.value, help=f"Lever on or off: {_lever_doc(sec)}"))
+                                value=c.value,
+                                help=f"Lever on or off: {LEVER[lever].description}"))
     return out
-
-
-def _lever_doc(section: Section) -> str:
-    return (type(section).__doc__ or "").strip().removeprefix("Lever: ")
 
 
 def all_controls(sc: Scenario) -> list[Control]:

@@ -18,6 +18,7 @@ from ..export.files import bands_csv
 from ..export.tables import levers_frame
 from ..export.workbook import workbook_bytes
 from ..results import SimulationResult
+from ..scenario import combination_count
 from .links import EDITS
 from .registry import TabContext
 
@@ -66,10 +67,11 @@ def render(ctx: TabContext) -> None:
                f"assumption. The same files from the command line: "
                f"`rollout-sim export FILE --pptx deck.pptx --xlsx book.xlsx`.")
     levers = None
-    if st.checkbox("Add the lever table (simulates all 16 lever portfolios on common random "
-                   "numbers; about 16 times the run time)", key="export_levers"):
+    n = combination_count()
+    if st.checkbox(f"Add the lever table (simulates all {n} lever portfolios on common random "
+                   f"numbers; about {n} times the run time)", key="export_levers"):
         try:
-            with st.spinner("Simulating the 16 lever portfolios..."):
+            with st.spinner(f"Simulating the {n} lever portfolios..."):
                 levers = _lever_table(ctx.scenario.to_toml(), ctx.paths, ctx.seed,
                                       res.horizon)
         except ValueError as exc:

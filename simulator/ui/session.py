@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from ..results import SimulationResult
-from ..scenario import LEVERS, Scenario, ScenarioError, load_scenario, loads_scenario
+from ..scenario import (
+    LEVERS,
+    Scenario,
+    ScenarioError,
+    lever_count_words,
+    load_scenario,
+    loads_scenario,
+)
 
 #: Session-state keys of the app's own widgets and values.
 PATHS = "paths"
@@ -35,7 +42,7 @@ SHIPPED = "Shipped scenario"
 UPLOADED = "Upload a TOML file"
 SOURCES = (SHIPPED, UPLOADED)
 
-COMPARE_LEVERS = "Without vs with all four levers"
+COMPARE_LEVERS = f"Without vs with all {lever_count_words()}"
 COMPARE_OTHER = "Against another scenario"
 COMPARE_MODES = (COMPARE_LEVERS, COMPARE_OTHER)
 
@@ -176,7 +183,7 @@ def comparison_pair(sc: Scenario, mode: str, other: Scenario | None = None
                     ) -> tuple[str, Scenario, str, Scenario]:
     """(label A, scenario A, label B, scenario B) for the comparison tab.
 
-    ``COMPARE_LEVERS``: the adjusted scenario with all four levers off vs all on.
+    ``COMPARE_LEVERS``: the adjusted scenario with every lever off vs all on.
     ``COMPARE_OTHER``: the adjusted scenario vs ``other`` as loaded. Both run on the same
     paths and seed, so they share random numbers and their difference is not noise.
     """
@@ -186,7 +193,7 @@ def comparison_pair(sc: Scenario, mode: str, other: Scenario | None = None
         return "This scenario (adjusted)", sc, other.name, other
     off = sc.with_levers(**dict.fromkeys(LEVERS, False))
     on = sc.with_levers(**dict.fromkeys(LEVERS, True))
-    return "Levers off", off, "All four levers on", on
+    return "Levers off", off, f"All {lever_count_words()} on", on
 
 
 __all__ = [

@@ -1,6 +1,6 @@
 """The decisions a value-of-information analysis compares, on common random numbers.
 
-No-go (NPV 0 on every path), go as written, go with each of the 16 lever portfolios
+No-go (NPV 0 on every path), go as written, go with each lever portfolio
 (:mod:`simulator.analysis.levers` enumerates them the same way), and any extra
 ``(name, scenario)`` decisions a caller adds: the hook for a gated plan. Every decision
 runs on the same sampled inputs and kernel seed (:class:`~simulator.analysis.Variants`),
