@@ -7,6 +7,7 @@ import pytest
 
 from simulator import simulate
 from simulator.analysis import MODES, AnalysisError, expectation_gap, mode_switches
+from simulator.scenario import combination_count
 
 PATHS = 2_000
 SEED = 11
@@ -61,9 +62,9 @@ def test_attributions_sum_to_the_total_gap(seed_gap):
 
 def test_combination_table_is_consistent(seed_gap):
     c = seed_gap.combinations
-    assert len(c) == 16
+    assert len(c) == combination_count(len(MODES))
     lens = c[c["n_on"] == 0].iloc[0]
-    prod = c[c["n_on"] == 4].iloc[0]
+    prod = c[c["n_on"] == len(MODES)].iloc[0]
     assert lens["gap_vs_lens"] == 0.0
     assert prod["gap_vs_lens"] == pytest.approx(seed_gap.gap, rel=1e-12)
     assert prod["npv_p50"] == seed_gap.summary["npv_p50"].iloc[0]

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 import simulator.scenario as S
 from simulator import ScenarioError
-from simulator.reference_doc import render
+from simulator.schema_doc import render
 
 
 def _models() -> list[type[BaseModel]]:
@@ -43,7 +43,7 @@ def test_every_number_in_the_schema_has_a_finite_upper_bound():
     assert not unbounded
 
 
-def test_reference_documents_the_limits():
+def test_schema_documents_the_limits():
     doc = render()
     assert "| `economics.support_per_active_user_month` | uncertain | currency/active user/" \
            "month | [0, 1e+09] |" in doc

@@ -1,6 +1,6 @@
 """Generate docs/scenario-reference.md from the schema, so the two cannot disagree.
 
-``python -m simulator.reference_doc > docs/scenario-reference.md`` rewrites it; a test
+``python -m simulator.schema_doc > docs/scenario-reference.md`` rewrites it; a test
 fails when the committed file differs from what the schema generates.
 """
 
@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from . import scenario as S
-from .labels import info_meta
+from .scenario import info_meta
 
 INTRO = """\
 # Scenario file reference
@@ -25,7 +25,7 @@ A scenario is a TOML file. Tables below list every key with its unit, allowed ra
 default and meaning. Unknown keys are rejected; a bad file reports one line per problem,
 `field.path: value ... allowed ...`.
 
-This file is generated from the schema (`python -m simulator.reference_doc >
+This file is generated from the schema (`python -m simulator.schema_doc >
 docs/scenario-reference.md`); a test fails when they disagree.
 
 ## Uncertain inputs
@@ -75,10 +75,8 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("adoption.tiers.NAME", S.Tier, "[adoption.tiers.NAME]"),
     ("adoption.cohorts[i]", S.Cohort, "[[adoption.cohorts]]"),
     ("economics", S.Economics, "[economics]"),
-    ("levers.variability_testing", S.VariabilityTesting, "[levers.variability_testing]"),
-    ("levers.load_testing", S.LoadTesting, "[levers.load_testing]"),
-    ("levers.change_plan", S.ChangePlan, "[levers.change_plan]"),
-    ("levers.feedback_loop", S.FeedbackLoop, "[levers.feedback_loop]"),
+    *((lv.section, S.Levers.model_fields[lv.key].annotation, f"[{lv.section}]")
+      for lv in S.LEVER_SPECS),
     ("correlations[i]", S.Correlation, "[[correlations]]"),
     ("gates[i]", S.Gate, "[[gates]]"),
 ]
