@@ -8,6 +8,7 @@ import pandas as pd
 from conftest import ROOT, SCENARIOS
 
 from simulator.cli import COMMAND_MODULES, main
+from simulator.scenario import LEVERS, MODES
 
 SEED = str(SCENARIOS / "seed_case.toml")
 EXAMPLE = str(ROOT / "examples" / "actuals_seed_case.csv")
@@ -33,11 +34,10 @@ def test_update_json_levers_and_files(capsys, tmp_path):
     assert s["posterior"] is True and s["paths"] == 2000 and 0 < s["ess"] <= 2000
     assert s["npv_p10"] <= s["npv_p50"] <= s["npv_p90"]
     diag = doc["diagnosis"]
-    assert len(diag["modes"]) == 4 and diag["status"] in {"worse", "inconclusive", "clear"}
+    assert len(diag["modes"]) == len(MODES) and diag["status"] in {"worse", "inconclusive", "clear"}
     assert 0 < diag["threshold"] < 1 and isinstance(diag["confounded"], list)
     assert all(0 <= m["prob_worse"] <= 1 for m in diag["modes"])
-    assert {r["lever"] for r in doc["levers"]} == {"variability_testing", "load_testing",
-                                                   "change_plan", "feedback_loop"}
+    assert {r["lever"] for r in doc["levers"]} == set(LEVERS)
     bands = pd.read_csv(tmp_path / "posterior_bands.csv")
     assert list(bands.columns) == ["month", "metric", "stat", "value"]
     for name in ("posterior_summary.json", "diagnosis.csv", "diagnosis_inputs.csv",

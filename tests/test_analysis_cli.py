@@ -12,6 +12,7 @@ from conftest import SCENARIOS
 from simulator import load_scenario
 from simulator.analysis import expectation_gap
 from simulator.cli import main
+from simulator.scenario import MODES, combination_count
 
 SEED = str(SCENARIOS / "seed_case.toml")
 ALL = str(SCENARIOS / "seed_case_all_levers.toml")
@@ -29,7 +30,7 @@ def test_gap_table_and_json_agree_with_the_api(capsys):
     assert set(data) == {"summary", "attribution", "combinations"}
     api = expectation_gap(load_scenario(SEED), paths=1000, seed=4, bootstrap=0)
     assert data["summary"][0]["gap"] == pytest.approx(api.gap, rel=1e-9)
-    assert len(data["combinations"]) == 16
+    assert len(data["combinations"]) == combination_count(len(MODES))
 
 
 def test_levers_budget_criterion_and_csv(capsys):
@@ -43,7 +44,7 @@ def test_levers_budget_criterion_and_csv(capsys):
     assert len(best) == 1 and best["lever_cost_mean"].iloc[0] <= 150_000
     assert main(["levers", ALL, "--paths", "800", "--format", "csv"]) == 0
     combos = pd.read_csv(io.StringIO(capsys.readouterr().out))
-    assert len(combos) == 16
+    assert len(combos) == combination_count()
     assert combos.loc[combos["is_current"], "portfolio"].tolist() == ["VT + LT + CP + FB"]
 
 

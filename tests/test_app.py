@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from simulator import ScenarioError, load_scenario, loads_scenario, simulate
-from simulator.scenario import LEVERS, Scenario
+from simulator.scenario import LEVERS, Scenario, lever_count_words
 from simulator.ui import controls, metrics, registry, rollout, runner, session, widgets
 from simulator.ui.controls import PlainControl, UncertainControl, widget_key
 
@@ -353,7 +353,7 @@ def test_comparison_tab_runs_with_and_without_levers():
     at = _app(**{session.MAIN_TAB: "Compare"})
     _ok(at)
     table = _tables(at)[0].value
-    assert list(table.columns[:3]) == ["Metric", "Levers off", "All four levers on"]
+    assert list(table.columns[:3]) == ["Metric", "Levers off", f"All {lever_count_words()} on"]
     assert len(at.get("vega_lite_chart")) >= 6  # four forecast + two comparison charts
     at.radio(key=session.COMPARE_MODE).set_value(session.COMPARE_OTHER).run()
     _ok(at)

@@ -20,6 +20,7 @@ from simulator.export.deck import build_deck, deck_bytes, write_deck
 from simulator.export.findings import Findings, lever_steps, run_findings
 from simulator.export.tables import fmt_input, fmt_money, fmt_month, fmt_pct, levers_frame
 from simulator.labels import input_label
+from simulator.scenario import combination_count
 
 PATHS, SEED = 400, 11
 DATE = dt.date(2025, 3, 14)
@@ -376,7 +377,7 @@ def test_lever_table_from_the_analysis(seed_case, res):
     for slide in prs.slides:
         if slide.shapes.title.text.startswith(deckmod.TITLE_LEVERS):
             rows += _cells(_table(slide))[1:]
-    assert len(rows) == 16
+    assert len(rows) == combination_count()
     assert [r[0] for r in rows] == list(la.combinations["portfolio"])
     cur = res.summary["currency"]
     col = list(table.columns).index("NPV P50")

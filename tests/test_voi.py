@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from simulator.analysis import Variants
 from simulator.cli import main
+from simulator.scenario import combination_count
 from simulator.voi import (
     AS_WRITTEN,
     NO_GO,
@@ -158,7 +159,7 @@ def test_luck_share_and_fit(seed_voi):
 def test_decisions_paired_and_hook(seed_case, all_levers):
     dec = build_decisions(seed_case, 300, 4, extra=[("all levers (file)", all_levers)])
     assert dec.names[:2] == [NO_GO, AS_WRITTEN]
-    assert len(dec.names) == 2 + 15 + 1
+    assert len(dec.names) == 2 + (combination_count() - 1) + 1
     assert np.all(dec.nb[:, 0] == 0)
     full = dec.names.index("go with VT + LT + CP + FB")
     np.testing.assert_array_equal(dec.nb[:, full], dec.nb[:, -1])  # common random numbers
