@@ -6,6 +6,7 @@ import json
 
 import pytest
 from conftest import SCENARIOS
+from tab_harness import tab_app
 
 from simulator import simulate
 from simulator.actuals import condition, diagnose, lever_gains, reads_actuals
@@ -57,26 +58,8 @@ def test_other_charts_build(post):
         assert spec["title"]["text"]
 
 
-def _tab_script(scenario: str, paths: int, seed: int) -> None:
-    from simulator import load_scenario, simulate
-    from simulator.ui.actuals import render
-    from simulator.ui.registry import TabContext
-
-    sc = load_scenario(scenario)
-    render(TabContext(scenario=sc, paths=paths, seed=seed,
-                      result=simulate(sc, paths=paths, seed=seed)))
-
-
-def test_tab_registered():
-    from simulator.ui.registry import TABS
-
-    assert ("Actuals", "simulator.ui.actuals:render") in TABS
-
-
 def test_tab_updates_with_pasted_actuals_and_levers():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_function(_tab_script, args=(SEED_CASE, 600, 3), default_timeout=180)
+    at = tab_app("Actuals", SEED_CASE, 600, 3, timeout=180)
     at.run()
     assert not at.exception
     assert any("Upload or paste" in i.value for i in at.info)
@@ -91,9 +74,7 @@ def test_tab_updates_with_pasted_actuals_and_levers():
 
 
 def test_tab_shows_error_for_malformed_actuals_and_keeps_running():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_function(_tab_script, args=(SEED_CASE, 300, 3), default_timeout=180)
+    at = tab_app("Actuals", SEED_CASE, 300, 3, timeout=180)
     at.run()
     at.text_area(key="actuals_paste").input("month,registered,active_users\n6,200,250\n").run()
     assert not at.exception

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from conftest import SCENARIOS
+from tab_harness import tab_app
 
 from simulator.analysis import expectation_gap, lever_analysis, sensitivity
 from simulator.charts.analysis import (
@@ -65,22 +66,8 @@ def test_charts_build_with_titles_and_currency(results):
 # --------------------------------------------------------------------------- app tabs
 
 
-def _tab_script(paths: int, seed: int, scenario: str, which: str) -> None:
-    from simulator import load_scenario, simulate
-    from simulator.ui import analysis
-    from simulator.ui.registry import TabContext
-
-    sc = load_scenario(scenario)
-    ctx = TabContext(scenario=sc, paths=paths, seed=seed,
-                     result=simulate(sc, paths=50, seed=seed))
-    getattr(analysis, which)(ctx)
-
-
 def test_gap_and_levers_tab_renders_and_rebudgets():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_function(_tab_script, args=(600, 2, SEED_CASE, "render"),
-                               default_timeout=120)
+    at = tab_app("Expectation gap & levers", SEED_CASE, 600, 2, 50, timeout=120)
     at.run()
     assert not at.exception and not at.error
     # NPV histogram, gap waterfall, lever chart, marginal chart, tornado
@@ -93,10 +80,7 @@ def test_gap_and_levers_tab_renders_and_rebudgets():
 
 
 def test_sensitivity_tab_solves_and_reports_errors():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_function(_tab_script, args=(600, 2, SEED_CASE, "render_sensitivity"),
-                               default_timeout=120)
+    at = tab_app("Sensitivity", SEED_CASE, 600, 2, 50, timeout=120)
     at.run()
     assert not at.exception and not at.error
     assert len(at.get("vega_lite_chart")) == 2
@@ -110,10 +94,3 @@ def test_sensitivity_tab_solves_and_reports_errors():
     at.button(key="be_solve").click().run()
     assert not at.exception
     assert "not reachable" in at.warning[0].value
-
-
-def test_tabs_registered():
-    from simulator.ui.registry import TABS
-
-    assert ("Expectation gap & levers", "simulator.ui.analysis:render") in TABS
-    assert ("Sensitivity", "simulator.ui.analysis:render_sensitivity") in TABS

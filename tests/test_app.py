@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from simulator import ScenarioError, load_scenario, loads_scenario, simulate
 from simulator.scenario import LEVERS, Scenario, lever_count_words
-from simulator.ui import controls, metrics, registry, rollout, runner, session, widgets
+from simulator.ui import controls, metrics, rollout, runner, session, widgets
 from simulator.ui.controls import PlainControl, UncertainControl, widget_key
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -360,15 +360,22 @@ def test_comparison_tab_runs_with_and_without_levers():
     assert _tables(at)[0].value.shape[0] == 8
 
 
-def test_registered_tabs_render_and_a_broken_one_shows_an_error(monkeypatch, tmp_path):
-    (tmp_path / "probe_tab_for_app_test.py").write_text(
-        "import streamlit as st\n"
-        "def render(ctx):\n"
-        "    st.markdown(f'probe {ctx.paths} {ctx.seed} {ctx.result.n_paths} '"
-        "f'{ctx.scenario.name}')\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(registry, "TABS", [("Probe", "probe_tab_for_app_test:render"),
-                                           ("Broken", "no_such_module_xyz:render")])
+def _probe(ctx) -> None:
+    import streamlit as st
+
+    st.markdown(f"probe {ctx.paths} {ctx.seed} {ctx.result.n_paths} {ctx.scenario.name}")
+
+
+def _broken(ctx) -> None:
+    raise RuntimeError("this tab is broken")
+
+
+def test_registered_tabs_render_and_a_broken_one_shows_an_error(monkeypatch):
+    from simulator.ui import tabs
+    from simulator.ui.registry import Tab
+
+    monkeypatch.setattr(tabs, "TABS", (*tabs.TABS[:4], Tab("Probe", render=_probe),
+                                       Tab("Broken", render=_broken)))
     at = _app(**{session.MAIN_TAB: "Probe"})
     _ok(at)
     assert any(m.value.startswith(f"probe {PATHS} 7 {PATHS} ") for m in at.markdown)

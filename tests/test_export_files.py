@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 from pptx import Presentation
+from tab_harness import tab_app
 
 from simulator import simulate
 from simulator.charts import theme
@@ -230,20 +231,8 @@ def test_cli_unwritable_target(tmp_path, capsys):
 # --------------------------------------------------------------------------- app tab
 
 
-def _tab_script(paths: int, seed: int, scenario: str) -> None:
-    from simulator import load_scenario, simulate
-    from simulator.ui.exports import render
-    from simulator.ui.registry import TabContext
-
-    sc = load_scenario(scenario)
-    render(TabContext(scenario=sc, paths=paths, seed=seed,
-                      result=simulate(sc, paths=paths, seed=seed)))
-
-
 def test_app_tab_renders_download_buttons():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_function(_tab_script, args=(80, 4, SEED_CASE), default_timeout=120)
+    at = tab_app("Export", SEED_CASE, 80, 4, timeout=120)
     at.run()
     assert not at.exception
     labels = [b.label for b in at.download_button]
@@ -251,20 +240,12 @@ def test_app_tab_renders_download_buttons():
 
 
 def test_app_tab_lever_table_option():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_function(_tab_script, args=(40, 4, SEED_CASE), default_timeout=180)
+    at = tab_app("Export", SEED_CASE, 40, 4, timeout=180)
     at.run()
     at.checkbox(key="export_levers").check().run()
     assert at.checkbox(key="export_levers").value is True
     assert not at.exception and not at.error
     assert len(at.download_button) == 3
-
-
-def test_app_tab_registered():
-    from simulator.ui.registry import TABS
-
-    assert ("Export", "simulator.ui.exports:render") in TABS
 
 
 def test_app_download_bytes_open(res):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from conftest import SCENARIOS
+from tab_harness import tab_app
 
 from simulator import load_scenario
 from simulator.ui.gates import COLUMNS, editor_key, gates_frame, read_gates
@@ -16,24 +17,12 @@ NEW_GATE = {"name": "M2 review", "month": 2, "min_active_rate": 0.2, "on_fail": 
             "levers": "change_plan, feedback_loop", "reonboard": True}
 
 
-def _tab_script(scenario: str) -> None:
-    from simulator import load_scenario, simulate
-    from simulator.ui import gates
-    from simulator.ui.registry import TabContext
-
-    sc = load_scenario(scenario)
-    ctx = TabContext(scenario=sc, paths=400, seed=3, result=simulate(sc, paths=20, seed=3))
-    gates.render(ctx)
-
-
 def _edits(added=(), edited=None):
     return {"edited_rows": edited or {}, "added_rows": list(added), "deleted_rows": []}
 
 
 def _app(scenario: str):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_function(_tab_script, args=(scenario,), default_timeout=120)
+    at = tab_app("Gates", scenario, 400, 3, 20, timeout=120)
     at.run()
     assert not at.exception and not at.error
     return at
@@ -88,9 +77,3 @@ def test_table_round_trips_and_empty_cells_are_named(seed_case):
     order = pd.concat([df, df.assign(name="earlier", month=2)], ignore_index=True)
     _, problems = read_gates(order, staged)
     assert len(problems) == 1 and "list gates in month order" in problems[0]
-
-
-def test_gates_tab_registered():
-    from simulator.ui.registry import TABS
-
-    assert ("Gates", "simulator.ui.gates:render") in TABS

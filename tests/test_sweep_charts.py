@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import SCENARIOS
+from tab_harness import tab_app
 
 from simulator.charts.sweep import metric_title, sweep_chart
 from simulator.sweep import POINT
@@ -102,20 +103,8 @@ def test_metric_titles():
 # --------------------------------------------------------------------------- app tab
 
 
-def _tab_script(paths: int, seed: int, scenario: str) -> None:
-    from simulator import load_scenario, simulate
-    from simulator.ui.registry import TabContext
-    from simulator.ui.sweep import render
-
-    sc = load_scenario(scenario)
-    render(TabContext(scenario=sc, paths=paths, seed=seed,
-                      result=simulate(sc, paths=50, seed=seed)))
-
-
 def test_app_tab_runs_a_sweep_and_draws_it():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_function(_tab_script, args=(1_000, 4, SEED_CASE), default_timeout=120)
+    at = tab_app("Sweep", SEED_CASE, 1_000, 4, 50, timeout=120)
     at.run()
     assert not at.exception
     assert at.multiselect(key="sweep_inputs").value == ["economics.hourly_cost"]
@@ -138,18 +127,10 @@ def test_app_tab_runs_a_sweep_and_draws_it():
 
 
 def test_app_tab_shows_an_error_for_a_value_out_of_range():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_function(_tab_script, args=(500, 4, SEED_CASE), default_timeout=120)
+    at = tab_app("Sweep", SEED_CASE, 500, 4, 50, timeout=120)
     at.run()
     at.number_input(key="sweep_lo_economics.hourly_cost").set_value(-10.0)
     at.button(key="sweep_run").click().run()
     assert not at.exception
     assert "economics.hourly_cost = -10: -10 is below 0" in at.error[0].value
     assert len(at.get("vega_lite_chart")) == 0
-
-
-def test_app_tab_registered():
-    from simulator.ui.registry import TABS
-
-    assert ("Sweep", "simulator.ui.sweep:render") in TABS

@@ -14,11 +14,11 @@ from simulator import loads_scenario, simulate
 from simulator.export import deck as deckmod
 from simulator.ui import controls, edit_list, exports, links, rollout, tables, tiers
 from simulator.ui import session as ss
-from simulator.ui.registry import TABS
+from simulator.ui.tabs import TABS
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = ss.scenario_files(ROOT / "scenarios")
-TABS_ALL = links.tab_labels(TABS)
+TABS_ALL = [t.label for t in TABS]
 
 
 def test_settings_come_from_the_link_once(seed_case):

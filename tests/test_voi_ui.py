@@ -8,6 +8,7 @@ import pytest
 from conftest import SCENARIOS
 from pptx import Presentation
 from pptx.util import Inches
+from tab_harness import tab_app
 
 from simulator.voi import value_of_information
 from simulator.voi.chart import evppi_chart, sobol_chart
@@ -45,27 +46,9 @@ def test_slide_has_native_chart_and_numbers(small_voi):
     assert Presentation(io.BytesIO(buf.getvalue())).slides[0].shapes.title.text == TITLE
 
 
-def _tab_script(scenario: str, paths: int, seed: int) -> None:
-    from simulator import load_scenario, simulate
-    from simulator.ui.registry import TabContext
-    from simulator.ui.voi import render
-
-    sc = load_scenario(scenario)
-    render(TabContext(scenario=sc, paths=paths, seed=seed,
-                      result=simulate(sc, paths=paths, seed=seed, bands=False)))
-
-
-def test_tab_registered():
-    from simulator.ui.registry import TABS
-
-    assert ("What is worth learning before the rollout", "simulator.ui.voi:render") in TABS
-
-
 def test_tab_runs_on_request(monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
     monkeypatch.setattr("simulator.ui.voi.SOBOL_N", 16)
-    at = AppTest.from_function(_tab_script, args=(SEED_CASE, 400, 3), default_timeout=240)
+    at = tab_app("What is worth learning before the rollout", SEED_CASE, 400, 3, timeout=240)
     at.run()
     assert not at.exception
     assert len(at.get("vega_lite_chart")) == 0  # nothing is computed until asked

@@ -12,9 +12,8 @@ and only while it is open; the edits of the others stay applied.
 
 from __future__ import annotations
 
-import importlib
 import math
-from collections.abc import Callable, MutableMapping
+from collections.abc import MutableMapping
 from typing import Any
 
 import streamlit as st
@@ -22,7 +21,6 @@ import streamlit as st
 from ..scenario import ScenarioError
 from .controls import PARTS, ControlGroup, PlainControl, UncertainControl, widget_key
 from .metrics import Headline, delta_text
-from .registry import TabContext
 from .session import UPLOAD, UPLOADER
 
 _ROW = (2.6, 1.0, 1.0, 1.0)  # label, low, likely, high column widths
@@ -205,31 +203,6 @@ def render_headlines(items: list[Headline], base: list[Headline] | None,
                 st.caption(h.se_text)
 
 
-def load_tab(target: str) -> Callable[[TabContext], None]:
-    """Import ``"package.module:function"`` and return the function."""
-    module, _, name = target.partition(":")
-    if not module or not name:
-        raise ValueError(f"tab target {target!r} is not 'module:function'")
-    fn = getattr(importlib.import_module(module), name)
-    if not callable(fn):
-        raise TypeError(f"{target} is not callable")
-    return fn
-
-
-def render_registered(label: str, target: str, ctx: TabContext) -> bool:
-    """Call a registered tab's ``render(ctx)``; on any error show it in the tab, not a crash.
-
-    Returns True when the tab rendered without an error.
-    """
-    try:
-        load_tab(target)(ctx)
-    except Exception as exc:  # noqa: BLE001 - one broken tab must not take the app down
-        st.error(f"The {label!r} tab failed ({target}): {type(exc).__name__}: {exc}")
-        return False
-    return True
-
-
-__all__ = ["PERSIST", "forget_other_scenarios", "group_key", "init_widget_state", "load_tab",
+__all__ = ["PERSIST", "forget_other_scenarios", "group_key", "init_widget_state",
            "render_assumptions", "render_group", "render_headlines", "render_plain",
-           "render_registered", "render_uncertain", "reset_inputs", "show_problems",
-           "store_upload"]
+           "render_uncertain", "reset_inputs", "show_problems", "store_upload"]
