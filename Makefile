@@ -48,9 +48,14 @@ serve: $(VENV)/.run-installed
 	$(BIN)/python -m simulator.serve --address $(HOST) --port $(PORT)
 
 ## Install everything the suite needs (browser included) and run all tests.
+## The kernels are compiled once into the cache before the two workers start (each would
+## otherwise compile them itself); --dist loadfile keeps a module's shared fixtures (lever,
+## gap, value-of-information runs) on one worker. The bounds-checked run stays serial.
+PYTEST_WORKERS ?= 2
 test: $(VENV)/.dev-installed browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m simulator.warm
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 	NUMBA_BOUNDSCHECK=1 NUMBA_CACHE_DIR=$(CURDIR)/.numba_cache_boundscheck $(BIN)/python -m pytest -q \
 	  tests/test_bands.py tests/test_bands_guard.py tests/test_engine_parity.py tests/test_reproducibility.py
 

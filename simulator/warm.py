@@ -20,10 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "seed_case.toml"
-#: What ``app.py`` imports (the registered tabs are imported when first opened).
-APP_MODULES = ("streamlit", "simulator.ui.access", "simulator.ui.controls", "simulator.ui.links",
-               "simulator.ui.metrics", "simulator.ui.rollout", "simulator.ui.widgets",
-               "simulator.ui.registry", "simulator.ui.timing")
+#: What ``app.py`` imports (the page around the tabs and every registered tab).
+APP_MODULES = ("streamlit", "simulator.ui.page", "simulator.ui.tabs", "simulator.ui.timing")
 
 
 def warm(scenario: Path = SCENARIO, paths: int = 64) -> float:
