@@ -8,6 +8,7 @@ import pytest
 
 from simulator import simulate
 from simulator.charts import forecast, theme
+from simulator.formatting import money
 
 
 @pytest.fixture(scope="module")
@@ -107,12 +108,12 @@ def test_npv_histogram_marks_the_pilot_lens(res):
     marks = next(d for d in _datasets(spec) if "label" in d.columns)
     lens_row = marks[marks["label"].str.startswith("pilot-lens case")]
     assert len(lens_row) == 1 and lens_row["x"].iloc[0] == pytest.approx(lens)
-    assert theme.money_label(lens, "USD") in lens_row["label"].iloc[0]
+    assert money(lens, "USD") in lens_row["label"].iloc[0]
     assert lens_row["color"].iloc[0] == theme.PILOT_LENS
     med = marks[marks["label"].str.startswith("production median")]["x"].iloc[0]
     assert med == pytest.approx(np.median(npv))
     subtitle = " ".join(spec["title"]["subtitle"])
-    gap = theme.money_label(abs(lens - np.median(npv)), "USD")
+    gap = money(abs(lens - np.median(npv)), "USD")
     assert "Expectation gap" in subtitle and gap in subtitle
     assert f"{np.mean(npv >= lens):.1%}" in subtitle
 

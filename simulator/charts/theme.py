@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from ..formatting import money
-
 #: Okabe-Ito colour-blind-safe palette.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
            "#000000")
@@ -21,10 +19,6 @@ def money_axis_format() -> str:
     """d3 format for money axes: SI-abbreviated (1.2M, 350k); the currency code goes in
     front (:func:`simulator.formatting.money_axis_expr`)."""
     return "~s"
-
-
-#: Money as everywhere else (``USD 1.23M``); kept under the charts' old name.
-money_label = money
 
 
 def configure(chart):

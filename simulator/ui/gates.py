@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from typing import Any
 
 import pandas as pd
@@ -18,7 +17,7 @@ import streamlit as st
 from ..analysis import AnalysisError
 from ..analysis.gates import GateAnalysis, gate_analysis
 from ..charts import forecast
-from ..charts.theme import money_label
+from ..formatting import money
 from ..scenario import GATE_ACTIONS, LEVERS, Gate, Scenario, ScenarioError, loads_scenario
 from .registry import TabContext
 from .tables import cell
@@ -135,9 +134,6 @@ def _analysis(toml: str, paths: int, seed: int, horizon: int) -> GateAnalysis:
     return gate_analysis(loads_scenario(toml), paths=paths, seed=seed, horizon=horizon)
 
 
-def _money(x: float, cur: str) -> str:
-    return "n/a" if x is None or math.isnan(x) else money_label(x, cur)
-
 
 def render(ctx: TabContext) -> None:
     """Draw the Gates tab."""
@@ -179,9 +175,9 @@ def render(ctx: TabContext) -> None:
 def _render_comparison(ga: GateAnalysis, cur: str) -> None:
     s = ga.summary.iloc[0]
     c = st.columns(4)
-    c[0].metric("Option value of the gates", _money(s["option_value"], cur),
+    c[0].metric("Option value of the gates", money(s["option_value"], cur),
                 help=f"Mean NPV gated minus big bang, paired path by path; standard error "
-                     f"{_money(s['option_value_se'], cur)}.")
+                     f"{money(s['option_value_se'], cur)}.")
     c[1].metric("P(stop)", f"{s['prob_stop']:.1%}")
     c[2].metric("Months held (mean)", f"{s['months_held_mean']:.2f}")
     gated = ga.plans.set_index("plan").loc["gated"]
@@ -190,12 +186,12 @@ def _render_comparison(ga: GateAnalysis, cur: str) -> None:
     for r in ga.plans.to_dict("records"):
         rows.append({
             "Plan": r["plan"],
-            "NPV mean": f"{_money(r['npv_mean'], cur)} ± {_money(r['npv_mean_se'], cur)}",
-            "P10": _money(r["npv_p10"], cur), "P50": _money(r["npv_p50"], cur),
-            "P90": _money(r["npv_p90"], cur),
+            "NPV mean": f"{money(r['npv_mean'], cur)} ± {money(r['npv_mean_se'], cur)}",
+            "P10": money(r["npv_p10"], cur), "P50": money(r["npv_p50"], cur),
+            "P90": money(r["npv_p90"], cur),
             "P(NPV > 0)": f"{r['prob_npv_positive']:.1%}",
-            "Mean vs big bang": f"{_money(r['vs_big_bang_mean'], cur)} ± "
-                                f"{_money(r['vs_big_bang_se'], cur)}",
+            "Mean vs big bang": f"{money(r['vs_big_bang_mean'], cur)} ± "
+                                f"{money(r['vs_big_bang_se'], cur)}",
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     gt = ga.gates.rename(columns={"gate": "Gate", "month": "Month", "on_fail": "On fail",

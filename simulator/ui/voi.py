@@ -5,13 +5,11 @@ paths, seed, horizon and studies."""
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import streamlit as st
 
 from ..analysis import AnalysisError
-from ..charts.theme import money_label
+from ..formatting import money
 from ..scenario import ScenarioError, loads_scenario
 from ..voi import VoiAnalysis, value_of_information
 from ..voi.chart import evppi_chart, sobol_chart
@@ -28,9 +26,6 @@ def _voi(toml: str, paths: int, seed: int, horizon: int,
     return value_of_information(loads_scenario(toml), paths=paths, seed=seed,
                                 horizon=horizon, studies=studies, sobol_n=SOBOL_N)
 
-
-def _money(x: float, cur: str) -> str:
-    return "n/a" if x is None or math.isnan(x) else money_label(x, cur)
 
 
 def render(ctx: TabContext) -> None:
@@ -63,14 +58,14 @@ def render(ctx: TabContext) -> None:
 def _show(v: VoiAnalysis, cur: str) -> None:
     c = st.columns(4)
     c[0].metric("Best decision now", v.best_decision)
-    c[1].metric("EVPI: knowing everything", _money(v.evpi, cur),
-                help=f"Standard error {_money(v.evpi_se, cur)}. The most any study could "
+    c[1].metric("EVPI: knowing everything", money(v.evpi, cur),
+                help=f"Standard error {money(v.evpi_se, cur)}. The most any study could "
                      "be worth: the mean gain from choosing after every uncertain input is "
                      "known (month-to-month luck stays unknown).")
     top = v.evsi.sort_values("value", ascending=False).iloc[0] if len(v.evsi) else None
     if top is not None:
-        c[2].metric(f"EVSI: {top['study']}", _money(top["value"], cur),
-                    help=f"Standard error {_money(top['se'], cur)}. What seeing this study's "
+        c[2].metric(f"EVSI: {top['study']}", money(top["value"], cur),
+                    help=f"Standard error {money(top['se'], cur)}. What seeing this study's "
                          "result before deciding is worth, on average.")
     c[3].metric("Luck share of NPV spread", f"{v.luck_share:.0%}",
                 help="E[Var(NPV | inputs)] / Var(NPV): the part no study can remove.")
@@ -80,9 +75,9 @@ def _show(v: VoiAnalysis, cur: str) -> None:
     st.subheader("Pilot extensions, priced")
     st.dataframe(pd.DataFrame({
         "Study": v.evsi["study"],
-        "Worth (EVSI)": [_money(x, cur) for x in v.evsi["value"]],
-        "± s.e.": [_money(x, cur) for x in v.evsi["se"]],
-        "Perfect version (EVPPI)": [_money(x, cur) for x in v.evsi["limit"]]}),
+        "Worth (EVSI)": [money(x, cur) for x in v.evsi["value"]],
+        "± s.e.": [money(x, cur) for x in v.evsi["se"]],
+        "Perfect version (EVPPI)": [money(x, cur) for x in v.evsi["limit"]]}),
         hide_index=True, width="stretch")
     st.caption("A study is worth running if it costs less than its EVSI (delay not "
                "counted). The perfect version is what measuring the same quantity without "
