@@ -185,4 +185,7 @@ def test_lever_gains_use_common_random_numbers(seed_case, all_levers):
     assert row["posterior_gain_mean"] == pytest.approx(float(post.weights @ d), rel=1e-9)
     on = lever_gains(condition(simulate(all_levers, paths=500, seed=1),
                                reads_actuals("month,active_users\n6,100\n")))
-    assert set(on["status"]) == {"already on"}
+    status = on.set_index("lever")["status"]
+    assert all(status[lv] == ("already on" if getattr(all_levers.levers, lv).enabled else "off")
+               for lv in status.index)
+    assert (status == "already on").sum() >= 4
