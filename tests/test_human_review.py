@@ -105,3 +105,13 @@ def test_review_removes_rework_and_costs_reviewer_time(seed_case):
     gain = traj1[TRAJ.index("benefit")].astype(float) - traj0[TRAJ.index("benefit")]
     np.testing.assert_allclose(gain[1:], (rework * (1 - down))[1:], rtol=1e-4, atol=1.0)
     assert np.all(out1[:, OUT.index("pv_review_cost")] == 0.0)
+
+
+def test_the_gap_transforms_still_reproduce_the_lens_with_review_on(seed_case):
+    """The pilot lens keeps the scenario's levers: with human review on, switching every
+    failure mode off by scenario transforms still gives the kernel's lens path by path."""
+    from simulator.analysis import expectation_gap
+
+    sc = seed_case.with_values({**REVIEW, "levers.human_review.stop_at_accuracy": 0.9})
+    gap = expectation_gap(sc, paths=200, seed=3, bootstrap=0)
+    assert bool(gap.summary["lens_reproduced"].iloc[0])
