@@ -68,7 +68,7 @@ from .fields import (
     plain,
     uncertain,
 )
-from .levers import ChangePlan, FeedbackLoop, HumanReview, Levers, LoadTesting, VariabilityTesting
+from .levers import ChangePlan, FeedbackLoop, Levers, LoadTesting, VariabilityTesting
 from .metadata import FieldMeta, info_meta, split_path, unit_kind
 from .paths import _TOKEN, _set_path, _split_path, get_path
 from .schema import (
@@ -98,7 +98,7 @@ __all__ = [
     "allowed_range", "field_info", "field_meta", "FieldMeta", "info_meta", "split_path",
     "unit_kind", "LEVER", "MODE", "LEVER_LABELS", "LEVER_SHORT", "LEVER_SPECS", "MODE_LABELS",
     "MODE_SPECS", "MODES", "LeverSpec", "ModeSpec", "combination_count", "lever_count_words",
-    "number_word",    "HumanReview",
+    "number_word",
     "GATE_ACTIONS", "Gate", "INF", "LEVERS", "Adoption", "Beta", "ChangePlan", "Cohort",
     "Correlation", "Data",
     "DistSpec", "Economics", "FeedbackLoop", "Improvement", "Integration", "Levers",
