@@ -11,7 +11,7 @@ specification, not a product.
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
 
 from .layout import (
     ACTION_HOLD,
@@ -19,10 +19,8 @@ from .layout import (
     CORE,
     EV_ADOPT,
     EV_CHURN,
-    EV_INCIDENTS,
     EV_POTENTIAL,
     EV_RETURN,
-    EVENTS_PER_COHORT,
     F_CP,
     F_CP_TIER,
     F_FB_COST,
@@ -53,13 +51,11 @@ from .layout import (
     HR_STOP_SCALE,
     NEVER,
     OUT,
-    STREAM_COHORT,
-    STREAM_DEPLOYMENT,
-    STREAM_OBSERVE,
     STREAM_REVIEW,
     TRAJ,
     ModelArrays,
 )
+from .reference_draws import Draws, philox_uniforms
 
 #: The kernel's cap on the monthly incident rate (restated: the reference is independent).
 LAMBDA_CAP = 1e5
@@ -69,91 +65,6 @@ _I = {name.split(".", 1)[1]: i for i, name in enumerate(CORE)}
 
 def _col(core: np.ndarray, key: str) -> np.ndarray:
     return core[:, _I[key]]
-
-
-def philox_uniforms(seed: int, path: np.ndarray, month: np.ndarray | int, stream: int,
-                    index: np.ndarray | int) -> np.ndarray:
-    """Uniforms in (0, 1) at the given addresses: Philox4x32-10 in plain numpy.
-
-    Written from the Random123 specification (10 rounds; multipliers 0xD2511F53,
-    0xCD9E8D57; Weyl key increments 0x9E3779B9, 0xBB67AE85), vectorised over addresses.
-    """
-    m32 = np.uint64(0xFFFFFFFF)
-    path = np.asarray(path, dtype=np.uint64)
-    shape = np.broadcast(path, np.asarray(month), np.asarray(index)).shape
-    c = [np.broadcast_to(w, shape).astype(np.uint64) for w in (
-        path & m32, path >> np.uint64(32),
-        np.asarray(month, dtype=np.uint64) | (np.uint64(stream) << np.uint64(16)),
-        np.asarray(index, dtype=np.uint64))]
-    k = [np.uint64(int(seed) & 0xFFFFFFFF), np.uint64((int(seed) >> 32) & 0xFFFFFFFF)]
-    for _ in range(10):
-        lo_hi0 = np.uint64(0xD2511F53) * c[0]
-        lo_hi1 = np.uint64(0xCD9E8D57) * c[2]
-        c = [((lo_hi1 >> np.uint64(32)) ^ c[1] ^ k[0]) & m32, lo_hi1 & m32,
-             ((lo_hi0 >> np.uint64(32)) ^ c[3] ^ k[1]) & m32, lo_hi0 & m32]
-        k = [(k[0] + np.uint64(0x9E3779B9)) & m32, (k[1] + np.uint64(0xBB67AE85)) & m32]
-    bits = (c[0] << np.uint64(20)) | (c[1] >> np.uint64(12))
-    return (bits.astype(np.float64) + 0.5) / 2.0**52
-
-
-class _Draws:
-    """Source of the monthly shocks: addressed uniforms (inverse CDF) or a numpy Generator.
-
-    ``record``, if a list, receives ("binom", n, p) / ("poisson", lam) for every draw
-    actually made: the benchmark's draws-only floor replays exactly these.
-    """
-
-    def __init__(self, seed: int | None, rng: np.random.Generator | None,
-                 record: list | None):
-        self.seed, self.rng, self.record = seed, rng, record
-
-    def _u(self, paths: np.ndarray, month, stream: int, index) -> np.ndarray:
-        return philox_uniforms(self.seed, paths, month, stream, index)
-
-    def binom(self, n, p, age, cohort: int, event: int) -> np.ndarray:
-        """Binomial draws of one cohort event for every path (``age`` per path or scalar)."""
-        n = np.asarray(n, dtype=np.int64)
-        p = np.broadcast_to(np.asarray(p, dtype=float), n.shape)
-        out = np.where(p >= 1.0, n, 0)
-        draw = (n > 0) & (p > 0.0) & (p < 1.0)
-        if draw.any():
-            if self.rng is None:
-                u = self._u(np.flatnonzero(draw), np.broadcast_to(age, n.shape)[draw],
-                            STREAM_COHORT, EVENTS_PER_COHORT * cohort + event)
-                out[draw] = stats.binom.ppf(u, n[draw], p[draw]).astype(np.int64)
-            else:
-                out[draw] = self.rng.binomial(n[draw], p[draw])
-            if self.record is not None:
-                self.record.append(("binom", n[draw], p[draw].copy()))
-        return out
-
-    def observe(self, checks: np.ndarray, accuracy: np.ndarray, t: int, gate: int,
-                stream: int = STREAM_OBSERVE) -> np.ndarray:
-        """Correct outputs among ``checks`` spot checks, Binomial(checks, accuracy)."""
-        n = np.asarray(checks, dtype=np.int64)
-        p = np.clip(accuracy, 0.0, 1.0)
-        out = np.where(p >= 1.0, n, 0)
-        draw = (n > 0) & (p > 0.0) & (p < 1.0)
-        if draw.any():
-            if self.rng is None:
-                u = self._u(np.flatnonzero(draw), t, stream, gate)
-                out[draw] = stats.binom.ppf(u, n[draw], p[draw]).astype(np.int64)
-            else:
-                out[draw] = self.rng.binomial(n[draw], p[draw])
-        return out
-
-    def poisson(self, lam: np.ndarray, t: int) -> np.ndarray:
-        out = np.zeros(lam.shape, dtype=np.int64)
-        draw = lam > 0.0
-        if draw.any():
-            if self.rng is None:
-                u = self._u(np.flatnonzero(draw), t, STREAM_DEPLOYMENT, EV_INCIDENTS)
-                out[draw] = stats.poisson.ppf(u, lam[draw]).astype(np.int64)
-            else:
-                out[draw] = self.rng.poisson(lam[draw])
-            if self.record is not None:
-                self.record.append(("poisson", lam[draw].copy()))
-        return out
 
 
 def _irr(net: np.ndarray) -> float:
@@ -220,7 +131,7 @@ def _month0_cost(x: np.ndarray, st: _State) -> np.ndarray:
     return cost
 
 
-def _register(t: int, m: ModelArrays, tiers: np.ndarray, st: _State, draws: _Draws,
+def _register(t: int, m: ModelArrays, tiers: np.ndarray, st: _State, draws: Draws,
               live: np.ndarray) -> np.ndarray:
     """Register the cohorts due in month t on live paths (deferred where a gate holds
     them); returns the onboarding cost per path."""
@@ -281,7 +192,7 @@ def _levers_taking_effect(t: int, x: np.ndarray, tiers: np.ndarray, m: ModelArra
 
 
 def _step_cohorts(t: int, m: ModelArrays, x: np.ndarray, tiers: np.ndarray, st: _State,
-                  draws: _Draws, live: np.ndarray, chi: np.ndarray, trusted: np.ndarray):
+                  draws: Draws, live: np.ndarray, chi: np.ndarray, trusted: np.ndarray):
     """Churn, returns and new adopters of every started cohort on live paths."""
     n = m.n_paths
     for c in range(m.cohort_size.size):
@@ -304,7 +215,7 @@ def _step_cohorts(t: int, m: ModelArrays, x: np.ndarray, tiers: np.ndarray, st: 
         st.never[:, c] -= new
 
 
-def _review_gates(t: int, m: ModelArrays, st: _State, draws: _Draws, live: np.ndarray,
+def _review_gates(t: int, m: ModelArrays, st: _State, draws: Draws, live: np.ndarray,
                   act: np.ndarray, a_t: np.ndarray, inc: np.ndarray,
                   gate_out: np.ndarray) -> None:
     """Evaluate the gates of month t on observable quantities and apply their actions."""
@@ -350,7 +261,7 @@ def _review_gates(t: int, m: ModelArrays, st: _State, draws: _Draws, live: np.nd
     st.inc_since[reviewed] = 0
 
 
-def _stop_review(t: int, m: ModelArrays, st: _State, draws: _Draws, r: np.ndarray,
+def _stop_review(t: int, m: ModelArrays, st: _State, draws: Draws, r: np.ndarray,
                  tasks: np.ndarray, a_t: np.ndarray) -> None:
     """Human review ends after month t where the accuracy measured on the month's
     reviewed outputs (Binomial(reviewed, a_t) correct) reaches the stopping threshold."""
@@ -379,7 +290,7 @@ def reference_simulate(m: ModelArrays, seed: int | None = None, *,
     """
     if (seed is None) == (rng is None):
         raise ValueError("give exactly one of seed or rng")
-    draws = _Draws(seed, rng, record)
+    draws = Draws(seed, rng, record)
     n, h = m.n_paths, m.horizon
     x = m.core
     lens = int(m.flags[F_LENS]) == 1
@@ -417,48 +328,18 @@ def reference_simulate(m: ModelArrays, seed: int | None = None, *,
                                         np.minimum(floor, a_base)), a_t)
         st.held += live & st.holding
         onboard_cost = _register(t, m, tiers, st, draws, live)
-        load = st.active.sum(1).astype(float)
-        lam = np.where(live & (load > 0), np.minimum(
-            LAMBDA_CAP, _col(x, "incidents_per_month") * (load / m.cohort_size[0])
-            ** st.alpha), 0.0)
-        inc = draws.poisson(lam, t)
+        inc = _incidents(t, m, x, st, draws, live)
         total_inc += inc
         # Human review: users meet only the errors nobody reviewed.
         r = np.where(live & (t >= st.hr_from) & ~st.review_done,
                      _col(x, "human_review.share"), 0.0)
-        a_seen = a_t + r * (1 - a_t)
-        chi = np.clip(_col(x, "base_churn")
-                      + _col(x, "quality_churn_sensitivity")
-                      * np.maximum(0.0, _col(x, "trust_accuracy") - a_seen)
-                      + _col(x, "trust_shock_per_incident") * inc, 0.0, 1.0)
-        trusted = a_seen >= _col(x, "trust_accuracy")
-        _step_cohorts(t, m, x, tiers, st, draws, live, chi, trusted)
+        _step_cohorts(t, m, x, tiers, st, draws, live, *_churn(x, a_t + r * (1 - a_t), inc))
         act = np.where(live, st.active.sum(1), 0)
         tasks = act * tasks_per
-        down = np.minimum(1.0, inc * _col(x, "downtime_per_incident"))
-        benefit = np.where(live, tasks * (a_t * _col(x, "minutes_saved_per_task")
-                                          - (1 - r) * (1 - a_t)
-                                          * _col(x, "rework_minutes_per_error"))
-                           * _col(x, "hourly_cost") / 60.0 * (1 - down), 0.0)
         feedback = live & (t >= st.fbm_from)
         retrain = feedback & (t % every == 0)
-        running = (_col(x, "platform_monthly")
-                   + _col(x, "licence_per_seat_month") * st.registered
-                   + _col(x, "inference_per_task") * tasks
-                   + _col(x, "support_per_active_user_month") * act
-                   + inc * _col(x, "fix_cost_per_incident") + onboard_cost + levers_cost)
-        review = (r * tasks * _col(x, "human_review.minutes_per_review") / 60.0
-                  * _col(x, "human_review.reviewer_hourly_cost"))
-        running = running + review
-        fb_on = t >= st.fbc_from
-        running = running + np.where(fb_on, _col(x, "feedback_loop.monthly_cost"), 0.0)
-        running += np.where(fb_on & retrain, _col(x, "feedback_loop.retrain_cost"), 0.0)
-        # Stopped paths: platform and licences until the notice ends, the wind-down once.
-        wound = (_col(x, "platform_monthly") + _col(x, "licence_per_seat_month")
-                 * st.registered)
-        stopped = np.where(t <= st.stop_month + st.notice, wound, 0.0)
-        stopped = stopped + np.where(t == st.stop_month + 1, st.wind_down, 0.0)
-        cost = np.where(live, running, stopped)
+        benefit, cost, review = _cash(t, x, st, live, act, tasks, inc, a_t, r, retrain,
+                                      onboard_cost + levers_cost)
         net[t] = benefit - cost
         pv_b += benefit * v ** t
         pv_c += cost * v ** t
@@ -478,22 +359,76 @@ def reference_simulate(m: ModelArrays, seed: int | None = None, *,
             last = np.where(retrain, float(t), last)
         _stop_review(t, m, st, draws, r, tasks, a_t)
         _review_gates(t, m, st, draws, live, act, a_t, inc, gates)
-    out[:, OUT.index("npv")] = pv_b - pv_c
-    out[:, OUT.index("pv_benefit")] = pv_b
-    out[:, OUT.index("pv_cost")] = pv_c
-    out[:, OUT.index("accuracy_final")] = a_t
-    out[:, OUT.index("active_final")] = act
-    out[:, OUT.index("incidents")] = total_inc
-    out[:, OUT.index("pv_review_cost")] = pv_review
+    for key, val in (("npv", pv_b - pv_c), ("pv_benefit", pv_b), ("pv_cost", pv_c),
+                     ("accuracy_final", a_t), ("active_final", act), ("incidents", total_inc),
+                     ("pv_review_cost", pv_review)):
+        out[:, OUT.index(key)] = val
     if n_gates:
         gates[:, n_gates] = st.stop_month
         gates[:, n_gates + 1] = st.held
-    if lens:  # the lens is only ever read for its NPV
+    _cash_metrics(out, net, lens)
+    return out, traj
+
+
+def _incidents(t: int, m: ModelArrays, x: np.ndarray, st: _State, draws: Draws,
+               live: np.ndarray) -> np.ndarray:
+    """Incidents of month t: Poisson with the pilot rate scaled by the load^alpha."""
+    load = st.active.sum(1).astype(float)
+    lam = np.where(live & (load > 0), np.minimum(
+        LAMBDA_CAP, _col(x, "incidents_per_month") * (load / m.cohort_size[0])
+        ** st.alpha), 0.0)
+    return draws.poisson(lam, t)
+
+
+def _churn(x: np.ndarray, a_seen: np.ndarray,
+           inc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The month's churn probability and whether lapsed users return (trust), from the
+    accuracy users meet and the incidents."""
+    chi = np.clip(_col(x, "base_churn")
+                  + _col(x, "quality_churn_sensitivity")
+                  * np.maximum(0.0, _col(x, "trust_accuracy") - a_seen)
+                  + _col(x, "trust_shock_per_incident") * inc, 0.0, 1.0)
+    return chi, a_seen >= _col(x, "trust_accuracy")
+
+
+def _cash(t: int, x: np.ndarray, st: _State, live: np.ndarray, act: np.ndarray,
+          tasks: np.ndarray, inc: np.ndarray, a_t: np.ndarray, r: np.ndarray,
+          retrain: np.ndarray, one_off: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Benefit, cost and the reviewer cost of month t (stopped paths: platform and
+    licences until the notice ends, the wind-down once)."""
+    down = np.minimum(1.0, inc * _col(x, "downtime_per_incident"))
+    benefit = np.where(live, tasks * (a_t * _col(x, "minutes_saved_per_task")
+                                      - (1 - r) * (1 - a_t)
+                                      * _col(x, "rework_minutes_per_error"))
+                       * _col(x, "hourly_cost") / 60.0 * (1 - down), 0.0)
+    running = (_col(x, "platform_monthly")
+               + _col(x, "licence_per_seat_month") * st.registered
+               + _col(x, "inference_per_task") * tasks
+               + _col(x, "support_per_active_user_month") * act
+               + inc * _col(x, "fix_cost_per_incident") + one_off)
+    review = (r * tasks * _col(x, "human_review.minutes_per_review") / 60.0
+              * _col(x, "human_review.reviewer_hourly_cost"))
+    running = running + review
+    fb_on = t >= st.fbc_from
+    running = running + np.where(fb_on, _col(x, "feedback_loop.monthly_cost"), 0.0)
+    running += np.where(fb_on & retrain, _col(x, "feedback_loop.retrain_cost"), 0.0)
+    wound = (_col(x, "platform_monthly") + _col(x, "licence_per_seat_month")
+             * st.registered)
+    stopped = np.where(t <= st.stop_month + st.notice, wound, 0.0)
+    stopped = stopped + np.where(t == st.stop_month + 1, st.wind_down, 0.0)
+    return benefit, np.where(live, running, stopped), review
+
+
+def _cash_metrics(out: np.ndarray, net: np.ndarray, lens: bool) -> None:
+    """Payback month and IRR from the monthly net cash (not for the lens: only its NPV
+    is ever read)."""
+    if lens:
         out[:, OUT.index("payback_month")] = -1
         out[:, OUT.index("irr")] = np.nan
-        return out, traj
-    cum = np.cumsum(net, axis=0)
-    paid = cum >= 0
+        return
+    paid = np.cumsum(net, axis=0) >= 0
     out[:, OUT.index("payback_month")] = np.where(paid.any(0), paid.argmax(0), -1)
-    out[:, OUT.index("irr")] = [_irr(net[:, i]) for i in range(n)]
-    return out, traj
+    out[:, OUT.index("irr")] = [_irr(net[:, i]) for i in range(net.shape[1])]
+
+
+__all__ = ["LAMBDA_CAP", "philox_uniforms", "reference_simulate"]
