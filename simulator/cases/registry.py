@@ -16,17 +16,58 @@ from ..actuals import ObservationModel
 CASES_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "cases"
 
 
+#: The reference classes a case may belong to (docs/cases.md).
+REFERENCE_CLASSES = ("office_assistant", "coding_assistant", "support_assistant")
+
+#: Usage definitions a published figure may use (docs/cases.md, "Usage definitions").
+DEFINITIONS = ("ever_used", "monthly_active", "weekly_active", "daily_active",
+               "days_per_week", "workload_share", "team_adoption")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A published usage figure that today's actuals columns cannot express faithfully.
+
+    ``definition`` is one of :data:`DEFINITIONS`; ``value`` a share in [0, 1] of ``n``
+    (the count it is a share of, when published or derived); ``month`` the model month it
+    is read at; ``source`` the case file's tag ([S1], ...) and where in that source.
+    """
+
+    definition: str
+    month: int
+    value: float
+    n: int | None
+    source: str
+    note: str = ""
+
+
 @dataclass(frozen=True)
 class Case:
     """One public rollout: ``key`` names its files (``KEY.toml``, ``KEY_early.csv``,
-    ``KEY_later.csv``); ``lacks`` says what the model lacks where the back-test misses."""
+    ``KEY_later.csv``); ``reference_class`` the class it is pooled into;
+    ``definitions`` says which usage definition each published figure uses (and how the
+    actuals columns carry it); ``unmapped`` holds the published figures the actuals
+    columns cannot express; ``lacks`` says what the model lacks where the back-test
+    misses."""
 
     key: str
     title: str
     early_label: str
     later_label: str
+    reference_class: str
     obs: ObservationModel = field(default_factory=ObservationModel)
     lacks: str = ""
+    definitions: str = ""
+    unmapped: tuple[Figure, ...] = ()
+
+    def __post_init__(self):
+        if self.reference_class not in REFERENCE_CLASSES:
+            raise ValueError(f"case {self.key}: reference_class {self.reference_class!r} is "
+                             f"not one of {', '.join(REFERENCE_CLASSES)}")
+        for f in self.unmapped:
+            if f.definition not in DEFINITIONS or not 0.0 <= f.value <= 1.0 or f.month < 1:
+                raise ValueError(f"case {self.key}: unmapped figure {f!r} needs a definition "
+                                 f"in {DEFINITIONS}, a share in [0, 1] and a month >= 1")
 
     @property
     def scenario(self) -> Path:
@@ -44,14 +85,49 @@ class Case:
 CASES: tuple[Case, ...] = (
     Case("accenture_github_copilot", "Accenture, GitHub Copilot (2023-24)",
          "trial phase: 96 % of 470 users succeeding (month 3)",
-         "12,000 seats: 67 % use it every day (month 12)"),
+         "12,000 seats: 67 % use it every day (month 12)",
+         reference_class="coding_assistant",
+         definitions="early: '96 % success rate amongst users' read as monthly active in "
+                     "month 3 (an interpretation); later: '67 % of developers use GitHub "
+                     "Copilot everyday' is a daily-use share, entered as a usage survey's "
+                     "used_daily (daily_active)."),
     Case("au_dta_copilot", "Australian Government, M365 Copilot trial (DTA, 2024)",
          "none published (licences only: prior forecast)",
-         "post-use survey, n = 811: daily 25 %, multiple times a week 46 % (month 6)"),
+         "post-use survey, n = 811: daily 25 %, multiple times a week 46 % (month 6)",
+         reference_class="office_assistant",
+         definitions="post-use survey frequency: 'daily' = daily_active, 'multiple times a "
+                     "week' = weekly but not daily (weekly_active minus daily; 'about once a "
+                     "week' counted as less often), self-selected respondents. Re-read: the "
+                     "pulse survey (n = 1,141, mid-trial) asked whether Copilot met "
+                     "expectations by product, not how often it was used; no early usage "
+                     "figure was found."),
     Case("uk_dbt_copilot", "UK Department for Business and Trade, M365 Copilot (2024)",
          "none published (licences only: prior forecast)",
-         "usage data, n = 300: daily 30 %, weekly but not daily 37 % (month 3)"),
+         "usage data, n = 300: daily 30 %, weekly but not daily 37 % (month 3)",
+         reference_class="office_assistant",
+         definitions="telemetry of ~300 consenting licence holders over the whole trial: "
+                     "'at least once a day' = daily_active, 'at least once a week' (67 %) = "
+                     "weekly_active; entered as a survey's used_daily and used_weekly "
+                     "(weekly = 0.67 - 0.30)."),
     Case("uk_crossgov_copilot", "UK cross-government M365 Copilot experiment (GDS, 2024)",
          "none published (licences only: prior forecast)",
-         "80 % of 20,000 actively used it (month 3)"),
+         "80 % of 20,000 actively used it (month 3)",
+         reference_class="office_assistant",
+         definitions="'actively used' over the three-month experiment is most likely any "
+                     "use (ever_used), entered today as an active share; map to ever_used "
+                     "when the telemetry columns exist.",
+         unmapped=(Figure("ever_used", 3, 0.80, 20_000, "[S2] Top-Level Insights",
+                          "secondary source; the same figure as the later file's active "
+                          "share, read as ever used"),)),
+    Case("au_treasury_copilot", "Australian Treasury, M365 Copilot sub-trial (2024)",
+         "none published (participants only: prior forecast)",
+         "end of trial, n = 218: just over 20 % used it up to five times a week (month 3)",
+         reference_class="office_assistant",
+         definitions="'up to five times per week' read as daily use in a five-day week "
+                     "(days_per_week >= 5 -> daily_active, entered as used_daily); the rest "
+                     "used it three times a week or less (not split into weekly / less). "
+                     "Expectations before vs after (75 % -> 38 % 'some tasks', 15 % -> 2 % "
+                     "'most tasks') are beliefs, not usage: no observation model.",
+         unmapped=(Figure("days_per_week", 3, 0.21, 218, "[S1] 'up to five times per week'",
+                          "also entered as used_daily"),)),
 )
