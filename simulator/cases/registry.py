@@ -130,4 +130,68 @@ CASES: tuple[Case, ...] = (
                      "'most tasks') are beliefs, not usage: no observation model.",
          unmapped=(Figure("days_per_week", 3, 0.21, 218, "[S1] 'up to five times per week'",
                           "also entered as used_daily"),)),
+    Case("klarna_assistant", "Klarna, AI customer-service assistant (2024-25)",
+         "first month: 2.3 million chats, two-thirds of chats, 700 agents' work (month 1)",
+         "November 2025: two-thirds of inquiries, 853 agents' work (month 22)",
+         reference_class="support_assistant",
+         definitions="workload_share: the share of customer-service chats the assistant "
+                     "handles, in agent-equivalents (700 of 1,060 = 700 / (2/3); 853 of "
+                     "1,280 = 853 / (2/3)), entered as registered / active_users; a 'user' "
+                     "is an agent-equivalent of chat workload, not a person. The May 2025 "
+                     "quality reversal (re-hiring human agents) published no figure.",
+         lacks="the model has no routing decision: a firm that sends work back to humans "
+               "when quality falls is modelled as churn of agent-equivalents"),
+    Case("bli_support_assistant",
+         "Support agents' AI assistant, Fortune 500 software firm (Brynjolfsson, Li, Raymond)",
+         "access: 5 % of agents in October 2020, 70 % in January 2021 (months 1, 4)",
+         "1,636 treated agents, every one of them using the embedded tool (month 12)",
+         reference_class="support_assistant",
+         definitions="the tool is embedded in the chat window: every treated agent used it "
+                     "(ever_used = 1 by construction of the sample); the paper measures "
+                     "adherence to suggestions, not a share of agents, so no monthly, "
+                     "weekly or daily share exists; the access shares are registered counts.",
+         unmapped=(Figure("ever_used", 12, 1.0, 1636, "[S3] 'The empirical setting'",
+                          "1,180,446 post-AI chats by 1,636 treated agents: ever used by "
+                          "construction; month 12 (end of the rollout) [A]"),)),
+    Case("msft_copilot_rct", "Microsoft 365 Copilot randomised experiment, 66 firms (2024)",
+         "none published by month (licences only: prior forecast)",
+         "nearly 40 % of treated workers used it regularly (month 6)",
+         reference_class="office_assistant",
+         definitions="'used it regularly throughout the study' = used in more than half of "
+                     "the weeks (close to weekly_active sustained; entered as month 6's "
+                     "active share); 80 % 'used the tool' in months 4-6 = ever_used in the "
+                     "second half; firm-level usage 6.3 %-75 % is the between-organisation "
+                     "spread (definition not given).",
+         unmapped=(Figure("ever_used", 6, 0.80, 3568, "[S1] abstract",
+                          "any use in months 4-6"),
+                   Figure("weekly_active", 6, 0.40, 3568, "[S3] abstract",
+                          "used in more than half of the weeks [S2]; also the later "
+                          "file's active share"),
+                   Figure("monthly_active", 6, 0.063, None, "[S4] Key Insight",
+                          "lowest-use firm (usage definition not given)"),
+                   Figure("monthly_active", 6, 0.75, None, "[S4] Key Insight",
+                          "highest-use firm (usage definition not given)"))),
+    Case("tata1mg_deputydev", "TATA 1mg, in-house AI coding and review platform (2024-25)",
+         "month 1: 4 % of 300 engineers actively used it",
+         "83 % at the month-6 peak; stabilising at 60 % (month 12)",
+         reference_class="coding_assistant",
+         definitions="'actively used' / 'engagement' in a month = monthly_active (window "
+                     "not defined in what was found); 'stabilizing at 60%' read at month 12."),
+    Case("anz_github_copilot", "ANZ Bank, GitHub Copilot (2023-24)",
+         "experiment with about 100 engineers; 3,000 engineers with access (month 1)",
+         "no usage share published (registered engineers only)",
+         reference_class="coding_assistant",
+         definitions="no usage share found: 'about 1,000 engineers' large-scale adoption' "
+                     "(early 2024) does not say access or use; 'a portion very actively "
+                     "using' and 'a long tail not using it as a first order' (2024) are "
+                     "not figures."),
+    Case("morgan_stanley_assistant", "Morgan Stanley, AI @ Morgan Stanley Assistant (2023-24)",
+         "16,000 advisors with access (month 1)",
+         "98 % of advisor teams use the tools (month 10; team adoption, unmapped)",
+         reference_class="support_assistant",
+         definitions="'98 % of advisor teams' = team_adoption (a team counts when any "
+                     "member uses it): no individual share; the files hold the registered "
+                     "advisors only.",
+         unmapped=(Figure("team_adoption", 10, 0.98, None, "[S2] Overview",
+                          "secondary source; month 10 (mid-2024) [A]"),)),
 )
