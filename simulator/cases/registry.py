@@ -214,4 +214,19 @@ CASES: tuple[Case, ...] = (
                      "advisors only.",
          unmapped=(Figure("team_adoption", 10, 0.98, None, "[S2] Overview",
                           "secondary source; month 10 (mid-2024) [A]"),)),
+    Case("jpmorgan_llm_suite", "JPMorgan Chase, LLM Suite (2024-25)",
+         "200,000 users onboarded in the first eight months (month 8; registered only)",
+         "half of 200,000 use it every day (month 14); over 60 % of employees actively use "
+         "it (month 23)",
+         reference_class="office_assistant",
+         definitions="month 14: 'half of them use it pretty actively every day' = "
+                     "daily_active among the 200,000 with the tool, entered as used_daily "
+                     "over all of them; month 23: 'more than 60% of its employees actively "
+                     "use' = monthly_active [A] among about 300,000 employees, entered as "
+                     "180,000 active of 250,000 registered (derived). 'A little under half "
+                     "of employees use gen AI tools every single day' (secondary) is "
+                     "unmapped: its denominator is all employees and all gen-AI tools.",
+         unmapped=(Figure("daily_active", 21, 0.45, None, "[S5] 'What changed'",
+                          "'a little under half' of all employees, any gen-AI tool; 0.45 "
+                          "and month 21 [A]"),)),
 )
