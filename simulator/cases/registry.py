@@ -120,15 +120,19 @@ CASES: tuple[Case, ...] = (
                      "weekly_active; entered as a survey's used_daily and used_weekly "
                      "(weekly = 0.67 - 0.30)."),
     Case("uk_crossgov_copilot", "UK cross-government M365 Copilot experiment (GDS, 2024)",
-         "none published (licences only: prior forecast)",
+         "80 % adoption rate held 'throughout the experiment period' (month 1)",
          "80 % of 20,000 actively used it (month 3)",
          reference_class="office_assistant",
-         definitions="'actively used' over the three-month experiment is most likely any "
-                     "use (ever_used), entered today as an active share; map to ever_used "
-                     "when the telemetry columns exist.",
-         unmapped=(Figure("ever_used", 3, 0.80, 20_000, "[S2] Top-Level Insights",
-                          "secondary source; the same figure as the later file's active "
-                          "share, read as ever used"),)),
+         definitions="the report's adoption rate is 'active usage over time', held at about "
+                     "80 % from October to December 2024 (secondary summaries of the gov.uk "
+                     "report): monthly_active [A: window not given], at months 1 and 3; 83 % "
+                     "'remaining active' is the same measure. Earlier this case read the 80 % "
+                     "as ever used; the over-time chart says otherwise.",
+         unmapped=(Figure("daily_active", 3, 0.34, None, "[S4] 'Strong Adoption'",
+                          "daily use in Teams alone: a lower bound of daily use of any "
+                          "application; base (users or licences) not stated"),
+                   Figure("monthly_active", 3, 0.83, 20_000, "[S5]",
+                          "'83% of licensed users remaining active' (secondary)"))),
     Case("au_treasury_copilot", "Australian Treasury, M365 Copilot sub-trial (2024)",
          "none published (participants only: prior forecast)",
          "end of trial, n = 218: just over 20 % used it up to five times a week (month 3)",
