@@ -146,13 +146,16 @@ CASES: tuple[Case, ...] = (
                           "also entered as used_daily"),)),
     Case("klarna_assistant", "Klarna, AI customer-service assistant (2024-25)",
          "first month: 2.3 million chats, two-thirds of chats, 700 agents' work (month 1)",
-         "November 2025: two-thirds of inquiries, 853 agents' work (month 22)",
+         "two-thirds of interactions when humans came back (month 16); two-thirds, "
+         "853 agents' work (month 22)",
          reference_class="support_assistant",
          definitions="workload_share: the share of customer-service chats the assistant "
                      "handles, in agent-equivalents (700 of 1,060 = 700 / (2/3); 853 of "
-                     "1,280 = 853 / (2/3)), entered as registered / active_users; a 'user' "
-                     "is an agent-equivalent of chat workload, not a person. The May 2025 "
-                     "quality reversal (re-hiring human agents) published no figure.",
+                     "1,280 = 853 / (2/3); May 2025: two-thirds of 1,060 [A]), entered as "
+                     "registered / active_users; a 'user' is an agent-equivalent of chat "
+                     "workload, not a person. The May 2025 quality reversal (re-hiring "
+                     "human agents) published no usage or quality figure from Klarna; a "
+                     "secondary '22 % drop in satisfaction' is not used.",
          lacks="the model has no routing decision: a firm that sends work back to humans "
                "when quality falls is modelled as churn of agent-equivalents"),
     Case("bli_support_assistant",
