@@ -2,7 +2,9 @@
 
 Each case has a scenario file (figures cited in its comments), an early actuals file (what
 was published first) and a later one (what the back-test must forecast), both in the
-actuals CSV format. Observation settings say how the published figures were measured.
+actuals CSV format; a reference class (what it is pooled with); a note on which usage
+definition each published figure uses; and the published figures the actuals columns
+cannot carry yet (``unmapped``). Observation settings say how the figures were measured.
 """
 
 from __future__ import annotations
