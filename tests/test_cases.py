@@ -58,6 +58,9 @@ def test_the_library_spans_the_reference_classes():
     assert all(c.definitions for c in CASES), "every case says what its figures count"
     with pytest.raises(ValueError, match="reference_class"):
         Case("x", "x", "x", "x", reference_class="chatbot")
+    with pytest.raises(ValueError, match="active_definition"):
+        Case("x", "x", "x", "x", reference_class="office_assistant",
+             active_definition="weekly")
     with pytest.raises(ValueError, match="unmapped figure"):
         Case("x", "x", "x", "x", reference_class="office_assistant",
              unmapped=(Figure("monthly", 3, 0.5, 10, "[S1]"),))

@@ -61,11 +61,17 @@ class Case:
     lacks: str = ""
     definitions: str = ""
     unmapped: tuple[Figure, ...] = ()
+    #: What the active shares in its actuals files count: "monthly" (regular users that
+    #: month) or "ever_used" (anyone who used it at least once: cumulative adopters).
+    active_definition: str = "monthly"
 
     def __post_init__(self):
         if self.reference_class not in REFERENCE_CLASSES:
             raise ValueError(f"case {self.key}: reference_class {self.reference_class!r} is "
                              f"not one of {', '.join(REFERENCE_CLASSES)}")
+        if self.active_definition not in ("monthly", "ever_used"):
+            raise ValueError(f"case {self.key}: active_definition "
+                             f"{self.active_definition!r} is not 'monthly' or 'ever_used'")
         for f in self.unmapped:
             if f.definition not in DEFINITIONS or not 0.0 <= f.value <= 1.0 or f.month < 1:
                 raise ValueError(f"case {self.key}: unmapped figure {f!r} needs a definition "
@@ -86,20 +92,20 @@ class Case:
 
 CASES: tuple[Case, ...] = (
     Case("accenture_github_copilot", "Accenture, GitHub Copilot (2023-24)",
-         "trial phase: 96 % of 470 users succeeding (month 3)",
+         "trial phase: over 80 % of 470 adopted it (month 3, ever used)",
          "12,000 seats: 67 % use it every day (month 12)",
          reference_class="coding_assistant",
-         definitions="early: '96 % success rate amongst users' is the share of installers "
-                     "who accepted a suggestion on day one and 'over 80 % successfully "
-                     "adopted' is ever used among participants; entered as month 3's active "
-                     "share until the ever_used column exists. later: '67 % use it "
+         definitions="early: 'over 80 % of participants successfully adopted' (accepted "
+                     "a suggestion) is ever used, entered as month 3's active share (376 of "
+                     "470) with active_definition = ever_used; '96 % success rate amongst "
+                     "users' is day-one acceptance among installers (81.4 % installed on "
+                     "day one), not a share of all participants. later: '67 % use it "
                      "everyday' is '67 % of respondents used it at least 5 days per week' "
                      "(days_per_week >= 5 -> daily_active), entered as used_daily.",
+         active_definition="ever_used",
          unmapped=(Figure("ever_used", 1, 0.814 * 0.96, 470, "[S2] 'Developers quickly "
                           "found value'", "81.4 % installed on day one x 96 % of them "
                           "accepted a suggestion that day (derived)"),
-                   Figure("ever_used", 3, 0.80, 470, "[S2] summary",
-                          "'over 80%' successfully adopted (a lower bound)"),
                    Figure("days_per_week", 12, 0.67, None, "[S2] 'Developers quickly "
                           "found value'", "at least 5 days a week; also the later file's "
                           "used_daily"))),
@@ -134,7 +140,8 @@ CASES: tuple[Case, ...] = (
                           "daily use in Teams alone: a lower bound of daily use of any "
                           "application; base (users or licences) not stated"),
                    Figure("monthly_active", 3, 0.83, 20_000, "[S5]",
-                          "'83% of licensed users remaining active' (secondary)"))),
+                          "'83% of licensed users remaining active' (secondary): the same "
+                          "measure as the later file's 80 %, also entered there"))),
     Case("au_treasury_copilot", "Australian Treasury, M365 Copilot sub-trial (2024)",
          "none published (participants only: prior forecast)",
          "end of trial, n = 218: just over 20 % used it up to five times a week (month 3)",
