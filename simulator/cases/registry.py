@@ -245,4 +245,14 @@ CASES: tuple[Case, ...] = (
          unmapped=(Figure("daily_active", 21, 0.45, None, "[S5] 'What changed'",
                           "'a little under half' of all employees, any gen-AI tool; 0.45 "
                           "and month 21 [A]"),)),
+    Case("moderna_chatgpt", "Moderna, mChat then ChatGPT Enterprise (2023-24)",
+         "about 6,000 staff with access (month 1; registered only)",
+         "4,500 actively engaged with AI tools each month (month 23)",
+         reference_class="office_assistant",
+         definitions="'80% internal adoption since it was launched' (mChat, April 2024) = "
+                     "ever_used of about 6,000 staff: unmapped; '4,500 actively engaged with "
+                     "AI tools each month' (2024 annual report) = monthly_active, entered as "
+                     "4,500 of 6,000 at month 23.",
+         unmapped=(Figure("ever_used", 15, 0.80, 6000, "[S1] last paragraphs",
+                          "mChat's adoption since launch; the base is the 6,000 staff [A]"),)),
 )
