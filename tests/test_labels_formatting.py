@@ -158,14 +158,13 @@ def test_excel_formats_write_money_like_the_text():
 
 def test_every_surface_uses_the_one_money_style(res):
     """App metrics, CLI table, export tables and chart labels write the same text."""
-    from simulator.charts import theme
     from simulator.cli.core import headline
     from simulator.export.tables import fmt_money
     from simulator.ui.metrics import headline_metrics, money
 
     v = res.summary["npv_p50"]
     want = F.money(v, "USD")
-    assert money(v, "USD") == fmt_money(v, "USD") == theme.money_label(v, "USD") == want
+    assert money(v, "USD") == fmt_money(v, "USD") == want
     tile = next(h for h in headline_metrics(res) if h.key == "npv_p50")
     assert tile.text == want
     rows = dict(headline(res))

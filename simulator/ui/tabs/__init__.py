@@ -51,4 +51,4 @@ def draw(tab: Tab, ctx: TabContext) -> bool:
     return True
 
 
-__all__ = ["TABS", "by_label", "draw"]
+__all__ = ["TABS", "Tab", "TabContext", "by_label", "draw"]
