@@ -115,3 +115,36 @@ def test_the_gap_transforms_still_reproduce_the_lens_with_review_on(seed_case):
     sc = seed_case.with_values({**REVIEW, "levers.human_review.stop_at_accuracy": 0.9})
     gap = expectation_gap(sc, paths=200, seed=3, bootstrap=0)
     assert bool(gap.summary["lens_reproduced"].iloc[0])
+
+
+def test_review_stops_on_the_reviewers_count_not_on_the_true_accuracy(seed_case):
+    """True accuracy fixed at the threshold (0.9): a rule reading the true accuracy would
+    stop every path after month 1; reading K ~ Binomial(n, 0.9) correct among the n
+    reviewed outputs, a path stops with probability P(K / n >= 0.9), path by path."""
+    from scipy import stats
+
+    sc = seed_case.with_values({
+        "pilot.accuracy": 0.9, "data.ood_share": 0.0, "data.drift_per_month": 0.0,
+        "scenario.horizon_months": 2, "adoption.cohorts[1].start_month": 2,
+        "levers.human_review.enabled": True,
+        "levers.human_review.share": 1.0, "levers.human_review.minutes_per_review": 1.0,
+        "levers.human_review.reviewer_hourly_cost": 60.0,
+        "levers.human_review.stop_at_accuracy": 0.9})
+    n_paths = 2_000
+    x, names = sample_inputs(sc, n_paths, seed=12)
+    m = prepare(sc, x, names, sc.horizon)
+    out, traj = run_kernel(m, 77, store=True)
+    act = traj[TRAJ.index("active_users")].astype(float)
+    tasks_per = x[:, names.index("economics.tasks_per_user_month")]
+    f = 1.0 / (1.0 + m.monthly_rate)
+    review_1 = act[1] * tasks_per * f  # one reviewer minute per task at 60 an hour
+    pv = out[:, OUT.index("pv_review_cost")]
+    ok = act[2] > 0
+    stopped = np.isclose(pv, review_1, rtol=1e-9)[ok]
+    n = np.floor(act[1] * tasks_per).astype(np.int64)[ok]
+    k_min = np.ceil(0.9 * n).astype(np.int64)
+    k_min -= (k_min - 1) / n >= 0.9  # the kernel compares K / n >= 0.9 in floating point
+    p = stats.binom.sf(k_min - 1, n, 0.9)
+    se = np.sqrt(np.sum(p * (1 - p))) / p.size
+    assert 0.2 < p.mean() < 0.8  # the count, not the accuracy, decides
+    assert abs(stopped.mean() - p.mean()) < 4 * se + 1e-12, (stopped.mean(), p.mean(), se)
