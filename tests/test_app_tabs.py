@@ -46,3 +46,30 @@ def test_every_tab_draws_in_the_app(label):
     assert len(at.metric) >= 8  # the headlines above the tabs (and the tab's own)
     tab = next(t for t in at.tabs if t.label == label)
     assert len(list(tab)) > 0, f"the {label!r} tab drew nothing"
+
+
+def test_the_human_review_switch_and_inputs_are_in_the_app():
+    """The fifth lever reaches the app through the catalogue: its sidebar switch, its
+    inputs among the lever parameters, and a run that counts its reviewer cost."""
+    from simulator import load_scenario
+    from simulator.ui.controls import scenario_token, widget_key
+    from simulator.ui.widgets import group_key
+
+    tok = scenario_token(load_scenario(ROOT / "scenarios" / "seed_case.toml"))
+    at = AppTest.from_file(str(APP), default_timeout=300)
+    at.session_state[session.PATHS] = PATHS
+    at.run()
+    switch = at.toggle(key=widget_key(tok, "levers.human_review.enabled"))
+    assert switch.label == "Human review" and switch.value is False
+    before = dict(at.session_state[session.HEADLINES])
+    switch.set_value(True).run()
+    assert not at.exception and not at.error
+    after = at.session_state[session.HEADLINES]
+    assert after["npv_p50"] != before["npv_p50"]
+    at.session_state[session.MAIN_TAB] = "Assumptions"
+    at.session_state[group_key("Levers (parameters)")] = True
+    at.run()
+    assert not at.exception and not at.error
+    keys = {str(w.key) for w in at.number_input}
+    for name in ("share", "minutes_per_review", "reviewer_hourly_cost"):
+        assert widget_key(tok, f"levers.human_review.{name}", "likely") in keys, name
