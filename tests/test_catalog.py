@@ -40,6 +40,8 @@ def test_every_lever_has_one_schema_table_flag_and_gate_column():
         for name in s.one_off + s.monthly + s.per_retrain:
             assert field_meta(f"{s.section}.{name}").kind == "money"
         assert not s.simulated_cost or s.simulated_cost in layout.OUT
+        for name in s.settings:  # fixed settings of the lever's own table
+            assert not field_meta(f"{s.section}.{name}").uncertain
         assert s.description.endswith(".")
     assert len({s.label for s in LEVER_SPECS}) == len({s.short for s in LEVER_SPECS}) \
         == len(LEVERS)

@@ -27,6 +27,7 @@ class LeverSpec:
     monthly: tuple[str, ...] = ()  #: inputs booked every month it is on
     per_retrain: tuple[str, ...] = ()  #: inputs booked at every retraining
     simulated_cost: str = ""  #: per-path output holding a cost that depends on the run
+    settings: tuple[str, ...] = ()  #: fixed settings of its table the app edits (not sampled)
 
     @property
     def section(self) -> str:
@@ -60,12 +61,12 @@ LEVER_SPECS: tuple[LeverSpec, ...] = (
               "Integration-test under realistic load: cuts the load-scaling exponent.",
               "F_LT", "G_LV_LT", one_off=("cost",)),
     LeverSpec("change_plan", "Change plan for every cohort", "CP",
-              "Every cohort gets the trained onboarding tier.",
-              "F_CP", "G_LV_CP", one_off=("cost",)),
+              "Every rollout cohort gets the plan's onboarding tier (by default trained).",
+              "F_CP", "G_LV_CP", one_off=("cost",), settings=("tier",)),
     LeverSpec("feedback_loop", "Feedback loop", "FB",
               "Capture wrong outputs as corrections and retrain on them.",
               "F_FB_COST", "G_LV_FB", one_off=("setup_cost",), monthly=("monthly_cost",),
-              per_retrain=("retrain_cost",)),
+              per_retrain=("retrain_cost",), settings=("retrain_every_months",)),
     LeverSpec("human_review", "Human review", "HR",
               "A person reviews a share of outputs before they are used: reviewed errors "
               "never reach users and become corrections.",

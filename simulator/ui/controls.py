@@ -23,7 +23,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..labels import field_name, info_meta
-from ..scenario import LEVER, LEVER_LABELS, LEVERS, Scenario, ScenarioError, Section, as_dist
+from ..scenario import (
+    LEVER,
+    LEVER_LABELS,
+    LEVER_SPECS,
+    LEVERS,
+    Scenario,
+    ScenarioError,
+    Section,
+    as_dist,
+)
 
 
 @dataclass(frozen=True)
@@ -222,17 +231,15 @@ def _control_groups(sc: Scenario) -> list[ControlGroup]:
     groups.append(ControlGroup("Economics", doc(sc.economics),
                                [(None, _uncertain(sc.economics, "economics.", cur))]))
     lever_parts: list[tuple[str | None, list[Control]]] = []
-    for lever in LEVERS:
-        sec = getattr(sc.levers, lever)
-        items: list[Control] = []
-        if lever == "change_plan":
-            items.append(_plain(sec, "levers.change_plan.", "tier", cur, "choice",
-                                options=tiers, label="Tier every cohort gets"))
-        if lever == "feedback_loop":
-            items.append(_plain(sec, "levers.feedback_loop.", "retrain_every_months", cur,
-                                "int"))
-        items.extend(_uncertain(sec, f"levers.{lever}.", cur))
-        lever_parts.append((f"{LEVER_LABELS[lever]}: {LEVER[lever].description}", items))
+    for spec in LEVER_SPECS:
+        sec, pre = getattr(sc.levers, spec.key), f"{spec.section}."
+        # The lever's own settings (a tier is picked among the scenario's tiers).
+        items: list[Control] = [
+            _plain(sec, pre, name, cur, "choice", options=tiers, label="Tier every cohort gets")
+            if name == "tier" else _plain(sec, pre, name, cur, "int")
+            for name in spec.settings]
+        items.extend(_uncertain(sec, pre, cur))
+        lever_parts.append((f"{spec.label}: {spec.description}", items))
     groups.append(ControlGroup(
         "Levers (parameters)", "What each lever does and costs; switch them on and off in the "
         "sidebar.", lever_parts))
