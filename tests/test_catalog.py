@@ -50,7 +50,7 @@ def test_every_lever_has_one_schema_table_flag_and_gate_column():
 def test_every_failure_mode_is_switched_off_by_the_gap_and_names_real_inputs(seed_case):
     assert tuple(mode_switches(seed_case)) == MODES
     for m in MODE_SPECS:
-        for path in m.inputs:
+        for path in m.inputs + tuple(p for p, _ in m.lens_values):
             field_meta(path)  # raises KeyError naming the path when there is none
         assert m.observation in ("accuracy", "incidents", "active_users")
 

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..scenario import MODE_LABELS, MODES, Scenario
+from ..scenario import MODE_LABELS, MODE_SPECS, MODES, Scenario
 from .variants import AnalysisError, Variants, npv_stats, pct
 
 STATS = ("p50", "mean")
@@ -43,21 +43,19 @@ def mode_switches(sc: Scenario) -> dict[str, tuple[dict[str, Any], dict[str, flo
       when the scenario has no feedback lever (the lens does not charge for it) and
       kept when it has one (the lens does charge then).
     """
+    out: dict[str, tuple[dict[str, Any], dict[str, float]]] = {
+        m.key: ({}, dict(m.lens_values)) for m in MODE_SPECS}
     pilot = sc.adoption.pilot_tier
-    change: dict[str, Any] = {f"adoption.cohorts[{i}].tier": pilot
-                              for i in range(len(sc.adoption.cohorts))}
+    change = out["change_management"][0]
+    change.update({f"adoption.cohorts[{i}].tier": pilot
+                   for i in range(len(sc.adoption.cohorts))})
     change["levers.change_plan.tier"] = pilot
-    feedback_values = {"levers.feedback_loop.capture_rate": 1.0}
+    out["feedback"][0]["levers.feedback_loop.enabled"] = True
     if not sc.levers.feedback_loop.enabled:
-        feedback_values.update({"levers.feedback_loop.setup_cost": 0.0,
-                                "levers.feedback_loop.monthly_cost": 0.0,
-                                "levers.feedback_loop.retrain_cost": 0.0})
-    return {
-        "data_quality": ({}, {"data.ood_share": 0.0, "data.drift_per_month": 0.0}),
-        "integration": ({}, {"integration.load_exponent": 0.0}),
-        "change_management": (change, {}),
-        "feedback": ({"levers.feedback_loop.enabled": True}, feedback_values),
-    }
+        out["feedback"][1].update({"levers.feedback_loop.setup_cost": 0.0,
+                                   "levers.feedback_loop.monthly_cost": 0.0,
+                                   "levers.feedback_loop.retrain_cost": 0.0})
+    return out
 
 
 def _subset(mask: int) -> tuple[str, ...]:

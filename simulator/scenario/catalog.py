@@ -50,6 +50,9 @@ class ModeSpec:
     observation_words: tuple[str, str]  #: (when that column is absent, more would help)
     lens: str  #: how the pilot lens switches it off
     inputs: tuple[str, ...]  #: the scenario inputs it acts through
+    #: Inputs the pilot lens holds at a value to switch it off (the gap analysis' transform;
+    #: what depends on the scenario, tiers and the feedback lever, is added there).
+    lens_values: tuple[tuple[str, float], ...] = ()
 
 
 LEVER_SPECS: tuple[LeverSpec, ...] = (
@@ -79,12 +82,13 @@ MODE_SPECS: tuple[ModeSpec, ...] = (
              "launch accuracy", "accuracy",
              ("accuracy spot checks", "more accuracy spot checks per month"),
              "no out-of-distribution inputs and no drift",
-             ("data.ood_share", "data.ood_accuracy")),
+             ("data.ood_share", "data.ood_accuracy"),
+             (("data.ood_share", 0.0), ("data.drift_per_month", 0.0))),
     ModeSpec("integration", "Integration under load", "integration under load",
              "integration under load (incidents)", "Integration", "load exponent", "incidents",
              ("monthly incident counts", "more months of incident counts"),
              "load exponent 0: incidents stay at the pilot rate",
-             ("integration.load_exponent",)),
+             ("integration.load_exponent",), (("integration.load_exponent", 0.0),)),
     ModeSpec("change_management", "Change management", "change management",
              "adoption (change management)", "Change mgmt",
              "adoption index", "active_users",
@@ -97,7 +101,8 @@ MODE_SPECS: tuple[ModeSpec, ...] = (
              ("accuracy spot checks over several months (drift shows as a falling trend)",
               "accuracy spot checks over more months (drift shows as a falling trend)"),
              "the feedback loop on with every error captured",
-             ("data.drift_per_month", "levers.feedback_loop.capture_rate")),
+             ("data.drift_per_month", "levers.feedback_loop.capture_rate"),
+             (("levers.feedback_loop.capture_rate", 1.0),)),
 )
 
 #: Lever keys in declaration order (bit i of a portfolio mask is lever i).
