@@ -96,7 +96,15 @@ def estimate_run_bytes(sc: Scenario, paths: int, horizon: int | None = None,
     return FIXED_BYTES + inputs + outputs + traj + max(work, lens) + correlated + cohorts
 
 
+def count_text(n: int) -> str:
+    """A count for a message: ``1,234,567``, or ``about 10^300`` for absurd ones."""
+    digits = len(str(abs(int(n))))
+    return f"{n:,}" if digits <= 15 else f"about 10^{digits - 1}"
+
+
 def _gib(b: float) -> str:
+    if b >= 2**80:  # beyond a float's comfort: the order of magnitude says enough
+        return f"about 10^{len(str(int(b))) - 1} bytes"
     return f"{b / 2**30:.1f} GiB" if b >= 2**30 else f"{b / MiB:.0f} MiB"
 
 
@@ -116,7 +124,7 @@ def check_run_budget(sc: Scenario, paths: int, horizon: int | None = None,
     if need > budget:
         h = sc.horizon if horizon is None else horizon
         raise MemoryBudgetError([
-            f"paths: {paths:,} paths x {h} months needs about {_gib(need)} of memory, above "
-            f"the budget of {_gib(budget)} (use fewer paths or a shorter horizon, or raise "
-            f"{BUDGET_ENV})"])
+            f"paths: {count_text(paths)} paths x {h} months needs about {_gib(need)} of "
+            f"memory, above the budget of {_gib(budget)} (use fewer paths or a shorter "
+            f"horizon, or raise {BUDGET_ENV})"])
     return need

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..csv_safe import to_csv
+
 #: Columns an actuals file may have besides ``month``, in display order.
 OBSERVED = ("registered", "active_users", "accuracy", "incidents", "cost")
 #: Usage-survey columns: respondents and the shares using the tool daily, weekly (at
@@ -129,7 +131,7 @@ class Actuals:
         for c in COUNTS:
             if c in t:
                 t[c] = t[c].astype("Int64")
-        return t.to_csv(index=False)
+        return to_csv(t, index=False)
 
 
 def empty_actuals() -> Actuals:

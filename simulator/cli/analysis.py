@@ -26,6 +26,7 @@ from ..analysis import (
     sensitivity,
 )
 from ..analysis.gap import STATS
+from ..csv_safe import to_csv
 from . import CliError
 from .common import add_run_options, scenario_from_args
 
@@ -103,7 +104,7 @@ def _output(args: argparse.Namespace, tables: dict[str, pd.DataFrame],
         print(json.dumps({k: json.loads(v.to_json(orient="records"))
                           for k, v in tables.items()}, indent=2))
     elif args.format == "csv":
-        tables[args.table].to_csv(sys.stdout, index=False)
+        to_csv(tables[args.table], sys.stdout, index=False)
     else:
         for i, name in enumerate(show):
             if i:

@@ -8,7 +8,7 @@ import json
 from ..actuals import ActualsError, condition, read_actuals
 from ..actuals.calibrate import calibrate
 from . import CliError
-from .common import add_run_options, emit, scenario_from_args
+from .common import add_run_options, check_out_file, emit, scenario_from_args
 from .update import add_observation_options, observation_model
 
 
@@ -22,10 +22,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--min-rho", type=float, default=0.3,
                    help="keep posterior rank correlations between refitted inputs at or "
                         "above this size (0.3)")
+    p.add_argument("--force", action="store_true",
+                   help="allow --out to name the scenario file itself (overwrite it)")
     p.set_defaults(func=cmd_calibrate)
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    check_out_file(args.out, sources=(args.file, args.actuals), force=args.force)
     sc = scenario_from_args(args)
     horizon = args.horizon or sc.horizon
     if not 0.0 < args.min_rho <= 1.0:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..simulation import simulate
 from . import CliError
-from .common import scenario_from_args
+from .common import check_out_file, scenario_from_args
 
 _OUTPUTS = ("pptx", "xlsx", "csv", "png", "svg", "sipmath")
 
@@ -72,6 +72,7 @@ def check_args(args: argparse.Namespace) -> dt.date:
             raise CliError(f"--{opt.replace('_', '-')} {v}: the file name must end in {ext}")
         if v and Path(v).is_dir():
             raise CliError(f"--{opt} {v}: is a directory; give a file name ending in {ext}")
+        check_out_file(v, f"--{opt}", sources=(args.file,))
     for opt in ("csv", "png", "svg"):
         v = getattr(args, opt)
         if v and Path(v).exists() and not Path(v).is_dir():

@@ -27,7 +27,7 @@ from ..sweep import (
     run_sweep,
     sweep_from_toml,
 )
-from .common import emit, parse_value
+from .common import emit, parse_value, with_horizon
 
 _CHART_FORMATS = (".html", ".png", ".svg", ".json")
 
@@ -94,6 +94,8 @@ def sweep_from_args(args: argparse.Namespace) -> Sweep:
     changes = dict(_split(item, "--set") for item in args.overrides)
     sc = sw.scenario.with_values({k: parse_value(v) for k, v in changes.items()}) \
         if changes else sw.scenario
+    if isinstance(args.horizon, int) and 1 <= args.horizon <= 120:  # else plan() says why
+        sc = with_horizon(sc, args.horizon)
     inputs = dict(sw.inputs)
     for item in args.vary:
         key, text = _split(item, "--vary")

@@ -75,7 +75,12 @@ from .schema import (
     VariabilityTesting,
     parse_scenario,
 )
-from .toml_io import load_scenario, loads_scenario, read_toml
+from .toml_io import (
+    MAX_TOML_NESTING,
+    load_scenario,
+    loads_scenario,
+    read_toml,
+)
 
 __all__ = [
     "MAX_COHORT_SIZE", "MAX_COHORTS", "MAX_CORRECTIONS", "MAX_INCIDENT_RATE",
@@ -89,7 +94,7 @@ __all__ = [
     "LoadTesting", "LogNormal", "Meta", "Normal", "Pert", "Pilot", "Scenario",
     "ScenarioError", "Section", "Tier", "Triangular", "Uncertain", "Uniform",
     "VariabilityTesting", "as_dist", "get_path", "load_scenario", "loads_scenario",
-    "parse_scenario", "plain", "read_toml", "uncertain",
+    "parse_scenario", "plain", "read_toml", "uncertain", "MAX_TOML_NESTING",
 ]
 _PRIVATE_COMPAT = (_TAIL_TOLERANCE, _DistSpec, _check_range, _fmt, _JOIN, _describe, _loc,
                    _problems, _TOKEN, _set_path, _split_path)

@@ -13,6 +13,7 @@ import math
 import streamlit as st
 
 from ..charts.sweep import metric_title, sweep_chart
+from ..csv_safe import to_csv
 from ..scenario import Scenario, ScenarioError, get_path
 from ..sweep import Axis, Sweep, allowed_range, run_sweep
 from .registry import TabContext
@@ -120,7 +121,7 @@ def render(ctx: TabContext) -> None:
     st.altair_chart(chart, width="stretch")
     with st.expander(f"Table ({len(table)} points)"):
         st.dataframe(table, width="stretch", hide_index=True)
-    st.download_button("Download CSV", table.to_csv(index=False).encode(), "sweep.csv",
+    st.download_button("Download CSV", to_csv(table, index=False).encode(), "sweep.csv",
                        "text/csv", key="sweep_download")
 
 
