@@ -54,11 +54,11 @@ def cmd_voi(args: argparse.Namespace) -> int:
     if args.sobol_n < 0 or args.sobol_n == 1 or args.sobol_n > MAX_SOBOL_N:
         raise CliError(f"--sobol-n: {args.sobol_n} must be 0 (skip) or a whole number in "
                        f"[2, {MAX_SOBOL_N:,}]")
-    if args.paths < MIN_VOI_PATHS:
+    sc = scenario_from_args(args)
+    if 1 <= args.paths < MIN_VOI_PATHS:
         print(f"warning: --paths {args.paths:,}: value-of-information estimates need many "
               f"paths; below {MIN_VOI_PATHS:,} their standard errors are as large as the "
               f"values (20,000 is the default)", file=sys.stderr)
-    sc = scenario_from_args(args)
     try:
         v = value_of_information(
             sc, paths=args.paths, seed=args.seed, horizon=args.horizon,

@@ -16,6 +16,7 @@ from ..charts.sweep import metric_title, sweep_chart
 from ..csv_safe import to_csv
 from ..scenario import Scenario, ScenarioError, get_path
 from ..sweep import Axis, Sweep, allowed_range, run_sweep
+from .plain import md_unlink
 from .registry import TabContext
 
 #: Metrics every tab sweep collects (so the chart's metric can change without a rerun).
@@ -100,7 +101,7 @@ def render(ctx: TabContext) -> None:
                               for n, span in zip(names, spans, strict=True)},
                          metrics=TAB_METRICS, paths=int(paths), seed=ctx.seed).plan()
         except ScenarioError as exc:
-            st.error(str(exc))
+            st.error(md_unlink(exc))
             return
         bar = st.progress(0.0, text=f"0 of {plan.n_points} points")
 

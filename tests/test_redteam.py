@@ -1,0 +1,303 @@
+"""Red-team regressions (issue 31): hostile or careless input ends in one clear line and the
+documented exit code, nothing half-written; every file is generated inside the test."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simulator import ScenarioError, load_scenario
+from simulator.atomic import UnwritableTargetError, atomic_write_text
+from simulator.cli import main
+from simulator.cli.common import check_out_file
+from simulator.csv_safe import neutralise, to_csv
+from simulator.scenario import MAX_TOML_NESTING, loads_scenario
+from simulator.ui import controls, links
+from simulator.ui.plain import md_escape, md_unlink
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "scenarios" / "seed_case.toml"
+STAGED = ROOT / "scenarios" / "seed_case_staged.toml"
+LINK = "[Session expired – sign in again](https://example.com/login)"
+
+
+def cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """Run ``rollout-sim argv`` in-process: (exit code, stdout, stderr)."""
+    rc = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def one_error_line(err: str) -> str:
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), err[:2000]
+    assert "Traceback" not in err
+    return lines[0]
+
+
+# --------------------------------------------------------------------------- item 2
+
+
+def _deep_files(tmp_path: Path) -> dict[str, Path]:
+    depth = 900
+    files = {
+        "xlsx": b"PK\x03\x04\x14\x00\x06\x00\xff\xfe\x00[Content_Types].xml",
+        "arrays": ("a = " + "[" * depth + "]" * depth + "\n").encode(),
+        "tables": ("a = " + "{b = " * depth + "1" + "}" * depth + "\n").encode(),
+        "dotted": (".".join(["a"] * depth) + " = 1\n").encode(),
+    }
+    out = {}
+    for name, data in files.items():
+        out[name] = tmp_path / f"{name}.toml"
+        out[name].write_bytes(data)
+    return out
+
+
+@pytest.mark.parametrize("command", [
+    ["validate"], ["run", "--paths", "50"], ["gates", "--paths", "50"],
+    ["voi", "--paths", "50"], ["sweep", "--vary", "economics.hourly_cost=10,20"]])
+def test_item2_non_utf8_and_deep_files_are_one_line_in_every_command(tmp_path, capsys,
+                                                                       command):
+    for kind, path in _deep_files(tmp_path).items():
+        rc, _, err = cli(capsys, command[0], path, *command[1:])
+        line = one_error_line(err)
+        assert rc == 2, (kind, err)
+        if kind == "xlsx":
+            assert "not UTF-8 text (byte 8)" in line
+        else:
+            assert f"nested more than {MAX_TOML_NESTING} levels deep" in line, line
+
+
+def test_item2_brackets_in_strings_and_comments_do_not_count(seed_case):
+    text = seed_case.to_toml().replace(
+        'name = "Seed case: pilot to stalled rollout"',
+        'name = "' + "[" * 200 + '" # ' + "{" * 200, 1)
+    assert loads_scenario(text).name == "[" * 200
+
+
+def test_item2_deep_upload_is_one_line():
+    from simulator.ui import session
+
+    with pytest.raises(ScenarioError) as err:
+        session.scenario_from_upload("deep.toml", ("a = " + "[" * 900 + "]" * 900).encode())
+    assert len(err.value.problems) == 1 and "levels deep" in err.value.problems[0]
+
+
+# --------------------------------------------------------------------------- item 3
+
+
+def test_item3_fifo_is_written_into_not_replaced(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    atomic_write_text(fifo, "hello through a pipe")
+    reader.join(timeout=10)
+    assert got == [b"hello through a pipe"]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # still a FIFO, not a regular file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]  # no temporary left
+
+
+def test_item3_character_device_is_written_into(tmp_path, monkeypatch):
+    """A character device (stat says so) gets the bytes written into it, no rename."""
+    target = tmp_path / "device"
+    target.write_text("")
+    real_stat = os.stat
+
+    def fake_stat(p, *a, **kw):
+        st = real_stat(p, *a, **kw)
+        if Path(p) == target:
+            return os.stat_result((stat.S_IFCHR | 0o666, *tuple(st)[1:]))
+        return st
+
+    monkeypatch.setattr(os, "stat", fake_stat)
+    replaced: list = []
+    monkeypatch.setattr(os, "replace", lambda *a: replaced.append(a))
+    atomic_write_text(target, "into the device")
+    assert replaced == [] and target.read_text() == "into the device"
+
+
+def test_item3_block_device_and_directory_are_refused(tmp_path, monkeypatch):
+    with pytest.raises(UnwritableTargetError, match="is a directory"):
+        atomic_write_text(tmp_path, "x")
+    target = tmp_path / "disk"
+    target.write_text("keep")
+    real_stat = os.stat
+    monkeypatch.setattr(os, "stat", lambda p, *a, **kw: os.stat_result(
+        (stat.S_IFBLK | 0o660, *tuple(real_stat(p, *a, **kw))[1:])) if Path(p) == target
+        else real_stat(p, *a, **kw))
+    with pytest.raises(UnwritableTargetError, match="not a regular file"):
+        atomic_write_text(target, "x")
+    assert target.read_text() == "keep"
+    with pytest.raises(ScenarioError, match="not a regular file"):  # the CLI's check
+        check_out_file(str(target), "--pptx")
+
+
+def test_item3_calibrate_out_dev_null_like_fifo_is_kept(tmp_path, capsys):
+    """``update --out``/``export --csv`` into a FIFO-like target: the CLI streams, no rename."""
+    fifo = tmp_path / "out.json"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    rc, out, err = cli(capsys, "export", SEED, "--paths", "50", "--sipmath", fifo,
+                       "--sip-vars", "npv")
+    reader.join(timeout=60)
+    assert rc == 0, err
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and got and got[0].startswith(b"{")
+
+
+# --------------------------------------------------------------------------- item 9
+
+
+def test_item9_csv_cells_that_start_a_formula_are_neutralised():
+    df = pd.DataFrame({"scenario": ['=HYPERLINK("http://x","click")', "+1+1", "-2+3", "@SUM(A1)",
+                                    "\tx", "\rx", "plain", "-12.5"],
+                       "npv": [-1.5, -2.0, 3.0, 4.0, 5.0, 6.0, 7.0, -8.0]})
+    out = to_csv(df, index=False)
+    safe = [neutralise(v) for v in df["scenario"]]
+    assert all(v.startswith("'") for v in safe[:6]) and safe[6:] == ["plain", "-12.5"]
+    assert '\'=HYPERLINK(""http://x"",""click"")",-1.5' in out  # quoted by csv, then '
+    for v in df["scenario"][:4]:
+        assert f"\n{v}" not in out and f'\n"{v}' not in out
+    rows = pd.read_csv(io.StringIO(to_csv(df.drop(index=5), index=False)))
+    assert list(rows["npv"]) == list(df["npv"].drop(index=5))  # numbers stay numbers, negatives too
+    assert neutralise(-3) == -3 and neutralise("=1") == "'=1"
+
+
+def test_item9_scenario_and_wave_names_are_neutralised_in_every_csv(tmp_path, capsys):
+    evil = '=HYPERLINK("http://x","click")'
+    sc = load_scenario(STAGED).with_values({"scenario.name": evil,
+                                            "adoption.cohorts[0].name": evil,
+                                            "gates[0].name": evil})
+    f = tmp_path / "evil.toml"
+    sc.save(f)
+    rc, out, err = cli(capsys, "gates", f, "--paths", "60", "--format", "csv", "--table",
+                       "gates")
+    assert rc == 0, err
+    assert "'=HYPERLINK" in out and "\n=" not in out and ",=" not in out
+    rc, out, err = cli(capsys, "export", f, "--paths", "60", "--csv", tmp_path / "csv")
+    assert rc == 0, err
+    summary = (tmp_path / "csv" / "summary.csv").read_text()
+    assert "'=HYPERLINK" in summary and ",=HYPERLINK" not in summary
+    rc, out, err = cli(capsys, "run", f, "--paths", "60", "--format", "csv")
+    assert rc == 0 and "'=HYPERLINK" in out and ",=HYPERLINK" not in out
+    rc, out, err = cli(capsys, "sweep", f, "--vary", "economics.hourly_cost=10,20", "--paths",
+                       "40", "--out", tmp_path / "s.csv", "--no-progress")
+    assert rc == 0, err
+    assert "=" not in "".join(ln[:1] for ln in (tmp_path / "s.csv").read_text().splitlines())
+
+
+# --------------------------------------------------------------------------- item 10
+
+
+def test_item10_out_targets_are_checked_before_any_work(tmp_path, capsys, monkeypatch):
+    import simulator.cli.core as core
+
+    monkeypatch.setattr(core, "simulate", lambda *a, **k: pytest.fail("simulated first"))
+    existing = tmp_path / "file.txt"
+    existing.write_text("keep")
+    rc, _, err = cli(capsys, "run", SEED, "--paths", "50", "--out", existing)
+    assert rc == 2 and "exists and is not a directory" in one_error_line(err)
+    assert existing.read_text() == "keep"
+    import simulator.cli.update as update
+
+    monkeypatch.setattr(update, "condition", lambda *a, **k: pytest.fail("computed first"))
+    rc, _, err = cli(capsys, "update", SEED, "--actuals", ROOT / "examples" /
+                     "actuals_seed_case.csv", "--paths", "50", "--out", existing)
+    assert rc == 2 and "exists and is not a directory" in one_error_line(err)
+    rc, _, err = cli(capsys, "export", SEED, "--paths", "50", "--sipmath", tmp_path)
+    assert rc == 2 and "error: " in one_error_line(err)
+
+
+def test_item10_proc_and_directory_outputs_are_one_line(tmp_path, capsys):
+    rc, _, err = cli(capsys, "run", SEED, "--paths", "50", "--out", "/proc/self/status")
+    assert rc == 2 and "exists and is not a directory" in one_error_line(err)
+    rc, _, err = cli(capsys, "export", SEED, "--paths", "50", "--sipmath",
+                     "/proc/self/nope.json")
+    assert rc == 2 and one_error_line(err)
+
+
+def test_item10_calibrate_refuses_to_overwrite_its_scenario(tmp_path, capsys):
+    f = tmp_path / "mine.toml"
+    f.write_bytes(SEED.read_bytes())
+    rc, _, err = cli(capsys, "calibrate", f, "--actuals",
+                     ROOT / "examples" / "actuals_seed_case.csv", "--out", f, "--paths", "50")
+    line = one_error_line(err)
+    assert rc == 2 and "is the input file" in line and "--force" in line
+    assert f.read_bytes() == SEED.read_bytes()
+
+
+# --------------------------------------------------------------------------- item 11
+
+
+def test_item11_horizon_flag_gets_the_same_checks_as_set(capsys):
+    rc, _, err = cli(capsys, "run", STAGED, "--paths", "50", "--horizon", "2")
+    assert rc == 2
+    assert "--horizon 2: gates[0].month: 3 is after the horizon (2 months)" in err
+    assert "Traceback" not in err
+    rc2, _, err2 = cli(capsys, "run", STAGED, "--paths", "50", "--set",
+                       "scenario.horizon_months=2")
+    assert rc2 == 2 and "gates[0].month: 3 is after the horizon (2 months)" in err2
+    rc, out, err = cli(capsys, "run", SEED, "--paths", "50", "--horizon", "4")
+    assert rc == 0 and "Active rate month 4" in out and "month 6 (P10" not in out
+
+
+# --------------------------------------------------------------------------- item 13
+
+
+def test_item13_nan_threshold_and_huge_integer_messages(seed_case):
+    sc = load_scenario(STAGED)
+    with pytest.raises(ScenarioError) as err:
+        sc.with_values({"gates[0].min_active_rate": float("nan")})
+    line = err.value.problems[0]
+    assert "nan is above" not in line and "nan is not a number" in line
+    with pytest.raises(ScenarioError) as err:
+        seed_case.with_values({"pilot.users": 10**300})
+    assert all(len(p) < 200 for p in err.value.problems), err.value.problems
+
+
+def test_item13_huge_paths_message_is_short(capsys):
+    rc, _, err = cli(capsys, "run", SEED, "--paths", "1" + "0" * 300)
+    line = one_error_line(err)
+    assert rc == 2 and len(line) < 300 and "about 10^300" in line
+
+
+def test_item13_long_set_parameter_is_truncated(seed_case):
+    tok = controls.scenario_token(seed_case)
+    problems = links.restore_edits({"set." + "x" * 5000: "y" * 5000}, {}, seed_case, tok)
+    assert len(problems) == 1 and len(problems[0]) < 250
+
+
+def test_item13_voi_sobol_n_1_and_duplicate_study_keys(capsys):
+    rc, _, err = cli(capsys, "voi", SEED, "--paths", "50", "--sobol-n", "1")
+    assert rc == 2 and "--sobol-n: 1 must be 0 (skip) or a whole number in [2, " in \
+        one_error_line(err)
+    rc, _, err = cli(capsys, "voi", SEED, "--paths", "50", "--study",
+                     "trial_cohort=50,months=3,months=6")
+    assert rc == 2 and "'months' is given twice" in err.splitlines()[-1]
+    assert "warning: --paths 50:" in err
+
+
+# --------------------------------------------------------------------------- items 5, 14
+
+
+def test_item5_deep_rollout_link_is_one_line(seed_case):
+    tok = controls.scenario_token(seed_case)
+    deep = '{"pilot.users": ' + "[" * 1000 + "]" * 1000 + "}"
+    problems = links.restore_edits({links.ROLLOUT: deep}, {}, seed_case, tok)
+    assert len(problems) == 1 and "levels deep" in problems[0] and len(problems[0]) < 250
+
+
+def test_item14_markdown_is_escaped():
+    assert "](" not in md_escape(LINK) and "://" not in md_escape(LINK)
+    assert md_escape("Seed case: pilot to stalled rollout") == \
+        "Seed case: pilot to stalled rollout"
+    assert "](" not in md_unlink(LINK) and "cohorts[0]" in md_unlink("cohorts[0]: x")
