@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 
 from ..actuals import ActualsError, condition, read_actuals
 from ..actuals.calibrate import calibrate
 from . import CliError
 from .common import add_run_options, check_out_file, emit, scenario_from_args
 from .update import add_observation_options, observation_model
+
+#: Fewest effective paths a calibrated scenario may rest on.
+MIN_CALIBRATE_ESS = 20
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,6 +43,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                          horizon=args.horizon, obs=observation_model(args))
     except ActualsError as exc:
         raise CliError(str(exc)) from None
+    if not math.isfinite(post.ess) or post.ess < MIN_CALIBRATE_ESS:
+        # A NaN or tiny effective sample size: the posterior is the prior or one path;
+        # writing it back as "calibrated" would be a lie. Nothing is written.
+        raise CliError(f"{args.actuals}: effective sample size {post.ess:.3g} after "
+                       f"conditioning (allowed: at least {MIN_CALIBRATE_ESS}); the forecast "
+                       f"cannot explain these actuals, so there is nothing to calibrate (run "
+                       f"`update` to see which figure it cannot explain; {args.out} not "
+                       f"written)")
     cal = calibrate(post, source=args.file, actuals_name=args.actuals, min_rho=args.min_rho)
     cal.save(args.out)
     fits = cal.fits.drop(columns=["spec"])
