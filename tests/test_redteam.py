@@ -301,3 +301,120 @@ def test_item14_markdown_is_escaped():
     assert md_escape("Seed case: pilot to stalled rollout") == \
         "Seed case: pilot to stalled rollout"
     assert "](" not in md_unlink(LINK) and "cohorts[0]" in md_unlink("cohorts[0]: x")
+
+
+# --------------------------------------------------------------------------- items 4, 6
+
+
+#: Every command that simulates, with arguments that ask for far more memory than a
+#: 64 MB budget (two million paths) — refused before anything is allocated.
+BIG = "2000000"
+BUDGET_COMMANDS = {
+    "run": ["run", SEED, "--paths", BIG],
+    "export": ["export", SEED, "--paths", BIG, "--csv", "OUT"],
+    "gates": ["gates", STAGED, "--paths", BIG],
+    "voi": ["voi", SEED, "--paths", BIG, "--sobol-n", "0"],
+    "voi --sobol-n": ["voi", SEED, "--paths", "2000", "--sobol-n", "1048576"],
+    "sweep": ["sweep", SEED, "--vary", "economics.hourly_cost=10,20", "--paths", BIG],
+    "levers": ["levers", SEED, "--paths", BIG],
+    "gap": ["gap", SEED, "--paths", BIG],
+    "sensitivity": ["sensitivity", SEED, "--paths", BIG],
+    "breakeven": ["breakeven", SEED, "--input", "economics.hourly_cost", "--paths", BIG],
+    "update": ["update", SEED, "--actuals", ROOT / "examples" / "actuals_seed_case.csv",
+               "--paths", BIG],
+    "calibrate": ["calibrate", SEED, "--actuals", ROOT / "examples" /
+                  "actuals_seed_case.csv", "--out", "OUT", "--paths", BIG],
+}
+
+
+@pytest.mark.parametrize("name", list(BUDGET_COMMANDS))
+def test_items4_6_every_command_refuses_a_run_above_the_memory_budget(name, tmp_path, capsys,
+                                                                     monkeypatch):
+    import tracemalloc
+
+    from simulator.budget import BUDGET_ENV
+
+    monkeypatch.setenv(BUDGET_ENV, "64")
+    argv = [str(tmp_path / "out.toml") if a == "OUT" else a for a in BUDGET_COMMANDS[name]]
+    tracemalloc.start()
+    try:
+        rc, _, err = cli(capsys, *argv)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    line = one_error_line(err)
+    assert rc == 2 and "of memory, above the budget of 64 MiB" in line, line
+    assert peak < 32 * 2**20, f"{peak / 2**20:.0f} MiB allocated before refusing"
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_item4_sweep_points_are_counted_before_the_grid_is_built(capsys):
+    import time
+
+    t0 = time.perf_counter()
+    rc, _, err = cli(capsys, "sweep", SEED, "--vary", "economics.hourly_cost=lin:1:100:1000000000")
+    line = one_error_line(err)
+    assert rc == 2 and "points: 1,000,000,000 points (allowed range 1 to 10,000" in line
+    rc, _, err = cli(capsys, "sweep", SEED, "--vary", "economics.hourly_cost=lin:1:100:200",
+                     "--vary", "pilot.accuracy=lin:0.5:0.9:200")
+    assert rc == 2 and "40,000 points" in one_error_line(err)
+    assert time.perf_counter() - t0 < 30
+
+
+# --------------------------------------------------------------------------- item 7
+
+
+def test_item7_gate_count_is_bounded_in_the_schema(tmp_path, capsys):
+    import tomli_w
+
+    from simulator.scenario import MAX_GATES
+
+    data = load_scenario(STAGED).to_dict()
+    data["gates"] = data["gates"] * 3001
+    text = tomli_w.dumps(data)
+    assert len(text) > 300_000  # the 318 kB upload
+    f = tmp_path / "many.toml"
+    f.write_text(text)
+    rc, _, err = cli(capsys, "gates", f, "--paths", "100")
+    line = one_error_line(err)
+    assert rc == 2
+    assert f"gates: has 3001 entries; at most {MAX_GATES} allowed (allowed range 0 to " \
+           f"{MAX_GATES})" in line
+
+
+# --------------------------------------------------------------------------- item 8
+
+
+def test_item8_ctrl_c_during_a_sweep_exits_130_with_one_line_and_resume_is_identical(
+        tmp_path, capsys):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from simulator.sweep import read_table
+
+    out = tmp_path / "s.csv"
+    argv = ["sweep", str(SEED), "--vary", "economics.hourly_cost=lin:40:80:120", "--paths",
+            "300", "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for attempt in range(3):
+        cmd = [sys.executable, "-m", "simulator.cli", *argv, *(["--resume"] if attempt else [])]
+        proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
+                                text=True, env=env, cwd=ROOT)
+        seen = ""
+        while "points (" not in seen and proc.poll() is None:
+            seen += proc.stderr.read(1)
+        time.sleep(0.3)  # in the middle of a point
+        proc.send_signal(signal.SIGINT)
+        _, rest = proc.communicate(timeout=120)
+        err = seen + rest
+        assert proc.returncode == 130, err[-3000:]
+        assert "Traceback" not in err and "SystemError" not in err
+        last = err.strip().splitlines()[-1]
+        assert last.startswith("interrupted: finished points are kept in"), last
+    assert main([*argv, "--resume", "--no-progress"]) == 0
+    full = tmp_path / "full.csv"
+    assert main([*argv[:-1], str(full), "--no-progress"]) == 0
+    capsys.readouterr()
+    pd.testing.assert_frame_equal(read_table(out), read_table(full), check_exact=True)

@@ -43,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except SystemError as exc:  # Ctrl-C delivered inside compiled code surfaces as this
+        if isinstance(exc.__context__ or exc.__cause__, KeyboardInterrupt):
+            print("interrupted", file=sys.stderr)
+            return 130
+        raise
     except BrokenPipeError:
         # Output piped into e.g. `head` that closed early: not an error worth a traceback.
         import os

@@ -8,6 +8,7 @@ import math
 
 from ..actuals import ActualsError, condition, read_actuals
 from ..actuals.calibrate import calibrate
+from ..budget import check_run_budget
 from . import CliError
 from .common import add_run_options, check_out_file, emit, scenario_from_args
 from .update import add_observation_options, observation_model
@@ -34,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     check_out_file(args.out, sources=(args.file, args.actuals), force=args.force)
     sc = scenario_from_args(args)
+    check_run_budget(sc, args.paths, args.horizon)  # before any work
     horizon = args.horizon or sc.horizon
     if not 0.0 < args.min_rho <= 1.0:
         raise CliError(f"--min-rho: {args.min_rho:g} is outside (0, 1]")

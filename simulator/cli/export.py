@@ -14,6 +14,7 @@ import datetime as dt
 import math
 from pathlib import Path
 
+from ..budget import check_analysis_budget, check_run_budget
 from ..simulation import simulate
 from . import CliError
 from .common import check_out_file, scenario_from_args
@@ -128,6 +129,11 @@ def _extra_slides(sc, args: argparse.Namespace) -> list:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    date = check_args(args)
+    sc = scenario_from_args(args)
+    check_run_budget(sc, args.paths, args.horizon)  # before any work
+    if args.levers:
+        check_analysis_budget(sc, args.paths, args.horizon, what="levers", columns=40)
     from ..export import (
         result_charts,
         write_csv,
@@ -136,8 +142,6 @@ def cmd_export(args: argparse.Namespace) -> int:
         write_workbook,
     )
 
-    date = check_args(args)
-    sc = scenario_from_args(args)
     res = simulate(sc, paths=args.paths, seed=args.seed, horizon=args.horizon)
     levers = _lever_table(sc, args) if args.levers else None
     written: list[Path] = []

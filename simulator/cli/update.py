@@ -16,6 +16,7 @@ from ..actuals import (
 )
 from ..actuals.diagnose import MARGIN, THRESHOLD
 from ..atomic import atomic_write_text
+from ..budget import check_run_budget
 from ..csv_safe import to_csv
 from . import CliError
 from .common import _clean, add_run_options, check_out_dir, emit, out_dir, scenario_from_args
@@ -75,6 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_update(args: argparse.Namespace) -> int:
     check_out_dir(args.out)  # before any work
     sc = scenario_from_args(args)
+    check_run_budget(sc, args.paths, args.horizon)  # before any work
     horizon = args.horizon or sc.horizon
     try:
         actuals = read_actuals(args.actuals, horizon)

@@ -15,6 +15,7 @@ import sys
 import pandas as pd
 
 from ..analysis import AnalysisError
+from ..budget import check_analysis_budget, check_sobol_budget
 from ..csv_safe import to_csv
 from ..voi import DEFAULT_STUDIES, value_of_information
 from . import CliError
@@ -55,6 +56,10 @@ def cmd_voi(args: argparse.Namespace) -> int:
         raise CliError(f"--sobol-n: {args.sobol_n} must be 0 (skip) or a whole number in "
                        f"[2, {MAX_SOBOL_N:,}]")
     sc = scenario_from_args(args)
+    check_analysis_budget(sc, args.paths, args.horizon, what="voi", results=2, columns=48,
+                          pilot_lens=True)  # the decisions' NPVs, before any work
+    if args.sobol_n > 0:
+        check_sobol_budget(sc, args.sobol_n, args.horizon)
     if 1 <= args.paths < MIN_VOI_PATHS:
         print(f"warning: --paths {args.paths:,}: value-of-information estimates need many "
               f"paths; below {MIN_VOI_PATHS:,} their standard errors are as large as the "

@@ -73,8 +73,8 @@ def _describe(err: dict) -> str:
     if kind == "finite_number":
         return f"{_short(val)} is not a finite number"
     if kind == "too_long":
-        return (f"has {ctx.get('actual_length')} entries; at most {ctx.get('max_length')} "
-                f"allowed")
+        n, hi = ctx.get("actual_length"), ctx.get("max_length")
+        return f"has {n} entries; at most {hi} allowed (allowed range 0 to {hi})"
     return f"{err['msg']} (got {_short(val)})"
 
 
