@@ -418,3 +418,61 @@ def test_item8_ctrl_c_during_a_sweep_exits_130_with_one_line_and_resume_is_ident
     assert main([*argv[:-1], str(full), "--no-progress"]) == 0
     capsys.readouterr()
     pd.testing.assert_frame_equal(read_table(out), read_table(full), check_exact=True)
+
+
+# --------------------------------------------------------------------------- the app
+# (items 2, 5 and 14 end to end: a headless AppTest, few paths)
+
+
+def _app(params: dict | None = None, **state):
+    from streamlit.testing.v1 import AppTest
+
+    from simulator.ui import session
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.session_state[session.PATHS] = 300
+    for k, v in state.items():
+        at.session_state[k] = v
+    if params:
+        at.query_params.update(params)
+    return at.run()
+
+
+def test_app_deep_rollout_link_is_a_warning_and_the_page_stays(seed_case):
+    deep = '{"pilot.users": ' + "[" * 1000 + "]" * 1000 + "}"
+    at = _app({"scenario": "seed_case.toml", "rollout": deep})
+    assert not at.exception, [e.value for e in at.exception]
+    warnings = [w.value for w in at.warning]
+    assert any("levels deep" in w for w in warnings), warnings
+    assert all("Traceback" not in w and "/work/" not in w and len(w) < 300 for w in warnings)
+    assert len(at.metric) == 8  # the forecast is still shown
+
+
+def test_app_nested_and_non_utf8_uploads_are_one_line_each():
+    from simulator.ui import session
+
+    for data, expect in ((("a = " + "[" * 900 + "]" * 900).encode(), "levels deep"),
+                         (b"PK\x03\x04\x14\x00\x06\x00\xff", "not UTF-8 text")):
+        at = _app(**{session.SOURCE: session.UPLOADED,
+                     session.UPLOAD: {"name": "mine.toml", "data": data}})
+        assert not at.exception, [e.value for e in at.exception]
+        errors = [e.value for e in at.error]
+        assert len(errors) == 1 and expect in errors[0], errors
+        assert len(at.metric) == 0
+
+
+def test_app_renders_a_markdown_scenario_name_as_text(seed_case):
+    from simulator.ui import session
+
+    sc = seed_case.with_values({"scenario.name": LINK,
+                                "scenario.description": f"Click {LINK} now",
+                                "adoption.cohorts[0].name": LINK})
+    at = _app(**{session.SOURCE: session.UPLOADED,
+                 session.UPLOAD: {"name": "phish.toml", "data": sc.to_toml().encode()}})
+    assert not at.exception, [e.value for e in at.exception]
+    heading = at.subheader[0].value
+    assert heading.startswith("\\[Session expired") and "](" not in heading
+    assert "://" not in heading
+    shown = [c.value for c in at.caption] + [m.value for m in at.markdown]
+    assert any("Click \\[Session expired" in c for c in shown), shown
+    assert not any("](http" in c or "](https" in c for c in shown)

@@ -46,7 +46,7 @@ def with_horizon(sc: Scenario, horizon: int | None) -> Scenario:
     if horizon is None or horizon == sc.horizon:
         return sc
     if isinstance(horizon, bool) or not isinstance(horizon, int) or not 1 <= horizon <= 120:
-        raise ScenarioError([f"--horizon {horizon!r}: allowed range is 1 to 120 months"])
+        return sc  # the run itself reports it ("horizon: 200 is above 120")
     try:
         return sc.with_values({"scenario.horizon_months": horizon})
     except ScenarioError as exc:
