@@ -301,6 +301,8 @@ def test_item14_markdown_is_escaped():
     assert md_escape("Seed case: pilot to stalled rollout") == \
         "Seed case: pilot to stalled rollout"
     assert "](" not in md_unlink(LINK) and "cohorts[0]" in md_unlink("cohorts[0]: x")
+    assert md_unlink("<https://e.com>").startswith("\\<")  # autolink: browsers read \/ as /
+    assert md_unlink("needs min <= mode <= max") == "needs min <= mode <= max"
 
 
 # --------------------------------------------------------------------------- items 4, 6
@@ -476,3 +478,59 @@ def test_app_renders_a_markdown_scenario_name_as_text(seed_case):
     shown = [c.value for c in at.caption] + [m.value for m in at.markdown]
     assert any("Click \\[Session expired" in c for c in shown), shown
     assert not any("](http" in c or "](https" in c for c in shown)
+
+
+# --------------------------------------------------------------------------- items 1, 12
+
+
+@pytest.mark.parametrize("cell, expect", [
+    ("cost\n1,1e308", "row 2, column cost: 1e+308 is above 1e+13"),
+    ("survey_n,used_daily\n1,1e15,0.5", "row 2, column survey_n: 1e+15 is above 1e+08"),
+    ("incidents\n1,1e9", "row 2, column incidents: 1e+09 is above 100000"),
+])
+def test_item1_absurd_actuals_are_refused_by_the_reader(tmp_path, capsys, cell, expect):
+    f = tmp_path / "absurd.csv"
+    f.write_text("month," + cell + "\n")
+    rc, _, err = cli(capsys, "update", SEED, "--actuals", f, "--paths", "100")
+    assert rc == 2 and expect in one_error_line(err)
+
+
+def test_item1_calibrate_refuses_a_tiny_effective_sample_size(tmp_path, capsys):
+    f = tmp_path / "spike.csv"
+    f.write_text("month,cost\n1,1e12\n")  # no path of the prior comes near it
+    out = tmp_path / "cal.toml"
+    rc, stdout, err = cli(capsys, "calibrate", SEED, "--actuals", f, "--out", out,
+                          "--paths", "300")
+    line = one_error_line(err)
+    assert rc == 2 and "effective sample size" in line and "not written" in line
+    assert not out.exists() and "calibrated" not in stdout
+
+
+def test_item12_extra_values_wide_headers_huge_cells_and_endless_files(tmp_path):
+    import time
+
+    from simulator.actuals.format import ActualsError, read_actuals, reads_actuals
+
+    with pytest.raises(ActualsError) as exc:
+        reads_actuals("month,cost\n1,100,5\n2,200\n")
+    assert exc.value.problems == ["row 2: 3 values but the header names 2 columns (allowed: "
+                                  "one value per column; quote a value that holds a comma)"]
+    t0 = time.perf_counter()
+    with pytest.raises(ActualsError, match="the header has 100,001 columns"):
+        reads_actuals("month," + ",".join(f"c{i}" for i in range(100_000)) + "\n1\n")
+    assert time.perf_counter() - t0 < 5  # linear, not minutes
+    with pytest.raises(ActualsError) as exc:
+        reads_actuals("month,cost\n" + "".join(f"{m},x\n" for m in range(1, 900)))
+    assert len(exc.value.problems) == 21 and exc.value.problems[-1].startswith("and ")
+    assert len(str(exc.value)) < 5_000  # bounded output, not megabytes
+    with pytest.raises(ActualsError) as exc:
+        reads_actuals("month,cost\n1," + "9x" * 30_000 + "\n")
+    assert len(exc.value.problems[0]) < 300  # the cell is not echoed in full
+    t0 = time.perf_counter()
+    with pytest.raises(ActualsError, match="over 1,000,000 bytes"):
+        read_actuals("/dev/zero")  # read-only: an endless file is bounded, not a hang
+    big = tmp_path / "big.csv"
+    big.write_text("month,cost\n" + "1,2\n" * 400_000)
+    with pytest.raises(ActualsError, match="over 1,000,000 bytes"):
+        read_actuals(big)
+    assert time.perf_counter() - t0 < 5

@@ -33,9 +33,11 @@ def md_escape(text: object) -> str:
                         .isdigit() else m.group(1) + m.group(2) + "\\", out)
 
 
-# What makes a link in one line of Markdown: [text](url) and ![alt](url), <url>, and
-# GFM's autolinks (scheme://, www.).
-_LINKISH = re.compile(r"(\]\(|<|://|(?i:\bwww)\.)")
+# What makes a link in one line of Markdown: [text](url) and ![alt](url), <scheme:...> and
+# <a@b> autolinks (browsers read https:\/\/ as https://, so their "<" is escaped), and
+# GFM's autolinks (scheme://, www.). A "<" in "min <= mode" stays as it is.
+_LINKISH = re.compile(r"(\]\(|<(?=[A-Za-z][A-Za-z0-9+.\-]{1,31}:|[^\s<>@]+@)|://|"
+                      r"(?i:\bwww)\.)")
 
 
 def md_unlink(text: object) -> str:
