@@ -119,7 +119,7 @@ def _output(args: argparse.Namespace, tables: dict[str, pd.DataFrame],
 def cmd_gap(args: argparse.Namespace) -> int:
     """Expectation gap."""
     sc = scenario_from_args(args)
-    check_analysis_budget(sc, args.paths, args.horizon, what="gap", columns=40,
+    check_analysis_budget(sc, args.paths, args.horizon, what="gap", columns=64,
                           pilot_lens=True)
     g = expectation_gap(sc, paths=args.paths, seed=args.seed, horizon=args.horizon,
                         stat=args.stat, bootstrap=args.bootstrap)
@@ -202,7 +202,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 def cmd_breakeven(args: argparse.Namespace) -> int:
     """Breakeven."""
     sc = scenario_from_args(args)
-    check_analysis_budget(sc, args.paths, args.horizon, what="breakeven", columns=8)
+    check_analysis_budget(sc, args.paths, args.horizon, what="breakeven", columns=64)
     r = breakeven(sc, args.input, args.target, paths=args.paths, seed=args.seed,
                   horizon=args.horizon, lo=args.lo, hi=args.hi)
     if args.format == "table":

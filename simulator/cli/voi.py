@@ -56,7 +56,7 @@ def cmd_voi(args: argparse.Namespace) -> int:
         raise CliError(f"--sobol-n: {args.sobol_n} must be 0 (skip) or a whole number in "
                        f"[2, {MAX_SOBOL_N:,}]")
     sc = scenario_from_args(args)
-    check_analysis_budget(sc, args.paths, args.horizon, what="voi", results=2, columns=48,
+    check_analysis_budget(sc, args.paths, args.horizon, what="voi", results=2, columns=64,
                           pilot_lens=True)  # the decisions' NPVs, before any work
     if args.sobol_n > 0:
         check_sobol_budget(sc, args.sobol_n, args.horizon)
