@@ -140,8 +140,8 @@ def test_item3_block_device_and_directory_are_refused(tmp_path, monkeypatch):
         check_out_file(str(target), "--pptx")
 
 
-def test_item3_calibrate_out_dev_null_like_fifo_is_kept(tmp_path, capsys):
-    """``update --out``/``export --csv`` into a FIFO-like target: the CLI streams, no rename."""
+def test_item3_export_into_a_fifo_streams_into_it(tmp_path, capsys):
+    """``--out /dev/null``-like targets through the CLI: the FIFO gets the bytes, stays a FIFO."""
     fifo = tmp_path / "out.json"
     os.mkfifo(fifo)
     got: list[bytes] = []
@@ -213,8 +213,9 @@ def test_item10_out_targets_are_checked_before_any_work(tmp_path, capsys, monkey
     rc, _, err = cli(capsys, "update", SEED, "--actuals", ROOT / "examples" /
                      "actuals_seed_case.csv", "--paths", "50", "--out", existing)
     assert rc == 2 and "exists and is not a directory" in one_error_line(err)
-    rc, _, err = cli(capsys, "export", SEED, "--paths", "50", "--sipmath", tmp_path)
-    assert rc == 2 and "error: " in one_error_line(err)
+    (tmp_path / "lib.json").mkdir()
+    rc, _, err = cli(capsys, "export", SEED, "--paths", "50", "--sipmath", tmp_path / "lib.json")
+    assert rc == 2 and "is a directory" in one_error_line(err)
 
 
 def test_item10_proc_and_directory_outputs_are_one_line(tmp_path, capsys):
