@@ -271,6 +271,15 @@ def test_item13_huge_paths_message_is_short(capsys):
     assert rc == 2 and len(line) < 300 and "about 10^300" in line
 
 
+@pytest.mark.parametrize("command", [["run", SEED, "--paths", "50"],
+                                     ["gates", STAGED, "--paths", "50"],
+                                     ["sweep", SEED, "--vary", "economics.hourly_cost=1,2"]])
+def test_item13_a_300_digit_seed_is_one_short_line(capsys, command):
+    rc, _, err = cli(capsys, *command, "--seed", "1" + "0" * 300)
+    line = one_error_line(err)
+    assert rc == 2 and "seed: about 10^300 is " in line and len(line) < 200
+
+
 def test_item13_long_set_parameter_is_truncated(seed_case):
     tok = controls.scenario_token(seed_case)
     problems = links.restore_edits({"set." + "x" * 5000: "y" * 5000}, {}, seed_case, tok)
