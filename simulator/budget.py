@@ -139,6 +139,23 @@ def check_run_budget(sc: Scenario, paths: int, horizon: int | None = None,
     return need
 
 
+def check_parallel_budget(sc: Scenario, paths: int, horizon: int | None, workers: int, *,
+                          bands: bool = False, pilot_lens: bool = False,
+                          budget_mb: float | None = None) -> int:
+    """Refuse ``workers`` local processes each running one ``paths``-path run at once (a
+    sweep on a local cluster) when together they exceed the budget."""
+    if not _valid(paths, horizon) or isinstance(workers, bool) or not isinstance(
+            workers, int) or workers < 2:
+        return 0
+    need = workers * estimate_run_bytes(sc, paths, horizon, bands, pilot_lens)
+    budget = memory_budget_bytes(budget_mb)
+    if need > budget:
+        h = sc.horizon if horizon is None else horizon
+        _refuse(need, budget, f"--workers: {workers} points at once x {count_text(paths)} "
+                              f"paths x {h} months")
+    return need
+
+
 def estimate_analysis_bytes(sc: Scenario, paths: int, horizon: int | None = None, *,
                             results: int = 2, columns: int = 0, bands: bool = False,
                             pilot_lens: bool = False) -> int:

@@ -360,6 +360,22 @@ def test_items4_6_every_command_refuses_a_run_above_the_memory_budget(name, tmp_
     assert not any(tmp_path.iterdir())  # nothing written
 
 
+def test_item4_sweep_on_local_workers_counts_every_worker(capsys, monkeypatch):
+    from simulator.budget import BUDGET_ENV, estimate_run_bytes
+
+    sc = load_scenario(SEED)
+    one = estimate_run_bytes(sc, 200_000, None, bands=False, pilot_lens=False)
+    monkeypatch.setenv(BUDGET_ENV, str(int(one * 1.5 / 2**20)))  # one worker fits, 8 do not
+    import simulator.sweep.backends as backends
+
+    monkeypatch.setattr(backends.LocalDask, "_connect",
+                        lambda self: pytest.fail("a cluster was started"))
+    rc, _, err = cli(capsys, "sweep", SEED, "--vary", "economics.hourly_cost=10,20",
+                     "--paths", "200000", "--workers", "8", "--no-progress")
+    line = one_error_line(err)
+    assert rc == 2 and "--workers: 8 points at once x 200,000 paths" in line
+
+
 def test_item4_sweep_points_are_counted_before_the_grid_is_built(capsys):
     import time
 

@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 
 from ..atomic import atomic_write_with
+from ..budget import check_parallel_budget
 from ..scenario import ScenarioError, load_scenario, read_toml
 from ..sweep import (
     POINT,
@@ -158,6 +159,9 @@ class DeferredInterrupt:
 def cmd_sweep(args: argparse.Namespace) -> int:
     sw = sweep_from_args(args)
     plan = sw.plan()  # every check before anything runs
+    if args.workers is not None:  # each local worker runs a point at once
+        check_parallel_budget(sw.scenario, sw.paths, sw.horizon, args.workers,
+                              pilot_lens=sw.needs_pilot_lens)
     if args.chart is not None:
         suffix = Path(args.chart).suffix.lower()
         if suffix not in _CHART_FORMATS:
