@@ -20,6 +20,7 @@ from ..export.workbook import workbook_bytes
 from ..results import SimulationResult
 from ..scenario import combination_count
 from .links import EDITS
+from .plain import md_unlink
 from .registry import TabContext
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -75,7 +76,7 @@ def render(ctx: TabContext) -> None:
                 levers = _lever_table(ctx.scenario.to_toml(), ctx.paths, ctx.seed,
                                       res.horizon)
         except ValueError as exc:
-            st.error(f"Lever table: {exc}")
+            st.error(f"Lever table: {md_unlink(exc)}")
             levers = None
     findings = None
     if st.checkbox("Add the analysis slides to the deck (levers, expectation-gap waterfall, "
@@ -87,7 +88,7 @@ def render(ctx: TabContext) -> None:
             with st.spinner("Running the lever, gap and tornado analyses..."):
                 findings = cached_findings(ctx)
         except ValueError as exc:
-            st.error(f"Analysis slides: {exc}")
+            st.error(f"Analysis slides: {md_unlink(exc)}")
     edits = st.session_state.get(EDITS) or {}
     if edits:
         st.caption(f"The deck lists your {len(edits)} edit(s) to the scenario file on its "

@@ -14,6 +14,7 @@ import streamlit as st
 from ..scenario import ScenarioError
 from . import access, controls, links, metrics, rollout, runner, timing, widgets
 from . import session as ss
+from .plain import md_escape, md_unlink
 from .registry import Draft, TabContext
 
 
@@ -74,10 +75,10 @@ def start(scenarios_dir: Path, tab_labels: list[str]) -> Draft:
     widgets.forget_other_scenarios(token)
     problems += links.restore_edits(st.query_params, state, base, token)
     for problem in problems:  # a bad shared link: say which parameter, keep running
-        st.warning(f"Link parameter ignored: {problem}")
+        st.warning(f"Link parameter ignored: {md_unlink(problem)}")
     _sidebar_levers(base, token)
     if base.scenario.description:
-        st.caption(base.scenario.description)
+        st.caption(md_escape(base.scenario.description))
     return Draft(state=state, files=files, scenarios_dir=scenarios_dir, loaded=loaded,
                  base=base, token=token, boxes=(st.container(), st.container()))
 
@@ -114,7 +115,7 @@ def run(draft: Draft) -> TabContext:
     state[ss.HEADLINES] = metrics.headline_values(items)
     state[ss.HEADLINE_SE] = metrics.headline_ses(items)
     with draft.boxes[1]:
-        st.subheader(sc.name + (" (adjusted)" if edited else ""))
+        st.subheader(md_escape(sc.name) + (" (adjusted)" if edited else ""))
         widgets.render_headlines(items, metrics.headline_metrics(base_res) if edited else None,
                                  sc.scenario.currency)
         st.caption(f"{paths:,} paths, seed {seed}, {res.horizon} months. Changes (arrows) are "

@@ -21,6 +21,7 @@ import streamlit as st
 from ..scenario import ScenarioError
 from .controls import PARTS, ControlGroup, PlainControl, UncertainControl, widget_key
 from .metrics import Headline, delta_text
+from .plain import md_escape, md_unlink
 from .session import UPLOAD, UPLOADER
 
 _ROW = (2.6, 1.0, 1.0, 1.0)  # label, low, likely, high column widths
@@ -91,9 +92,9 @@ def store_upload() -> None:
 def show_problems(exc: ScenarioError, heading: str) -> None:
     """One ``st.error`` per problem, under a one-line heading; the app keeps running."""
     src = f" ({exc.source})" if exc.source else ""
-    st.markdown(f"**{heading}**{src}")
+    st.markdown(f"**{heading}**{md_escape(src)}")
     for line in exc.problems:
-        st.error(line)
+        st.error(md_unlink(line))
 
 
 def _unit(unit: str) -> str:
