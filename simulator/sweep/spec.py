@@ -224,9 +224,6 @@ class Axis:
         return f"{self.kind}:{_fmt(self.start)}:{_fmt(self.stop)}:{self.num}"
 
 
-# --------------------------------------------------------------------------- field ranges
-
-
 def _range_text(path: str) -> str:
     r = allowed_range(path)
     return "" if r is None else f" (allowed range [{_fmt(r[0])}, {_fmt(r[1])}])"

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .. import actuals, analysis, exports, gates, sweep, voi
-from ..plain import md_unlink
+from .. import actuals, analysis, exports, gates, plain, sweep, voi
 from ..registry import Tab, TabContext
 from . import assumptions, compare, forecast, rollout
 
@@ -47,7 +46,7 @@ def draw(tab: Tab, ctx: TabContext) -> bool:
     try:
         tab.render(ctx)
     except Exception as exc:  # noqa: BLE001 - one broken tab must not take the app down
-        st.error(f"The {tab.label!r} tab failed: {type(exc).__name__}: {md_unlink(exc)}")
+        st.error(f"The {tab.label!r} tab failed: {type(exc).__name__}: {plain.md_unlink(exc)}")
         return False
     return True
 
