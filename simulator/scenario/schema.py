@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import ValidationError, model_validator
+from pydantic import PrivateAttr, ValidationError, model_validator
 
 from ..distributions import Dist
-from .dist_specs import Uncertain, as_dist
+from .dist_specs import Pert, Uncertain, as_dist
 from .errors import _JOIN, ScenarioError, _problems
 from .fields import (
     MAX_COHORT_SIZE,
@@ -124,6 +124,20 @@ class Tier(Section):
     cost_per_user: Uncertain = uncertain(0.0, hi=MAX_MONEY_PER_USER, unit="currency/user",
                                          doc="One-off onboarding cost per user, booked in the "
                                              "cohort's start month.")
+
+
+class Usage(Section):
+    """How often monthly active users use the tool: the telemetry vocabulary (weekly and daily
+    active shares), sampled per path outside the compiled core."""
+
+    weekly_share: Uncertain = uncertain(
+        Pert(dist="pert", min=0.45, mode=0.65, max=0.85), hi=1.0,
+        unit="share of monthly active users",
+        doc="Share of a month's active users who use it at least once a week.")
+    daily_share: Uncertain = uncertain(
+        Pert(dist="pert", min=0.2, mode=0.4, max=0.65), hi=1.0,
+        unit="share of weekly active users",
+        doc="Share of the weekly active users who use it (almost) every working day.")
 
 
 class Cohort(Section):
@@ -333,6 +347,10 @@ LEVERS = ("variability_testing", "load_testing", "change_plan", "feedback_loop")
 class Scenario(Section):
     """A whole business case: the pilot, production conditions, cohorts, money and levers."""
 
+    reference_class: str | None = plain(None, doc="Reference class (simulator/classes/NAME"
+                                                  ".toml) every input left out comes from.")
+    template: str | None = plain(None, doc="Template (scenarios/NAME.toml) every input left "
+                                           "out comes from, before the reference class.")
     scenario: Meta = plain(doc="Name, currency, horizon, discount rate.")
     pilot: Pilot = plain(doc="What the pilot showed.")
     data: Data = plain(doc="Production data quality.")
@@ -341,10 +359,14 @@ class Scenario(Section):
     adoption: Adoption = plain(doc="Cohorts, tiers, churn and trust.")
     economics: Economics = plain(doc="Value and cost.")
     levers: Levers = plain(default_factory=Levers, doc="The four levers.")
+    usage: Usage = plain(default_factory=Usage, doc="Usage intensity of monthly active users.")
     correlations: list[Correlation] = plain(default_factory=list,
                                             doc="Rank correlations between inputs.")
     gates: list[Gate] = plain(default_factory=list,
                               doc="Go/no-go reviews of a staged rollout, in month order.")
+    #: Where each uncertain input's value came from (:mod:`.provenance`), set at loading.
+    _sources: dict[str, str] = PrivateAttr(default_factory=dict)
+    _notes: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _cross_checks(self):
@@ -433,6 +455,23 @@ class Scenario(Section):
             walk(getattr(self.levers, lever), f"levers.{lever}.")
         return out
 
+    def usage_inputs(self) -> dict[str, Dist]:
+        """The usage-intensity inputs (sampled outside the compiled core, by path)."""
+        return {f"usage.{n}": as_dist(v, lo, hi) for n, v, lo, hi in self.usage.uncertain_items()}
+
+    def all_inputs(self) -> dict[str, Dist]:
+        """Every uncertain input: the simulated ones, then the usage intensity."""
+        return {**self.inputs(), **self.usage_inputs()}
+
+    def sources(self) -> dict[str, str]:
+        """Where each uncertain input came from: ``file``, ``class:NAME``, ``template:FILE``
+        or ``default`` (:mod:`.provenance`)."""
+        return {p: self._sources.get(p, "file") for p in self.all_inputs()}
+
+    def notes(self) -> dict[str, str]:
+        """A note per inherited input (the class's cases, the template's comment)."""
+        return dict(self._notes)
+
     def input_paths(self) -> list[str]:
         return list(self.inputs())
 
@@ -479,7 +518,14 @@ class Scenario(Section):
         data = self.to_dict()
         for path, value in changes.items():
             _set_path(data, path, value)
-        return parse_scenario(data, source="override")
+        new = parse_scenario(data, source="override")
+        sources = dict(self._sources)
+        for p in new.all_inputs():
+            if p in sources and any(c == p or c.startswith(p + ".") for c in changes):
+                sources[p] = "file"
+        new._sources = {p: sources.get(p, "file") for p in new.all_inputs()}
+        new._notes = {p: n for p, n in self._notes.items() if new._sources[p] != "file"}
+        return new
 
     def with_levers(self, **enabled: bool) -> Scenario:
         """A copy with levers switched, e.g. ``with_levers(feedback_loop=True)``."""
@@ -491,8 +537,18 @@ class Scenario(Section):
 
 
 def parse_scenario(data: dict[str, Any], source: str | None = None) -> Scenario:
-    """Validate a scenario given as plain data; raise :class:`ScenarioError` on problems."""
+    """Validate a scenario given as plain data; raise :class:`ScenarioError` on problems.
+
+    A file naming a ``template`` or a ``reference_class`` inherits every input it leaves
+    out from them; each input's source is recorded (:meth:`Scenario.sources`).
+    """
+    from .provenance import resolve
+
+    merged, sources, notes = resolve(data, source)
     try:
-        return Scenario.model_validate(data)
+        sc = Scenario.model_validate(merged)
     except ValidationError as exc:
         raise ScenarioError(_problems(exc), source) from None
+    sc._sources = {p: sources.get(p, "default") for p in sc.all_inputs()}
+    sc._notes = {p: n for p, n in notes.items() if p in sc._sources}
+    return sc
