@@ -27,6 +27,11 @@ class Case:
     later_label: str
     obs: ObservationModel = field(default_factory=ObservationModel)
     lacks: str = ""
+    #: The reference class the case belongs to (simulator/classes/NAME.toml).
+    reference_class: str = "office_assistant"
+    #: What its published active share counts: "monthly" (regular users that month) or
+    #: "ever_used" (anyone who used it at least once: cumulative adopters).
+    active_definition: str = "monthly"
 
     @property
     def scenario(self) -> Path:
@@ -44,7 +49,8 @@ class Case:
 CASES: tuple[Case, ...] = (
     Case("accenture_github_copilot", "Accenture, GitHub Copilot (2023-24)",
          "trial phase: 96 % of 470 users succeeding (month 3)",
-         "12,000 seats: 67 % use it every day (month 12)"),
+         "12,000 seats: 67 % use it every day (month 12)",
+         reference_class="coding_assistant"),
     Case("au_dta_copilot", "Australian Government, M365 Copilot trial (DTA, 2024)",
          "none published (licences only: prior forecast)",
          "post-use survey, n = 811: daily 25 %, multiple times a week 46 % (month 6)"),
@@ -53,5 +59,5 @@ CASES: tuple[Case, ...] = (
          "usage data, n = 300: daily 30 %, weekly but not daily 37 % (month 3)"),
     Case("uk_crossgov_copilot", "UK cross-government M365 Copilot experiment (GDS, 2024)",
          "none published (licences only: prior forecast)",
-         "80 % of 20,000 actively used it (month 3)"),
+         "80 % of 20,000 actively used it (month 3)", active_definition="ever_used"),
 )

@@ -106,7 +106,7 @@ def resolve(data: dict[str, Any], source: str | None = None, _depth: int = 0
             if k in fitted:
                 note = (f"fitted on {', '.join(cases) or 'no cases (hyperprior)'} by partial "
                         f"pooling" + (f"; {note}" if note else ""))
-            notes[k] = note
+            notes[k] = note or f"stated assumption of the class {cls}"
     tpl = data.get("template")
     if tpl is not None:
         if not isinstance(tpl, str):
