@@ -15,7 +15,7 @@ from ..scenario import ScenarioError
 
 #: Modules (relative to this package) that add subcommands.
 COMMAND_MODULES = ["core", "export", "sweep", "analysis", "update", "calibrate", "voi",
-                   "gates", "classes"]
+                   "gates", "classes", "cases"]
 
 
 class CliError(Exception):
