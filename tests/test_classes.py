@@ -1,0 +1,165 @@
+"""Reference classes: provenance of every input, short scenarios, the partial-pooling fit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulator import simulate
+from simulator.cases.fit import (
+    N_EFF_CAP,
+    CaseData,
+    Dynamics,
+    fit_class,
+    predict,
+    registry_cases,
+)
+from simulator.cases.loo import figure_rows, rebase
+from simulator.cases.registry import CASES
+from simulator.scenario import ScenarioError, load_scenario, loads_scenario
+from simulator.actuals import read_actuals
+
+ROOT = Path(__file__).resolve().parents[1]
+SHORT = """reference_class = "support_assistant"
+
+[scenario]
+name = "Insurance service desk, 800 agents"
+horizon_months = 24
+
+[[adoption.cohorts]]
+name = "Claims agents"
+size = 300
+
+[[adoption.cohorts]]
+name = "Policy agents"
+size = 500
+start_month = 3
+
+[economics]
+hourly_cost = { dist = "pert", min = 30.0, mode = 35.0, max = 42.0 }
+minutes_saved_per_task = { dist = "pert", min = 0.5, mode = 1.2, max = 2.0 }
+"""
+SOURCES = ("file", "default", "class:", "template:")
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "simulator.cli", *args], capture_output=True,
+                          text=True, cwd=ROOT, timeout=300)
+
+
+def test_short_reference_class_file_validates_runs_and_marks_inherited_inputs(tmp_path):
+    assert len(SHORT.strip().splitlines()) <= 20
+    f = tmp_path / "short.toml"
+    f.write_text(SHORT)
+    out = _cli("validate", str(f), "--inputs", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)["inputs"]
+    src = {r["path"]: r["source"] for r in rows}
+    assert src["economics.hourly_cost"] == "file"
+    assert src["adoption.tiers.rollout.ceiling"] == "class:support_assistant"
+    assert src["usage.weekly_share"] == "class:support_assistant"
+    assert sum(s == "file" for s in src.values()) == 2
+    assert all(set(r) >= {"path", "label", "p10", "p50", "p90", "source", "note"}
+               for r in rows)
+    sc = load_scenario(f)
+    assert [c.tier for c in sc.adoption.cohorts] == ["rollout", "rollout"]
+    res = simulate(sc, paths=200, seed=1)
+    assert np.isfinite(res.summary["npv_p50"])
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("**/*.toml")),
+                         ids=lambda p: p.name)
+def test_validate_inputs_json_gives_every_input_a_source(path):
+    sc = load_scenario(path)
+    from simulator.inputs_table import inputs_table
+
+    t = inputs_table(sc)
+    assert len(t) == len(sc.all_inputs())
+    assert all(s.startswith(SOURCES) for s in t["source"])
+    assert (t["p10"] <= t["p50"]).all() and (t["p50"] <= t["p90"]).all()
+
+
+def test_validate_inputs_cli_on_a_shipped_scenario():
+    out = _cli("validate", "scenarios/seed_case.toml", "--inputs", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)["inputs"]
+    assert rows and all(r["source"] in ("file", "default") for r in rows)
+
+
+def test_template_and_edits_and_unknown_class():
+    sc = loads_scenario('template = "seed_case"\n[scenario]\nname = "Mine"\n'
+                        '[economics]\nhourly_cost = 50.0\n')
+    s = sc.sources()
+    assert s["economics.hourly_cost"] == "file"
+    assert s["pilot.accuracy"] == "template:seed_case.toml"
+    edited = sc.with_values({"pilot.accuracy": 0.9})
+    assert edited.sources()["pilot.accuracy"] == "file"
+    assert edited.sources()["data.ood_share"] == "template:seed_case.toml"
+    with pytest.raises(ScenarioError, match="reference_class: 'nope' is not a reference class"):
+        loads_scenario('reference_class = "nope"\n[scenario]\nname = "x"\n')
+
+
+# ------------------------------------------------------------------ the fit
+
+MU = np.array([1.2, -1.0, 1.0, -0.3])
+TAU = np.array([0.6, 0.5, 0.7, 0.5])
+DYN = Dynamics(q=0.3, churn=0.03, ret=0.06)
+
+
+def _synthetic_orgs(seed: int, n_org: int = 12) -> list[CaseData]:
+    """Organisations drawn from a class with known (MU, TAU); figures with the fit's noise."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for i in range(n_org):
+        th = MU + TAU * rng.standard_normal(4)
+        c = CaseData(f"org{i}", 20, [(2000, 1)], 12,
+                     [(2, "monthly", 2000, (0.0,)), (6, "monthly", 2000, (0.0,)),
+                      (6, "survey", 300, (0.0, 0.0))])
+        figs = []
+        for (m, kind, n, _), g in zip(c.figures, predict(c, th[None, :], DYN), strict=True):
+            if kind == "survey":
+                d, w = g[0]
+                k = rng.multinomial(N_EFF_CAP, [d, w, 1 - d - w]) / N_EFF_CAP
+                figs.append((m, kind, n, (float(k[0]), float(k[1]))))
+            else:
+                figs.append((m, kind, n, (rng.binomial(N_EFF_CAP, g[0]) / N_EFF_CAP,)))
+        c.figures = figs
+        cases.append(c)
+    return cases
+
+
+def test_fit_recovers_class_mean_and_spread_from_12_synthetic_organisations():
+    # the hyperprior's centre is put off the truth, so recovery comes from the data
+    f = fit_class("office_assistant", _synthetic_orgs(0), DYN, prior_mu=MU + 0.5)
+    z_mu = (f.mu - MU) / f.mu_se
+    z_tau = (np.log(f.tau) - np.log(TAU)) / f.log_tau_se
+    assert (np.abs(z_mu) <= 2).all(), z_mu
+    assert (np.abs(z_tau) <= 2).all(), z_tau
+    assert (f.mu_se < 0.5).all() and (f.log_tau_se < 0.7).all()  # informative, not vague
+
+
+def test_fit_with_no_case_is_the_hyperprior():
+    f = fit_class("support_assistant", [])
+    np.testing.assert_allclose(f.mu, f.prior_mu, atol=1e-3)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if registry_cases(c.reference_class)],
+                         ids=lambda c: c.key)
+def test_class_prior_reproduces_its_cases_figures_in_sample(case):
+    fit = fit_class(case.reference_class, registry_cases(case.reference_class))
+    sc = rebase(load_scenario(case.scenario), fit)
+    res = simulate(sc, paths=1500, seed=3)
+    idx = np.arange(res.n_paths)
+    rng = np.random.default_rng(5)
+    rows = []
+    for f in (case.early, case.later):
+        t = read_actuals(f, sc.horizon).table
+        rows += figure_rows(res, idx, t, case.active_definition, rng)
+    assert rows
+    for r in rows:
+        assert r["inside"], r
