@@ -13,6 +13,7 @@ import streamlit as st
 
 from simulator import ScenarioError
 from simulator.charts import forecast
+from simulator.inputs_table import source_summary
 from simulator.ui import access, controls, links, metrics, rollout, runner, timing, widgets
 from simulator.ui import session as ss
 from simulator.ui.registry import TABS, TabContext
@@ -88,7 +89,8 @@ with rollout_tab:  # drawn only while open; closed, the same design read from se
 
 with assumptions_tab:  # 160 inputs: those of open groups drawn while the tab is open
     widgets.render_assumptions(rollout.assumption_groups(controls.control_groups(
-        design.scenario)), token, shown=assumptions_tab.open is not False)
+        design.scenario)), token, shown=assumptions_tab.open is not False,
+        sources=design.scenario.sources(), summary=source_summary(design.scenario))
 with compare_tab:
     st.radio("Compare", ss.COMPARE_MODES, key=ss.COMPARE_MODE, horizontal=True)
     if state[ss.COMPARE_MODE] == ss.COMPARE_OTHER:

@@ -368,6 +368,12 @@ class Scenario(Section):
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
     _notes: dict[str, str] = PrivateAttr(default_factory=dict)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal content; where the values came from (provenance) is not compared."""
+        return type(other) is type(self) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
     @model_validator(mode="after")
     def _cross_checks(self):
         problems: list[str] = []
