@@ -129,3 +129,22 @@ def markdown_table(result: dict) -> str:
                  f"{result['pit_mean']:.2f} ({result['paths']:,} paths, seed {result['seed']}; "
                  f"regenerate with `rollout-sim cases backtest --loo --write docs/cases.md`).")
     return "\n".join(lines)
+
+
+#: Markers around the LOO table in docs/cases.md.
+LOO_BEGIN, LOO_END = "<!-- loo:begin -->", "<!-- loo:end -->"
+
+
+def write_docs(path, table: str) -> None:
+    """Replace the text between the LOO markers of ``path`` (atomically)."""
+    import re
+    from pathlib import Path
+
+    from ..atomic import atomic_write_text
+
+    p = Path(path)
+    text = p.read_text(encoding="utf-8")
+    pattern = re.compile(re.escape(LOO_BEGIN) + r".*?" + re.escape(LOO_END), re.S)
+    if not pattern.search(text):
+        raise ValueError(f"{p}: no {LOO_BEGIN} ... {LOO_END} markers")
+    atomic_write_text(p, pattern.sub(lambda _: f"{LOO_BEGIN}\n{table}\n{LOO_END}", text))

@@ -26,8 +26,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     if not 100 <= args.paths <= 1_000_000:
         raise CliError(f"--paths: {args.paths} is outside [100, 1000000]")
     if args.loo:
-        from ..cases.backtest import write_docs
-        from ..cases.loo import loo_backtest, markdown_table
+        from ..cases.loo import loo_backtest, markdown_table, write_docs
 
         result = loo_backtest(paths=args.paths, seed=args.seed)
         table = markdown_table(result)
@@ -40,7 +39,10 @@ def cmd_backtest(args: argparse.Namespace) -> int:
                   "coverage": float(df["inside"].mean())}
         table = md(df, args.paths, args.seed)
     if args.write:
-        write_docs(args.write, table)
+        try:
+            write_docs(args.write, table)
+        except (OSError, ValueError) as exc:
+            raise CliError(f"--write: {exc}") from None
     if args.format == "json":
         print(json.dumps(result, indent=2, default=float))
     else:
