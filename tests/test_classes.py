@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from simulator import simulate
+from simulator.actuals import read_actuals
 from simulator.cases.fit import (
     N_EFF_CAP,
     CaseData,
@@ -22,7 +23,6 @@ from simulator.cases.fit import (
 from simulator.cases.loo import figure_rows, rebase
 from simulator.cases.registry import CASES
 from simulator.scenario import ScenarioError, load_scenario, loads_scenario
-from simulator.actuals import read_actuals
 
 ROOT = Path(__file__).resolve().parents[1]
 SHORT = """reference_class = "support_assistant"

@@ -107,7 +107,6 @@ def _assumed(cls: str) -> dict:
 
 def _mean(spec) -> float:
     if isinstance(spec, dict):
-        from ..scenario import Scenario  # noqa: F401  (validation of the spec's type)
         from pydantic import TypeAdapter
 
         from ..scenario.dist_specs import Uncertain
@@ -185,7 +184,7 @@ def log_lik(case: CaseData, theta: np.ndarray, dyn: Dynamics) -> np.ndarray:
     """(K,) log likelihood of the case's published figures for each parameter row."""
     eps = 1e-6
     total = np.zeros(theta.shape[0])
-    for (m, kind, n, vals), g in zip(case.figures, predict(case, theta, dyn), strict=True):
+    for (_m, kind, n, vals), g in zip(case.figures, predict(case, theta, dyn), strict=True):
         ne = min(n, N_EFF_CAP)
         if kind == "survey":
             yd, yw = vals
