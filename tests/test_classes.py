@@ -16,6 +16,7 @@ from simulator.cases.fit import (
     N_EFF_CAP,
     CaseData,
     Dynamics,
+    extra_figures,
     fit_class,
     predict,
     registry_cases,
@@ -160,6 +161,7 @@ def test_class_prior_reproduces_its_cases_figures_in_sample(case):
     for f in (case.early, case.later):
         t = read_actuals(f, sc.horizon).table
         rows += figure_rows(res, idx, t, case.active_definition, rng)
+    rows += figure_rows(res, idx, t.iloc[:0], case.active_definition, rng, extra_figures(case))
     assert rows
     for r in rows:
         assert r["inside"], r

@@ -71,9 +71,29 @@ class CaseData:
     figures: list[tuple[int, str, int, tuple[float, ...]]] = field(default_factory=list)
 
 
+#: Published-figure definitions the observation model maps (registry ``Figure.definition``)
+#: onto the fit's figure kinds.
+MAPPED = {"ever_used": "ever_used", "monthly_active": "monthly", "weekly_active": "weekly",
+          "daily_active": "daily"}
+
+
+def extra_figures(case) -> list[tuple[int, str, int, tuple[float, ...]]]:
+    """A case's published figures outside its actuals files (``Case.unmapped``) that the
+    observation model maps: ever used, monthly, weekly or daily active shares with a
+    published base n; figures noted as "also" in the actuals files (duplicates), lower or
+    upper bounds without a base, and other organisations' figures are left out."""
+    out = []
+    for f in getattr(case, "unmapped", ()):
+        if f.definition in MAPPED and f.n and "also" not in f.note:
+            out.append((int(f.month), MAPPED[f.definition], int(f.n), (float(f.value),)))
+    return out
+
+
 def case_data(scenario: Path, csvs: list[Path], key: str,
-              active_definition: str = "monthly") -> CaseData:
-    """A case's cohort plan (its scenario) and figures (its actuals CSVs)."""
+              active_definition: str = "monthly",
+              extra: list | tuple = ()) -> CaseData:
+    """A case's cohort plan (its scenario) and figures (its actuals CSVs, then ``extra``:
+    (month, kind, n, values) tuples)."""
     sc = load_scenario(scenario)
     d = CaseData(key, sc.pilot.users, [(c.size, c.start_month) for c in sc.adoption.cohorts],
                  sc.horizon)
@@ -92,12 +112,14 @@ def case_data(scenario: Path, csvs: list[Path], key: str,
                 wk = r["used_weekly"]
                 d.figures.append((m, "survey", int(r["survey_n"]),
                                   (float(r["used_daily"]), float(wk))))
+    d.figures += [f for f in extra if f[0] <= sc.horizon]
     return d
 
 
 def registry_cases(cls: str, exclude: str | None = None) -> list[CaseData]:
     """The registry's cases of class ``cls`` (leaving ``exclude`` out)."""
-    return [case_data(c.scenario, [c.early, c.later], c.key, c.active_definition)
+    return [case_data(c.scenario, [c.early, c.later], c.key,
+                      getattr(c, "active_definition", "monthly"), extra_figures(c))
             for c in CASES if c.reference_class == cls and c.key != exclude]
 
 
@@ -173,6 +195,10 @@ def predict(case: CaseData, theta: np.ndarray, dyn: Dynamics) -> list[np.ndarray
         rate = np.clip(out_a[m] / reg[m], 0.0, 1.0) * np.ones(k)
         if kind == "monthly":
             preds.append(rate)
+        elif kind == "weekly":
+            preds.append(rate * w)
+        elif kind == "daily":
+            preds.append(rate * w * dd)
         elif kind == "ever_used":
             preds.append(np.clip(out_e[m] / reg[m], 0.0, 1.0) * np.ones(k))
         else:

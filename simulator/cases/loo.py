@@ -21,7 +21,7 @@ import numpy as np
 
 from ..actuals import condition, read_actuals
 from ..scenario import Scenario, load_scenario
-from .fit import N_EFF_CAP, ClassFit, class_values, fit_class, registry_cases
+from .fit import N_EFF_CAP, ClassFit, class_values, extra_figures, fit_class, registry_cases
 from .registry import CASES, Case
 
 
@@ -48,11 +48,21 @@ def _pit(sample: np.ndarray, y: float) -> float:
     return float(np.mean(sample < y) + 0.5 * np.mean(sample == y))
 
 
-def figure_rows(res, idx: np.ndarray, table, definition: str, rng) -> list[dict]:
-    """Predictive P10/P50/P90, PIT and hit of every figure in an actuals ``table`` for the
-    paths ``idx`` of ``res``."""
+_KIND_NAMES = {"monthly": ("monthly active share", "active_rate"),
+               "ever_used": ("ever used", "ever_used"),
+               "weekly": ("weekly active share", "weekly_active_rate"),
+               "daily": ("daily active share", "daily_active_rate")}
+
+
+def figure_rows(res, idx: np.ndarray, table, definition: str, rng,
+                extra: list | tuple = ()) -> list[dict]:
+    """Predictive P10/P50/P90, PIT and hit of every figure in an actuals ``table`` and of
+    the ``extra`` (month, kind, n, (value,)) figures, for the paths ``idx`` of ``res``."""
     tel = res.telemetry
     rows = []
+    for m, kind, n, (y,) in extra:
+        name, metric = _KIND_NAMES[kind]
+        rows.append((name, int(m), float(y), _noisy(tel[metric][int(m), idx], n, rng)))
     for _, r in table.iterrows():
         m = int(r["month"])
         rate = tel["active_rate"][m, idx]
@@ -60,7 +70,7 @@ def figure_rows(res, idx: np.ndarray, table, definition: str, rng) -> list[dict]
         if not math.isnan(r["active_users"]):
             n = int(r["registered"]) if not math.isnan(r["registered"]) else int(reg)
             g = tel["ever_used"][m, idx] if definition == "ever_used" else rate
-            name = "ever used" if definition == "ever_used" else "monthly active share"
+            name = "ever used" if definition == "ever_used" else "active share"
             rows.append((name, m, float(r["active_users"]) / n, _noisy(g, n, rng)))
         if not math.isnan(r["survey_n"]) and not math.isnan(r["used_daily"]):
             n = int(r["survey_n"])
@@ -89,7 +99,10 @@ def loo_case(case: Case, paths: int = 4000, seed: int = 7, draws: int = 20_000) 
     post = condition(sc, early, paths=paths, seed=seed, obs=case.obs)
     idx = post.resample(draws, seed=seed)
     rng = np.random.default_rng(seed)
-    rows = figure_rows(post.sample, idx, later.table, case.active_definition, rng)
+    last_early = int(early.table["month"].max()) if len(early.table) else 0
+    extra = [f for f in extra_figures(case) if last_early < f[0] <= sc.horizon]
+    rows = figure_rows(post.sample, idx, later.table, getattr(case, "active_definition",
+                                                                "monthly"), rng, extra)
     for r in rows:
         r["case"] = case.key
         r["class"] = case.reference_class
