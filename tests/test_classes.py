@@ -153,7 +153,7 @@ def test_fit_with_no_case_is_the_hyperprior():
                          ids=lambda c: c.key)
 def test_class_prior_reproduces_its_cases_figures_in_sample(case):
     fit = fit_class(case.reference_class, registry_cases(case.reference_class))
-    sc = rebase(load_scenario(case.scenario), fit)
+    sc = rebase(case, fit)
     res = simulate(sc, paths=1500, seed=3)
     idx = np.arange(res.n_paths)
     rng = np.random.default_rng(5)

@@ -69,6 +69,11 @@ class CaseData:
     #: (month, kind, n, values): kind "monthly" | "ever_used" (values (y,)) or "survey"
     #: (values (daily, weekly-not-daily or nan))
     figures: list[tuple[int, str, int, tuple[float, ...]]] = field(default_factory=list)
+    #: Draws (QMC_POINTS each) of the case's other adoption inputs from its own scenario:
+    #: launch accuracy a0, drift, floor, trust threshold, quality sensitivity, churn,
+    #: return rate, imitation q; None: the class's assumed rates at their means, no
+    #: quality churn.
+    nuisance: dict[str, np.ndarray] | None = None
 
 
 #: Published-figure definitions the observation model maps (registry ``Figure.definition``)
@@ -89,14 +94,44 @@ def extra_figures(case) -> list[tuple[int, str, int, tuple[float, ...]]]:
     return out
 
 
+def class_case_scenario(cls: str, scenario: Path | str, values: dict | None = None):
+    """A case as a new organisation of class ``cls`` would write it: the case's facts (its
+    pilot team, cohorts, horizon, currency) and everything else from the class's stated
+    assumptions, with ``values`` (path -> table, e.g. :func:`class_values`) on top; every
+    rollout cohort in the class's default tier."""
+    from ..scenario import parse_scenario
+    from ..scenario.provenance import merge
+
+    sc = load_scenario(scenario)
+    a = _assumed(cls)
+    tier = a.get("class", {}).get("default_tier", "rollout")
+    facts = {"scenario": {"name": sc.name, "currency": sc.scenario.currency,
+                          "horizon_months": sc.horizon,
+                          "discount_rate_annual": sc.scenario.discount_rate_annual},
+             "pilot": {"users": sc.pilot.users},
+             "adoption": {"cohorts": [{"name": c.name, "size": c.size,
+                                       "start_month": c.start_month, "tier": tier}
+                                      for c in sc.adoption.cohorts]}}
+    data = merge(a["values"], facts)
+    for path, table in (values or {}).items():
+        node = data
+        parts = path.split(".")
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = table
+    return parse_scenario(data, source=f"{scenario} as class {cls}")
+
+
 def case_data(scenario: Path, csvs: list[Path], key: str,
               active_definition: str = "monthly",
-              extra: list | tuple = ()) -> CaseData:
+              extra: list | tuple = (), cls: str | None = None) -> CaseData:
     """A case's cohort plan (its scenario) and figures (its actuals CSVs, then ``extra``:
-    (month, kind, n, values) tuples)."""
+    (month, kind, n, values) tuples); the other adoption inputs are drawn from the class's
+    assumptions (``cls``) or, without one, from the case's own scenario."""
     sc = load_scenario(scenario)
+    nz = nuisance_draws(class_case_scenario(cls, scenario) if cls else sc)
     d = CaseData(key, sc.pilot.users, [(c.size, c.start_month) for c in sc.adoption.cohorts],
-                 sc.horizon)
+                 sc.horizon, nuisance=nz)
     for path in csvs:
         if not path.exists():
             continue
@@ -116,10 +151,28 @@ def case_data(scenario: Path, csvs: list[Path], key: str,
     return d
 
 
+def nuisance_draws(sc, n: int = QMC_POINTS, seed: int = 23) -> dict[str, np.ndarray]:
+    """``n`` draws of a case's other adoption inputs (its own scenario's distributions),
+    so that the fit's expected figures average over them as the simulator's paths do."""
+    rng = np.random.default_rng(seed)
+    x = sc.inputs()
+
+    def draw(path: str) -> np.ndarray:
+        return x[path].ppf((rng.permutation(n) + rng.random(n)) / n)
+
+    tier = sc.adoption.cohorts[0].tier if sc.adoption.cohorts else sc.adoption.pilot_tier
+    s, a_p, a_o = draw("pilot.accuracy"), draw("data.ood_share"), draw("data.ood_accuracy")
+    return {"a0": (1 - a_p) * s + a_p * a_o, "drift": draw("data.drift_per_month"),
+            "floor": draw("data.accuracy_floor"), "trust": draw("adoption.trust_accuracy"),
+            "sens": draw("adoption.quality_churn_sensitivity"),
+            "churn": draw("adoption.base_churn"), "ret": draw("adoption.return_rate"),
+            "q": draw(f"adoption.tiers.{tier}.imitation_q")}
+
+
 def registry_cases(cls: str, exclude: str | None = None) -> list[CaseData]:
     """The registry's cases of class ``cls`` (leaving ``exclude`` out)."""
     return [case_data(c.scenario, [c.early, c.later], c.key,
-                      getattr(c, "active_definition", "monthly"), extra_figures(c))
+                      getattr(c, "active_definition", "monthly"), extra_figures(c), cls)
             for c in CASES if c.reference_class == cls and c.key != exclude]
 
 
@@ -168,18 +221,27 @@ def predict(case: CaseData, theta: np.ndarray, dyn: Dynamics) -> list[np.ndarray
     potential = np.zeros((n_c, k))
     pil_a = float(case.pilot_users)
     out_a, out_e, reg = {}, {}, {}
+    nz = case.nuisance if case.nuisance is not None and len(case.nuisance["a0"]) == k else None
+    q = nz["q"] if nz else dyn.q
     for t in range(0, h + 1):
+        if nz:  # the kernel's accuracy path without feedback, and churn with quality
+            a_t = np.maximum(nz["a0"] - nz["drift"] * max(t - 1, 0),
+                             np.minimum(nz["floor"], nz["a0"]))
+            chi = np.clip(nz["churn"] + nz["sens"] * np.maximum(0.0, nz["trust"] - a_t), 0, 1)
+            rho = np.where(a_t >= nz["trust"], nz["ret"], 0.0)
+        else:
+            chi, rho = dyn.churn, dyn.ret
         if t > 0:
-            pil_a = pil_a * (1 - dyn.churn) + (case.pilot_users - pil_a) * dyn.ret
+            pil_a = pil_a * (1 - chi) + (case.pilot_users - pil_a) * rho
         for c, (size, st) in enumerate(coh):
             if st > t:
                 continue
             if st == t:
                 potential[c] = size * u
                 never[c] = potential[c]
-            churn = dyn.churn * active[c]
-            ret = dyn.ret * lapsed[c]
-            padopt = np.minimum(1.0, p + dyn.q * active[c] / np.maximum(potential[c], 1e-12))
+            churn = chi * active[c]
+            ret = rho * lapsed[c]
+            padopt = np.minimum(1.0, p + q * active[c] / np.maximum(potential[c], 1e-12))
             new = never[c] * padopt
             active[c] = active[c] - churn + ret + new
             lapsed[c] = lapsed[c] + churn - ret
@@ -413,7 +475,8 @@ def user_cases(files: list[str], cls: str | None) -> dict[str, list[CaseData]]:
         stem = p.with_suffix("")
         csvs = [Path(f"{stem}_early.csv"), Path(f"{stem}_later.csv"), Path(f"{stem}.csv")]
         out.setdefault(name, []).append(case_data(p, csvs, p.stem,
-                                                  raw.get("active_definition", "monthly")))
+                                                  raw.get("active_definition", "monthly"),
+                                                  cls=name))
     return out
 
 

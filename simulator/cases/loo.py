@@ -20,23 +20,23 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..actuals import condition, read_actuals
-from ..scenario import Scenario, load_scenario
-from .fit import N_EFF_CAP, ClassFit, class_values, extra_figures, fit_class, registry_cases
+from ..scenario import Scenario
+from .fit import (
+    N_EFF_CAP,
+    ClassFit,
+    class_case_scenario,
+    class_values,
+    extra_figures,
+    fit_class,
+    registry_cases,
+)
 from .registry import CASES, Case
 
 
-def rebase(sc: Scenario, fit: ClassFit) -> Scenario:
-    """``sc`` with its rollout cohorts' tiers and usage intensity from the fitted class."""
-    values = class_values(fit)
-    tiers = {c.tier for c in sc.adoption.cohorts}
-    changes = {}
-    for t in tiers:
-        changes[f"adoption.tiers.{t}.ceiling"] = values["adoption.tiers.rollout.ceiling"]
-        changes[f"adoption.tiers.{t}.innovation_p"] = values[
-            "adoption.tiers.rollout.innovation_p"]
-    changes["usage.weekly_share"] = values["usage.weekly_share"]
-    changes["usage.daily_share"] = values["usage.daily_share"]
-    return sc.with_values(changes)
+def rebase(case: Case, fit: ClassFit) -> Scenario:
+    """The case as a new organisation of its class would write it: its facts (pilot team,
+    cohorts, horizon) and every other input from the fitted class (fit.class_case_scenario)."""
+    return class_case_scenario(case.reference_class, case.scenario, class_values(fit))
 
 
 def _noisy(g: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -69,8 +69,9 @@ def figure_rows(res, idx: np.ndarray, table, definition: str, rng,
         reg = float(res.registered[m])
         if not math.isnan(r["active_users"]):
             n = int(r["registered"]) if not math.isnan(r["registered"]) else int(reg)
-            g = tel["ever_used"][m, idx] if definition == "ever_used" else rate
-            name = "ever used" if definition == "ever_used" else "active share"
+            kind = definition if definition in _KIND_NAMES else "monthly"
+            name, metric = _KIND_NAMES[kind]
+            g = tel[metric][m, idx]
             rows.append((name, m, float(r["active_users"]) / n, _noisy(g, n, rng)))
         if not math.isnan(r["survey_n"]) and not math.isnan(r["used_daily"]):
             n = int(r["survey_n"])
@@ -93,7 +94,7 @@ def loo_case(case: Case, paths: int = 4000, seed: int = 7, draws: int = 20_000) 
     case to fit on... then the class is the hyperprior's, still a forecast)."""
     others = registry_cases(case.reference_class, exclude=case.key)
     fit = fit_class(case.reference_class, others)
-    sc = rebase(load_scenario(case.scenario), fit)
+    sc = rebase(case, fit)
     early = read_actuals(case.early, sc.horizon)
     later = read_actuals(case.later, sc.horizon)
     post = condition(sc, early, paths=paths, seed=seed, obs=case.obs)

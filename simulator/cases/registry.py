@@ -29,8 +29,9 @@ class Case:
     lacks: str = ""
     #: The reference class the case belongs to (simulator/classes/NAME.toml).
     reference_class: str = "office_assistant"
-    #: What its published active share counts: "monthly" (regular users that month) or
-    #: "ever_used" (anyone who used it at least once: cumulative adopters).
+    #: What the active share in its actuals files counts: "monthly" (regular users that
+    #: month), "weekly" (active in a typical week), "daily" or "ever_used" (anyone who used
+    #: it at least once: cumulative adopters).
     active_definition: str = "monthly"
 
     @property
