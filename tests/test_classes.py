@@ -149,19 +149,25 @@ def test_fit_with_no_case_is_the_hyperprior():
     np.testing.assert_allclose(f.mu, f.prior_mu, atol=1e-3)
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if registry_cases(c.reference_class)],
-                         ids=lambda c: c.key)
-def test_class_prior_reproduces_its_cases_figures_in_sample(case):
-    fit = fit_class(case.reference_class, registry_cases(case.reference_class))
-    sc = rebase(case, fit)
-    res = simulate(sc, paths=1500, seed=3)
-    idx = np.arange(res.n_paths)
-    rng = np.random.default_rng(5)
+@pytest.mark.parametrize("cls", sorted({c.reference_class for c in CASES}))
+def test_class_prior_reproduces_its_cases_figures_in_sample(cls):
+    """The class's prior for a new organisation, run through the simulator on each of its
+    cases (the case's facts, everything else from the class), covers the cases' published
+    figures: at least 80 % inside P10-P90 (a calibrated prior holds about 80 %, in-sample
+    a little more) and none in the outer 2 % tails."""
+    fit = fit_class(cls, registry_cases(cls))
     rows = []
-    for f in (case.early, case.later):
-        t = read_actuals(f, sc.horizon).table
-        rows += figure_rows(res, idx, t, case.active_definition, rng)
-    rows += figure_rows(res, idx, t.iloc[:0], case.active_definition, rng, extra_figures(case))
-    assert rows
-    for r in rows:
-        assert r["inside"], r
+    for case in (c for c in CASES if c.reference_class == cls):
+        sc = rebase(case, fit)
+        res = simulate(sc, paths=1500, seed=3)
+        idx = np.arange(res.n_paths)
+        rng = np.random.default_rng(5)
+        for f in (case.early, case.later):
+            t = read_actuals(f, sc.horizon).table
+            rows += figure_rows(res, idx, t, case.active_definition, rng)
+        rows += figure_rows(res, idx, t.iloc[:0], case.active_definition, rng,
+                            extra_figures(case))
+    assert rows, f"no published figure for class {cls}"
+    inside = np.mean([r["inside"] for r in rows])
+    assert inside >= 0.8, [r for r in rows if not r["inside"]]
+    assert all(0.02 <= r["pit"] <= 0.98 for r in rows), rows

@@ -481,5 +481,6 @@ def user_cases(files: list[str], cls: str | None) -> dict[str, list[CaseData]]:
 
 
 __all__ = ["CASES_DIR", "Case", "CaseData", "ClassFit", "Dynamics", "N_EFF_CAP", "PARAMS",
+           "class_case_scenario", "extra_figures", "nuisance_draws",
            "case_data", "class_file", "class_values", "fit_class", "log_lik", "predict",
            "registry_cases", "user_cases"]
