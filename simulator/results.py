@@ -141,8 +141,6 @@ class SimulationResult:
             tel, m = self.telemetry, min(6, self.horizon)
             for name in TELEMETRY_PATH_METRICS:
                 outs[name] = tel[name.removesuffix("_m6")][m]
-            for j, p in enumerate(self.scenario.usage_inputs()):
-                df[p] = self.usage[:, j]
         df = pd.concat([df, pd.DataFrame(outs)], axis=1)
         df.index.name = "path"
         return df

@@ -30,9 +30,11 @@ def test_bands_have_telemetry_and_order_holds_on_every_path(seed_case):
     act = b[(b.metric == "active_rate") & (b.stat == "p50")]["value"].to_numpy()
     wk = b[(b.metric == "weekly_active_rate") & (b.stat == "p50")]["value"].to_numpy()
     assert (wk <= act + 1e-12).all()
-    for col in ("ever_used_m6", "weekly_active_rate_m6", "daily_active_rate_m6",
-                "usage.weekly_share", "usage.daily_share"):
+    for col in ("ever_used_m6", "weekly_active_rate_m6", "daily_active_rate_m6"):
         assert col in res.paths.columns
+    m6 = min(6, res.horizon)
+    np.testing.assert_allclose(res.paths["weekly_active_rate_m6"],
+                               res.telemetry["active_rate"][m6] * res.usage[:, 0])
 
 
 def test_ever_used_counts_cumulative_adopters_at_least():

@@ -120,6 +120,11 @@ def answer_rows(res: SimulationResult, findings: Findings | None
         ("Expectation gap", F.money(s["expectation_gap"], cur),
          f"pilot-lens NPV {F.money(s['pilot_lens_npv'], cur)} minus production P50"),
     ]
+    own = sum(v == "file" for v in res.scenario.sources().values())
+    total = len(res.scenario.sources())
+    rows.append(("Inputs that are your own", f"{own} of {total}",
+                 "the rest inherited: reference class, template or default (Source column "
+                 "of the assumptions)"))
     if findings is not None and findings.levers is not None:
         for _, r in lever_steps(findings.levers).iloc[1:].iterrows():
             rows.append((f"Step {r['step']}: + {r['label']}",
