@@ -286,6 +286,9 @@ SUMMARY: dict[str, Output] = {
     "pilot_lens_paths": Output("Paths the pilot lens ran on", "count"),
     "pilot_lens_method": Output("Pilot-lens median estimated by", "text"),
     "expectation_gap": Output("Expectation gap (pilot lens - NPV P50)", "money"),
+    "signed_off_npv": Output("Signed-off case NPV (your figure)", "money"),
+    "signed_off_gap": Output("Gap to the signed-off case (signed off - NPV P50)", "money"),
+    "prob_npv_ge_signed_off": Output("P(NPV >= signed-off case)", "share"),
 }
 
 _STAT = re.compile(r"^(?P<base>.+?)_(?P<stat>p\d{1,2}|mean|sd|median)(?P<se>_se)?$")

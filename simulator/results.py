@@ -243,6 +243,12 @@ def summarise(res: SimulationResult) -> Summary:
     s["pilot_lens_paths"] = int(lens.size)
     s["expectation_gap"] = s["pilot_lens_npv"] - s["npv_p50"]
     s["prob_npv_ge_pilot_lens"] = float(np.mean(npv >= s["pilot_lens_npv"]))
+    signed = res.scenario.signed_off.npv
+    if signed is not None:
+        # The organisation's own signed-off case: the gap is measured against it.
+        s["signed_off_npv"] = float(signed)
+        s["signed_off_gap"] = float(signed) - s["npv_p50"]
+        s["prob_npv_ge_signed_off"] = float(np.mean(npv >= signed))
     return s
 
 

@@ -171,3 +171,37 @@ def test_class_prior_reproduces_its_cases_figures_in_sample(cls):
     inside = np.mean([r["inside"] for r in rows])
     assert inside >= 0.8, [r for r in rows if not r["inside"]]
     assert all(0.02 <= r["pit"] <= 0.98 for r in rows), rows
+
+
+# ------------------------------------------------------------------ item 8 inputs
+
+
+def test_pilot_cost_is_booked_in_month_0_on_common_random_numbers(seed_case):
+    base = seed_case.with_values({"pilot.months": 3})
+    paid = base.with_values({"pilot.cost_per_month": 10_000.0})
+    a, b = simulate(base, paths=200, seed=2), simulate(paid, paths=200, seed=2)
+    np.testing.assert_allclose(a.metric("npv") - b.metric("npv"), 30_000.0, rtol=1e-9)
+    assert b.scenario.sources()["pilot.cost_per_month"] == "file"
+
+
+def test_pilot_users_counted_once_when_a_wave_includes_them(seed_case):
+    sc = seed_case.with_values({"adoption.cohorts[0].includes_pilot": True})
+    a, b = simulate(seed_case, paths=50, seed=2), simulate(sc, paths=50, seed=2)
+    assert a.registered[-1] - b.registered[-1] == seed_case.pilot.users
+    with pytest.raises(ScenarioError, match=r"cohorts\[0\].size: 3 is below the pilot team"):
+        sc.with_values({"adoption.cohorts[0].size": 3})
+
+
+def test_signed_off_case_measures_the_gap(seed_case):
+    sc = seed_case.with_values({"signed_off.npv": 2_500_000.0})
+    s = simulate(sc, paths=300, seed=2).summary
+    assert s["signed_off_gap"] == pytest.approx(2_500_000.0 - s["npv_p50"])
+    assert 0.0 <= s["prob_npv_ge_signed_off"] <= 1.0
+    assert "signed_off_gap" not in simulate(seed_case, paths=50, seed=2).summary
+
+
+def test_mandated_tier_adopts_faster_than_the_rollout_tier():
+    sc = loads_scenario(SHORT)
+    m = sc.with_values({f"adoption.cohorts[{i}].tier": "mandated" for i in range(2)})
+    a, b = simulate(sc, paths=300, seed=4), simulate(m, paths=300, seed=4)
+    assert np.median(b.metric("active_rate_m6")) > np.median(a.metric("active_rate_m6"))

@@ -61,6 +61,11 @@ class Pilot(Section):
     incidents_per_month: Uncertain = uncertain(hi=MAX_INCIDENTS_PER_MONTH, unit="incidents/month",
                                                doc="Integration incident rate seen at pilot "
                                                    "load.")
+    months: int = plain(2, unit="months", ge=1, le=36,
+                        doc="How long the pilot ran before go-live.")
+    cost_per_month: Uncertain = uncertain(0.0, hi=MAX_MONEY_PER_MONTH, unit="currency/month",
+                                          doc="Running cost of the pilot per month; months x "
+                                              "this is booked in month 0 with the build cost.")
 
 
 class Data(Section):
@@ -148,6 +153,9 @@ class Cohort(Section):
     start_month: int = plain(1, unit="month", ge=0, le=120,
                              doc="Month the users are registered and onboarded (<= horizon).")
     tier: str = plain(doc="Onboarding tier name (a key of [adoption.tiers]).")
+    includes_pilot: bool = plain(False, doc="The wave's size counts the pilot team too: "
+                                            "they are registered once (the wave adds size "
+                                            "minus the pilot users).")
 
 
 class Adoption(Section):
@@ -332,6 +340,15 @@ class Gate(Section):
         return self
 
 
+class SignedOff(Section):
+    """The organisation's own signed-off business case, when it has one."""
+
+    npv: float | None = plain(None, unit="currency", ge=-1e15, le=1e15, allow_inf_nan=False,
+                              doc="NPV of the case that was signed off; the expectation gap is "
+                                  "then measured against it instead of the pilot lens.")
+    note: str = plain("", doc="Where the figure comes from (document, date).")
+
+
 class Correlation(Section):
     """A Spearman rank correlation between two uncertain inputs."""
 
@@ -360,6 +377,8 @@ class Scenario(Section):
     economics: Economics = plain(doc="Value and cost.")
     levers: Levers = plain(default_factory=Levers, doc="The four levers.")
     usage: Usage = plain(default_factory=Usage, doc="Usage intensity of monthly active users.")
+    signed_off: SignedOff = plain(default_factory=SignedOff,
+                                  doc="The organisation's signed-off case (optional).")
     correlations: list[Correlation] = plain(default_factory=list,
                                             doc="Rank correlations between inputs.")
     gates: list[Gate] = plain(default_factory=list,
@@ -403,7 +422,16 @@ class Scenario(Section):
             if i and g.month < self.gates[i - 1].month:
                 problems.append(f"gates[{i}].month: {g.month} is before the previous gate's "
                                 f"({self.gates[i - 1].month}); list gates in month order")
-        users = self.pilot.users + sum(c.size for c in self.adoption.cohorts)
+        shared = [i for i, c in enumerate(self.adoption.cohorts) if c.includes_pilot]
+        if len(shared) > 1:
+            problems.append(f"adoption.cohorts[{shared[1]}].includes_pilot: only one wave may "
+                            f"count the pilot team (also cohorts[{shared[0]}])")
+        for i in shared[:1]:
+            c = self.adoption.cohorts[i]
+            if c.size < self.pilot.users:
+                problems.append(f"adoption.cohorts[{i}].size: {c.size} is below the pilot "
+                                f"team ({self.pilot.users}) it includes")
+        users = self.pilot.users + sum(self.wave_sizes())
         if users > MAX_USERS:
             problems.append(f"adoption.cohorts: {users:,} users in all (pilot team and "
                             f"cohorts) is above {MAX_USERS:,}")
@@ -438,6 +466,12 @@ class Scenario(Section):
         return [f"integration.load_exponent: up to {alpha:g} with {users:,} users against a "
                 f"pilot of {self.pilot.users:,} and up to {lam:g} pilot incidents/month "
                 f"gives {rate:.3g} incidents/month, above {MAX_INCIDENT_RATE:g}"]
+
+    def wave_sizes(self) -> list[int]:
+        """Users each wave adds: its size, less the pilot team for the wave that includes
+        it (pilot users counted once)."""
+        return [max(0, c.size - self.pilot.users) if c.includes_pilot else c.size
+                for c in self.adoption.cohorts]
 
     # ----------------------------------------------------------------- inputs
 
