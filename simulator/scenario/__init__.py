@@ -71,9 +71,7 @@ from .schema import (
     Meta,
     Pilot,
     Scenario,
-    SignedOff,
     Tier,
-    Usage,
     VariabilityTesting,
     parse_scenario,
 )
@@ -89,8 +87,7 @@ __all__ = [
     "Correlation", "Data",
     "DistSpec", "Economics", "FeedbackLoop", "Improvement", "Integration", "Levers",
     "LoadTesting", "LogNormal", "Meta", "Normal", "Pert", "Pilot", "Scenario",
-    "ScenarioError", "Section", "SignedOff", "Tier", "Usage", "Triangular", "Uncertain",
-    "Uniform",
+    "ScenarioError", "Section", "Tier", "Triangular", "Uncertain", "Uniform",
     "VariabilityTesting", "as_dist", "get_path", "load_scenario", "loads_scenario",
     "parse_scenario", "plain", "read_toml", "uncertain",
 ]
