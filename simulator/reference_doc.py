@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from . import scenario as S
-from .scenario.schema import SignedOff, Usage
 from .labels import info_meta
+from .scenario.schema import SignedOff, Usage
 
 INTRO = """\
 # Scenario file reference

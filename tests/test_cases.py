@@ -60,7 +60,7 @@ def test_the_library_spans_the_reference_classes():
         Case("x", "x", "x", "x", reference_class="chatbot")
     with pytest.raises(ValueError, match="active_definition"):
         Case("x", "x", "x", "x", reference_class="office_assistant",
-             active_definition="weekly")
+             active_definition="sometimes")
     with pytest.raises(ValueError, match="unmapped figure"):
         Case("x", "x", "x", "x", reference_class="office_assistant",
              unmapped=(Figure("monthly", 3, 0.5, 10, "[S1]"),))

@@ -107,8 +107,8 @@ def test_template_and_edits_and_unknown_class():
 
 # ------------------------------------------------------------------ the fit
 
-MU = np.array([1.2, -1.0, 1.0, -0.3])
-TAU = np.array([0.6, 0.5, 0.7, 0.5])
+MU = np.array([1.2, -1.0, 1.0, -0.3, -3.0])
+TAU = np.array([0.6, 0.5, 0.7, 0.5, 0.5])
 DYN = Dynamics(q=0.3, churn=0.03, ret=0.06)
 
 
@@ -117,10 +117,11 @@ def _synthetic_orgs(seed: int, n_org: int = 12) -> list[CaseData]:
     rng = np.random.default_rng(seed)
     cases = []
     for i in range(n_org):
-        th = MU + TAU * rng.standard_normal(4)
-        c = CaseData(f"org{i}", 20, [(2000, 1)], 12,
+        th = MU + TAU * rng.standard_normal(len(MU))
+        c = CaseData(f"org{i}", 20, [(2000, 1)], 24,
                      [(2, "monthly", 2000, (0.0,)), (6, "monthly", 2000, (0.0,)),
-                      (6, "survey", 300, (0.0, 0.0))])
+                      (6, "survey", 300, (0.0, 0.0)), (6, "ever_used", 2000, (0.0,)),
+                      (18, "monthly", 2000, (0.0,))])
         figs = []
         for (m, kind, n, _), g in zip(c.figures, predict(c, th[None, :], DYN), strict=True):
             if kind == "survey":
@@ -205,3 +206,21 @@ def test_mandated_tier_adopts_faster_than_the_rollout_tier():
     m = sc.with_values({f"adoption.cohorts[{i}].tier": "mandated" for i in range(2)})
     a, b = simulate(sc, paths=300, seed=4), simulate(m, paths=300, seed=4)
     assert np.median(b.metric("active_rate_m6")) > np.median(a.metric("active_rate_m6"))
+
+
+def test_leave_one_case_out_backtest_meets_its_targets(capsys):
+    """`cases backtest --loo --format json`: each case forecast from its class fitted
+    without it, conditioned on its early figures; calibrated forecasts put about 80 % of
+    later figures inside P10-P90 with a mean PIT near 0.5."""
+    from simulator.cli import main
+
+    assert main(["cases", "backtest", "--loo", "--paths", "1000", "--format", "json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    figs = r["figures"]
+    assert {"case", "figure", "month", "published", "p10", "p50", "p90", "pit",
+            "inside"} <= set(figs[0])
+    assert len({f["case"] for f in figs}) >= 8 and len(figs) >= 15
+    assert r["coverage"] == pytest.approx(np.mean([f["inside"] for f in figs]))
+    assert r["coverage"] >= 0.75
+    assert 0.35 <= r["pit_mean"] <= 0.65
+    assert all(f["p10"] <= f["p50"] <= f["p90"] and 0 <= f["pit"] <= 1 for f in figs)

@@ -1,15 +1,18 @@
 """Reference classes fitted from the case library by partial pooling (``classes fit``).
 
 Each case i (an organisation's rollout) has its own adoption and usage parameters
-theta_i = (logit u, logit p, logit w, logit d): the rollout tier's ceiling u and innovation
-coefficient p, the weekly share w of a month's active users and the daily share d of the
-weekly ones. They are drawn from the class: theta_ij ~ Normal(mu_j, tau_j^2), so a new
+theta_i = (logit u, logit p, logit w, logit d, logit chi): the rollout tier's ceiling u
+and innovation coefficient p, the weekly share w of a month's active users, the daily
+share d of the weekly ones and the base churn chi (monthly lapse of an active user).
+They are drawn from the class: theta_ij ~ Normal(mu_j, tau_j^2), so a new
 organisation's prior carries the spread between organisations (tau), not only the
 uncertainty of the class mean.
 
 A case's published figures are predicted by the mean-field (expected-value) version of the
-simulator's adoption model on the case's own cohort plan (the class's assumed imitation,
-churn and return rates at their means, accuracy above the trust threshold); a published
+simulator's adoption model on the case's own cohort plan, averaged over draws of the
+class's other (assumed) adoption inputs: imitation, return rate, launch accuracy, drift,
+trust threshold and quality sensitivity, so quality churn is counted as the simulator
+counts it; a published
 share y with n respondents or users has the log likelihood
 n_eff (y log g + (1 - y) log(1 - g)), n_eff = min(n, N_EFF_CAP): a published figure is worth
 at most N_EFF_CAP observations, its definitions and non-response err by more than its
@@ -41,11 +44,12 @@ from ..scenario.provenance import CLASSES_DIR
 from .registry import CASES, CASES_DIR, Case
 
 #: Parameters fitted per case, on the logit scale.
-PARAMS = ("ceiling", "innovation_p", "weekly_share", "daily_share")
+PARAMS = ("ceiling", "innovation_p", "weekly_share", "daily_share", "base_churn")
 #: Scenario inputs they set.
 PARAM_PATHS = {"ceiling": "adoption.tiers.rollout.ceiling",
                "innovation_p": "adoption.tiers.rollout.innovation_p",
-               "weekly_share": "usage.weekly_share", "daily_share": "usage.daily_share"}
+               "weekly_share": "usage.weekly_share", "daily_share": "usage.daily_share",
+               "base_churn": "adoption.base_churn"}
 #: A published share is worth at most this many independent observations.
 N_EFF_CAP = 50
 #: Quasi-Monte Carlo points per case in the marginal likelihood.
@@ -208,9 +212,9 @@ class Dynamics:
 
 
 def predict(case: CaseData, theta: np.ndarray, dyn: Dynamics) -> list[np.ndarray]:
-    """Expected value of each published figure for each parameter row of ``theta`` (K, 4)
+    """Expected value of each published figure for each parameter row of ``theta`` (K, 5)
     on the logit scale: one array (K,) or (K, 2) per figure."""
-    u, p, w, dd = (special.expit(theta[:, j]) for j in range(4))
+    u, p, w, dd, chi0 = (special.expit(theta[:, j]) for j in range(5))
     k = theta.shape[0]
     h = max(m for m, *_ in case.figures) if case.figures else 1
     coh = [(float(s), st) for s, st in case.cohorts]
@@ -227,10 +231,10 @@ def predict(case: CaseData, theta: np.ndarray, dyn: Dynamics) -> list[np.ndarray
         if nz:  # the kernel's accuracy path without feedback, and churn with quality
             a_t = np.maximum(nz["a0"] - nz["drift"] * max(t - 1, 0),
                              np.minimum(nz["floor"], nz["a0"]))
-            chi = np.clip(nz["churn"] + nz["sens"] * np.maximum(0.0, nz["trust"] - a_t), 0, 1)
+            chi = np.clip(chi0 + nz["sens"] * np.maximum(0.0, nz["trust"] - a_t), 0, 1)
             rho = np.where(a_t >= nz["trust"], nz["ret"], 0.0)
         else:
-            chi, rho = dyn.churn, dyn.ret
+            chi, rho = chi0, dyn.ret
         if t > 0:
             pil_a = pil_a * (1 - chi) + (case.pilot_users - pil_a) * rho
         for c, (size, st) in enumerate(coh):
@@ -312,7 +316,7 @@ class ClassFit:
         return np.sqrt(np.diag(self.cov)[len(PARAMS):])
 
     def predictive(self, n: int = 20_000, seed: int = 1) -> np.ndarray:
-        """(n, 4) draws of a new organisation's theta (logit scale): the hyperparameters
+        """(n, 5) draws of a new organisation's theta (logit scale): the hyperparameters
         from their Laplace normal, then the organisation from the class."""
         rng = np.random.default_rng(seed)
         hyper = rng.multivariate_normal(np.concatenate([self.mu, np.log(self.tau)]),
@@ -334,7 +338,8 @@ def fit_class(name: str, cases: list[CaseData], dyn: Dynamics | None = None,
         v = _assumed(name)["values"]
         r = v["adoption"]["tiers"]["rollout"]
         prior_mu = special.logit(np.array([
-            _mean(r["ceiling"]), _mean(r["innovation_p"]), 0.65, 0.4]))
+            _mean(r["ceiling"]), _mean(r["innovation_p"]), 0.65, 0.4,
+            _mean(v["adoption"]["base_churn"])]))
     z = _z(QMC_POINTS)
     k = len(PARAMS)
 

@@ -135,7 +135,7 @@ def markdown_table(result: dict) -> str:
                      f"({r['fitted_on'] or 'hyperprior only'}) | {r['figure']} ({r['month']}) | "
                      f"{r['published']:.0%} | {r['p10']:.0%} / {r['p50']:.0%} / "
                      f"{r['p90']:.0%} | {r['pit']:.2f} | "
-                     f"{'yes' if r['inside'] else '**no**'} |")
+                     f"{'inside' if r['inside'] else '**outside**'} |")
     hits = sum(r["inside"] for r in result["figures"])
     lines.append("")
     lines.append(f"{hits} of {len(result['figures'])} later figures of {result['cases']} cases "
