@@ -120,11 +120,9 @@ class SimulationResult:
         daily_active_rate; needs the trajectories (simulate(..., bands=True))."""
         if self.trajectories is None:
             raise ValueError("telemetry needs the trajectories (simulate(..., bands=True))")
-        names = list(self.input_names)
-        churn = (self.inputs[:, names.index("adoption.base_churn")]
-                 if "adoption.base_churn" in names else np.zeros(self.n_paths))
+        x = {n: self.inputs[:, j] for j, n in enumerate(self.input_names)}
         return telemetry_rates(self.trajectories[:, : self.horizon + 1], self.registered,
-                               churn, self.usage)
+                               x, self.usage)
 
     @cached_property
     def paths(self) -> pd.DataFrame:

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator import simulate
-from simulator.engine.layout import TR_ACTIVE
+from simulator.engine.layout import TR_ACC, TR_ACTIVE
 from simulator.telemetry import TELEMETRY_METRICS, ever_used_counts, telemetry_rates
 
 
@@ -42,6 +42,18 @@ def test_ever_used_counts_cumulative_adopters_at_least():
     a = np.array([[0.0], [10.0], [5.0], [5.0]])
     e = ever_used_counts(a, np.array([20, 20, 20, 20]), np.array([0.5]))
     assert e[:, 0].tolist() == [0.0, 10.0, 10.0, 12.5]
+    # with returns: the 2.5 back in month 3 are half of the 5 lapsed, not new adopters
+    e = ever_used_counts(a, np.array([20, 20, 20, 20]), np.array([0.5]), np.array([0.5]))
+    assert e[:, 0].tolist() == [0.0, 10.0, 10.0, 10.0]
+
+
+def test_ever_used_tracks_the_cores_cumulative_adopters(seed_case):
+    """With no lapses (no churn of any kind) cumulative adopters are the actives."""
+    sc = seed_case.with_values({"adoption.base_churn": 0.0,
+                                "adoption.quality_churn_sensitivity": 0.0,
+                                "integration.trust_shock_per_incident": 0.0})
+    res = simulate(sc, paths=100, seed=1)
+    np.testing.assert_allclose(res.telemetry["ever_used"], res.telemetry["active_rate"])
 
 
 @settings(max_examples=60, deadline=None)
@@ -52,5 +64,9 @@ def test_order_property_on_random_trajectories(months, n, seed):
     act = np.floor(rng.random((months + 1, n)) * reg[:, None])
     traj = np.zeros((5, months + 1, n), dtype=np.float32)
     traj[TR_ACTIVE] = act
+    traj[TR_ACC] = rng.random((months + 1, n))
     usage = rng.random((n, 2))
-    _ordered(telemetry_rates(traj, reg, rng.random(n), usage))
+    x = {k: rng.random(n) for k in ("adoption.base_churn", "adoption.return_rate",
+                                    "adoption.trust_accuracy",
+                                    "adoption.quality_churn_sensitivity")}
+    _ordered(telemetry_rates(traj, reg, x, usage))
