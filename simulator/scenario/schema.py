@@ -153,7 +153,7 @@ class Cohort(Section):
     start_month: int = plain(1, unit="month", ge=0, le=120,
                              doc="Month the users are registered and onboarded (<= horizon).")
     tier: str = plain(doc="Onboarding tier name (a key of [adoption.tiers]).")
-    includes_pilot: bool = plain(False, doc="The wave's size counts the pilot team too: "
+    includes_pilot: bool | None = plain(None, doc="The wave's size counts the pilot team too: "
                                             "they are registered once (the wave adds size "
                                             "minus the pilot users).")
 
@@ -388,8 +388,13 @@ class Scenario(Section):
     _notes: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def __eq__(self, other: object) -> bool:
-        """Equal content; where the values came from (provenance) is not compared."""
-        return type(other) is type(self) and self.__dict__ == other.__dict__
+        """Equal content: where the values came from (the reference class or template a
+        file names, each input's source) is not compared."""
+        if type(other) is not type(self):
+            return False
+        skip = ("reference_class", "template")
+        return ({k: v for k, v in self.__dict__.items() if k not in skip}
+                == {k: v for k, v in other.__dict__.items() if k not in skip})
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -536,13 +541,20 @@ class Scenario(Section):
         return self.scenario.horizon_months
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data (TOML-ready) that loads back to an equal scenario."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        """Plain data (TOML-ready) that loads back to an equal scenario: every value written
+        out, so the reference class and template it came from are left out (loading would
+        otherwise bring back tiers deleted since)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True,
+                               exclude={"reference_class", "template"})
 
     def to_toml(self) -> str:
+        """The scenario as TOML; a comment names the class or template it was based on."""
         import tomli_w
 
-        return tomli_w.dumps(self.to_dict())
+        head = "".join(f"# Based on {k} = {v!r}; every inherited value is written out.\n"
+                       for k, v in (("reference_class", self.reference_class),
+                                    ("template", self.template)) if v)
+        return head + tomli_w.dumps(self.to_dict())
 
     def save(self, path: str | Path) -> None:
         """Write the scenario as TOML atomically (temp file, then rename)."""
@@ -556,15 +568,20 @@ class Scenario(Section):
         A value may be a number, a string, a bool or a distribution table (dict).
         """
         data = self.to_dict()
+        data.update({k: v for k, v in (("reference_class", self.reference_class),
+                                       ("template", self.template)) if v is not None})
         for path, value in changes.items():
             _set_path(data, path, value)
-        new = parse_scenario(data, source="override")
+        # Every value is already written out: no inheritance again (a deleted tier stays
+        # deleted), the sources carried over below.
+        new = parse_scenario(data, source="override", inherit=False)
         sources = dict(self._sources)
         for p in new.all_inputs():
             if p in sources and any(c == p or c.startswith(p + ".") for c in changes):
                 sources[p] = "file"
         new._sources = {p: sources.get(p, "file") for p in new.all_inputs()}
-        new._notes = {p: n for p, n in self._notes.items() if new._sources[p] != "file"}
+        new._notes = {p: n for p, n in self._notes.items()
+                      if new._sources.get(p, "file") != "file"}
         return new
 
     def with_levers(self, **enabled: bool) -> Scenario:
@@ -576,7 +593,8 @@ class Scenario(Section):
         return self.with_values({f"levers.{k}.enabled": bool(v) for k, v in enabled.items()})
 
 
-def parse_scenario(data: dict[str, Any], source: str | None = None) -> Scenario:
+def parse_scenario(data: dict[str, Any], source: str | None = None, *,
+                   inherit: bool = True) -> Scenario:
     """Validate a scenario given as plain data; raise :class:`ScenarioError` on problems.
 
     A file naming a ``template`` or a ``reference_class`` inherits every input it leaves
@@ -584,7 +602,7 @@ def parse_scenario(data: dict[str, Any], source: str | None = None) -> Scenario:
     """
     from .provenance import resolve
 
-    merged, sources, notes = resolve(data, source)
+    merged, sources, notes = resolve(data, source) if inherit else (data, {}, {})
     try:
         sc = Scenario.model_validate(merged)
     except ValidationError as exc:
