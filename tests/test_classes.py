@@ -73,8 +73,8 @@ def test_short_reference_class_file_validates_runs_and_marks_inherited_inputs(tm
     assert np.isfinite(res.summary["npv_p50"])
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("**/*.toml")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("**/*.toml"))
+                         + sorted((ROOT / "examples").glob("*.toml")), ids=lambda p: p.name)
 def test_validate_inputs_json_gives_every_input_a_source(path):
     sc = load_scenario(path)
     from simulator.inputs_table import inputs_table
@@ -83,6 +83,18 @@ def test_validate_inputs_json_gives_every_input_a_source(path):
     assert len(t) == len(sc.all_inputs())
     assert all(s.startswith(SOURCES) for s in t["source"])
     assert (t["p10"] <= t["p50"]).all() and (t["p50"] <= t["p90"]).all()
+
+
+def test_shipped_short_example_is_short_and_runs():
+    f = ROOT / "examples" / "short_support_assistant.toml"
+    assert len(f.read_text().splitlines()) <= 20
+    out = _cli("validate", str(f), "--inputs", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    src = {r["path"]: r["source"] for r in json.loads(out.stdout)["inputs"]}
+    assert src["pilot.cost_per_month"] == "file"
+    assert src["adoption.base_churn"] == "class:support_assistant"
+    out = _cli("run", str(f), "--paths", "200")
+    assert out.returncode == 0, out.stderr
 
 
 def test_validate_inputs_cli_on_a_shipped_scenario():
