@@ -236,3 +236,19 @@ def test_leave_one_case_out_backtest_meets_its_targets(capsys):
     assert r["coverage"] >= 0.75
     assert 0.35 <= r["pit_mean"] <= 0.65
     assert all(f["p10"] <= f["p50"] <= f["p90"] and 0 <= f["pit"] <= 1 for f in figs)
+
+
+def test_classes_fit_from_your_own_cases(tmp_path):
+    src = ROOT / "scenarios" / "cases"
+    for suffix in (".toml", "_early.csv", "_later.csv"):
+        (tmp_path / f"ours{suffix}").write_text((src / f"tata1mg_deputydev{suffix}").read_text())
+    out = tmp_path / "out"
+    out.mkdir()
+    r = _cli("classes", "fit", "--cases", str(tmp_path / "*.toml"), "--class",
+             "coding_assistant", "--out", str(out), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["coding_assistant"]["cases"] == ["ours"]
+    text = (out / "coding_assistant.toml").read_text()
+    assert "your cases (ours.toml)" in text and 'cases = [\n    "ours",\n]' in text
+    bad = _cli("classes", "fit", "--cases", str(tmp_path / "ours.toml"), "--out", str(out))
+    assert bad.returncode == 2 and "reference_class: missing" in bad.stderr
