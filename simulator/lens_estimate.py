@@ -30,6 +30,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from .engine.parallel import PRANGE_ONLY
 from .results import LensMedian, percentiles, quantile_se
 
 #: Folds of the cross-fit: each lens path is predicted by a fit on the other four fifths.
@@ -47,7 +48,7 @@ def _column(x, cols, npv, k):
     return npv if k == cols.shape[0] else x[:, cols[k]]
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
 def _predict(x, cols, npv, lens, folds, ridge):
     """Predictions of the lens NPV (N,) by least squares on standardised features plus an
     intercept: cross-fitted on the lens paths 0..n-1, the full fit on the others.
