@@ -614,8 +614,6 @@ def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, coh
     """
     n = inputs.shape[0]
     n_coh = cohort_size.shape[0]
-    n_core = core_cols.shape[0]
-    n_tiers = tier_cols.shape[0]
     n_gates = gates.shape[0]
     out = np.zeros((n, N_OUT))
     if store:
