@@ -78,3 +78,16 @@ def test_cli_after_warm_loads_every_kernel_from_the_shared_cache(tmp_path):
     assert report["rc"] == 0
     for name, (hits, misses) in report["stats"].items():
         assert hits >= 1 and misses == 0, (name, hits, misses)
+
+
+def test_app_shows_no_compile_progress_when_the_kernels_are_cached():
+    """The app's first-run progress bar appears only for a cold cache: with the suite's
+    warmed cache the check compiles nothing and draws nothing."""
+    from simulator.ui import runner
+    from simulator.warm import compile_kernels
+
+    compile_kernels()  # cached (or compiled once) for this process
+    runner._compiled = False
+    calls: list[tuple] = []
+    assert runner.ensure_compiled(lambda *a: calls.append(a)) is False
+    assert calls == [] and runner._compiled
