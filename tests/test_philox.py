@@ -7,14 +7,8 @@ import pytest
 from numba import njit
 from randomgen import Philox
 
-from simulator.engine.philox import (
-    block_at,
-    philox4x32,
-    split_key,
-    uniform_at,
-    word_uniform,
-)
-from simulator.engine.reference import philox_uniforms, philox_word_uniforms
+from simulator.engine.philox import philox4x32, split_key, uniform_at
+from simulator.engine.reference import philox_uniforms
 
 # Random123's published known-answer vectors for Philox4x32-10 (kat_vectors):
 # counter words, key words, expected output words.
@@ -88,48 +82,3 @@ def test_extreme_bits_stay_inside_the_open_interval():
     lo = (0 + 0.5) * 2.0**-52
     hi = (2**52 - 1 + 0.5) * 2.0**-52
     assert lo == 2.0**-53 and hi == 1 - 2.0**-53 and hi < 1.0
-
-
-@njit(cache=True)
-def _word_uniforms(k0, k1, paths, months, streams, indices, words):
-    out = np.empty(paths.size)
-    for j in range(paths.size):
-        w = block_at(k0, k1, paths[j], months[j], streams[j], indices[j])
-        out[j] = word_uniform(w[words[j]])
-    return out
-
-
-def test_block_words_match_the_numpy_reference_and_the_known_answers():
-    """Every word of a block, as the kernel reads it for the cohort events, equals the
-    plain-numpy reference's; and a block is Philox4x32-10 of its address (KAT-checked
-    above), so the words are the published generator's output."""
-    rng = np.random.default_rng(2)
-    n = 4000
-    paths = rng.integers(0, 2**40, n)
-    months = rng.integers(0, 121, n)
-    streams = np.ones(n, dtype=np.int64)
-    indices = rng.integers(0, 50, n)
-    words = rng.integers(0, 4, n)
-    seed = 0x0123_4567_89AB_CDEF
-    k0, k1 = split_key(seed)
-    got = _word_uniforms(k0, k1, paths, months, streams, indices, words)
-    for w in range(4):
-        sel = words == w
-        ref = philox_word_uniforms(seed, paths[sel], months[sel], 1, indices[sel], w)
-        np.testing.assert_array_equal(got[sel], ref)
-    p = np.uint64(paths[0])
-    raw = philox4x32(p & np.uint64(0xFFFFFFFF), p >> np.uint64(32),
-                     np.uint64(months[0]) | np.uint64(1 << 16), np.uint64(indices[0]), k0, k1)
-    assert got[0] == (float(raw[words[0]]) + 0.5) / 2.0**32
-
-
-def test_word_uniforms_are_open_interval_uniform_and_independent_across_words():
-    """32-bit uniforms in (0, 1); each word's mean and variance within 5 standard errors of
-    1/2 and 1/12; the four words of one block are uncorrelated (the cohort's events)."""
-    n = 200_000
-    u = np.array([philox_word_uniforms(7, np.arange(n), 3, 1, 5, w) for w in range(4)])
-    assert u.min() > 0.0 and u.max() < 1.0
-    assert (np.abs(u.mean(axis=1) - 0.5) < 5 * np.sqrt(1 / 12 / n)).all()
-    assert (np.abs(u.var(axis=1) - 1 / 12) < 5 * np.sqrt(1 / 180 / n)).all()
-    r = np.corrcoef(u)
-    assert (np.abs(r[np.triu_indices(4, 1)]) < 5 / np.sqrt(n)).all()

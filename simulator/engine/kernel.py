@@ -38,6 +38,7 @@ from .layout import (
     EV_INCIDENTS,
     EV_POTENTIAL,
     EV_RETURN,
+    EVENTS_PER_COHORT,
     F0,
     F_CP,
     F_CP_TIER,
@@ -115,7 +116,7 @@ from .layout import (
     VT_GAP,
 )
 from .parallel import PRANGE_ONLY
-from .philox import block_at, uniform_at, word_uniform
+from .philox import uniform_at
 
 N_OUT = len(OUT)
 N_TRAJ = len(TRAJ)
@@ -129,22 +130,14 @@ LAMBDA_CAP = 1e5
 
 
 @njit(cache=True, inline="always")
-def cohort_block(k0, k1, path, age, cohort):
-    """The block of one cohort in one month of its age: word ``EV_*`` is that event's
-    uniform (``philox.word_uniform``)."""
-    return block_at(k0, k1, path, age, STREAM_COHORT, cohort)
-
-
-@njit(cache=True, inline="always")
 def cohort_draw_binom(k0, k1, path, age, cohort, event, n, p):
-    """Binomial(n, p) for one cohort event alone, from its word of the cohort's block
-    (the monthly step draws all three of its events from one block instead)."""
+    """Binomial(n, p) for one cohort event, from the uniform addressed by its coordinates."""
     if n <= 0 or not p > 0.0:
         return 0
     if p >= 1.0:
         return n
-    w = cohort_block(k0, k1, path, age, cohort)
-    return binom_inv(n, p, word_uniform(w[event]))
+    u = uniform_at(k0, k1, path, age, STREAM_COHORT, EVENTS_PER_COHORT * cohort + event)
+    return binom_inv(n, p, u)
 
 
 @njit(cache=True)
@@ -426,21 +419,17 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
         for c in range(n_coh):
             if start[c] > t:
                 continue
-            a_c = active[c]
-            if a_c == 0 and lapsed[c] == 0 and never[c] == 0:
-                continue  # no users to move: no draw, nothing changes
             age = t - start[c]
             k = tier_of[c]
-            # One block for the month's three events of this cohort (a word each).
-            w = cohort_block(k0, k1, path, age, c)
-            churn = binom_inv(a_c, churn_rate, word_uniform(w[EV_CHURN]))
+            a_c = active[c]
+            churn = cohort_draw_binom(k0, k1, path, age, c, EV_CHURN, a_c, churn_rate)
             ret = 0
             if trusted:
-                ret = binom_inv(lapsed[c], x[RETURN], word_uniform(w[EV_RETURN]))
+                ret = cohort_draw_binom(k0, k1, path, age, c, EV_RETURN, lapsed[c], x[RETURN])
             p_adopt = 0.0
             if potential[c] > 0:
                 p_adopt = min(1.0, tier[k, T_P] + tier[k, T_Q] * a_c / potential[c])
-            new = binom_inv(never[c], p_adopt, word_uniform(w[EV_ADOPT]))
+            new = cohort_draw_binom(k0, k1, path, age, c, EV_ADOPT, never[c], p_adopt)
             active[c] = a_c - churn + ret + new
             lapsed[c] += churn - ret
             never[c] -= new

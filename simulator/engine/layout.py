@@ -98,10 +98,9 @@ TR_ACTIVE, TR_ACC, TR_BEN, TR_COST, TR_INC = range(len(TRAJ))
 STREAM_DEPLOYMENT = 0
 EV_INCIDENTS = 0  #: index of the month's incident count
 #: Stream of per-cohort events; ``month`` is the cohort's age (months since it started),
-#: ``index`` is the cohort; event ``EV_*`` takes that word of the block (32 bits each).
+#: ``index`` is ``EVENTS_PER_COHORT * cohort + event``.
 STREAM_COHORT = 1
 EV_POTENTIAL, EV_CHURN, EV_RETURN, EV_ADOPT = range(4)
-#: Events per cohort block: one per 32-bit word of a Philox4x32 block.
 EVENTS_PER_COHORT = 4
 #: Stream of what an organisation measures (gate observations); ``month`` is calendar.
 STREAM_OBSERVE = 2

@@ -12,16 +12,6 @@ Counter words (each 32 bits):
 - ``c0``, ``c1``: the path index (low and high word);
 - ``c2``: ``month | stream << 16`` (month or cohort age, below 65 536);
 - ``c3``: the event's index within its stream (see ``layout.py``).
-
-One block gives 128 random bits. Single events (a month's incidents, a gate's spot
-checks) take a 52-bit uniform from its first two words (:func:`uniform_at`). The four
-events of a cohort in a month (potential adopters, churn, return, adoption) share one
-block and take one 32-bit word each (:func:`block_at`, :func:`word_uniform`): a third
-of the Philox work of one block per event, where most of the kernel's time went. Each
-word of Philox4x32-10 is a full-quality output (the generator passes TestU01's BigCrush
-on every word, Salmon et al. 2011), so the four are independent uniforms; 32 bits place
-an inverted draw within 2**-32 of its exact probability, far below the Monte Carlo error
-of any run (1e-3 at a million paths).
 """
 
 from __future__ import annotations
@@ -39,7 +29,6 @@ _S16 = np.uint64(16)
 _S20 = np.uint64(20)
 _S12 = np.uint64(12)
 _TWO_M52 = 1.0 / 4503599627370496.0  # 2**-52
-_TWO_M32 = 1.0 / 4294967296.0  # 2**-32
 
 
 @njit(cache=True, inline="always")
@@ -78,19 +67,3 @@ def split_key(seed: int) -> tuple[np.uint64, np.uint64]:
     """The kernel's 64-bit seed as Philox's two 32-bit key words."""
     s = int(seed) & 0xFFFFFFFFFFFFFFFF
     return np.uint64(s & 0xFFFFFFFF), np.uint64(s >> 32)
-
-
-@njit(cache=True, inline="always")
-def block_at(k0, k1, path, month, stream, index):
-    """The four 32-bit words (as uint64) of the block addressed by (key, path, month,
-    stream, index)."""
-    p = np.uint64(path)
-    return philox4x32(p & _M32, p >> _S32, np.uint64(month) | (np.uint64(stream) << _S16),
-                      np.uint64(index), k0, k1)
-
-
-@njit(cache=True, inline="always")
-def word_uniform(w):
-    """One 32-bit word as a uniform in (0, 1), centred in its interval: from 2**-33 to
-    1 - 2**-33, exact doubles, never 0 or 1."""
-    return (float(w) + 0.5) * _TWO_M32

@@ -22,6 +22,7 @@ from .layout import (
     EV_INCIDENTS,
     EV_POTENTIAL,
     EV_RETURN,
+    EVENTS_PER_COHORT,
     F_CP,
     F_CP_TIER,
     F_FB_COST,
@@ -65,10 +66,9 @@ def _col(core: np.ndarray, key: str) -> np.ndarray:
     return core[:, _I[key]]
 
 
-def philox_words(seed: int, path: np.ndarray, month: np.ndarray | int, stream: int,
-                 index: np.ndarray | int) -> list[np.ndarray]:
-    """The four output words (uint64 < 2**32) of the blocks at the given addresses:
-    Philox4x32-10 in plain numpy.
+def philox_uniforms(seed: int, path: np.ndarray, month: np.ndarray | int, stream: int,
+                    index: np.ndarray | int) -> np.ndarray:
+    """Uniforms in (0, 1) at the given addresses: Philox4x32-10 in plain numpy.
 
     Written from the Random123 specification (10 rounds; multipliers 0xD2511F53,
     0xCD9E8D57; Weyl key increments 0x9E3779B9, 0xBB67AE85), vectorised over addresses.
@@ -87,24 +87,8 @@ def philox_words(seed: int, path: np.ndarray, month: np.ndarray | int, stream: i
         c = [((lo_hi1 >> np.uint64(32)) ^ c[1] ^ k[0]) & m32, lo_hi1 & m32,
              ((lo_hi0 >> np.uint64(32)) ^ c[3] ^ k[1]) & m32, lo_hi0 & m32]
         k = [(k[0] + np.uint64(0x9E3779B9)) & m32, (k[1] + np.uint64(0xBB67AE85)) & m32]
-    return c
-
-
-def philox_uniforms(seed: int, path: np.ndarray, month: np.ndarray | int, stream: int,
-                    index: np.ndarray | int) -> np.ndarray:
-    """52-bit uniforms in (0, 1) at the given addresses (single events): the first word
-    and the top 20 bits of the second of each block."""
-    c = philox_words(seed, path, month, stream, index)
     bits = (c[0] << np.uint64(20)) | (c[1] >> np.uint64(12))
     return (bits.astype(np.float64) + 0.5) / 2.0**52
-
-
-def philox_word_uniforms(seed: int, path: np.ndarray, month: np.ndarray | int, stream: int,
-                         index: np.ndarray | int, word: int) -> np.ndarray:
-    """32-bit uniforms in (0, 1) from word ``word`` of each addressed block (the events
-    of a cohort share a block, one word each)."""
-    w = philox_words(seed, path, month, stream, index)[word]
-    return (w.astype(np.float64) + 0.5) / 2.0**32
 
 
 class _Draws:
@@ -129,9 +113,8 @@ class _Draws:
         draw = (n > 0) & (p > 0.0) & (p < 1.0)
         if draw.any():
             if self.rng is None:
-                u = philox_word_uniforms(self.seed, np.flatnonzero(draw),
-                                         np.broadcast_to(age, n.shape)[draw],
-                                         STREAM_COHORT, cohort, event)
+                u = self._u(np.flatnonzero(draw), np.broadcast_to(age, n.shape)[draw],
+                            STREAM_COHORT, EVENTS_PER_COHORT * cohort + event)
                 out[draw] = stats.binom.ppf(u, n[draw], p[draw]).astype(np.int64)
             else:
                 out[draw] = self.rng.binomial(n[draw], p[draw])
