@@ -81,8 +81,8 @@ def announce_compile(stream=None) -> bool:
     them with a line of progress each, and return True; else do nothing (False)."""
     from .kernel_cache import compile_notice, kernels_cached
 
-    if kernels_cached():
-        return False
+    if not SCENARIO.is_file() or kernels_cached():  # (an install without the templates
+        return False  # compiles on first use, silently, as before)
     stream = sys.stderr if stream is None else stream
     print(compile_notice(), file=stream, flush=True)
 
