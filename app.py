@@ -109,17 +109,7 @@ links.sync(st.query_params, state, base, token, sc)  # the URL reproduces this v
 state[links.EDITS] = links.deck_edits(state, base, sc, token)  # what the deck says it simulated
 paths, seed = int(state[ss.PATHS]), int(state[ss.SEED])
 edited = sc is not base
-progress = None
-
-
-def _compile_progress(done: float, text: str) -> None:
-    global progress
-    progress = progress or st.progress(0.0)
-    progress.progress(done, text=text)
-
-
-if runner.ensure_compiled(_compile_progress):  # a cold cache: say so, with progress
-    progress.empty()
+widgets.compile_kernels_with_progress()  # a cold kernel cache: says so, with progress
 try:  # runner refuses a run over the app's limits (cohorts, tiers, paths x horizon)
     with st.spinner(runner.spinner_message()):
         res = runner.run(sc, paths, seed)
