@@ -54,7 +54,10 @@ def configure() -> str | None:
     """
     chosen = os.environ.get("NUMBA_CACHE_DIR")
     if not chosen:
-        path = default_cache_dir()
+        try:
+            path = default_cache_dir()
+        except RuntimeError:  # no home directory to be found
+            return None
         if not _writable(path):
             return None
         chosen = str(path)
