@@ -1,6 +1,6 @@
 """The posterior written back as a scenario: refit the inputs the actuals informed.
 
-Each input the weights moved (the same test adaptive resampling uses) is refitted as a
+Each input the actuals moved is refitted as a
 beta on its prior's support, moment-matched to the weighted posterior sample, and written
 as a PERT (min, mode, max, lambda) when the beta has a mode inside its range, else as a
 beta. Strong rank correlations between the refitted inputs become Spearman entries. The
@@ -22,9 +22,9 @@ from ..atomic import atomic_write_text
 from ..distributions import Dist
 from ..scenario import Scenario, get_path, parse_scenario
 from ..simulation import simulate_inputs
-from .ais import _z
 from .condition import Posterior
 from .format import OBSERVED, Actuals
+from .smc import normal_score as _z
 from .weighted import weighted_quantiles
 
 #: |Spearman| at or above which a posterior correlation between refitted inputs is kept.

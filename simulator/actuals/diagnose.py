@@ -483,13 +483,19 @@ def _lever_npv(run: SimulationResult, lever: str, kernel_seed: int) -> np.ndarra
     return out[:, 0]
 
 
+def _posterior_lever_npv(post: Posterior, lever: str) -> np.ndarray:
+    """The posterior particles' NPV with ``lever`` on, each on its own luck."""
+    return post.run(post.sample.scenario.with_levers(**{lever: True}))[0][:, 0]
+
+
 def lever_gains(post: Posterior) -> pd.DataFrame:
     """Each lever's NPV gain from switching it on, prior and posterior, best first.
 
-    The lever variant runs on the weighted sample's own inputs and kernel seed (common
-    random numbers), so path i of the variant is path i of the baseline with the lever on
-    and the baseline's weight applies to it. Columns: lever, label, posterior_gain_mean,
-    posterior_gain_se, prob_gain_positive, prior_gain_mean, prior_gain_se, status.
+    The lever variant runs on the posterior particles' own inputs and luck keys (common
+    random numbers), so particle i of the variant is particle i of the baseline with the
+    lever on and the baseline's weight applies to it; s.e. on the effective sample size.
+    Columns: lever, label, posterior_gain_mean, posterior_gain_se, prob_gain_positive,
+    prior_gain_mean, prior_gain_se, status.
     """
     sc = post.prior.scenario
     rows = []
@@ -504,8 +510,8 @@ def lever_gains(post: Posterior) -> pd.DataFrame:
                          "prob_gain_positive": math.nan, "prior_gain_mean": math.nan,
                          "prior_gain_se": math.nan, "status": "already on"})
             continue
-        d = _lever_npv(post.sample, lever, post.kernel_seed) - base
-        g, g_se = weighted_mean(d, post.weights)
+        d = _posterior_lever_npv(post, lever) - base
+        g, g_se = post.mean(d)
         p_pos = float(np.dot(post.weights, d > 0))
         dp = d if same else _lever_npv(post.prior, lever, prior_seed) - prior_base
         pg = float(dp.mean())
