@@ -22,7 +22,7 @@ from ..engine.layout import TR_ACC, TR_ACTIVE, TR_BEN, TR_COST, TR_INC, prepare
 from ..results import SimulationResult, Summary
 from ..scenario import Scenario
 from ..simulation import seeds, simulate
-from .conflict import Figure, conflicts, predictive
+from .conflict import Figure, conflicts, inputs_behind, predictive
 from .format import Actuals, empty_actuals
 from .keyed import run_keyed
 from .likelihood import (
@@ -33,7 +33,7 @@ from .likelihood import (
     path_data,
     registered_mismatch,
 )
-from .smc import run_smc
+from .smc import ROBUST_EPS, run_smc
 from .weighted import (
     ess,
     systematic_resample,
@@ -349,8 +349,10 @@ def condition(sc: Scenario | SimulationResult, actuals: Actuals | None,
                          kernel_seed=kseed, history=[(n, float(n), "prior")],
                          notes=notes, min_ess=min_ess)
     figures, conf = prior_predictive_check(prior, actuals, obs)
+    free = [k for k, d in scenario.inputs().items() if not d.is_fixed]
+    widen = sorted({name for c in conf for name in inputs_behind(c["figure"], free)})
     smc = run_smc(scenario, actuals, obs, n, prior.seed, prior.horizon,
-                  explain=lambda: _explain(figures, conf))
+                  explain=lambda: _explain(figures, conf), widen=widen)
     lik = log_likelihood(smc.sample, actuals, obs)
     lik.notes = notes
     history = [(n, float(st["ess"]), f"tempering to {st['phi']:.3g} "
@@ -362,6 +364,13 @@ def condition(sc: Scenario | SimulationResult, actuals: Actuals | None,
                      likelihood=lik, weights=smc.weights, ess=smc.ess,
                      kernel_seed=smc.kernel_seed, keys=smc.keys, history=history,
                      notes=list(notes), min_ess=min_ess, conflicts=conf, figures=figures)
+    if widen:
+        post.notes.append(
+            f"the scenario's ranges do not cover the actuals: the update gave "
+            f"{len(widen)} inputs behind the conflicting figures a {ROBUST_EPS:.0%} chance "
+            f"of lying outside them (a robust prior; docs/actuals.md), so the posterior can "
+            f"follow the actuals. `rollout-sim calibrate` writes a scenario with ranges "
+            f"that cover them.")
     if post.collapsed:
         post.notes.append(
             f"warning: effective sample size {post.ess:,.0f} of {n:,} particles is below "

@@ -29,6 +29,27 @@ WHAT = {
 }
 
 
+_COST_WORDS = ("cost", "platform_monthly", "licence_per_seat_month", "inference_per_task")
+
+
+def inputs_behind(figure: str, names: list[str]) -> list[str]:
+    """The inputs a figure speaks to (given a robust margin when it conflicts)."""
+    def is_cost(n: str) -> bool:
+        return any(w in n.rsplit(".", 1)[-1] for w in _COST_WORDS)
+
+    if figure == "active_share":
+        return [n for n in names if n.startswith("adoption.") and not is_cost(n)]
+    if figure == "accuracy":
+        return [n for n in names if n == "pilot.accuracy" or n.startswith(("data.",
+                "improvement.")) or n in ("levers.variability_testing.gap_closed",
+                                          "levers.feedback_loop.capture_rate")]
+    if figure == "incidents":
+        return [n for n in names if n in ("pilot.incidents_per_month",
+                                          "integration.load_exponent",
+                                          "levers.load_testing.exponent_reduction")]
+    return [n for n in names if is_cost(n)]
+
+
 @dataclass(frozen=True)
 class Figure:
     """One observed figure with its predictive draws (one per path)."""

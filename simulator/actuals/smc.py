@@ -19,12 +19,14 @@ lever on) reuses its draws (:mod:`.keyed`).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 from scipy import linalg, stats
 
+from ..distributions import Dist
 from ..engine.incidents import incident_rates
 from ..engine.layout import TR_ACTIVE, prepare
 from ..results import SimulationResult
@@ -45,9 +47,35 @@ MOVES_ACCEPTED = 1.0
 FINAL_MOVES_ACCEPTED = 3.0
 #: ...or after this many moves.
 MAX_MOVES = 8
+#: Prior weight of the wide component of a robust margin (inputs behind a conflict).
+ROBUST_EPS = 0.02
+#: A robust margin reaches this many times the scenario's range around its median.
+WIDEN = 10.0
 #: Latent grid on which each input's quantile function is tabulated (|z| <= Z_MAX).
 Z_MAX = 7.5
 GRID = 4001
+
+
+def wide_range(d: Dist) -> tuple[float, float]:
+    """The range a robust margin may reach: [0, 1] for a share (physical bounds [0, 1]),
+    else the scenario's range stretched ten-fold around its median, inside the physical
+    bounds."""
+    lo, hi = d.support()
+    if d.lo == 0.0 and d.hi == 1.0:
+        return 0.0, 1.0
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        lo, hi = d.quantile(0.001), d.quantile(0.999)
+    med = d.quantile(0.5)
+    return max(d.lo, med - WIDEN * (med - lo)), min(d.hi, med + WIDEN * (hi - med))
+
+
+def robust_ppf(d: Dist, u: np.ndarray, eps: float) -> np.ndarray:
+    """Quantile function of (1 - eps) F + eps U[wide_range(d)] at ``u`` (tabulated)."""
+    a, b = wide_range(d)
+    xs = np.unique(np.concatenate([np.linspace(a, b, 20_001), d.ppf(u)]))
+    cdf = (1 - eps) * np.clip(d.frozen().cdf(xs), 0.0, 1.0) + eps * (xs - a) / (b - a)
+    cdf = np.maximum.accumulate(cdf)
+    return np.interp(u, cdf, xs)
 
 
 def normal_score(dist, x: np.ndarray) -> np.ndarray:
@@ -73,8 +101,13 @@ class LatentPrior:
     grid: np.ndarray
     table: np.ndarray  # (len(free), GRID)
 
+    widened: tuple[str, ...] = ()
+
     @classmethod
-    def of(cls, sc: Scenario) -> LatentPrior:
+    def of(cls, sc: Scenario, widen: Iterable[str] = (), eps: float = ROBUST_EPS,
+           ) -> LatentPrior:
+        """The scenario's prior; inputs in ``widen`` get the robust margin
+        (1 - eps) F + eps U[wide range] (:func:`wide_range`)."""
         dists = sc.inputs()
         names = list(dists)
         free = np.array([j for j, n in enumerate(names) if not dists[n].is_fixed], dtype=int)
@@ -86,8 +119,17 @@ class LatentPrior:
             np.fill_diagonal(corr, 1.0)
         grid = np.linspace(-Z_MAX, Z_MAX, GRID)
         u = stats.norm.cdf(grid)
-        table = np.array([dists[names[j]].ppf(u) for j in free]).reshape(len(free), GRID)
-        return cls(names, free, fixed, np.linalg.cholesky(corr), grid, table)
+        widen = set(widen)
+        rows, wide = [], []
+        for j in free:
+            d = dists[names[j]]
+            if names[j] in widen:
+                rows.append(robust_ppf(d, u, eps))
+                wide.append(names[j])
+            else:
+                rows.append(d.ppf(u))
+        table = np.array(rows).reshape(len(free), GRID)
+        return cls(names, free, fixed, np.linalg.cholesky(corr), grid, table, tuple(wide))
 
     @property
     def dim(self) -> int:
@@ -241,13 +283,15 @@ def duplicate_ess(ids: np.ndarray) -> float:
 
 
 def run_smc(sc: Scenario, actuals: Actuals, obs: ObservationModel, paths: int, seed: int,
-            horizon: int, explain: callable | None = None) -> SMCResult:
+            horizon: int, explain: Callable[[], str] | None = None,
+            widen: Iterable[str] = ()) -> SMCResult:
     """Tempered SMC from the prior to the posterior given ``actuals`` (see module doc).
 
+    ``widen``: inputs given a robust margin (those behind a prior-data conflict).
     ``explain`` names the figure the actuals cannot be explained by (for the error raised
     when MAX_STEPS tempering steps do not reach the posterior).
     """
-    prior = LatentPrior.of(sc)
+    prior = LatentPrior.of(sc, widen)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5EC]))
     _, kseed = seeds(seed)
     evaluate = Evaluator(sc, actuals, obs, prior.names, kseed)
@@ -283,8 +327,8 @@ def run_smc(sc: Scenario, actuals: Actuals, obs: ObservationModel, paths: int, s
             acc = float(ok.mean())
             p, ok_luck = move_luck(p, phi, evaluate, next_key, rng)
             next_key += n
-            moved = ok | ok_luck
-            ids = np.where(moved, next_id + np.arange(n), ids)
+            # Distinct means distinct inputs: a new key alone does not count.
+            ids = np.where(ok, next_id + np.arange(n), ids)
             next_id += n
             step["moves"] += 1
             step["acceptance"].append(acc)
