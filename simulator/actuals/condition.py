@@ -22,7 +22,7 @@ from ..engine.layout import TR_ACC, TR_ACTIVE, TR_BEN, TR_COST, TR_INC, prepare
 from ..results import SimulationResult, Summary
 from ..scenario import Scenario
 from ..simulation import seeds, simulate
-from .conflict import Figure, conflicts, inputs_behind, predictive
+from .conflict import Figure, conflicts, fmt_figure, inputs_behind, predictive
 from .format import Actuals, empty_actuals
 from .keyed import run_keyed
 from .likelihood import (
@@ -371,6 +371,17 @@ def condition(sc: Scenario | SimulationResult, actuals: Actuals | None,
             f"of lying outside them (a robust prior; docs/actuals.md), so the posterior can "
             f"follow the actuals. `rollout-sim calibrate` writes a scenario with ranges "
             f"that cover them.")
+    cur = scenario.scenario.currency
+    for f in post.posterior_predictive(prior.seed):
+        lo, hi = f.quantiles((0.5, 99.5), post.weights)
+        if not lo <= f.actual <= hi:
+            def v(x: float, f: Figure = f) -> str:
+                return fmt_figure(f.figure, x, cur)
+            post.notes.append(
+                f"warning: the update cannot explain month {f.month}'s "
+                f"{f.figure.replace('_', ' ')} ({v(f.actual)}): it lies outside the posterior "
+                f"predictive P0.5-P99.5 ({v(lo)} to {v(hi)}). Check the figure, or widen the "
+                f"inputs behind it.")
     if post.collapsed:
         post.notes.append(
             f"warning: effective sample size {post.ess:,.0f} of {n:,} particles is below "

@@ -104,7 +104,8 @@ def predictive(d: PathData, actuals: Actuals, obs: ObservationModel,
     return out
 
 
-def _fmt(figure: str, v: float, currency: str) -> str:
+def fmt_figure(figure: str, v: float, currency: str) -> str:
+    """A figure's value in words: shares in %, cost in money, counts whole."""
     if figure in ("active_share", "accuracy"):
         return f"{100 * v:.0f} %"
     if figure == "cost":
@@ -117,16 +118,16 @@ def conflict_sentence(f: Figure, p1: float, p99: float, currency: str) -> str:
     the adoption inputs are far too pessimistic for this rollout.\""""
     above = f.actual > p99
     if f.figure == "active_share":
-        what = f"{f.actual * f.n:,.0f} of {f.n:,.0f} active ({_fmt(f.figure, f.actual, '')})"
+        what = f"{f.actual * f.n:,.0f} of {f.n:,.0f} active ({fmt_figure(f.figure, f.actual, '')})"
     elif f.figure == "accuracy":
-        what = f"accuracy {_fmt(f.figure, f.actual, '')}"
+        what = f"accuracy {fmt_figure(f.figure, f.actual, '')}"
     elif f.figure == "incidents":
         what = f"{f.actual:,.0f} incidents"
     else:
-        what = f"cost {_fmt(f.figure, f.actual, currency)}"
+        what = f"cost {fmt_figure(f.figure, f.actual, currency)}"
     inputs, if_above, if_below = WHAT[f.figure]
-    side = (f"above the scenario's 99th percentile ({_fmt(f.figure, p99, currency)})" if above
-            else f"below the scenario's 1st percentile ({_fmt(f.figure, p1, currency)})")
+    side = (f"above the scenario's 99th percentile ({fmt_figure(f.figure, p99, currency)})" if above
+            else f"below the scenario's 1st percentile ({fmt_figure(f.figure, p1, currency)})")
     return (f"Month {f.month}: {what} is {side}: {inputs} are "
             f"{if_above if above else if_below} for this rollout.")
 

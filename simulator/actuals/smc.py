@@ -19,6 +19,7 @@ lever on) reuses its draws (:mod:`.keyed`).
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -164,6 +165,22 @@ class LatentPrior:
         return np.einsum("nk,jk->nj", stats.norm.ppf(u), self.chol)
 
 
+_PRIORS: dict[tuple[int, tuple[str, ...]], tuple[weakref.ref, LatentPrior]] = {}
+
+
+def latent_prior(sc: Scenario, widen: tuple[str, ...] = ()) -> LatentPrior:
+    """:meth:`LatentPrior.of`, tabulated once per scenario object while it lives."""
+    key = (id(sc), widen)
+    hit = _PRIORS.get(key)
+    if hit is not None and hit[0]() is sc:
+        return hit[1]
+    for k in [k for k, v in _PRIORS.items() if v[0]() is None]:
+        del _PRIORS[k]
+    prior = LatentPrior.of(sc, widen)
+    _PRIORS[key] = (weakref.ref(sc), prior)
+    return prior
+
+
 @dataclass
 class Particles:
     """Latent inputs z, luck keys, inputs x and the per-column log-likelihood."""
@@ -291,7 +308,7 @@ def run_smc(sc: Scenario, actuals: Actuals, obs: ObservationModel, paths: int, s
     ``explain`` names the figure the actuals cannot be explained by (for the error raised
     when MAX_STEPS tempering steps do not reach the posterior).
     """
-    prior = LatentPrior.of(sc, widen)
+    prior = latent_prior(sc, tuple(sorted(widen)))
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5EC]))
     _, kseed = seeds(seed)
     evaluate = Evaluator(sc, actuals, obs, prior.names, kseed)
