@@ -92,14 +92,16 @@ def updated_inputs(post: Posterior) -> list[int]:
 
 
 def _support(d: Dist, x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    """Finite range for the refit: the prior's support, or a padded weighted range."""
+    """Finite range for the refit: the prior's support, reaching out (padded, inside the
+    physical bounds) where the posterior left it -- inputs behind a prior-data conflict,
+    which the update gave robust margins -- so the written ranges cover the actuals."""
     lo, hi = d.support()
-    if math.isfinite(lo) and math.isfinite(hi):
-        return lo, hi
     q_lo, q_hi = weighted_quantiles(x, w, [0.0005, 0.9995])
     pad = 0.25 * (q_hi - q_lo) + 1e-9
-    lo = lo if math.isfinite(lo) else max(q_lo - pad, d.lo)
-    hi = hi if math.isfinite(hi) else min(q_hi + pad, d.hi)
+    if not math.isfinite(lo) or q_lo < lo:
+        lo = max(q_lo - pad, d.lo)
+    if not math.isfinite(hi) or q_hi > hi:
+        hi = min(q_hi + pad, d.hi)
     return float(lo), float(hi)
 
 
