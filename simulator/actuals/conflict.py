@@ -104,10 +104,10 @@ def predictive(d: PathData, actuals: Actuals, obs: ObservationModel,
     return out
 
 
-def fmt_figure(figure: str, v: float, currency: str) -> str:
+def fmt_figure(figure: str, v: float, currency: str, digits: int = 0) -> str:
     """A figure's value in words: shares in %, cost in money, counts whole."""
     if figure in ("active_share", "accuracy"):
-        return f"{100 * v:.0f} %"
+        return f"{100 * v:.{digits}f} %"
     if figure == "cost":
         return f"{currency} {v:,.0f}"
     return f"{v:,.0f}"
@@ -117,17 +117,22 @@ def conflict_sentence(f: Figure, p1: float, p99: float, currency: str) -> str:
     """"Month 1: 190 of 325 active (58 %) is above the scenario's 99th percentile (19 %):
     the adoption inputs are far too pessimistic for this rollout.\""""
     above = f.actual > p99
+    edge = p99 if above else p1
+    # One decimal where whole percents would print the figure and its percentile alike.
+    k = int(fmt_figure(f.figure, f.actual, currency) == fmt_figure(f.figure, edge, currency))
     if f.figure == "active_share":
-        what = f"{f.actual * f.n:,.0f} of {f.n:,.0f} active ({fmt_figure(f.figure, f.actual, '')})"
+        what = (f"{f.actual * f.n:,.0f} of {f.n:,.0f} active "
+                f"({fmt_figure(f.figure, f.actual, '', k)})")
     elif f.figure == "accuracy":
-        what = f"accuracy {fmt_figure(f.figure, f.actual, '')}"
+        what = f"accuracy {fmt_figure(f.figure, f.actual, '', k)}"
     elif f.figure == "incidents":
         what = f"{f.actual:,.0f} incidents"
     else:
         what = f"cost {fmt_figure(f.figure, f.actual, currency)}"
     inputs, if_above, if_below = WHAT[f.figure]
-    side = (f"above the scenario's 99th percentile ({fmt_figure(f.figure, p99, currency)})" if above
-            else f"below the scenario's 1st percentile ({fmt_figure(f.figure, p1, currency)})")
+    side = (f"above the scenario's 99th percentile ({fmt_figure(f.figure, p99, currency, k)})"
+            if above else
+            f"below the scenario's 1st percentile ({fmt_figure(f.figure, p1, currency, k)})")
     return (f"Month {f.month}: {what} is {side}: {inputs} are "
             f"{if_above if above else if_below} for this rollout.")
 
