@@ -195,3 +195,57 @@ def test_an_update_that_cannot_reach_the_posterior_names_the_figure(monkeypatch,
     sc = load_scenario(SEED)
     with pytest.raises(ActualsError, match="cannot explain month 6 incidents"):
         condition(sc, reads_actuals(f.read_text(), 12), paths=300, seed=1)
+
+
+def test_calibrate_writes_ranges_that_cover_conflicting_actuals():
+    """The scenario written from issue 27's example raises no conflict on the same
+    actuals (its prior predictive P1-P99 holds every observed figure)."""
+    from simulator.actuals.calibrate import calibrate
+    from simulator.actuals.condition import prior_predictive_check
+
+    sc = load_scenario(COPILOT)
+    act = reads_actuals(EXAMPLE, sc.horizon)
+    post = condition(sc, act, paths=1_500, seed=2)
+    assert post.conflicts
+    cal = calibrate(post).scenario
+    _, conf = prior_predictive_check(simulate(cal, paths=3_000, seed=4), act, post.obs)
+    assert conf == [], [c["sentence"] for c in conf]
+
+
+def test_one_verdict_agrees_or_says_why():
+    import pandas as pd
+
+    from simulator.actuals.diagnose import Diagnosis
+    from simulator.actuals.verdict import one_verdict
+
+    def diag(verdicts: dict[str, str]) -> Diagnosis:
+        modes = pd.DataFrame({"mode": list(verdicts), "verdict": list(verdicts.values())})
+        return Diagnosis(modes=modes, inputs=pd.DataFrame(), sentence="")
+
+    gains = pd.DataFrame({"lever": ["change_plan", "load_testing"],
+                          "label": ["Change plan for every cohort", "Load testing"],
+                          "posterior_gain_mean": [5e5, 1e4], "status": ["off", "off"]})
+    base = {"data_quality": "no clear shift", "integration": "no clear shift",
+            "feedback": "no clear shift"}
+    agree = one_verdict(diag({**base, "change_management": "worse than assumed"}), gains)
+    assert "agree" in agree and "change plan" in agree
+    differ = one_verdict(diag({**base, "change_management": "better than assumed"}), gains)
+    assert "although change management is likely better than assumed" in differ
+    assert "not because that mode failed" in differ
+    named = one_verdict(diag({**base, "data_quality": "worse than assumed",
+                              "change_management": "no clear shift"}), gains)
+    assert "the diagnosis points to data quality" in named
+    assert one_verdict(diag(base), None) == ""
+
+
+def test_app_and_cli_use_the_same_default_paths():
+    import inspect
+
+    from simulator.actuals.condition import UPDATE_PATHS
+    from simulator.cli import build_parser
+    from simulator.ui import actuals as ui
+
+    args = build_parser().parse_args(["update", SEED, "--actuals", "x.csv"])
+    assert args.paths == UPDATE_PATHS
+    src = inspect.getsource(ui.render)
+    assert "_posterior(sc.to_toml(), UPDATE_PATHS, ctx.seed" in src
