@@ -249,3 +249,11 @@ def test_app_and_cli_use_the_same_default_paths():
     assert args.paths == UPDATE_PATHS
     src = inspect.getsource(ui.render)
     assert "_posterior(sc.to_toml(), UPDATE_PATHS, ctx.seed" in src
+
+
+def test_a_survey_share_far_outside_the_scenario_is_a_conflict(seed_case):
+    act = reads_actuals("month,survey_n,used_daily,used_weekly\n6,150,0.9,0.05\n", 12)
+    post = condition(seed_case, act, paths=1_000, seed=1)
+    c = post.conflicts[0]
+    assert c["figure"] == "used_daily" and c["actual"] == pytest.approx(0.9)
+    assert c["sentence"].startswith("Month 6: 90 % of 150 surveyed used it daily is above")

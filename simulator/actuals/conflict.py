@@ -17,6 +17,7 @@ import numpy as np
 from ..engine.layout import TR_ACC, TR_ACTIVE, TR_COST
 from .format import Actuals
 from .likelihood import ObservationModel, PathData
+from .usage import draw_usage
 
 #: Each figure's inputs, and which way a figure above the scenario's range says they err.
 WHAT = {
@@ -26,6 +27,8 @@ WHAT = {
     "incidents": ("the integration inputs (incidents per month, load exponent)",
                   "far too optimistic", "far too pessimistic"),
     "cost": ("the cost inputs", "far too low", "far too high"),
+    "used_daily": ("the adoption inputs", "far too pessimistic", "far too optimistic"),
+    "used_weekly": ("the adoption inputs", "far too pessimistic", "far too optimistic"),
 }
 
 
@@ -37,7 +40,7 @@ def inputs_behind(figure: str, names: list[str]) -> list[str]:
     def is_cost(n: str) -> bool:
         return any(w in n.rsplit(".", 1)[-1] for w in _COST_WORDS)
 
-    if figure == "active_share":
+    if figure in ("active_share", "used_daily", "used_weekly"):
         return [n for n in names if n.startswith("adoption.") and not is_cost(n)]
     if figure == "accuracy":
         return [n for n in names if n == "pilot.accuracy" or n.startswith(("data.",
@@ -70,7 +73,8 @@ class Figure:
 
 def predictive(d: PathData, actuals: Actuals, obs: ObservationModel,
                rng: np.random.Generator) -> list[Figure]:
-    """Predictive draws of every observed figure (active share, accuracy, incidents, cost)."""
+    """Predictive draws of every observed figure (active share, accuracy, incidents, cost,
+    survey shares used daily and weekly)."""
     out: list[Figure] = []
     reg_act = actuals.column("registered")
     cols = {c: actuals.column(c) for c in ("active_users", "accuracy", "incidents", "cost")}
@@ -101,12 +105,19 @@ def predictive(d: PathData, actuals: Actuals, obs: ObservationModel,
             draws = c + np.sqrt((obs.cost_relative_sd * np.abs(c)) ** 2 + 1.0) * \
                 rng.standard_normal(c.size)
             out.append(Figure("cost", m, cost, draws))
+    for _, m, dd, w, n_s in actuals.usage_counts():
+        rate = d.traj[TR_ACTIVE, m].astype(np.float64) / max(float(d.registered[m]), 1.0)
+        daily, weekly = draw_usage(rate, n_s, obs.frequency_mix, obs.frequency_concentration,
+                                   rho, rng)
+        out.append(Figure("used_daily", m, dd / n_s, daily, n_s))
+        if w is not None:
+            out.append(Figure("used_weekly", m, w / n_s, weekly, n_s))
     return out
 
 
 def fmt_figure(figure: str, v: float, currency: str, digits: int = 0) -> str:
     """A figure's value in words: shares in %, cost in money, counts whole."""
-    if figure in ("active_share", "accuracy"):
+    if figure in ("active_share", "accuracy", "used_daily", "used_weekly"):
         return f"{100 * v:.{digits}f} %"
     if figure == "cost":
         return f"{currency} {v:,.0f}"
@@ -125,6 +136,10 @@ def conflict_sentence(f: Figure, p1: float, p99: float, currency: str) -> str:
                 f"({fmt_figure(f.figure, f.actual, '', k)})")
     elif f.figure == "accuracy":
         what = f"accuracy {fmt_figure(f.figure, f.actual, '', k)}"
+    elif f.figure in ("used_daily", "used_weekly"):
+        how = "daily" if f.figure == "used_daily" else "weekly (not daily)"
+        what = (f"{fmt_figure(f.figure, f.actual, '', k)} of {f.n:,.0f} surveyed used it "
+                f"{how}")
     elif f.figure == "incidents":
         what = f"{f.actual:,.0f} incidents"
     else:
