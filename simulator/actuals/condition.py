@@ -127,7 +127,7 @@ class Posterior:
     def mean(self, x: np.ndarray) -> tuple[float, float]:
         """Posterior mean of a per-path quantity and its standard error (on the ESS)."""
         m, se = weighted_mean(np.asarray(x, dtype=np.float64), self.weights)
-        return m, se * _inflation(self.weights, self.ess)
+        return m, se * ess_inflation(self.weights, self.ess)
 
     def quantile(self, x: np.ndarray, q: float) -> float:
         return weighted_quantile(np.asarray(x, dtype=np.float64), self.weights, q)
@@ -201,7 +201,7 @@ class Posterior:
             "posterior": [self.summary.get(k) for k in keys]})
 
 
-def _inflation(w: np.ndarray, n_eff: float) -> float:
+def ess_inflation(w: np.ndarray, n_eff: float) -> float:
     """sqrt(Kish ESS of ``w`` / ``n_eff``): turns a weighted mean's s.e. into one on the
     effective sample size (copies of one particle count once)."""
     return math.sqrt(max(ess(w) / max(n_eff, 1.0), 1.0))
@@ -260,7 +260,7 @@ def weighted_summary(res: SimulationResult, w: np.ndarray, n_eff: float,
     s["paths"] = res.n_paths
     npv = res.metric("npv")
     pos = (npv > 0).astype(np.float64)
-    k = _inflation(w, n_eff)
+    k = ess_inflation(w, n_eff)
     s["prob_npv_positive"], se = weighted_mean(pos, w)
     s["prob_npv_positive_se"] = se * k
     s["npv_mean"], se = weighted_mean(npv, w)

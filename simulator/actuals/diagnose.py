@@ -27,7 +27,7 @@ from ..engine.layout import prepare
 from ..results import SimulationResult
 from ..scenario import LEVERS, Scenario
 from ..simulation import run_kernel, seeds
-from .condition import Posterior
+from .condition import Posterior, ess_inflation
 from .weighted import weighted_mean, weighted_quantiles
 
 #: Failure modes in the order of the source case, with a label and a short name.
@@ -326,6 +326,7 @@ def diagnose(post: Posterior, margin: float = MARGIN,
     # them keeps the arithmetic clear of denormal numbers (slow) and the sorts short.
     keep = np.flatnonzero(post.weights >= post.weights.max() * NEGLIGIBLE_WEIGHT)
     w = post.weights[keep] / post.weights[keep].sum()
+    inflate = ess_inflation(post.weights, post.ess)  # standard errors on the ESS
     month = post.actuals.last_month or None
     rows = []
     for mode, path, sign, role, note in mode_inputs(sc):
@@ -334,6 +335,7 @@ def diagnose(post: Posterior, margin: float = MARGIN,
         fixed = bool(ps[0] == ps[-1])
         u = _rank_in_sorted(ps, x)
         mean_u, se_u = weighted_mean(u, w)
+        se_u *= inflate
         pq = np.percentile(ps, [10, 50, 90])
         qq = weighted_quantiles(x, w, [0.1, 0.5, 0.9])
         rows.append({
@@ -361,6 +363,7 @@ def diagnose(post: Posterior, margin: float = MARGIN,
         if mode in ranks:
             up, ux = ranks[mode]
             pw, pw_se = weighted_mean((ux > cut).astype(np.float64), w)
+            pw_se *= inflate
             pb = _wsum(w, ux < 1 - cut)
             prior_pw = float(np.mean(up > cut))
             prob[mode] = pw
