@@ -133,7 +133,7 @@ def test_simulating_calibrated_file_reproduces_posterior_bands(calibrated):
 def test_calibrated_80pc_intervals_cover_true_inputs(seed_case):
     """Truths drawn from the prior, six months of noisy actuals each: the calibrated file's
     P10-P90 of four inputs covers the truth at the nominal 80 % (3 binomial s.e.)."""
-    prior = simulate(seed_case, paths=1_500, seed=7)
+    prior = simulate(seed_case, paths=1_000, seed=7)
     truths = simulate(seed_case, paths=25, seed=2025)
     keys = ("adoption.tiers.quick_start.ceiling", "data.ood_accuracy", "data.ood_share",
             "adoption.base_churn")

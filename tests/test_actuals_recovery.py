@@ -53,7 +53,7 @@ def test_posterior_intervals_cover_true_inputs(seed_case):
     30 truths x 4 quantities = 120 interval checks; the tolerance is 3 binomial standard
     errors of a rate of 0.8 over 120 checks (+/- 0.11), inside the 60-95 % band asked for.
     """
-    prior = simulate(seed_case, paths=1_500, seed=7)
+    prior = simulate(seed_case, paths=1_000, seed=7)
     truths = simulate(seed_case, paths=30, seed=2024)
     keys = ("adoption.tiers.quick_start.ceiling", "launch_accuracy",
             "integration.load_exponent", "adoption.base_churn")

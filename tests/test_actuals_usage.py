@@ -110,7 +110,7 @@ def test_survey_intervals_cover_the_true_active_rate(seed_case):
     posterior 80 % interval of the month-6 active rate covers the truth at ~80 %
     (3 binomial s.e. over 40 truths)."""
     obs = ObservationModel()
-    prior = simulate(seed_case, paths=1_500, seed=7)
+    prior = simulate(seed_case, paths=1_000, seed=7)
     truths = simulate(seed_case, paths=40, seed=77)
     rng = np.random.default_rng(4)
     rate = truths.metric("active_rate_m6")
