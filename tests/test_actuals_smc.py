@@ -257,3 +257,25 @@ def test_a_survey_share_far_outside_the_scenario_is_a_conflict(seed_case):
     c = post.conflicts[0]
     assert c["figure"] == "used_daily" and c["actual"] == pytest.approx(0.9)
     assert c["sentence"].startswith("Month 6: 90 % of 150 surveyed used it daily is above")
+
+
+def test_below_the_minimum_ess_the_cli_prints_no_percentiles(monkeypatch, capsys, tmp_path):
+    """Honest precision: with too few effective particles (here: a minimum above N) the
+    table has the conflict and what to change, and no percentile; JSON has no summary."""
+    import functools
+
+    from simulator.cli import update as cli_update
+
+    monkeypatch.setattr(cli_update, "condition",
+                        functools.partial(condition, min_ess=1e9))
+    f = tmp_path / "a.csv"
+    f.write_text(EXAMPLE)
+    assert main(["update", COPILOT, "--actuals", str(f), "--paths", "500"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Month 1: 190 of 325 active")
+    assert "no percentiles" in out and "Widen the input ranges" in out
+    assert "P10" not in out and "Diagnosis" not in out
+    assert main(["update", COPILOT, "--actuals", str(f), "--paths", "500",
+                 "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["summary"] is None and doc["conflicts"] and doc["ess"] < 1e9
