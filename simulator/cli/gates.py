@@ -10,6 +10,7 @@ import argparse
 import math
 
 from ..analysis.gates import SEARCH_CRITERIA, gate_analysis, gate_search, parse_search
+from ..budget import check_analysis_budget
 from . import CliError
 from .analysis import _guard, _num, _output
 from .common import add_run_options, scenario_from_args
@@ -44,6 +45,8 @@ def cmd_gates(args: argparse.Namespace) -> int:
     axes = [parse_search(s) for s in args.search]
     if args.table in ("search", "best") and not axes:
         raise CliError(f"--table {args.table}: only with --search")
+    check_analysis_budget(sc, args.paths, args.horizon, what="gates",
+                          results=3 if axes else 2, columns=4)  # before any work
     ga = gate_analysis(sc, paths=args.paths, seed=args.seed, horizon=args.horizon)
     tables = {"plans": ga.plans, "gates": ga.gates, "summary": ga.summary}
     gs = None

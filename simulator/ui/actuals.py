@@ -36,6 +36,7 @@ from ..charts.actuals import (
 from ..formatting import money as money_label
 from ..results import SimulationResult
 from ..scenario.toml_io import loads_scenario
+from .plain import md_unlink
 from .registry import TabContext
 
 #: The source case's own month-6 figures (a ready-made example).
@@ -112,7 +113,7 @@ def render(ctx: TabContext) -> None:
             post = _posterior(sc.to_toml(), UPDATE_PATHS, ctx.seed, res.horizon, text, spot,
                               rho, cost_sd, res)
     except ActualsError as exc:
-        st.error(f"Actuals not usable: {exc}")
+        st.error(f"Actuals not usable: {md_unlink(exc)}")
         return
     for c in post.conflicts:
         st.error(c["sentence"])

@@ -33,6 +33,7 @@ from ..charts import analysis as charts
 from ..charts import forecast
 from ..labels import label
 from ..scenario import ScenarioError, loads_scenario
+from .plain import md_unlink
 from .registry import TabContext
 
 #: The analyses run up to this many paths (each runs the model 16 to 40 times).
@@ -109,7 +110,7 @@ def render(ctx: TabContext) -> None:
         st.subheader("Which inputs move the NPV most")
         st.altair_chart(charts.tornado_chart(sens.tornado, cur), width="stretch")
     except (AnalysisError, ScenarioError) as exc:
-        st.error(str(exc))
+        st.error(md_unlink(exc))
 
 
 def _render_gap(gap: GapAnalysis, cur: str) -> None:
@@ -186,7 +187,7 @@ def render_sensitivity(ctx: TabContext) -> None:
         with st.spinner("Tornado and spider..."):
             sens = _sensitivity(*key, top_k)
     except (AnalysisError, ScenarioError) as exc:
-        st.error(str(exc))
+        st.error(md_unlink(exc))
         return
     left, right = st.columns(2)
     left.altair_chart(charts.tornado_chart(sens.tornado, cur), width="stretch")
@@ -224,7 +225,7 @@ def _render_breakeven(ctx: TabContext, key: tuple, cur: str) -> None:
         with st.spinner("Bisection on common random numbers..."):
             r = _breakeven(*key, path, target, None, None).iloc[0]
     except (AnalysisError, ScenarioError) as exc:
-        st.error(str(exc))
+        st.error(md_unlink(exc))
         return
     if r["status"] == SOLVED:
         side = "at least" if r["direction"] == "increasing" else "at most"

@@ -19,6 +19,7 @@ from ..export.tables import levers_frame
 from ..export.workbook import workbook_bytes
 from ..results import SimulationResult
 from .links import EDITS
+from .plain import md_unlink
 from .registry import TabContext
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -73,7 +74,7 @@ def render(ctx: TabContext) -> None:
                 levers = _lever_table(ctx.scenario.to_toml(), ctx.paths, ctx.seed,
                                       res.horizon)
         except ValueError as exc:
-            st.error(f"Lever table: {exc}")
+            st.error(f"Lever table: {md_unlink(exc)}")
             levers = None
     findings = None
     if st.checkbox("Add the analysis slides to the deck (levers, expectation-gap waterfall, "
@@ -85,7 +86,7 @@ def render(ctx: TabContext) -> None:
             with st.spinner("Running the lever, gap and tornado analyses..."):
                 findings = cached_findings(ctx)
         except ValueError as exc:
-            st.error(f"Analysis slides: {exc}")
+            st.error(f"Analysis slides: {md_unlink(exc)}")
     edits = st.session_state.get(EDITS) or {}
     if edits:
         st.caption(f"The deck lists your {len(edits)} edit(s) to the scenario file on its "

@@ -20,6 +20,7 @@ from ..analysis.gates import GateAnalysis, gate_analysis
 from ..charts import forecast
 from ..charts.theme import money_label
 from ..scenario import GATE_ACTIONS, LEVERS, Gate, Scenario, ScenarioError, loads_scenario
+from .plain import md_unlink
 from .registry import TabContext
 from .tables import cell
 
@@ -155,7 +156,7 @@ def render(ctx: TabContext) -> None:
     gates, problems = read_gates(edited, sc)
     if problems:
         for line in problems:
-            st.error(line)
+            st.error(md_unlink(line))
         return
     if not gates:
         st.info("No gates: add a row (name, month, at least one criterion, what a failure "
@@ -171,7 +172,7 @@ def render(ctx: TabContext) -> None:
         with st.spinner("Simulating big bang and the gated plan..."):
             ga = _analysis(gated.to_toml(), n, ctx.seed, ctx.result.horizon)
     except (AnalysisError, ScenarioError) as exc:
-        st.error(str(exc))
+        st.error(md_unlink(exc))
         return
     _render_comparison(ga, cur)
 
