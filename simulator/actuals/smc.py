@@ -293,6 +293,20 @@ def move_luck(p: Particles, phi: float, evaluate: Evaluator, next_key: int,
     return p.where(ok, prop), ok
 
 
+def projected_steps(steps: list[dict], window: int = 5) -> float:
+    """Tempering steps the run will need, extrapolating the growth of phi over the last
+    ``window`` steps (phi grows about geometrically while far from 1); 0 until 10 steps."""
+    if len(steps) < 10:
+        return 0.0
+    phi, before = steps[-1]["phi"], steps[-1 - window]["phi"]
+    if phi >= 1.0:
+        return float(len(steps))
+    rate = (phi / before) ** (1.0 / window) if before > 0 else math.inf
+    if rate <= 1.0 + 1e-9:
+        return math.inf
+    return len(steps) + math.log(1.0 / phi) / math.log(rate)
+
+
 def duplicate_ess(ids: np.ndarray) -> float:
     """N^2 / sum_j c_j^2 with c_j the copies of each distinct particle (equal weights)."""
     _, counts = np.unique(ids, return_counts=True)
@@ -323,10 +337,10 @@ def run_smc(sc: Scenario, actuals: Actuals, obs: ObservationModel, paths: int, s
     phi, scale = 0.0, 2.38 / math.sqrt(max(prior.dim, 1))
     steps: list[dict] = []
     while phi < 1.0:
-        if len(steps) >= MAX_STEPS:
+        if len(steps) >= MAX_STEPS or projected_steps(steps) > MAX_STEPS:
             what = explain() if explain else "the actuals"
             raise ActualsError([f"actuals: the scenario cannot explain {what} (the update "
-                                f"needed more than {MAX_STEPS} tempering steps); check the "
+                                f"would need more than {MAX_STEPS} tempering steps); check the "
                                 f"figure or widen the inputs behind it"])
         ll = p.ll
         ll = np.where(np.isfinite(ll), ll, -1e300)
