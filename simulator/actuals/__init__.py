@@ -16,8 +16,9 @@ True
 Modules: :mod:`.format` (the CSV format and its validation), :mod:`.likelihood`
 (observation models), :mod:`.conflict` (prior-data conflict check), :mod:`.smc` (the
 tempered sequential Monte Carlo engine), :mod:`.keyed` (paths re-run on their own luck),
-:mod:`.condition` (the :class:`Posterior`), :mod:`.diagnose` (failure modes and
-levers on the posterior), :mod:`.synthetic` (actuals from a simulated path),
+:mod:`.condition` (the :class:`Posterior`), :mod:`.verdict` (diagnosis and levers read
+together), :mod:`.diagnose` (failure modes and levers on the posterior),
+:mod:`.synthetic` (actuals from a simulated path),
 :mod:`.weighted` (weighted quantiles, means and their errors), :mod:`.calibration_study`
 (false-alarm and detection rates of the diagnosis; ``python -m`` prints the docs table).
 """
