@@ -16,7 +16,7 @@ from ..scenario import ScenarioError
 
 #: Modules (relative to this package) that add subcommands.
 COMMAND_MODULES = ["core", "export", "sweep", "analysis", "update", "calibrate", "voi",
-                   "gates"]
+                   "gates", "classes", "cases"]
 
 
 class CliError(Exception):
@@ -45,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from ..simulation import on_first_kernel
+    from ..warm import announce_compile
+
+    on_first_kernel(announce_compile)  # a cold compile says so on stderr, with progress
     try:
         return int(args.func(args) or 0)
     except (ScenarioError, CliError) as exc:

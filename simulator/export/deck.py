@@ -357,7 +357,7 @@ def _assumption_slides(prs, res: SimulationResult) -> None:
     cur = sc.scenario.currency
     df = assumptions_frame(sc)
     pages = _chunks(len(df), ROWS_PER_SLIDE)
-    header = ["Input", "Low", "Likely", "High", "Unit", "Distribution"]
+    header = ["Input", "Low", "Likely", "High", "Unit", "Source"]
     align = [PP_ALIGN.LEFT] + [PP_ALIGN.RIGHT] * 3 + [PP_ALIGN.LEFT] * 2
     for k, page in enumerate(pages, start=1):
         slide = new_slide(prs, _paged_title(TITLE_ASSUMPTIONS, k, len(pages)))
@@ -366,13 +366,23 @@ def _assumption_slides(prs, res: SimulationResult) -> None:
             r = df.iloc[i]
             rows.append([r["label"], *(fmt_input(r[c], r["schema_unit"], cur)
                                        for c in ("low", "likely", "high")),
-                         r["unit"], r["distribution"]])
+                         r["unit"], _source_cell(r["source"])])
         add_table(slide, header, rows, MARGIN, BODY_TOP, [4.1, 1.25, 1.25, 1.25, 2.75, 1.7],
                size=SMALL_TABLE_PT, align=align)
         add_text(slide, ASSUMPTIONS_NOTE, MARGIN, Inches(6.8), SLIDE_WIDTH - 2 * MARGIN,
               Inches(0.5), size=NOTE_PT)
-        keys = "; ".join(f"{df.iloc[i]['label']} = {df.iloc[i]['input']}" for i in page)
+        keys = "; ".join(f"{df.iloc[i]['label']} = {df.iloc[i]['input']} "
+                         f"({df.iloc[i]['distribution']}, source {df.iloc[i]['source']})"
+                         for i in page)
         add_notes(slide, f"{ASSUMPTIONS_NOTE}\n\nScenario-file keys: {keys}.")
+
+
+def _source_cell(source: str) -> str:
+    """Short source for the slide: your file, or where an inherited value came from."""
+    if source == "file":
+        return "your file"
+    kind, _, name = source.partition(":")
+    return f"{kind}: {name.removesuffix('.toml')}"[:24] if name else kind
 
 
 def _default_cell(col: str, v: Any, currency: str) -> str:

@@ -120,6 +120,15 @@ def answer_rows(res: SimulationResult, findings: Findings | None
         ("Expectation gap", F.money(s["expectation_gap"], cur),
          f"pilot-lens NPV {F.money(s['pilot_lens_npv'], cur)} minus production P50"),
     ]
+    if "signed_off_gap" in s:
+        rows.append(("Gap to your signed-off case", F.money(s["signed_off_gap"], cur),
+                     f"signed-off NPV {F.money(s['signed_off_npv'], cur)} minus production "
+                     f"P50; P(NPV >= it) {F.pct(s['prob_npv_ge_signed_off'])}"))
+    own = sum(v == "file" for v in res.scenario.sources().values())
+    total = len(res.scenario.sources())
+    rows.append(("Inputs that are your own", f"{own} of {total}",
+                 "the rest inherited: reference class, template or default (Source column "
+                 "of the assumptions)"))
     if findings is not None and findings.levers is not None:
         for _, r in lever_steps(findings.levers).iloc[1:].iterrows():
             rows.append((f"Step {r['step']}: + {r['label']}",

@@ -121,19 +121,23 @@ def _dist_label(d) -> str:
 
 
 def assumptions_frame(sc: Scenario) -> pd.DataFrame:
-    """Every input of ``sc.inputs()``: raw key, readable label, low / likely / high
-    (``Dist.describe``), unit, meaning."""
+    """Every uncertain input (``sc.all_inputs()``): raw key, readable label, low / likely /
+    high (``Dist.describe``), unit, meaning, and where its value came from (``source``:
+    file, class:NAME, template:FILE or default; ``source_note``: the class's cases)."""
     cur = sc.scenario.currency
+    sources, notes = sc.sources(), sc.notes()
     rows = []
-    for path, d in sc.inputs().items():
+    for path, d in sc.all_inputs().items():
         unit, doc = input_field(sc, path)
         low, likely, high = (float(v) for v in d.describe())
         rows.append({"input": path, "label": L.input_label(path, cur, unit=False),
                      "low": low, "likely": likely, "high": high,
                      "unit": unit_label(unit, cur), "schema_unit": unit,
-                     "distribution": _dist_label(d), "description": doc})
+                     "distribution": _dist_label(d), "description": doc,
+                     "source": sources.get(path, "file"), "source_note": notes.get(path, "")})
     return pd.DataFrame(rows, columns=["input", "label", "low", "likely", "high", "unit",
-                                       "schema_unit", "distribution", "description"])
+                                       "schema_unit", "distribution", "description", "source",
+                                       "source_note"])
 
 
 # --------------------------------------------------------------------------- charts data

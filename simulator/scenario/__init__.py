@@ -71,18 +71,17 @@ from .fields import (
     plain,
     uncertain,
 )
+from .gates import GATE_ACTIONS, Gate
 from .levers import ChangePlan, FeedbackLoop, Levers, LoadTesting, VariabilityTesting
 from .metadata import FieldMeta, info_meta, split_path, unit_kind
 from .paths import _TOKEN, _set_path, _split_path, get_path
 from .schema import (
-    GATE_ACTIONS,
     LEVERS,
     Adoption,
     Cohort,
     Correlation,
     Data,
     Economics,
-    Gate,
     Improvement,
     Integration,
     Meta,

@@ -47,7 +47,7 @@ _DONE_SETTINGS = "_link_settings_restored"
 _DONE_EDITS = "_link_edits_restored"
 
 
-#: the app's own tabs, before those of :data:`simulator.ui.registry.TABS`
+#: the app's own tabs, first in :data:`simulator.ui.tabs.TABS`
 OWN_TABS = ("Forecast", "Assumptions", "Rollout", "Compare")
 
 

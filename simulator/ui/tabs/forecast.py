@@ -10,9 +10,14 @@ from ..registry import Tab, TabContext
 
 def render(ctx: TabContext) -> None:
     """Active users (or rate), accuracy and cash: the run's monthly bands."""
-    view = st.radio("Adoption shown as", ["Active-user rate", "Active users"],
-                    horizontal=True, key="adoption_view")
-    adoption = "active_rate" if view == "Active-user rate" else "active_users"
+    adoption_views = {"Active-user rate (monthly)": "active_rate", "Ever used": "ever_used",
+                      "Weekly active": "weekly_active_rate", "Daily active": "daily_active_rate",
+                      "Active users": "active_users"}
+    view = st.radio("Adoption shown as", list(adoption_views), horizontal=True,
+                    key="adoption_view", help="The usage-telemetry vocabulary: share of "
+                    "registered users who ever used it, or were active in the month, a week "
+                    "or a day (docs/classes.md).")
+    adoption = adoption_views.get(view, "active_rate")
     # Specs built once per shared result, from chart templates built once per process.
     shown = runner.forecast_specs(ctx.result, adoption, ctx.scenario.scenario.currency)
     for col, spec in zip([*st.columns(2), *st.columns(2)], shown, strict=True):
