@@ -292,7 +292,7 @@ def ensure_compiled(show: Callable[[float, str], object]) -> bool:
     if _compiled:
         return False
     from ..kernel_cache import compile_notice, kernels_cached
-    from ..warm import compile_kernels
+    from ..kernel_compile import compile_kernels
 
     _compiled = True
     if kernels_cached():
