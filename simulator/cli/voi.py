@@ -15,6 +15,8 @@ import sys
 import pandas as pd
 
 from ..analysis import AnalysisError
+from ..labels import input_label
+from ..verdicts import voi_verdict
 from ..voi import DEFAULT_STUDIES, value_of_information
 from . import CliError
 from .common import add_run_options, scenario_from_args
@@ -57,8 +59,9 @@ def cmd_voi(args: argparse.Namespace) -> int:
             sobol_n=max(args.sobol_n, 2))
     except AnalysisError as exc:
         raise CliError(str(exc)) from None
+    verdict = voi_verdict(v)
     if args.format == "json":
-        print(json.dumps(v.to_dict(), indent=2))
+        print(json.dumps({"verdict": verdict, **v.to_dict()}, indent=2))
         return 0
     tables = {"evppi": v.evppi, "evsi": v.evsi, "sobol": v.sobol, "decisions": v.decisions}
     if args.format == "csv":
@@ -66,6 +69,7 @@ def cmd_voi(args: argparse.Namespace) -> int:
         return 0
     cur = v.currency
     print(f"{sc.name}: {v.paths:,} paths, seed {v.seed}")
+    print(f"Verdict: {verdict}")
     print(f"Best decision now (highest mean NPV): {v.best_decision}")
     print(f"EVPI (all uncertain inputs)          {cur} {_money(v.evpi)} "
           f"(s.e. {_money(v.evpi_se)})")
@@ -75,8 +79,11 @@ def cmd_voi(args: argparse.Namespace) -> int:
           f"(at most 1 - luck share = {1 - v.luck_share:.3f})")
     for note in v.notes:
         print(f"note: {note}")
-    _print("EVPPI by group and input (top 15)", v.evppi.head(15)[
-        ["input", "kind", "value", "se", "share_of_evpi"]])
+    ev = v.evppi.head(15)
+    _print("EVPPI by group and input (top 15)", pd.DataFrame({
+        "What is learnt": [_name(r["input"], r["kind"], cur) for _, r in ev.iterrows()],
+        f"Worth ({cur})": ev["value"].to_numpy(), f"s.e. ({cur})": ev["se"].to_numpy(),
+        "Share of EVPI": [f"{x:.0%}" for x in ev["share_of_evpi"]]}))
     _print("EVSI of pilot extensions", v.evsi)
     if not v.sobol.empty:
         npv = v.sobol[v.sobol["metric"] == "npv"].sort_values("ST", ascending=False)
@@ -86,6 +93,15 @@ def cmd_voi(args: argparse.Namespace) -> int:
         _print("Sum of indices", sums)
     _print("Decisions", v.decisions)
     return 0
+
+
+def _name(path: str, kind: str, cur: str) -> str:
+    if kind == "group":
+        return f"{path[:1].upper()}{path[1:]} (all inputs)"
+    try:
+        return input_label(path, cur)
+    except (KeyError, ValueError):
+        return path
 
 
 def _print(title: str, df: pd.DataFrame) -> None:
