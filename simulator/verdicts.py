@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from . import formatting as F
-from .labels import LEVER_NAMES, field_meta, label
+from .labels import LEVER_NAMES, field_meta, input_label, label
 from .scenario import LEVERS, Scenario
 
 #: A value of information below this share of the decisions' stakes (the largest mean
@@ -53,9 +53,9 @@ def portfolio_name(row: Any) -> str:
 
 def _input_name(path: str, cur: str) -> str:
     try:
+        text = input_label(path, cur, unit=False)
+    except (KeyError, ValueError):
         text = label(path, cur)
-    except Exception:  # noqa: BLE001 - a label must never break a verdict
-        text = path
     return text[:1].lower() + text[1:] if not text[:2].isupper() else text
 
 
@@ -167,7 +167,8 @@ def levers_verdict(la: Any, currency: str) -> str:
               for _, r in la.marginal.iterrows()
               if r["marginal_npv_mean"] + Z * r["marginal_npv_se"] < 0]
     if losers:
-        text += f"; {' and '.join(losers)} cost more than {'they add' if len(losers) > 1 else 'it adds'}"
+        verb = "they add" if len(losers) > 1 else "it adds"
+        text += f"; {' and '.join(losers)} cost more than {verb}"
     return text + "."
 
 
@@ -270,6 +271,31 @@ def gates_verdict(ga: Any, search: Any = None) -> str:
     return text
 
 
+def design_verdict(d: Any) -> str:
+    """Name the best gate design with its held-out paired s.e., or say "do not gate"."""
+    cur = d.currency
+    b = d.best
+    crit = str(b["criterion"]).removeprefix("min_").removeprefix("max_").replace("_", " ")
+    sign = "below" if str(b["criterion"]).startswith("min_") else "above"
+    thr = F.pct(b["threshold"]) if "rate" in crit or "accuracy" in crit else \
+        F.number(b["threshold"])
+    design = (f"at the end of month {b['month']}, {b['design']} when the {crit} is {sign} "
+              f"{thr}")
+    gain = (f"{_money(b['gain_held_out'], cur)} (s.e. {_money(b['gain_held_out_se'], cur)}, "
+            f"paired, on paths not used to choose it among {b['designs_compared']} designs)")
+    if d.gate_worth_it:
+        text = f"Gate {design}: it adds {gain} to the mean NPV against rolling out as planned."
+        if b["prob_fail"] >= 0.95:
+            when = (f"switch on {b['design'].removeprefix('switch on ')} from month "
+                    f"{b['month'] + 1}" if b["action"] == "switch_levers" else
+                    f"{b['design']} after month {b['month']}")
+            text += (f" The review fails on {F.pct(b['prob_fail'])} of paths, so this is in "
+                     f"effect a plan to {when} whatever the review shows.")
+        return text
+    return (f"Do not gate: no design beats rolling out as planned (the best, {design}, "
+            f"changes the mean NPV by {gain}).")
+
+
 # --------------------------------------------------------------------------- voi
 
 
@@ -342,7 +368,7 @@ def sweep_verdict(frame: pd.DataFrame, vary: Sequence[str], metric: str,
             f"{spread}.")
 
 
-__all__ = ["MATERIAL_SHARE", "Z", "breakeven_verdict", "fixed_money_inputs", "gap_verdict",
-           "gates_verdict", "lever_names", "levers_verdict", "portfolio_name", "run_verdict",
-           "saturation_reason", "sensitivity_verdict", "sweep_verdict", "voi_material",
-           "voi_threshold", "voi_verdict"]
+__all__ = ["MATERIAL_SHARE", "Z", "breakeven_verdict", "design_verdict", "fixed_money_inputs",
+           "gap_verdict", "gates_verdict", "lever_names", "levers_verdict", "portfolio_name",
+           "run_verdict", "saturation_reason", "sensitivity_verdict", "sweep_verdict",
+           "voi_material", "voi_threshold", "voi_verdict"]
