@@ -70,9 +70,9 @@ def fixed_money_inputs(sc: Scenario) -> list[str]:
             kind = field_meta(path).kind
         except KeyError:
             continue
-        if dist.is_fixed and kind == "money":
-            out.append(path)
-    return out
+        if dist.is_fixed and kind == "money" and float(dist.params[0]) != 0.0:
+            out.append((float(dist.params[0]), path))
+    return [p for _, p in sorted(out, key=lambda t: -abs(t[0]))]
 
 
 def saturation_reason(sc: Scenario, prob: float, npv_p5: float, cur: str) -> str:
@@ -152,12 +152,12 @@ def levers_verdict(la: Any, currency: str) -> str:
     best = la.best.iloc[0]
     key = {"p50": "npv_p50", "p10": "npv_p10", "prob": "prob_npv_positive"}[la.criterion]
     if len(path) <= 1 or best["n_levers"] == 0:
-        return (f"Buy no lever: none raises the NPV {_crit(la.criterion)} above "
+        return (f"Buy no lever: none raises the {_crit(la.criterion)} above "
                 f"{_value(none[key], key, currency)} as planned"
                 + (" within the budget." if la.budget is not None else "."))
     order = [LEVER_NAMES.get(a, a).lower() for a in path["added"].iloc[1:]]
     last = combos[combos["portfolio"] == path["portfolio"].iloc[-1]].iloc[0]
-    text = (f"Switch on {', then '.join(order)}: the NPV {_crit(la.criterion)} goes from "
+    text = (f"Switch on {', then '.join(order)}: the {_crit(la.criterion)} goes from "
             f"{_value(none[key], key, currency)} to {_value(last[key], key, currency)}")
     p0, p1 = float(none["prob_npv_positive"]), float(last["prob_npv_positive"])
     if key != "prob_npv_positive" and abs(p1 - p0) >= 0.005:
@@ -173,7 +173,8 @@ def levers_verdict(la: Any, currency: str) -> str:
 
 
 def _crit(criterion: str) -> str:
-    return {"p50": "median", "p10": "P10 (downside)", "prob": "chance of paying back"}[
+    return {"p50": "NPV median", "p10": "NPV P10 (downside)",
+            "prob": "chance of a positive NPV"}[
         criterion]
 
 
