@@ -9,9 +9,9 @@ from conftest import SCENARIOS
 from pptx import Presentation
 from pptx.util import Inches
 
+from simulator.export.voi_slide import TITLE, add_voi_slide
 from simulator.voi import value_of_information
 from simulator.voi.chart import evppi_chart, sobol_chart
-from simulator.voi.slide import TITLE, add_voi_slide
 
 SEED_CASE = str(SCENARIOS / "seed_case.toml")
 

@@ -14,6 +14,7 @@ import datetime as dt
 import math
 from pathlib import Path
 
+from ..export.deck import SLIDE_NAMES, check_slides
 from ..simulation import simulate
 from . import CliError
 from .common import scenario_from_args
@@ -54,8 +55,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--levers", action="store_true",
                    help="add the lever table to the deck and workbook (simulates all 16 "
                         "lever portfolios: about 16 times the run time)")
+    p.add_argument("--paths-sheet", action="store_true",
+                   help="add the per-path sheet to the workbook (one row per path: large)")
     p.add_argument("--no-paths-sheet", dest="paths_sheet", action="store_false",
-                   help="leave the per-path sheet out of the workbook (smaller, faster)")
+                   help=argparse.SUPPRESS)  # the default now; kept for old scripts
+    p.add_argument("--fiscal-start", type=int, default=1, metavar="MONTH",
+                   help="calendar month (1-12) a fiscal year starts in, for the workbook's "
+                        "annual cash flow (1)")
+    p.add_argument("--appendix", action="store_true",
+                   help="add the appendix to the deck: title page, headline ranges, active "
+                        "users, every combination of levers, edits, assumption tables")
+    p.add_argument("--slides", default=None, metavar="NAMES",
+                   help="comma-separated slides to build, in order, from: "
+                        + ", ".join(SLIDE_NAMES))
     p.add_argument("--date", default=None, metavar="YYYY-MM-DD",
                    help="date on the title slide (today)")
     p.set_defaults(func=cmd_export)
@@ -80,6 +92,13 @@ def check_args(args: argparse.Namespace) -> dt.date:
         raise CliError(f"--paths {args.paths}: must be at least 1")
     if not (math.isfinite(args.scale) and 0.5 <= args.scale <= 8):
         raise CliError(f"--scale {args.scale:g}: allowed range is 0.5 to 8")
+    if not 1 <= args.fiscal_start <= 12:
+        raise CliError(f"--fiscal-start {args.fiscal_start}: a calendar month 1 to 12")
+    if args.slides is not None:
+        try:
+            args.slides = check_slides(args.slides.split(","))
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
     if args.date is None:
         return dt.date.today()
     try:
@@ -117,8 +136,8 @@ def _extra_slides(sc, args: argparse.Namespace) -> list:
     """Optional deck slides: the value of information (``--voi``)."""
     slides = []
     if args.voi:
+        from ..export.voi_slide import add_voi_slide
         from ..voi import value_of_information
-        from ..voi.slide import add_voi_slide
 
         v = value_of_information(sc, paths=min(args.paths, 5_000), seed=args.seed,
                                  horizon=args.horizon)
@@ -144,7 +163,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.pptx:
             written.append(write_deck(res, args.pptx, levers=levers, date=date,
                                       findings=args.analysis,
-                                      extra_slides=_extra_slides(sc, args)))
+                                      extra_slides=_extra_slides(sc, args),
+                                      slides=args.slides, appendix=args.appendix))
         if args.xlsx:
             written.append(write_workbook(res, args.xlsx, levers=levers,
                                           paths_sheet=args.paths_sheet))

@@ -191,8 +191,12 @@ def levers_frame(combinations: pd.DataFrame) -> pd.DataFrame:
     ``combinations`` is ``simulator.analysis.levers.lever_analysis(...).combinations``;
     columns it lacks are skipped. A Note column marks the current and the best portfolio.
     """
+    from ..verdicts import portfolio_name
+
     cols = [c for c in LEVER_COLUMNS if c in combinations.columns]
     out = combinations[cols].rename(columns=LEVER_COLUMNS).reset_index(drop=True)
+    if "Portfolio" in out and "n_levers" in combinations:  # lever names spelled out
+        out["Portfolio"] = [portfolio_name(r) for r in combinations.to_dict("records")]
     notes = []
     for _, r in combinations.iterrows():
         tags = [t for t, c in (("best", "is_best"), ("current", "is_current"))

@@ -1,0 +1,61 @@
+"""Every shipped scenario's deck: the default is a CFO deck of at most ten slides with a
+costs-and-benefits slide, and every slide of the full deck (appendix included) lays out
+in LibreOffice with no text outside its frame and nothing within 0.3 in of an edge."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from pptx import Presentation
+from pptx_layout import edge_problems, overflow_problems, to_pdfs, tools_missing  # tests/
+
+from simulator import load_scenario, simulate
+from simulator.export import run_findings, write_deck
+from simulator.export.deck import MAX_DEFAULT_SLIDES, TITLES
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = sorted((ROOT / "scenarios").glob("*.toml")) + sorted(
+    (ROOT / "scenarios" / "cases").glob("*.toml"))
+PATHS, SEED = 200, 5
+
+
+@pytest.fixture(scope="module")
+def decks(tmp_path_factory):
+    """(default deck, full deck) per shipped scenario, analyses run once per scenario."""
+    out = {}
+    d = tmp_path_factory.mktemp("decks")
+    for f in SHIPPED:
+        res = simulate(load_scenario(f), paths=PATHS, seed=SEED)
+        fi = run_findings(res)
+        kw = {"findings": fi, "date": dt.date(2026, 1, 5)}
+        out[f.stem] = (write_deck(res, d / f"{f.stem}.pptx", **kw),
+                       write_deck(res, d / f"{f.stem}_full.pptx", appendix=True, **kw))
+    return out
+
+
+def test_shipped_scenarios_are_found():
+    assert len(SHIPPED) >= 4 and any(p.stem == "seed_case_staged" for p in SHIPPED)
+
+
+def test_default_deck_is_at_most_ten_slides_with_costs_and_benefits(decks):
+    for name, (default, _) in decks.items():
+        titles = [s.shapes.title.text for s in Presentation(str(default)).slides]
+        assert len(titles) <= MAX_DEFAULT_SLIDES, (name, titles)
+        assert titles[0] == TITLES["answer"]
+        assert TITLES["costs"] in titles, name
+        assert TITLES["assumptions"] not in " ".join(titles), name
+        text = " ".join(sh.text_frame.text for s in Presentation(str(default)).slides
+                        for sh in s.shapes if sh.has_text_frame)
+        assert "from 100% to 100%" not in text and "(+0 pp)" not in text, name
+
+
+def test_every_slide_of_every_shipped_deck_lays_out_inside_the_margins(decks, tmp_path):
+    assert not tools_missing(), f"make test installs {tools_missing()}"
+    full = [f for _, f in decks.values()]
+    problems = []
+    for deck, pdf in zip(full, to_pdfs(full, tmp_path), strict=True):
+        problems += [f"{deck.stem}: {p}" for p in overflow_problems(deck, pdf)]
+        problems += [f"{deck.stem}: {p}" for p in edge_problems(deck, pdf)]
+    assert problems == []
