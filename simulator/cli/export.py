@@ -14,7 +14,7 @@ import datetime as dt
 import math
 from pathlib import Path
 
-from ..export.deck import SLIDE_NAMES, check_slides
+from ..export.deck import DEFAULT_SLIDES, SLIDE_NAMES, check_slides
 from ..simulation import simulate
 from . import CliError
 from .common import scenario_from_args
@@ -145,6 +145,15 @@ def _extra_slides(sc, args: argparse.Namespace) -> list:
     return slides
 
 
+def _slides(args: argparse.Namespace) -> list[str] | None:
+    """The deck's slides: --slides, or the default plus the lever table with --levers."""
+    if args.slides is not None:
+        return args.slides
+    if args.levers and not args.appendix:
+        return [*DEFAULT_SLIDES, "combinations"]
+    return None
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from ..export import (
         result_charts,
@@ -164,10 +173,11 @@ def cmd_export(args: argparse.Namespace) -> int:
             written.append(write_deck(res, args.pptx, levers=levers, date=date,
                                       findings=args.analysis,
                                       extra_slides=_extra_slides(sc, args),
-                                      slides=args.slides, appendix=args.appendix))
+                                      slides=_slides(args), appendix=args.appendix))
         if args.xlsx:
             written.append(write_workbook(res, args.xlsx, levers=levers,
-                                          paths_sheet=args.paths_sheet))
+                                          paths_sheet=args.paths_sheet,
+                                          fiscal_start=args.fiscal_start))
         if args.csv:
             written += write_csv(res, args.csv)
         if args.sipmath:

@@ -73,6 +73,8 @@ def cash_flow(res: SimulationResult) -> CashFlow:
         "support": _col(res, e + "support_per_active_user_month") * act,
         "incidents": _col(res, "integration.fix_cost_per_incident") * inc,
     }
+    for k in lines:  # month 0 holds only the one-off
+        lines[k][0] = 0.0
     rebuilt = sum(lines[k] for k in lines if k != "benefit")
     rest = cost - rebuilt
     lines["one_off"] = np.where(months == 0, cost, 0.0)

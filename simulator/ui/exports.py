@@ -55,7 +55,7 @@ def deck_download(res: SimulationResult, levers: pd.DataFrame | None = None, *,
 
 
 def workbook_download(res: SimulationResult, levers: pd.DataFrame | None = None,
-                      paths_sheet: bool = True) -> bytes:
+                      paths_sheet: bool = False) -> bytes:
     """Bytes of the workbook (what the workbook button serves)."""
     return workbook_bytes(res, levers=levers, paths_sheet=paths_sheet)
 
