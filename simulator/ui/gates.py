@@ -20,6 +20,7 @@ from ..analysis.gates import GateAnalysis, gate_analysis
 from ..charts import forecast
 from ..charts.theme import money_label
 from ..scenario import GATE_ACTIONS, LEVERS, Gate, Scenario, ScenarioError, loads_scenario
+from ..verdicts import gates_verdict
 from .registry import TabContext
 from .tables import cell
 
@@ -178,6 +179,9 @@ def render(ctx: TabContext) -> None:
 
 def _render_comparison(ga: GateAnalysis, cur: str) -> None:
     s = ga.summary.iloc[0]
+    st.info(gates_verdict(ga).replace("try `gates --design`",
+                                      "try `rollout-sim gates FILE --design`"),
+            icon=":material/gavel:")
     c = st.columns(4)
     c[0].metric("Option value of the gates", _money(s["option_value"], cur),
                 help=f"Mean NPV gated minus big bang, paired path by path; standard error "
