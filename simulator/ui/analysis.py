@@ -170,9 +170,9 @@ def _render_levers(levers: LeverAnalysis, cur: str) -> None:
                 f"{_money(b['npv_p50'], cur)}, P(NPV > 0) {b['prob_npv_positive']:.0%}, "
                 f"lever cost {_money(b['lever_cost_mean'], cur)}). "
                 f"**Fix in this order:** {order}.")
-    left, right = st.columns([3, 2])
-    left.altair_chart(charts.lever_chart(la, cur), width="stretch")
-    right.altair_chart(charts.lever_marginal_chart(la, cur), width="stretch")
+    # one chart per row: side by side at 1,280 px the value labels ran into each other
+    st.altair_chart(charts.lever_chart(la, cur), width="stretch")
+    st.altair_chart(charts.lever_marginal_chart(la, cur), width="stretch")
     combos = la.combinations
     st.dataframe(pd.DataFrame({
         "Levers switched on": [portfolio_name(r) for r in combos.to_dict("records")],
