@@ -94,14 +94,15 @@ with compare_tab:
     if state[ss.COMPARE_MODE] == ss.COMPARE_OTHER:
         st.selectbox("Other scenario", files, key=ss.COMPARE_FILE)
 
-try:
-    sc = rollout.adjusted(base, design, controls.values_from_state(base, state, token), state)
-except ScenarioError as exc:
-    state[ss.HEADLINES] = state[ss.HEADLINE_SE] = None
+sc, invalid = ss.scenario_or_last_good(state, token, lambda: rollout.adjusted(
+    base, design, controls.values_from_state(base, state, token), state))
+if invalid is not None:  # the last valid results stay on screen under the message
     with problems_box:
-        widgets.show_problems(exc, "These inputs do not make a valid scenario; the results "
-                                   "update once they are fixed:")
-    timing.stop()
+        widgets.show_problems(invalid, "These inputs do not make a valid scenario; the results "
+                                       "update once they are fixed:")
+    if sc is None:
+        state[ss.HEADLINES] = state[ss.HEADLINE_SE] = None
+        timing.stop()
 
 # ----------------------------------------------------------------------- results
 links.sync(st.query_params, state, base, token, sc)  # the URL reproduces this view
@@ -122,7 +123,8 @@ state[ss.HEADLINES] = metrics.headline_values(items)
 state[ss.HEADLINE_SE] = metrics.headline_ses(items)
 
 with headline_box:
-    st.subheader(sc.name + (" (adjusted)" if edited else ""))
+    st.subheader(sc.name + (" (adjusted)" if edited else "")
+                 + (": last valid results" if invalid is not None else ""))
     widgets.render_headlines(items, metrics.headline_metrics(base_res) if edited else None, cur)
     st.caption(f"{paths:,} paths, seed {seed}, {res.horizon} months. Changes (arrows) are "
                "against the scenario as loaded, on the same random numbers.")
