@@ -16,6 +16,7 @@ from simulator.charts import forecast
 from simulator.ui import access, controls, links, metrics, rollout, runner, timing, widgets
 from simulator.ui import session as ss
 from simulator.ui.registry import TABS, TabContext
+from simulator.verdicts import run_verdict
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 
@@ -125,6 +126,7 @@ state[ss.HEADLINE_SE] = metrics.headline_ses(items)
 with headline_box:
     st.subheader(sc.name + (" (adjusted)" if edited else "")
                  + (": last valid results" if invalid is not None else ""))
+    st.info(run_verdict(res), icon=":material/gavel:")  # the CLI's and the deck's sentence
     widgets.render_headlines(items, metrics.headline_metrics(base_res) if edited else None, cur)
     st.caption(f"{paths:,} paths, seed {seed}, {res.horizon} months. Changes (arrows) are "
                "against the scenario as loaded, on the same random numbers.")
