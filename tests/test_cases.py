@@ -9,9 +9,14 @@ import numpy as np
 import pytest
 
 from simulator import load_scenario, simulate
-from simulator.actuals import ObservationModel, posterior_from_result, reads_actuals
+from simulator.actuals import (
+    ObservationModel,
+    posterior_from_result,
+    read_actuals,
+    reads_actuals,
+)
 from simulator.actuals.usage import draw_usage
-from simulator.cases import CASES, CASES_DIR
+from simulator.cases import CASES, CASES_DIR, DEFINITIONS, REFERENCE_CLASSES, Case, Figure
 from simulator.cases.backtest import (
     BEGIN,
     END,
@@ -28,30 +33,55 @@ DOCS = CASES_DIR.parents[1] / "docs" / "cases.md"
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.key)
 def test_case_files_validate_and_cite_their_figures(case):
     sc = load_scenario(case.scenario)
-    from simulator.actuals import read_actuals
-
     early = read_actuals(case.early, sc.horizon)
     later = read_actuals(case.later, sc.horizon)
     assert later.n_observations >= 1 and not early.is_empty
     text = case.scenario.read_text()
     sources = re.findall(r"^# \[S\d\].*$", text, re.M)
     assert sources, "no [S] source lines"
-    assert len(re.findall(r"https://\S+", text)) >= len(sources)
+    assert len(re.findall(r"https?://\S+", text)) >= len(sources)
     # every tag used in a value comment is defined in the header
     used = set(re.findall(r"\[(S\d)\]", text))
     defined = set(re.findall(r"^# \[(S\d)\]", text, re.M))
     assert used <= defined
+    # every figure the actuals columns cannot express cites a source the file defines
+    for f in case.unmapped:
+        assert set(re.findall(r"\[(S\d)\]", f.source)) <= defined, f
+        assert f.definition in DEFINITIONS
+
+
+def test_the_library_spans_the_reference_classes():
+    """At least 8 public rollouts in at least 3 classes, every case in a known class, each
+    class with at least one case whose later file holds a figure to forecast."""
+    assert len(CASES) >= 8 and len({c.key for c in CASES}) == len(CASES)
+    assert {c.reference_class for c in CASES} == set(REFERENCE_CLASSES)
+    assert all(c.definitions for c in CASES), "every case says what its figures count"
+    with pytest.raises(ValueError, match="reference_class"):
+        Case("x", "x", "x", "x", reference_class="chatbot")
+    with pytest.raises(ValueError, match="active_definition"):
+        Case("x", "x", "x", "x", reference_class="office_assistant",
+             active_definition="weekly")
+    with pytest.raises(ValueError, match="unmapped figure"):
+        Case("x", "x", "x", "x", reference_class="office_assistant",
+             unmapped=(Figure("monthly", 3, 0.5, 10, "[S1]"),))
 
 
 def test_backtests_run_and_the_docs_table_is_current_in_shape():
     df = backtest_all(paths=1_500, seed=3, draws=3_000)
-    assert set(df["case"]) == {c.key for c in CASES}
+    # every case whose later file holds a forecastable figure (an active share, a usage
+    # survey or an accuracy) has its rows; registered-only later files have none
+    forecastable = set()
+    for c in CASES:
+        t = read_actuals(c.later, load_scenario(c.scenario).horizon).table
+        if t[["active_users", "survey_n", "accuracy"]].notna().to_numpy().any():
+            forecastable.add(c.key)
+    assert set(df["case"]) == forecastable
     assert (df["p10"] <= df["p50"]).all() and (df["p50"] <= df["p90"]).all()
     assert (df["inside"] == ((df["p10"] <= df["published"])
                              & (df["published"] <= df["p90"]))).all()
     table = markdown_table(df, 1_500, 3)
     for c in CASES:
-        assert c.title in table
+        assert (c.title in table) == (c.key in forecastable)
     docs = DOCS.read_text()
     assert BEGIN in docs and END in docs
     # the committed docs table lists the same figures

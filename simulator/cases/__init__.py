@@ -6,6 +6,6 @@ checks whether the later ones fall in the forecast's P10-P90 (docs/cases.md). Ru
 ``python -m simulator.cases.backtest``.
 """
 
-from .registry import CASES, CASES_DIR, Case
+from .registry import CASES, CASES_DIR, DEFINITIONS, REFERENCE_CLASSES, Case, Figure
 
-__all__ = ["CASES", "CASES_DIR", "Case"]
+__all__ = ["CASES", "CASES_DIR", "DEFINITIONS", "REFERENCE_CLASSES", "Case", "Figure"]

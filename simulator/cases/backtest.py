@@ -103,7 +103,7 @@ def markdown_table(df: pd.DataFrame, paths: int, seed: int) -> str:
     lines = ["| case | calibrated on | later figure (month) | published | forecast P10 / P50 / "
              "P90 | in P10-P90 |", "|---|---|---|---|---|---|"]
     for r in df.itertuples():
-        lines.append(f"| {titles.get(r.case, r.case)} | {r.early} | {r.figure} ({r.month}) | "
+        lines.append(f"| {titles.get(r.case, r.case)} | {r.early} | {r.figure} ({int(r.month)}) | "
                      f"{r.published:.0%} | {r.p10:.0%} / {r.p50:.0%} / {r.p90:.0%} | "
                      f"{'yes' if r.inside else '**no**'} |")
     hits = int(df["inside"].sum())
