@@ -79,6 +79,6 @@ def test_lever_worth_axis_labels_never_touch(analyses, width):
         rows.setdefault(round(y), []).append((t, x))
     for row in rows.values():
         row.sort(key=lambda p: p[1])
-        for (a, xa), (b, xb) in zip(row, row[1:]):
+        for (a, xa), (b, xb) in zip(row, row[1:], strict=False):
             # centred labels, about 6.5 px per character at the axis font size
             assert xb - xa >= 6.5 * (len(a) + len(b)) / 2, (a, b, xb - xa)

@@ -18,7 +18,7 @@ from simulator.export.deck import MAX_DEFAULT_SLIDES, TITLES
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.toml")) + sorted(
     (ROOT / "scenarios" / "cases").glob("*.toml"))
-PATHS, SEED = 200, 5
+PATHS, SEED = 120, 5
 
 
 @pytest.fixture(scope="module")
