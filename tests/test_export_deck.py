@@ -18,7 +18,13 @@ from simulator import simulate
 from simulator.export import deck as deckmod
 from simulator.export.deck import build_deck, deck_bytes, write_deck
 from simulator.export.findings import Findings, lever_steps, run_findings
-from simulator.export.tables import fmt_input, fmt_money, fmt_month, fmt_pct, levers_frame
+from simulator.export.tables import (
+    fmt_inputs,
+    fmt_money,
+    fmt_month,
+    fmt_pct,
+    levers_frame,
+)
 from simulator.labels import LEVER_NAMES, input_label
 from simulator.verdicts import portfolio_name
 
@@ -327,8 +333,14 @@ def test_assumptions_list_every_input_with_units(prs, res):
     assert by["pilot.accuracy"][4] == "%"
     assert by["integration.fix_cost_per_incident"][4] == f"{cur}/incident"
     lo, likely, hi = inputs["economics.hourly_cost"].describe()
-    assert by["economics.hourly_cost"][1:4] == [fmt_input(v, "currency/hour", cur)
-                                                for v in (lo, likely, hi)]
+    assert by["economics.hourly_cost"][1:4] == fmt_inputs([lo, likely, hi], "currency/hour",
+                                                          cur)
+    # one scale per row: never 'USD 5,000 / USD 8,000 / USD 12k'
+    for row in rows:
+        money = [c for c in row[1:4] if c.startswith(("USD", "-USD"))]
+        assert len({c[-1] for c in money if c[-1] in "kMB"}) <= 1, row
+        assert not (any(c[-1] in "kMB" for c in money)
+                    and any(c[-1].isdigit() for c in money)), row
     small = by["economics.inference_per_task"][1:4]
     assert all(t != "USD 0" for t in small), small  # fractions of a cent stay visible
     lo, likely, hi = inputs["pilot.accuracy"].describe()

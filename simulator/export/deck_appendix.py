@@ -48,7 +48,7 @@ from .tables import (
     assumptions_frame,
     chart_money_format,
     column_kind,
-    fmt_input,
+    fmt_inputs,
     fmt_money,
     fmt_number,
     fmt_pct,
@@ -179,8 +179,8 @@ def assumption_slides(prs, res: SimulationResult) -> None:
         rows = []
         for i in page:
             r = df.iloc[i]
-            rows.append([r["label"], *(fmt_input(r[c], r["schema_unit"], cur)
-                                       for c in ("low", "likely", "high")),
+            rows.append([r["label"], *fmt_inputs([r[c] for c in ("low", "likely", "high")],
+                                                 r["schema_unit"], cur),
                          r["unit"], r["distribution"]])
         add_table(slide, header, rows, MARGIN, BODY_TOP, [4.1, 1.25, 1.25, 1.25, 2.75, 1.7],
                size=SMALL_TABLE_PT, align=align)

@@ -251,8 +251,8 @@ def costs_slide(prs, res: SimulationResult) -> None:
     pc.add_bar_chart(slide, (MARGIN, BODY_TOP, Inches(6.0), Inches(5.0)), list(pv["line"]),
                      vals, chart_money_format(cur, max(abs(v) for v in vals) or 1.0),
                      f"Present value, mean over paths ({cur}); costs below zero")
-    rows = [(r["line"], F.money(r["pv_p10"], cur), F.money(r["pv_p50"], cur),
-             F.money(r["pv_p90"], cur)) for _, r in pv.iterrows()]
+    rows = [(r["line"], *F.money_row([r["pv_p10"], r["pv_p50"], r["pv_p90"]], cur))
+            for _, r in pv.iterrows()]
     add_table(slide, ["Line (PV)", "P10", "P50", "P90"], rows, Inches(6.75), BODY_TOP,
               [2.6, 1.15, 1.15, 1.15], size=SMALL_TABLE_PT)
     net = res.summary["npv_mean"]

@@ -103,8 +103,8 @@ def answer_rows(res: SimulationResult, findings: Findings | None
         ("P(NPV > 0)", F.pct(s["prob_npv_positive"]),
          f"share of {n} with NPV above zero (± {F.pp(s['prob_npv_positive_se'])} MC s.e.)"),
         ("NPV range (P10 / P50 / P90)",
-         f"{F.money(s['npv_p10'], cur)} / {F.money(s['npv_p50'], cur)} / "
-         f"{F.money(s['npv_p90'], cur)}", f"percentiles of NPV over {n}"),
+         " / ".join(F.money_row([s["npv_p10"], s["npv_p50"], s["npv_p90"]], cur)),
+         f"percentiles of NPV over {n}"),
         ("Expectation gap", F.money(s["expectation_gap"], cur),
          f"pilot-lens NPV {F.money(s['pilot_lens_npv'], cur)} minus production P50"),
     ]

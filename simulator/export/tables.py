@@ -50,6 +50,14 @@ def fmt_input(v: float, unit: str, currency: str) -> str:
     return F.value(v, kind if kind == "money" else "number", currency)
 
 
+def fmt_inputs(values: list[float], unit: str, currency: str) -> list[str]:
+    """Several values of one input read side by side (low / likely / high): money in one
+    scale (:func:`simulator.formatting.money_row`), the rest as :func:`fmt_input`."""
+    if L.unit_kind(unit) == "money":
+        return F.money_row(values, currency)
+    return [fmt_input(v, unit, currency) for v in values]
+
+
 # --------------------------------------------------------------------------- summary
 
 
