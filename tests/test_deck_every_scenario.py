@@ -59,3 +59,19 @@ def test_every_slide_of_every_shipped_deck_lays_out_inside_the_margins(decks, tm
         problems += [f"{deck.stem}: {p}" for p in overflow_problems(deck, pdf)]
         problems += [f"{deck.stem}: {p}" for p in edge_problems(deck, pdf)]
     assert problems == []
+
+
+def test_a_saturated_answer_says_what_is_fixed_and_does_not_repeat_100_percent(tmp_path):
+    sc = load_scenario(ROOT / "scenarios" / "seed_case_all_levers.toml").with_values(
+        {"economics.minutes_saved_per_task": 40})
+    res = simulate(sc, paths=PATHS, seed=SEED)
+    assert res.summary["prob_npv_positive"] == 1.0
+    deck = write_deck(res, tmp_path / "saturated.pptx", findings=run_findings(res))
+    answer = Presentation(str(deck)).slides[0]
+    assert answer.shapes.title.text == TITLES["answer"]
+    text = " ".join(sh.text_frame.text for sh in answer.shapes if sh.has_text_frame)
+    cells = " ".join(c.text for sh in answer.shapes if sh.has_table
+                     for r in sh.table.rows for c in r.cells)
+    assert "fixed numbers" in text and "every simulated path" in text
+    assert "to 100%" not in text and "(+0 pp)" not in cells
+    assert (text + " " + cells).count("100%") <= 1, text + cells

@@ -101,7 +101,10 @@ def answer_rows(res: SimulationResult, findings: Findings | None
     n = f"{s['paths']:,} paths"
     rows = [
         ("P(NPV > 0)", F.pct(s["prob_npv_positive"]),
-         f"share of {n} with NPV above zero (± {F.pp(s['prob_npv_positive_se'])} MC s.e.)"),
+         f"share of {n} with NPV above zero (± {F.pp(s['prob_npv_positive_se'])} MC s.e.)"
+         if 0 < s["prob_npv_positive"] < 1 else
+         f"{'every one' if s['prob_npv_positive'] >= 1 else 'none'} of {n}: saturated, "
+         "see the answer for what is fixed"),
         ("NPV range (P10 / P50 / P90)",
          " / ".join(F.money_row([s["npv_p10"], s["npv_p50"], s["npv_p90"]], cur)),
          f"percentiles of NPV over {n}"),

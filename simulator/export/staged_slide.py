@@ -13,6 +13,7 @@ from pptx.util import Inches, Pt
 
 from ..analysis.gates import GateAnalysis
 from ..charts.theme import PALETTE
+from ..verdicts import gates_verdict
 from .pptx_kit import (
     BODY_TOP,
     CHART_PT,
@@ -91,12 +92,13 @@ def add_staged_slide(prs, analysis: GateAnalysis):
            gates_rows, left, gates_top, [2.2, 0.8, 1.35, 1.35, 0.85], size=size)
     text_top = gates_top + Inches(row_in * (len(gates_rows) + 2) + 0.3)
     _text(slide, [
+        gates_verdict(analysis),
         f"Option value of the gates: {fmt_money(s['option_value'], cur)} "
         f"(s.e. {fmt_money(s['option_value_se'], cur)}, paired), the mean NPV of the gated "
         f"plan minus big bang.",
         f"P(stop) {fmt_pct(s['prob_stop'])}; months held on average "
         f"{s['months_held_mean']:.2f}.",
-    ], left, text_top, SLIDE_WIDTH - left - MARGIN, Inches(1.2), size=NOTE_PT)
+    ], left, text_top, SLIDE_WIDTH - left - MARGIN, FOOT_TOP - text_top, size=NOTE_PT)
     _text(slide, (f"{int(s['paths']):,} paths, seed {int(s['seed'])}; all three plans on "
                   f"common random numbers. Big bang: the plan as written without gates; "
                   f"no-go: NPV 0."),
