@@ -12,6 +12,7 @@ the app, which all call it.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -48,6 +49,17 @@ def portfolio_name(row: Any) -> str:
     if not on:
         return "No levers"
     text = " + ".join(LEVER_NAMES.get(lv, lv) for lv in on)
+    return text
+
+
+def spell_levers(text: str) -> str:
+    """Lever abbreviations in a decision or portfolio name spelled out:
+    ``go with VT + CP`` -> ``go with variability testing + change plan``."""
+    from .analysis.variants import LEVER_SHORT
+
+    for lv, short in LEVER_SHORT.items():
+        text = re.sub(rf"\b{re.escape(short)}\b",
+                      LEVER_NAMES.get(lv, lv.replace("_", " ")).lower(), text)
     return text
 
 
@@ -322,17 +334,17 @@ def voi_verdict(v: Any) -> str:
         if not F.missing(prob_best) and prob_best >= 0.995:
             where = ("every simulated path" if prob_best >= 1 else
                      f"{F.pct(prob_best, 1)} of the simulated paths")
-            why = (f"'{v.best_decision}' is the best decision on {where}, so no study "
-                   "could change the choice")
+            why = (f"'{spell_levers(v.best_decision)}' is the best decision on {where}, so "
+                   "no study could change the choice")
         else:
             why = (f"perfect information is worth {_money(v.evpi, cur)} (s.e. "
                    f"{_money(v.evpi_se, cur)}), below the {_money(voi_threshold(v), cur)} "
                    f"materiality threshold ({F.pct(MATERIAL_SHARE)} of the stakes)")
         return (f"Nothing is worth learning before deciding: {why}. Decide now: "
-                f"{v.best_decision}.")
+                f"{spell_levers(v.best_decision)}.")
     groups = v.evppi[v.evppi["kind"] == "group"].sort_values("value", ascending=False)
     text = (f"Learning is worth up to {_money(v.evpi, cur)} (s.e. {_money(v.evpi_se, cur)}) "
-            f"before choosing '{v.best_decision}'")
+            f"before choosing '{spell_levers(v.best_decision)}'")
     if len(groups) and groups.iloc[0]["value"] > 0:
         g = groups.iloc[0]
         text += (f"; {g['input']} matters most ({_money(g['value'], cur)}, "
@@ -371,5 +383,5 @@ def sweep_verdict(frame: pd.DataFrame, vary: Sequence[str], metric: str,
 
 __all__ = ["MATERIAL_SHARE", "Z", "breakeven_verdict", "design_verdict", "fixed_money_inputs",
            "gap_verdict", "gates_verdict", "lever_names", "levers_verdict", "portfolio_name",
-           "run_verdict", "saturation_reason", "sensitivity_verdict", "sweep_verdict",
-           "voi_material", "voi_threshold", "voi_verdict"]
+           "run_verdict", "saturation_reason", "sensitivity_verdict", "spell_levers",
+           "sweep_verdict", "voi_material", "voi_threshold", "voi_verdict"]

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..analysis import AnalysisError
 from ..labels import input_label
-from ..verdicts import voi_verdict
+from ..verdicts import spell_levers, voi_verdict
 from ..voi import DEFAULT_STUDIES, value_of_information
 from . import CliError
 from .common import add_run_options, scenario_from_args
@@ -70,13 +70,13 @@ def cmd_voi(args: argparse.Namespace) -> int:
     cur = v.currency
     print(f"{sc.name}: {v.paths:,} paths, seed {v.seed}")
     print(f"Verdict: {verdict}")
-    print(f"Best decision now (highest mean NPV): {v.best_decision}")
+    print(f"Best decision now (highest mean NPV): {spell_levers(v.best_decision)}")
     print(f"EVPI (all uncertain inputs)          {cur} {_money(v.evpi)} "
           f"(s.e. {_money(v.evpi_se)})")
     print(f"Luck share of NPV variance           {v.luck_share:.1%} "
           f"(s.e. {v.luck_share_se:.2%})")
-    print(f"All-inputs regression R^2 (as written) {v.fit_r2:.3f}  "
-          f"(at most 1 - luck share = {1 - v.luck_share:.3f})")
+    print(f"Share of NPV variance the inputs explain (regression R^2) {v.fit_r2:.1%} "
+          f"(at most 1 - luck share = {1 - v.luck_share:.1%})")
     for note in v.notes:
         print(f"note: {note}")
     ev = v.evppi.head(15)
@@ -84,14 +84,24 @@ def cmd_voi(args: argparse.Namespace) -> int:
         "What is learnt": [_name(r["input"], r["kind"], cur) for _, r in ev.iterrows()],
         f"Worth ({cur})": ev["value"].to_numpy(), f"s.e. ({cur})": ev["se"].to_numpy(),
         "Share of EVPI": [f"{x:.0%}" for x in ev["share_of_evpi"]]}))
-    _print("EVSI of pilot extensions", v.evsi)
+    e = v.evsi
+    _print("EVSI of pilot extensions", pd.DataFrame({
+        "Study": e["study"], f"Worth ({cur})": e["value"], f"s.e. ({cur})": e["se"],
+        f"Worth if the study were exact ({cur})": e["limit"]}))
     if not v.sobol.empty:
         npv = v.sobol[v.sobol["metric"] == "npv"].sort_values("ST", ascending=False)
-        _print("Sobol indices of NPV (top 10 by total order)", npv.head(10).drop(
-            columns="metric"))
-        sums = v.sobol.groupby("metric")[["S1", "ST"]].sum().reset_index()
-        _print("Sum of indices", sums)
-    _print("Decisions", v.decisions)
+        top = npv.head(10)
+        _print("Sobol indices of NPV (top 10 by total order)", pd.DataFrame({
+            "Input": [_name(p, "input", cur) for p in top["input"]],
+            "First order (alone)": top["S1"].map(lambda x: f"{x:.1%}"),
+            "Total (with interactions)": top["ST"].map(lambda x: f"{x:.1%}")}))
+    d = v.decisions
+    _print("Decisions", pd.DataFrame({
+        "Decision": [spell_levers(x) for x in d["decision"]], f"NPV mean ({cur})": d["npv_mean"],
+        f"s.e. ({cur})": d["npv_mean_se"],
+        "P(NPV > 0)": d["prob_npv_positive"].map(lambda x: f"{x:.1%}"),
+        "Best on this share of paths": d["prob_best"].map(lambda x: f"{x:.1%}"),
+        "Best on average": d["is_best"].map(lambda b: "yes" if b else "")}))
     return 0
 
 
