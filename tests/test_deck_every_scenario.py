@@ -75,3 +75,21 @@ def test_a_saturated_answer_says_what_is_fixed_and_does_not_repeat_100_percent(t
     assert "fixed numbers" in text and "every simulated path" in text
     assert "to 100%" not in text and "(+0 pp)" not in cells
     assert (text + " " + cells).count("100%") <= 1, text + cells
+
+
+def test_the_fullest_default_deck_gates_and_what_to_learn_is_ten_slides(tmp_path):
+    """A staged plan with the value-of-information slide through the hook: every default
+    slide applies, and the deck is still ten slides."""
+    from simulator.export.voi_slide import TITLE as VOI_TITLE
+    from simulator.export.voi_slide import add_voi_slide
+    from simulator.voi import value_of_information
+
+    sc = load_scenario(ROOT / "scenarios" / "seed_case_staged.toml")
+    res = simulate(sc, paths=PATHS, seed=SEED)
+    v = value_of_information(sc, paths=PATHS, seed=SEED, sobol=False, luck_reruns=1)
+    deck = write_deck(res, tmp_path / "full.pptx", findings=run_findings(res),
+                      extra_slides=[lambda prs, r, f: add_voi_slide(prs, v)])
+    titles = [s.shapes.title.text for s in Presentation(str(deck)).slides]
+    assert len(titles) == MAX_DEFAULT_SLIDES, titles
+    assert titles[0] == TITLES["answer"] and titles[-1] == TITLES["methods"]
+    assert VOI_TITLE in titles and TITLES["risks"] in titles and TITLES["costs"] in titles
