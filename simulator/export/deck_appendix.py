@@ -171,19 +171,25 @@ def assumption_slides(prs, res: SimulationResult) -> None:
     sc = res.scenario
     cur = sc.scenario.currency
     df = assumptions_frame(sc)
-    pages = chunks(len(df), ROWS_PER_SLIDE)
+    sourced = "source" in df.columns  # the provenance hook (tables.SOURCE_HOOK)
+    # a source runs to two lines: fewer rows per slide then
+    pages = chunks(len(df), ROWS_PER_SLIDE - 4 if sourced else ROWS_PER_SLIDE)
     header = ["Input", "Low", "Likely", "High", "Unit", "Distribution"]
+    widths = [4.1, 1.25, 1.25, 1.25, 2.75, 1.7]
+    if sourced:
+        header, widths = header[:-1] + ["Source"], [3.6, 1.15, 1.15, 1.15, 1.9, 3.1]
     align = [PP_ALIGN.LEFT] + [PP_ALIGN.RIGHT] * 3 + [PP_ALIGN.LEFT] * 2
     for k, page in enumerate(pages, start=1):
         slide = new_slide(prs, paged_title(TITLE_ASSUMPTIONS, k, len(pages)))
         rows = []
         for i in page:
             r = df.iloc[i]
+            last = _cut(str(r["source"]), 45) if sourced else r["distribution"]
             rows.append([r["label"], *fmt_inputs([r[c] for c in ("low", "likely", "high")],
                                                  r["schema_unit"], cur),
-                         r["unit"], r["distribution"]])
-        add_table(slide, header, rows, MARGIN, BODY_TOP, [4.1, 1.25, 1.25, 1.25, 2.75, 1.7],
-               size=SMALL_TABLE_PT, align=align)
+                         r["unit"], last])
+        add_table(slide, header, rows, MARGIN, BODY_TOP, widths, size=SMALL_TABLE_PT,
+                  align=align)
         add_text(slide, ASSUMPTIONS_NOTE, MARGIN, FOOT_TOP, SLIDE_WIDTH - 2 * MARGIN,
               Inches(0.5), size=NOTE_PT)
         keys = "; ".join(f"{df.iloc[i]['label']} = {df.iloc[i]['input']}" for i in page)
