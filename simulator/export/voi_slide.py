@@ -97,7 +97,9 @@ def add_voi_slide(prs, result: VoiAnalysis, top: int = 6):
         p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
         run = p.add_run()
         run.text = line
-        run.font.size = Pt(_BODY_PT if i < 3 else _SMALL_PT + 2)
+        # the verdict first, a size up and bold; the figures behind it below
+        run.font.size = Pt(_SMALL_PT + 2 if i == 0 else _SMALL_PT)
+        run.font.bold = i == 0
         p.space_after = Pt(6)
     return slide
 
