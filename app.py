@@ -15,6 +15,7 @@ from simulator import ScenarioError
 from simulator.charts import forecast
 from simulator.ui import access, controls, links, metrics, rollout, runner, timing, widgets
 from simulator.ui import session as ss
+from simulator.ui.plain import md_escape, md_unlink
 from simulator.ui.registry import TABS, TabContext
 from simulator.verdicts import run_verdict
 
@@ -62,7 +63,7 @@ token = controls.scenario_token(base)  # widgets take the file's values when fir
 widgets.forget_other_scenarios(token)
 link_problems += links.restore_edits(st.query_params, state, base, token)
 for problem in link_problems:  # a bad shared link: say which parameter, keep running
-    st.warning(f"Link parameter ignored: {problem}")
+    st.warning(f"Link parameter ignored: {md_unlink(problem)}")
 cur = base.scenario.currency
 
 # ----------------------------------------------------------------------- sidebar: levers
@@ -77,7 +78,7 @@ with st.sidebar:
               args=(token,), width="stretch")
 
 if base.scenario.description:
-    st.caption(base.scenario.description)
+    st.caption(md_escape(base.scenario.description))
 problems_box = st.container()
 headline_box = st.container()
 tabs = st.tabs(links.tab_labels(TABS), key=ss.MAIN_TAB, on_change="rerun")
@@ -124,7 +125,7 @@ state[ss.HEADLINES] = metrics.headline_values(items)
 state[ss.HEADLINE_SE] = metrics.headline_ses(items)
 
 with headline_box:
-    st.subheader(sc.name + (" (adjusted)" if edited else "")
+    st.subheader(md_escape(sc.name) + (" (adjusted)" if edited else "")
                  + (": last valid results" if invalid is not None else ""))
     st.info(run_verdict(res), icon=":material/gavel:")  # the CLI's and the deck's sentence
     widgets.render_headlines(items, metrics.headline_metrics(base_res) if edited else None, cur)

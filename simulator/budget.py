@@ -96,8 +96,31 @@ def estimate_run_bytes(sc: Scenario, paths: int, horizon: int | None = None,
     return FIXED_BYTES + inputs + outputs + traj + max(work, lens) + correlated + cohorts
 
 
+def count_text(n: int) -> str:
+    """A count for a message: ``1,234,567``, or ``about 10^300`` for absurd ones."""
+    digits = len(str(abs(int(n))))
+    return f"{n:,}" if digits <= 15 else f"about 10^{digits - 1}"
+
+
 def _gib(b: float) -> str:
+    if b >= 2**80:  # beyond a float's comfort: the order of magnitude says enough
+        return f"about 10^{len(str(int(b))) - 1} bytes"
     return f"{b / 2**30:.1f} GiB" if b >= 2**30 else f"{b / MiB:.0f} MiB"
+
+
+def _valid(paths: int, horizon: int | None) -> bool:
+    """Whether ``paths`` and ``horizon`` are values a run accepts (others are left for the
+    run itself to report, with its own message)."""
+    if isinstance(paths, bool) or not isinstance(paths, int) or paths < 1:
+        return False
+    return horizon is None or (not isinstance(horizon, bool) and isinstance(horizon, int)
+                               and 1 <= horizon <= 120)
+
+
+def _refuse(need: int, budget: int, head: str) -> None:
+    raise MemoryBudgetError([
+        f"{head} needs about {_gib(need)} of memory, above the budget of {_gib(budget)} "
+        f"(use fewer paths or a shorter horizon, or raise {BUDGET_ENV})"])
 
 
 def check_run_budget(sc: Scenario, paths: int, horizon: int | None = None,
@@ -106,17 +129,80 @@ def check_run_budget(sc: Scenario, paths: int, horizon: int | None = None,
     """Refuse (:class:`MemoryBudgetError`, one line) a run whose estimate exceeds the
     budget; return the estimate in bytes otherwise. Invalid ``paths`` or ``horizon`` are
     left for :func:`~simulator.simulate` to report."""
-    if isinstance(paths, bool) or not isinstance(paths, int) or paths < 1:
-        return 0
-    if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, int)
-                                or not 1 <= horizon <= 120):
+    if not _valid(paths, horizon):
         return 0
     need = estimate_run_bytes(sc, paths, horizon, bands, pilot_lens)
     budget = memory_budget_bytes(budget_mb)
     if need > budget:
         h = sc.horizon if horizon is None else horizon
-        raise MemoryBudgetError([
-            f"paths: {paths:,} paths x {h} months needs about {_gib(need)} of memory, above "
-            f"the budget of {_gib(budget)} (use fewer paths or a shorter horizon, or raise "
-            f"{BUDGET_ENV})"])
+        _refuse(need, budget, f"paths: {count_text(paths)} paths x {h} months")
+    return need
+
+
+def check_parallel_budget(sc: Scenario, paths: int, horizon: int | None, workers: int, *,
+                          bands: bool = False, pilot_lens: bool = False,
+                          budget_mb: float | None = None) -> int:
+    """Refuse ``workers`` local processes each running one ``paths``-path run at once (a
+    sweep on a local cluster) when together they exceed the budget."""
+    if not _valid(paths, horizon) or isinstance(workers, bool) or not isinstance(
+            workers, int) or workers < 2:
+        return 0
+    need = workers * estimate_run_bytes(sc, paths, horizon, bands, pilot_lens)
+    budget = memory_budget_bytes(budget_mb)
+    if need > budget:
+        h = sc.horizon if horizon is None else horizon
+        _refuse(need, budget, f"--workers: {workers} points at once x {count_text(paths)} "
+                              f"paths x {h} months")
+    return need
+
+
+def estimate_analysis_bytes(sc: Scenario, paths: int, horizon: int | None = None, *,
+                            results: int = 2, columns: int = 0, bands: bool = False,
+                            pilot_lens: bool = False) -> int:
+    """Peak bytes of a paired analysis on ``paths`` paths: its base run (with ``bands`` /
+    ``pilot_lens`` as the analysis makes it), ``results`` more per-path result sets alive
+    at once on the same inputs (outputs, working columns, gate outcomes), and ``columns``
+    float64 columns per path it keeps (each variant's NPV, resamples, rank copies)."""
+    n = max(int(paths), 0)
+    base = estimate_run_bytes(sc, n, horizon, bands, pilot_lens)
+    per_result = n * (OUTPUTS_PER_PATH + WORK_COLUMNS + len(sc.gates)) * 8
+    return base + results * per_result + n * columns * 8
+
+
+def check_analysis_budget(sc: Scenario, paths: int, horizon: int | None = None, *,
+                          what: str, budget_mb: float | None = None, **kw) -> int:
+    """:func:`check_run_budget` for an analysis (``what`` names it in the message); the
+    keywords are :func:`estimate_analysis_bytes`'s."""
+    if not _valid(paths, horizon):
+        return 0
+    need = estimate_analysis_bytes(sc, paths, horizon, **kw)
+    budget = memory_budget_bytes(budget_mb)
+    if need > budget:
+        h = sc.horizon if horizon is None else horizon
+        _refuse(need, budget, f"paths: {what} on {count_text(paths)} paths x {h} months")
+    return need
+
+
+def sobol_paths(sc: Scenario, n_base: int) -> int:
+    """Paths Sobol' indices take: ``n_base`` rounded up to a power of 2, times (uncertain
+    inputs + 2)."""
+    k = sum(not d.is_fixed for d in sc.inputs().values())
+    n = 1 << max(1, (max(2, int(n_base)) - 1).bit_length())
+    return n * (k + 2)
+
+
+def check_sobol_budget(sc: Scenario, n_base: int, horizon: int | None = None, *,
+                       budget_mb: float | None = None) -> int:
+    """Refuse Sobol' indices whose sample (:func:`sobol_paths` rows of every input, and
+    the unit-cube design) would not fit the budget, before it is drawn."""
+    if isinstance(n_base, bool) or not isinstance(n_base, int) or n_base < 2:
+        return 0
+    rows = sobol_paths(sc, n_base)
+    k = len(sc.input_paths())
+    need = estimate_run_bytes(sc, rows, horizon, bands=False, pilot_lens=False) + \
+        2 * rows * k * 8
+    budget = memory_budget_bytes(budget_mb)
+    if need > budget:
+        _refuse(need, budget, f"--sobol-n: {count_text(n_base)} x (inputs + 2) = "
+                              f"{count_text(rows)} paths")
     return need

@@ -55,9 +55,12 @@ def fuzz_settings(n: int):
 #: A problem line names a field path (``economics.hourly_cost``, ``adoption.cohorts[1]``,
 #: ``[sweep].design``) or a file-level problem, then says what is wrong.
 SCENARIO_LINE = re.compile(r"^(\[?[A-Za-z_][\w\-]*\]?(\.[\w\-\"']+|\[\d+\])*( = [^:]+)?: \S|"
-                           r"\[[\w.]+\][ .:]|not valid TOML: |no \[sweep\] table|--set )")
+                           r"\[[\w.]+\][ .:]|not valid TOML: |no \[sweep\] table|--set |"
+                           r"not UTF-8 text \(byte [\d,]+\): |file is [\d,]+ bytes)")
 ACTUALS_LINE = re.compile(r"^(row \d+, column \w+: |column '.*': |no 'month' column|"
-                          r"not a valid CSV file: |the file is empty|no actuals given)")
+                          r"not a valid CSV file: |the file is empty|no actuals given|"
+                          r"row \d+: \d+ values but the header|the header has [\d,]+ columns|"
+                          r"the file (is over|has) [\d,]+ |and [\d,]+ more problems)")
 
 
 def assert_one_line_each(problems: list[str], pattern: re.Pattern) -> None:
@@ -494,3 +497,132 @@ def test_non_finite_toml_values_name_field_value_and_range(bad):
         loads_scenario(text)
     assert exc.value.problems == [f"economics.hourly_cost: {bad.lstrip('+')} is not a finite "
                                   f"number (allowed range [0, 1e+07])"]
+
+
+# --------------------------------------------------------------------------- hostile files
+# Non-UTF-8 bytes, deep nesting and huge counts (issue 31): every one is a line, never a
+# UnicodeDecodeError, a RecursionError or an allocation the size of the count.
+
+NOT_UTF8 = st.sampled_from([b"\xff", b"\xfe\xff", b"\xc3\x28", b"\xe2\x82", b"\x80",
+                            b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"PK\x03\x04\x14\x00\xa3"])
+
+
+@fuzz_settings(120)
+@given(data=st.data())
+def test_scenario_bytes_that_are_not_utf8_fail_cleanly(tmp_path_factory, data):
+    from simulator.scenario.toml_io import decode_toml_bytes
+
+    raw = data.draw(st.sampled_from(TEXTS)).encode("utf-8")
+    at = data.draw(st.integers(0, len(raw)))
+    bad = raw[:at] + data.draw(NOT_UTF8) + raw[at:]
+    f = tmp_path_factory.mktemp("bytes") / "x.toml"
+    f.write_bytes(bad)
+    for load in (lambda: read_toml(f), lambda: loads_scenario(decode_toml_bytes(bad))):
+        with pytest.raises(ScenarioError) as exc:
+            load()
+        assert_one_line_each(exc.value.problems, SCENARIO_LINE)
+        assert exc.value.problems[0].startswith("not UTF-8 text (byte ")
+
+
+@st.composite
+def deeply_nested_text(draw) -> str:
+    text = draw(st.sampled_from(TEXTS))
+    depth = draw(st.integers(1, 3000))
+    kind = draw(st.sampled_from(["array", "table", "mixed", "dotted", "unclosed"]))
+    if kind == "array":
+        value = "[" * depth + "1" + "]" * depth
+    elif kind == "table":
+        value = "{a = " * depth + "1" + "}" * depth
+    elif kind == "mixed":
+        value = "[{a = " * depth + "1" + "}]" * depth
+    elif kind == "unclosed":
+        value = "[" * depth
+    else:
+        return text + "\n" + ".".join(["k"] * depth) + " = 1\n"
+    numbers = list(re.finditer(r"(?<== )-?\d+(\.\d+)?(e-?\d+)?", text))
+    m = draw(st.sampled_from(numbers))
+    return text[:m.start()] + value + text[m.end():]
+
+
+@fuzz_settings(120)
+@given(deeply_nested_text())
+def test_deeply_nested_scenarios_fail_cleanly(text):
+    from simulator.scenario import MAX_TOML_NESTING
+
+    try:
+        loads_scenario(text)
+    except ScenarioError as exc:
+        assert_one_line_each(exc.problems, SCENARIO_LINE)
+        return
+    raise AssertionError(f"nested {MAX_TOML_NESTING}+ deep and accepted")  # pragma: no cover
+
+
+@st.composite
+def huge_count_doc(draw) -> tuple[dict, str]:
+    doc = copy.deepcopy(draw(st.sampled_from(BASES)))
+    n = draw(st.sampled_from([1_001, 3_000, 20_000]))
+    what = draw(st.sampled_from(["cohorts", "gates", "tiers", "correlations"]))
+    if what == "cohorts":
+        doc["adoption"]["cohorts"] = doc["adoption"]["cohorts"][:1] * n
+    elif what == "gates":
+        doc["gates"] = [{"name": "g", "month": 1, "min_active_rate": 0.1,
+                         "on_fail": "stop"}] * n
+    elif what == "tiers":
+        tier = next(iter(doc["adoption"]["tiers"].values()))
+        doc["adoption"]["tiers"] = {**doc["adoption"]["tiers"],
+                                    **{f"t{i}": tier for i in range(n)}}
+    else:
+        doc["correlations"] = [{"a": "economics.hourly_cost", "b": "pilot.accuracy",
+                                "rho": 0.1}] * n
+    return doc, what
+
+
+@fuzz_settings(24)
+@given(huge_count_doc())
+def test_huge_counts_are_refused_with_the_allowed_range(case):
+    doc, what = case
+    with pytest.raises(ScenarioError) as exc:
+        parse_scenario(doc)
+    assert_one_line_each(exc.value.problems, SCENARIO_LINE)
+    assert any("entries; at most" in p and "allowed range 0 to" in p
+               for p in exc.value.problems), exc.value.problems
+
+
+@fuzz_settings(40)
+@given(st.sampled_from(["lin:1:100:1000000000", "log:1:100:99999999999", "lin:0:1:10001"]),
+       st.sampled_from(["grid", "lhs"]), st.sampled_from([None, 10**9, 10**30]))
+def test_sweeps_with_huge_counts_are_refused_before_building_points(values, design, points):
+    import time
+
+    doc = copy.deepcopy(SWEEP)
+    doc["sweep"]["inputs"] = {"economics.hourly_cost": values if design == "grid" else
+                              "range:1:100"}
+    doc["sweep"]["design"] = design
+    if design == "lhs":
+        doc["sweep"]["points"] = points if points is not None else 10**6
+    t0 = time.perf_counter()
+    with pytest.raises(ScenarioError) as exc:
+        sweep_from_toml(doc, ROOT, "sweep.toml").plan()
+    assert time.perf_counter() - t0 < 5  # counted, not built
+    assert_one_line_each(exc.value.problems, SCENARIO_LINE)
+    assert any(p.startswith("points: ") and "allowed range 1 to 10,000" in p
+               for p in exc.value.problems), exc.value.problems
+
+
+@fuzz_settings(40)
+@given(st.sampled_from(["survey_n", "registered", "incidents", "cost", "active_users"]),
+       st.sampled_from(["1e15", "1e308", "99999999999999999999"]),
+       st.integers(0, 3))
+def test_actuals_with_absurd_values_or_huge_counts_fail_cleanly(col, value, shape):
+    if shape == 0:  # an absurd value
+        text = f"month,{col}\n1,{value}\n"
+    elif shape == 1:  # very many columns
+        text = "month," + ",".join(f"c{i}" for i in range(100_000)) + "\n1\n"
+    elif shape == 2:  # very many bad rows: the problems are counted, not all printed
+        text = "month,cost\n" + "".join(f"{m},x\n" for m in range(1, 5_000))
+    else:  # a huge cell
+        text = f"month,{col}\n1,{'9' * 500_000}\n"
+    with pytest.raises(ActualsError) as exc:
+        reads_actuals(text, horizon=36)
+    assert_one_line_each(exc.value.problems, ACTUALS_LINE)
+    assert len(exc.value.problems) <= 21 and all(len(p) < 400 for p in exc.value.problems)

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..csv_safe import to_csv
 from ..results import SimulationResult
 from ..scenario import Scenario
 from ..simulation import simulate
@@ -298,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = run_study(sc, seeds=args.seeds, paths=args.paths, months=sorted(args.months),
                      cases=[c for c in CASES if c in args.cases], obs=obs)
     if args.csv:
-        atomic_write_text(Path(args.csv), runs.to_csv(index=False))
+        atomic_write_text(Path(args.csv), to_csv(runs, index=False))
     print(markdown(runs))
     return 0
 

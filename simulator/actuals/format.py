@@ -11,13 +11,18 @@ naming the row, the column, the value and what is allowed, raised as
 
 from __future__ import annotations
 
+import csv
 import io
 import math
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ..csv_safe import to_csv
+from ..scenario.fields import MAX_INCIDENTS_PER_MONTH, MAX_MONEY_PER_MONTH, MAX_USERS
 
 #: Columns an actuals file may have besides ``month``, in display order.
 OBSERVED = ("registered", "active_users", "accuracy", "incidents", "cost")
@@ -50,10 +55,37 @@ COLUMN_DOC = {
 }
 
 
+#: Largest actuals file read, in bytes (ten years of monthly rows is a few kB); a bigger
+#: file, or an endless one (/dev/zero), is one error line, never read whole.
+MAX_ACTUALS_BYTES = 1_000_000
+#: Most columns a header may have (the format has 10).
+MAX_ACTUALS_COLUMNS = 50
+#: Most data rows (months run 1..horizon <= 120).
+MAX_ACTUALS_ROWS = 1_000
+#: Most problem lines reported; the rest are counted in one more line.
+MAX_PROBLEM_LINES = 20
+#: Largest value per column: beyond these a figure is a typo, not a measurement, and
+#: would make the update allocate absurd arrays (a survey of 1e15 respondents).
+MAX_VALUE = {"registered": MAX_USERS, "active_users": MAX_USERS, "survey_n": MAX_USERS,
+             "incidents": MAX_INCIDENTS_PER_MONTH, "cost": MAX_MONEY_PER_MONTH}
+_SHOWN = 40
+
+
+def _short(text: object) -> str:
+    """repr of a cell or column name, cut for a message (a 50 MB cell is not echoed)."""
+    r = repr(text)
+    return r if len(r) <= _SHOWN else r[:_SHOWN - 4] + "...'"
+
+
 class ActualsError(ValueError):
-    """An actuals file failed validation; ``problems`` holds one line per problem."""
+    """An actuals file failed validation; ``problems`` holds one line per problem (at most
+    :data:`MAX_PROBLEM_LINES`, then one line counting the rest)."""
 
     def __init__(self, problems: list[str], source: str | None = None):
+        if len(problems) > MAX_PROBLEM_LINES + 1:
+            rest = len(problems) - MAX_PROBLEM_LINES
+            problems = [*problems[:MAX_PROBLEM_LINES],
+                        f"and {rest:,} more problems (fix those above first)"]
         self.problems = problems
         self.source = source
         head = f"{source}: " if source else ""
@@ -129,7 +161,7 @@ class Actuals:
         for c in COUNTS:
             if c in t:
                 t[c] = t[c].astype("Int64")
-        return t.to_csv(index=False)
+        return to_csv(t, index=False)
 
 
 def empty_actuals() -> Actuals:
@@ -139,7 +171,7 @@ def empty_actuals() -> Actuals:
 
 
 def _fmt(v) -> str:
-    return repr(v) if isinstance(v, str) else f"{v:g}"
+    return _short(v) if isinstance(v, str) else f"{v:g}"
 
 
 def _number(raw, row: int, col: str, problems: list[str]) -> float:
@@ -152,13 +184,17 @@ def _number(raw, row: int, col: str, problems: list[str]) -> float:
     try:
         v = float(s.replace("_", ""))
     except ValueError:
-        problems.append(f"row {row}, column {col}: {s!r} is not a number "
+        problems.append(f"row {row}, column {col}: {_short(s)} is not a number "
                         f"(allowed: {COLUMN_DOC[col]}; leave the cell empty if not measured)")
         return math.nan
     if not math.isfinite(v):
-        problems.append(f"row {row}, column {col}: {s!r} is not a finite number "
+        problems.append(f"row {row}, column {col}: {_short(s)} is not a finite number "
                         f"(allowed: {COLUMN_DOC[col]})")
         return math.nan
+    hi = MAX_VALUE.get(col)
+    if hi is not None and v > hi:
+        problems.append(f"row {row}, column {col}: {v:g} is above {hi:g} (allowed: "
+                        f"{COLUMN_DOC[col]}, at most {hi:g})")
     return v
 
 
@@ -171,16 +207,25 @@ def parse_actuals(data: pd.DataFrame, horizon: int | None = None,
     """
     problems: list[str] = []
     cols = [str(c).strip() for c in data.columns]
+    if len(cols) > MAX_ACTUALS_COLUMNS:
+        raise ActualsError([f"the header has {len(cols):,} columns (allowed: at most "
+                            f"{MAX_ACTUALS_COLUMNS}: month, {', '.join(COLUMNS)})"], source)
+    if len(data) > MAX_ACTUALS_ROWS:
+        raise ActualsError([f"the file has {len(data):,} rows (allowed: at most "
+                            f"{MAX_ACTUALS_ROWS:,}, one per month)"], source)
     lower = [c.lower() for c in cols]
     if "month" not in lower:
-        raise ActualsError([f"no 'month' column (columns found: {', '.join(cols) or 'none'}; "
+        found = ", ".join(_short(c)[1:-1] for c in cols[:12]) + (", ..." if len(cols) > 12
+                                                                else "")
+        raise ActualsError([f"no 'month' column (columns found: {found or 'none'}; "
                             f"allowed: month, {', '.join(COLUMNS)})"], source)
     unknown = [c for c in cols if c.lower() not in ("month",) + COLUMNS]
     for c in unknown:
-        problems.append(f"column {c!r}: unknown column (allowed: month, {', '.join(COLUMNS)})")
-    dup = sorted({c for c in lower if lower.count(c) > 1})
-    for c in dup:
-        problems.append(f"column {c!r}: appears more than once")
+        problems.append(f"column {_short(c)}: unknown column (allowed: month, "
+                        f"{', '.join(COLUMNS)})")
+    counts = Counter(lower)
+    for c in sorted(c for c, k in counts.items() if k > 1):
+        problems.append(f"column {_short(c)}: appears more than once")
     if problems:
         raise ActualsError(problems, source)
     frame = data.copy()
@@ -298,24 +343,65 @@ def _check_usage(out: dict[str, np.ndarray], i: int, problems: list[str]) -> Non
                         f"(allowed: respondents are a sample of registered users)")
 
 
-def read_actuals(src: str | Path | bytes | io.IOBase, horizon: int | None = None) -> Actuals:
-    """Read and validate an actuals CSV from a path, bytes or a file object."""
-    source = str(src) if isinstance(src, str | Path) else "actuals"
+def _read_bytes(src: str | Path | bytes | io.IOBase, source: str) -> bytes:
+    """At most :data:`MAX_ACTUALS_BYTES` + 1 bytes of the source (never an endless read)."""
+    if isinstance(src, bytes):
+        return src[:MAX_ACTUALS_BYTES + 1]
     try:
-        if isinstance(src, bytes):
-            src = io.BytesIO(src)
-        df = pd.read_csv(src, dtype=str, keep_default_na=False, skipinitialspace=True)
+        if isinstance(src, str | Path):
+            if Path(src).is_dir():
+                raise ActualsError(["is a directory, not a CSV file"], source)
+            with open(src, "rb") as fh:
+                return fh.read(MAX_ACTUALS_BYTES + 1)
+        data = src.read(MAX_ACTUALS_BYTES + 1)
     except FileNotFoundError:
         raise ActualsError(["file not found"], source) from None
     except OSError as exc:
         raise ActualsError([f"cannot read file: {exc.strerror or exc}"], source) from None
-    except pd.errors.EmptyDataError:
+    return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+
+def _csv_table(data: bytes, source: str) -> pd.DataFrame:
+    """The CSV's cells as text, header first; one line for a file that is not a CSV, or a
+    row with more values than the header names (linear in the file's size)."""
+    if len(data) > MAX_ACTUALS_BYTES:
+        raise ActualsError([f"the file is over {MAX_ACTUALS_BYTES:,} bytes (allowed: an "
+                            f"actuals file of monthly rows, a few kB)"], source)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ActualsError([f"not a valid CSV file: not UTF-8 text (byte {exc.start:,})"],
+                           source) from None
+    if "\x00" in text:
+        raise ActualsError(["not a valid CSV file: it holds NUL bytes (a binary file?)"],
+                           source)
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+                if any(cell.strip() for cell in r)]
+    except csv.Error as exc:
+        raise ActualsError([f"not a valid CSV file: {str(exc)[:80]}"], source) from None
+    if not rows:
         raise ActualsError(["the file is empty (expected a header: month, "
-                            f"{', '.join(COLUMNS)})"], source) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ActualsError([f"not a valid CSV file: {first}"], source) from None
-    return parse_actuals(df, horizon, source)
+                            f"{', '.join(COLUMNS)})"], source)
+    header, body = rows[0], rows[1:]
+    if len(header) > MAX_ACTUALS_COLUMNS:
+        raise ActualsError([f"the header has {len(header):,} columns (allowed: at most "
+                            f"{MAX_ACTUALS_COLUMNS}: month, {', '.join(COLUMNS)})"], source)
+    problems = [f"row {i + 2}: {len(r)} values but the header names {len(header)} columns "
+                f"(allowed: one value per column; quote a value that holds a comma)"
+                for i, r in enumerate(body) if len(r) > len(header)]
+    if problems:
+        raise ActualsError(problems, source)
+    body = [r + [""] * (len(header) - len(r)) for r in body]
+    return pd.DataFrame(body, columns=header, dtype=object) if body else \
+        pd.DataFrame(columns=header, dtype=object)
+
+
+def read_actuals(src: str | Path | bytes | io.IOBase, horizon: int | None = None) -> Actuals:
+    """Read and validate an actuals CSV from a path, bytes or a file object (at most
+    :data:`MAX_ACTUALS_BYTES`; problems as :class:`ActualsError`, one line each)."""
+    source = str(src) if isinstance(src, str | Path) else "actuals"
+    return parse_actuals(_csv_table(_read_bytes(src, source), source), horizon, source)
 
 
 def reads_actuals(text: str, horizon: int | None = None) -> Actuals:

@@ -138,7 +138,8 @@ def gate_design(sc: Scenario, paths: int = 20_000, seed: int = 7,
     npv_plan = simulate_inputs(plan, x, names, seed, h, bands=False,
                                pilot_lens=False).metric("npv")
     even = np.arange(paths) % 2 == 0
-    rows, npvs = [], []
+    rows: list[dict[str, Any]] = []
+    best_npv, best_sel = None, -math.inf  # only the chosen design's paths are kept
     for m, (action, levers), t in itertools.product(months, acts, values):
         gate: dict[str, Any] = {"name": f"Month-{m} review", "month": m, crit: t,
                                 "on_fail": action}
@@ -158,10 +159,10 @@ def gate_design(sc: Scenario, paths: int = 20_000, seed: int = 7,
                      "threshold": t, "gain_mean": gain, "gain_se": gain_se,
                      "gain_select": sel, "prob_fail": float(np.mean(res.gate_out[:, 0] == 0)),
                      "npv_mean": float(npv.mean())})
-        npvs.append(npv)
+        if sel > best_sel:  # ties go to the first design in grid order
+            best_sel, best_npv, i = sel, npv, len(rows) - 1
     designs = pd.DataFrame(rows)
-    i = int(np.argmax(designs["gain_select"].to_numpy()))
-    held, held_se = paired_diff(npvs[i][~even], npv_plan[~even])
+    held, held_se = paired_diff(best_npv[~even], npv_plan[~even])
     best = {**designs.iloc[i].to_dict(), "gain_held_out": held, "gain_held_out_se": held_se,
             "designs_compared": len(designs)}
     designs = designs.sort_values("gain_mean", ascending=False,

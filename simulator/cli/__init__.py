@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
 from ..scenario import ScenarioError
@@ -20,6 +21,15 @@ COMMAND_MODULES = ["core", "export", "sweep", "analysis", "update", "calibrate",
 
 class CliError(Exception):
     """A user error the CLI reports as one line and exit status 2."""
+
+
+_LONG_NUMBER = re.compile(r"\d{31,}")
+
+
+def short_numbers(text: str) -> str:
+    """``text`` with every number of more than 30 digits (a pasted 300-digit --seed) written
+    as ``about 10^N``: a message stays one readable line."""
+    return _LONG_NUMBER.sub(lambda m: f"about 10^{len(m.group()) - 1}", text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,11 +51,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except (ScenarioError, CliError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {short_numbers(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except SystemError as exc:  # Ctrl-C delivered inside compiled code surfaces as this
+        if isinstance(exc.__context__ or exc.__cause__, KeyboardInterrupt):
+            print("interrupted", file=sys.stderr)
+            return 130
+        raise
     except BrokenPipeError:
         # Output piped into e.g. `head` that closed early: not an error worth a traceback.
         import os
@@ -53,10 +68,15 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a file that cannot be read or written: one line, no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 # ScenarioError is listed because main() turns it into exit status 2 (the CLI's contract).
-__all__ = ["COMMAND_MODULES", "CliError", "ScenarioError", "build_parser", "main"]
+__all__ = ["COMMAND_MODULES", "CliError", "ScenarioError", "build_parser", "main",
+           "short_numbers"]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,6 +25,8 @@ from ..analysis import (
     sensitivity,
 )
 from ..analysis.gap import STATS
+from ..budget import check_analysis_budget
+from ..csv_safe import to_csv
 from ..labels import LEVER_NAMES, kind, label
 from ..verdicts import (
     breakeven_verdict,
@@ -112,7 +114,7 @@ def _output(args: argparse.Namespace, tables: dict[str, pd.DataFrame],
         out.update({k: json.loads(v.to_json(orient="records")) for k, v in tables.items()})
         print(json.dumps(out, indent=2))
     elif args.format == "csv":
-        tables[args.table].to_csv(sys.stdout, index=False)
+        to_csv(tables[args.table], sys.stdout, index=False)
     else:
         for i, name in enumerate(show):
             if i:
@@ -127,6 +129,8 @@ def _output(args: argparse.Namespace, tables: dict[str, pd.DataFrame],
 def cmd_gap(args: argparse.Namespace) -> int:
     """Expectation gap."""
     sc = scenario_from_args(args)
+    check_analysis_budget(sc, args.paths, args.horizon, what="gap", columns=64,
+                          pilot_lens=True)
     g = expectation_gap(sc, paths=args.paths, seed=args.seed, horizon=args.horizon,
                         stat=args.stat, bootstrap=args.bootstrap)
     tables = {"summary": g.summary, "attribution": g.attribution,
@@ -174,6 +178,7 @@ def _by_kind(df: pd.DataFrame, col: str) -> list[str]:
 def cmd_levers(args: argparse.Namespace) -> int:
     """Lever portfolios."""
     sc = scenario_from_args(args)
+    check_analysis_budget(sc, args.paths, args.horizon, what="levers", columns=40)
     la = lever_analysis(sc, paths=args.paths, seed=args.seed, horizon=args.horizon,
                         budget=args.budget, criterion=args.criterion)
     tables = {"combinations": la.combinations, "marginal": la.marginal, "best": la.best,
@@ -233,6 +238,8 @@ def cmd_levers(args: argparse.Namespace) -> int:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Sensitivity."""
     sc = scenario_from_args(args)
+    check_analysis_budget(sc, args.paths, args.horizon, what="sensitivity",
+                          columns=2 * len(sc.input_paths()) + 8)
     sa = sensitivity(sc, paths=args.paths, seed=args.seed, horizon=args.horizon,
                      top_k=None if args.all else args.top_k, spider_k=args.spider_k)
     tables = {"spearman": sa.spearman, "tornado": sa.tornado, "spider": sa.spider}
@@ -286,6 +293,7 @@ BREAKEVEN_FIELDS = {
 def cmd_breakeven(args: argparse.Namespace) -> int:
     """Breakeven."""
     sc = scenario_from_args(args)
+    check_analysis_budget(sc, args.paths, args.horizon, what="breakeven", columns=64)
     r = breakeven(sc, args.input, args.target, paths=args.paths, seed=args.seed,
                   horizon=args.horizon, lo=args.lo, hi=args.hi)
     verdict = breakeven_verdict(r, sc.scenario.currency)

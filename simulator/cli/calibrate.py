@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 
 from ..actuals import ActualsError, condition, read_actuals
 from ..actuals.calibrate import calibrate
+from ..budget import check_run_budget
 from . import CliError
-from .common import add_run_options, emit, scenario_from_args
+from .common import add_run_options, check_out_file, emit, scenario_from_args
 from .update import add_observation_options, observation_model
+
+#: Fewest effective paths a calibrated scenario may rest on.
+MIN_CALIBRATE_ESS = 20
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,11 +27,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--min-rho", type=float, default=0.3,
                    help="keep posterior rank correlations between refitted inputs at or "
                         "above this size (0.3)")
+    p.add_argument("--force", action="store_true",
+                   help="allow --out to name the scenario file itself (overwrite it)")
     p.set_defaults(func=cmd_calibrate)
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    check_out_file(args.out, sources=(args.file, args.actuals), force=args.force)
     sc = scenario_from_args(args)
+    check_run_budget(sc, args.paths, args.horizon)  # before any work
     horizon = args.horizon or sc.horizon
     if not 0.0 < args.min_rho <= 1.0:
         raise CliError(f"--min-rho: {args.min_rho:g} is outside (0, 1]")
@@ -36,6 +45,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                          horizon=args.horizon, obs=observation_model(args))
     except ActualsError as exc:
         raise CliError(str(exc)) from None
+    if not math.isfinite(post.ess) or post.ess < MIN_CALIBRATE_ESS:
+        # A NaN or tiny effective sample size: the posterior is the prior or one path;
+        # writing it back as "calibrated" would be a lie. Nothing is written.
+        raise CliError(f"{args.actuals}: effective sample size {post.ess:.3g} after "
+                       f"conditioning (allowed: at least {MIN_CALIBRATE_ESS}); the forecast "
+                       f"cannot explain these actuals, so there is nothing to calibrate (run "
+                       f"`update` to see which figure it cannot explain; {args.out} not "
+                       f"written)")
     cal = calibrate(post, source=args.file, actuals_name=args.actuals, min_rho=args.min_rho)
     cal.save(args.out)
     fits = cal.fits.drop(columns=["spec"])

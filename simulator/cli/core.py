@@ -8,11 +8,12 @@ import json
 from .. import formatting as F
 from ..atomic import atomic_write_text
 from ..budget import check_run_budget
+from ..csv_safe import to_csv
 from ..results import SimulationResult
 from ..scenario import load_scenario
 from ..simulation import simulate
 from ..verdicts import run_verdict
-from .common import _clean, add_run_options, emit, out_dir, scenario_from_args
+from .common import _clean, add_run_options, check_out_dir, emit, out_dir, scenario_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -61,9 +62,10 @@ def headline(res: SimulationResult) -> list[tuple[str, str]]:
                                     f"{pb(s['payback_month_p50'])} / "
                                     f"{pb(s['payback_month_p90'])}"),
         ("P(payback within horizon)", f"{s['prob_payback_within_horizon']:.1%}"),
-        ("Active rate month 6 (P10/P50/P90)", f"{s['active_rate_m6_p10']:.0%} / "
-                                              f"{s['active_rate_m6_p50']:.0%} / "
-                                              f"{s['active_rate_m6_p90']:.0%}"),
+        # the engine measures "month 6" at the horizon when the horizon is shorter
+        (f"Active rate month {min(6, s['horizon_months'])} (P10/P50/P90)",
+         f"{s['active_rate_m6_p10']:.0%} / {s['active_rate_m6_p50']:.0%} / "
+         f"{s['active_rate_m6_p90']:.0%}"),
         ("Launch accuracy P50", f"{s['launch_accuracy_p50']:.1%}"),
         ("Pilot users lapsed by month 6 (P50)", f"{s['pilot_users_lapsed_m6_p50']:.0f}"),
         ("Pilot-lens NPV (signed-off case)", money(s["pilot_lens_npv"], cur)),
@@ -73,6 +75,7 @@ def headline(res: SimulationResult) -> list[tuple[str, str]]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    check_out_dir(args.out)  # before any work: a file in the way is one line, not a loss
     sc = scenario_from_args(args)
     check_run_budget(sc, args.paths, args.horizon)  # refuse, before any work, a run too big
     res = simulate(sc, paths=args.paths, seed=args.seed, horizon=args.horizon)
@@ -89,8 +92,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         emit(dict(res.summary), args.format)
     d = out_dir(args.out)
     if d is not None:
-        atomic_write_text(d / "paths.csv", res.paths.to_csv())
-        atomic_write_text(d / "bands.csv", res.bands.to_csv(index=False))
+        atomic_write_text(d / "paths.csv", to_csv(res.paths))
+        atomic_write_text(d / "bands.csv", to_csv(res.bands, index=False))
         atomic_write_text(d / "summary.json", json.dumps(
             {k: _clean(v) for k, v in res.summary.items()}, indent=2))
         if args.format == "table":

@@ -14,10 +14,11 @@ import datetime as dt
 import math
 from pathlib import Path
 
+from ..budget import check_analysis_budget, check_run_budget
 from ..export.deck import DEFAULT_SLIDES, SLIDE_NAMES, check_slides
 from ..simulation import simulate
 from . import CliError
-from .common import scenario_from_args
+from .common import check_out_file, scenario_from_args
 
 _OUTPUTS = ("pptx", "xlsx", "csv", "png", "svg", "sipmath")
 
@@ -84,6 +85,7 @@ def check_args(args: argparse.Namespace) -> dt.date:
             raise CliError(f"--{opt.replace('_', '-')} {v}: the file name must end in {ext}")
         if v and Path(v).is_dir():
             raise CliError(f"--{opt} {v}: is a directory; give a file name ending in {ext}")
+        check_out_file(v, f"--{opt}", sources=(args.file,))
     for opt in ("csv", "png", "svg"):
         v = getattr(args, opt)
         if v and Path(v).exists() and not Path(v).is_dir():
@@ -155,6 +157,11 @@ def _slides(args: argparse.Namespace) -> list[str] | None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    date = check_args(args)
+    sc = scenario_from_args(args)
+    check_run_budget(sc, args.paths, args.horizon)  # before any work
+    if args.levers:
+        check_analysis_budget(sc, args.paths, args.horizon, what="levers", columns=40)
     from ..export import (
         result_charts,
         write_csv,
@@ -163,8 +170,6 @@ def cmd_export(args: argparse.Namespace) -> int:
         write_workbook,
     )
 
-    date = check_args(args)
-    sc = scenario_from_args(args)
     res = simulate(sc, paths=args.paths, seed=args.seed, horizon=args.horizon)
     levers = _lever_table(sc, args) if args.levers else None
     written: list[Path] = []

@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 
 from ..analysis.gate_design import gate_design
 from ..analysis.gates import SEARCH_CRITERIA, gate_analysis, gate_search, parse_search
+from ..budget import check_analysis_budget
+from ..csv_safe import to_csv
 from ..verdicts import design_verdict, gates_verdict
 from . import CliError
 from .analysis import _guard, _num, _output
@@ -57,6 +60,8 @@ def cmd_gates(args: argparse.Namespace) -> int:
     axes = [parse_search(s) for s in args.search]
     if args.table in ("search", "best") and not axes:
         raise CliError(f"--table {args.table}: only with --search")
+    check_analysis_budget(sc, args.paths, args.horizon, what="gates",
+                          results=3 if axes else 2, columns=4)  # before any work
     ga = gate_analysis(sc, paths=args.paths, seed=args.seed, horizon=args.horizon)
     tables = {"plans": ga.plans, "gates": ga.gates, "summary": ga.summary}
     gs = None
@@ -111,6 +116,8 @@ def _cmd_design(sc, args: argparse.Namespace) -> int:
     """``gates --design``: the best gate design, or do not gate."""
     if args.search:
         raise CliError("--design and --search: give one of them")
+    check_analysis_budget(sc, args.paths, args.horizon, what="gates --design", results=3,
+                          columns=4)  # before any work
     d = gate_design(sc, paths=args.paths, seed=args.seed, horizon=args.horizon,
                     month=args.month)
     verdict = design_verdict(d)
@@ -118,7 +125,7 @@ def _cmd_design(sc, args: argparse.Namespace) -> int:
         print(json.dumps({"verdict": verdict, **d.to_dict()}, indent=2))
         return 0
     if args.format == "csv":
-        d.designs.to_csv(__import__("sys").stdout, index=False)
+        to_csv(d.designs, sys.stdout, index=False)
         return 0
     cur = d.currency
     print(f"{sc.name}: {d.paths:,} paths, seed {d.seed}; plan without gates: mean NPV "

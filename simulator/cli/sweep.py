@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from ..atomic import atomic_write_with
+from ..budget import check_parallel_budget
 from ..scenario import ScenarioError, load_scenario, read_toml
 from ..sweep import (
     POINT,
@@ -28,7 +31,7 @@ from ..sweep import (
     sweep_from_toml,
 )
 from ..verdicts import sweep_verdict
-from .common import emit, parse_value
+from .common import emit, parse_value, with_horizon
 
 _CHART_FORMATS = (".html", ".png", ".svg", ".json")
 
@@ -95,6 +98,8 @@ def sweep_from_args(args: argparse.Namespace) -> Sweep:
     changes = dict(_split(item, "--set") for item in args.overrides)
     sc = sw.scenario.with_values({k: parse_value(v) for k, v in changes.items()}) \
         if changes else sw.scenario
+    if isinstance(args.horizon, int) and 1 <= args.horizon <= 120:  # else plan() says why
+        sc = with_horizon(sc, args.horizon)
     inputs = dict(sw.inputs)
     for item in args.vary:
         key, text = _split(item, "--vary")
@@ -120,9 +125,44 @@ def _save_chart(table, plan, args) -> None:
     atomic_write_with(args.chart, lambda tmp: chart.save(str(tmp), format=suffix[1:]))
 
 
+class DeferredInterrupt:
+    """Ctrl-C while a point runs is held until the point has finished, then raised as
+    :class:`KeyboardInterrupt` at a safe place (between points). An interrupt delivered
+    inside compiled code can surface as a ``SystemError`` traceback instead; a second
+    Ctrl-C still interrupts at once. Only in the main thread (signals live there)."""
+
+    def __init__(self):
+        self.pending = False
+        self._old = None
+
+    def _handler(self, signum, frame) -> None:
+        if self.pending:  # asked twice: stop now
+            raise KeyboardInterrupt
+        self.pending = True
+
+    def check(self) -> None:
+        """Raise the held interrupt, if any (called between points)."""
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
+
+    def __enter__(self) -> DeferredInterrupt:
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+            self._old = None
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     sw = sweep_from_args(args)
     plan = sw.plan()  # every check before anything runs
+    if args.workers is not None:  # each local worker runs a point at once
+        check_parallel_budget(sw.scenario, sw.paths, sw.horizon, args.workers,
+                              pilot_lens=sw.needs_pilot_lens)
     if args.chart is not None:
         suffix = Path(args.chart).suffix.lower()
         if suffix not in _CHART_FORMATS:
@@ -146,10 +186,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
               f"{sw.paths:,} paths, seed {sw.seed}, "
               f"{backend.name}", file=sys.stderr)
     progress = None if args.no_progress else Progress(sys.stderr)
+    guard = DeferredInterrupt()
+
+    def report(done: int, total: int) -> None:  # after each finished chunk: a safe place
+        if progress is not None:
+            progress(done, total)
+        guard.check()
+
     try:
-        with backend:
+        with guard, backend:
             table = run_sweep(plan, backend=backend, out=args.out, resume=args.resume,
-                              progress=progress, chunk_size=args.chunk)
+                              progress=report, chunk_size=args.chunk)
     except KeyboardInterrupt:
         if progress is not None:
             progress.close()

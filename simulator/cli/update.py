@@ -16,8 +16,10 @@ from ..actuals import (
 )
 from ..actuals.diagnose import MARGIN, THRESHOLD
 from ..atomic import atomic_write_text
+from ..budget import check_run_budget
+from ..csv_safe import to_csv
 from . import CliError
-from .common import _clean, add_run_options, emit, out_dir, scenario_from_args
+from .common import _clean, add_run_options, check_out_dir, emit, out_dir, scenario_from_args
 from .core import money
 
 
@@ -72,7 +74,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_update(args: argparse.Namespace) -> int:
+    check_out_dir(args.out)  # before any work
     sc = scenario_from_args(args)
+    check_run_budget(sc, args.paths, args.horizon)  # before any work
     horizon = args.horizon or sc.horizon
     try:
         actuals = read_actuals(args.actuals, horizon)
@@ -146,14 +150,14 @@ def cmd_update(args: argparse.Namespace) -> int:
         emit(post.bands, "csv")
     d = out_dir(args.out)
     if d is not None:
-        atomic_write_text(d / "posterior_bands.csv", post.bands.to_csv(index=False))
+        atomic_write_text(d / "posterior_bands.csv", to_csv(post.bands, index=False))
         atomic_write_text(d / "posterior_summary.json", json.dumps(
             {k: _clean(v) for k, v in s.items()}, indent=2))
-        atomic_write_text(d / "diagnosis.csv", diag.modes.to_csv(index=False))
-        atomic_write_text(d / "diagnosis_inputs.csv", diag.inputs.to_csv(index=False))
-        atomic_write_text(d / "diagnosis_confounded.csv", diag.confounded.to_csv(index=False))
+        atomic_write_text(d / "diagnosis.csv", to_csv(diag.modes, index=False))
+        atomic_write_text(d / "diagnosis_inputs.csv", to_csv(diag.inputs, index=False))
+        atomic_write_text(d / "diagnosis_confounded.csv", to_csv(diag.confounded, index=False))
         if gains is not None:
-            atomic_write_text(d / "levers.csv", gains.to_csv(index=False))
+            atomic_write_text(d / "levers.csv", to_csv(gains, index=False))
         if args.format == "table":
             print(f"wrote posterior bands, summary, diagnosis and levers to {d}")
     return 0

@@ -15,6 +15,8 @@ import sys
 import pandas as pd
 
 from ..analysis import AnalysisError
+from ..budget import check_analysis_budget, check_sobol_budget
+from ..csv_safe import to_csv
 from ..labels import input_label
 from ..verdicts import spell_levers, voi_verdict
 from ..voi import DEFAULT_STUDIES, value_of_information
@@ -22,6 +24,10 @@ from . import CliError
 from .common import add_run_options, scenario_from_args
 
 TABLES = ("evppi", "evsi", "sobol", "decisions")
+#: Fewest paths whose value-of-information estimates mean something (a warning below).
+MIN_VOI_PATHS = 1_000
+#: Largest Sobol' base sample (2^20 x (inputs + 2) paths is hours of work already).
+MAX_SOBOL_N = 2**20
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,9 +54,18 @@ def _money(x: float) -> str:
 
 def cmd_voi(args: argparse.Namespace) -> int:
     """Value of information."""
-    if args.sobol_n < 0:
-        raise CliError(f"--sobol-n: {args.sobol_n} must be 0 (skip) or a whole number >= 2")
+    if args.sobol_n < 0 or args.sobol_n == 1 or args.sobol_n > MAX_SOBOL_N:
+        raise CliError(f"--sobol-n: {args.sobol_n} must be 0 (skip) or a whole number in "
+                       f"[2, {MAX_SOBOL_N:,}]")
     sc = scenario_from_args(args)
+    check_analysis_budget(sc, args.paths, args.horizon, what="voi", results=2, columns=64,
+                          pilot_lens=True)  # the decisions' NPVs, before any work
+    if args.sobol_n > 0:
+        check_sobol_budget(sc, args.sobol_n, args.horizon)
+    if 1 <= args.paths < MIN_VOI_PATHS:
+        print(f"warning: --paths {args.paths:,}: value-of-information estimates need many "
+              f"paths; below {MIN_VOI_PATHS:,} their standard errors are as large as the "
+              f"values (20,000 is the default)", file=sys.stderr)
     try:
         v = value_of_information(
             sc, paths=args.paths, seed=args.seed, horizon=args.horizon,
@@ -65,7 +80,7 @@ def cmd_voi(args: argparse.Namespace) -> int:
         return 0
     tables = {"evppi": v.evppi, "evsi": v.evsi, "sobol": v.sobol, "decisions": v.decisions}
     if args.format == "csv":
-        tables[args.table].to_csv(sys.stdout, index=False)
+        to_csv(tables[args.table], sys.stdout, index=False)
         return 0
     cur = v.currency
     print(f"{sc.name}: {v.paths:,} paths, seed {v.seed}")

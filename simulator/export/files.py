@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..atomic import atomic_write_with
+from ..csv_safe import to_csv
 from ..results import SimulationResult
 from .tables import summary_frame
 
@@ -51,12 +52,12 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
 
 def bands_csv(res: SimulationResult) -> str:
     """Bands, one row per month and a column per metric_stat (as the workbook's Bands)."""
-    return res.bands_wide().to_csv()
+    return to_csv(res.bands_wide())
 
 
 def summary_csv(res: SimulationResult) -> str:
     """Summary as key, label, value rows (empty value where undefined)."""
-    return summary_frame(res.summary)[["key", "label", "value"]].to_csv(index=False)
+    return to_csv(summary_frame(res.summary)[["key", "label", "value"]], index=False)
 
 
 def write_csv(res: SimulationResult, directory: str | Path) -> list[Path]:

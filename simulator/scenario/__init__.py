@@ -34,6 +34,8 @@ from .fields import (
     MAX_COHORT_SIZE,
     MAX_COHORTS,
     MAX_CORRECTIONS,
+    MAX_CORRELATIONS,
+    MAX_GATES,
     MAX_INCIDENT_RATE,
     MAX_INCIDENTS_PER_MONTH,
     MAX_MINUTES_PER_TASK,
@@ -45,6 +47,7 @@ from .fields import (
     MAX_MONEY_PER_USER,
     MAX_PILOT_USERS,
     MAX_TASKS_PER_USER_MONTH,
+    MAX_TIERS,
     MAX_USERS,
     Section,
     allowed_range,
@@ -75,10 +78,16 @@ from .schema import (
     VariabilityTesting,
     parse_scenario,
 )
-from .toml_io import load_scenario, loads_scenario, read_toml
+from .toml_io import (
+    MAX_TOML_NESTING,
+    load_scenario,
+    loads_scenario,
+    read_toml,
+)
 
 __all__ = [
-    "MAX_COHORT_SIZE", "MAX_COHORTS", "MAX_CORRECTIONS", "MAX_INCIDENT_RATE",
+    "MAX_COHORT_SIZE", "MAX_COHORTS", "MAX_CORRELATIONS", "MAX_GATES", "MAX_TIERS",
+    "MAX_CORRECTIONS", "MAX_INCIDENT_RATE",
     "MAX_INCIDENTS_PER_MONTH", "MAX_MINUTES_PER_TASK", "MAX_MONEY_ONE_OFF",
     "MAX_MONEY_PER_HOUR", "MAX_MONEY_PER_INCIDENT", "MAX_MONEY_PER_MONTH", "MAX_MONEY_PER_TASK",
     "MAX_MONEY_PER_USER", "MAX_PILOT_USERS", "MAX_TASKS_PER_USER_MONTH", "MAX_USERS",
@@ -89,7 +98,7 @@ __all__ = [
     "LoadTesting", "LogNormal", "Meta", "Normal", "Pert", "Pilot", "Scenario",
     "ScenarioError", "Section", "Tier", "Triangular", "Uncertain", "Uniform",
     "VariabilityTesting", "as_dist", "get_path", "load_scenario", "loads_scenario",
-    "parse_scenario", "plain", "read_toml", "uncertain",
+    "parse_scenario", "plain", "read_toml", "uncertain", "MAX_TOML_NESTING",
 ]
 _PRIVATE_COMPAT = (_TAIL_TOLERANCE, _DistSpec, _check_range, _fmt, _JOIN, _describe, _loc,
                    _problems, _TOKEN, _set_path, _split_path)

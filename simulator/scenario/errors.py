@@ -37,20 +37,28 @@ def _loc(loc: tuple) -> str:
     return out
 
 
+#: Bound errors: the comparison and the context key naming the bound (for NaN values).
+_BOUND_WORDS = {"greater_than": (">", "gt"), "greater_than_equal": (">=", "ge"),
+                "less_than": ("<", "lt"), "less_than_equal": ("<=", "le")}
+
+
 def _describe(err: dict) -> str:
     kind, ctx, val = err["type"], err.get("ctx") or {}, err.get("input")
     if kind == "extra_forbidden":
         return "unknown key (not part of the scenario format)"
     if kind == "missing":
         return "is required"
+    if kind in _BOUND_WORDS and isinstance(val, float) and val != val:
+        op, key = _BOUND_WORDS[kind]
+        return f"nan is not a number (allowed: {op} {ctx.get(key)})"
     if kind in ("greater_than_equal", "greater_than"):
         if kind == "greater_than":
             return f"{_short(val)} must be above {ctx.get('gt')}"
-        return f"{val!r} is below {ctx.get('ge')}"
+        return f"{_short(val)} is below {ctx.get('ge')}"
     if kind == "less_than":
-        return f"{val!r} must be below {ctx.get('lt')}"
+        return f"{_short(val)} must be below {ctx.get('lt')}"
     if kind == "less_than_equal":
-        return f"{val!r} is above {ctx.get('le')}"
+        return f"{_short(val)} is above {ctx.get('le')}"
     if kind == "union_tag_invalid":
         return (f"unknown distribution {ctx.get('tag')!r} (allowed: uniform, triangular, "
                 f"pert, normal, lognormal, beta)")
@@ -63,10 +71,10 @@ def _describe(err: dict) -> str:
     if kind == "model_type":
         return f"{_short(val)} is not a table"
     if kind == "finite_number":
-        return f"{val!r} is not a finite number"
+        return f"{_short(val)} is not a finite number"
     if kind == "too_long":
-        return (f"has {ctx.get('actual_length')} entries; at most {ctx.get('max_length')} "
-                f"allowed")
+        n, hi = ctx.get("actual_length"), ctx.get("max_length")
+        return f"has {n} entries; at most {hi} allowed (allowed range 0 to {hi})"
     return f"{err['msg']} (got {_short(val)})"
 
 

@@ -17,6 +17,13 @@ from .dist_specs import _check_range
 MAX_USERS = 100_000_000
 #: Cohorts (rollout waves) a scenario may list.
 MAX_COHORTS = 1_000
+#: Go/no-go gates a scenario may list (each gate is checked on every path every month it
+#: falls in: the count multiplies the work; one a month for four years is plenty).
+MAX_GATES = 48
+#: Onboarding tiers (each adds uncertain inputs, so columns on every path).
+MAX_TIERS = 50
+#: Rank correlations (each pair of inputs once at most).
+MAX_CORRELATIONS = 1_000
 #: Pilot team size.
 MAX_PILOT_USERS = 1_000_000
 #: Users in one cohort.

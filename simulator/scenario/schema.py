@@ -15,6 +15,8 @@ from .fields import (
     MAX_COHORT_SIZE,
     MAX_COHORTS,
     MAX_CORRECTIONS,
+    MAX_CORRELATIONS,
+    MAX_GATES,
     MAX_INCIDENT_RATE,
     MAX_INCIDENTS_PER_MONTH,
     MAX_MINUTES_PER_TASK,
@@ -26,6 +28,7 @@ from .fields import (
     MAX_MONEY_PER_USER,
     MAX_PILOT_USERS,
     MAX_TASKS_PER_USER_MONTH,
+    MAX_TIERS,
     MAX_USERS,
     Section,
     plain,
@@ -154,7 +157,7 @@ class Adoption(Section):
                                            "accuracy is at or above the trust threshold.")
     pilot_tier: str = plain("pilot", doc="Tier describing how the pilot team adopted; the "
                                          "pilot lens gives it to every cohort.")
-    tiers: dict[str, Tier] = plain(doc="Onboarding tiers by name.")
+    tiers: dict[str, Tier] = plain(doc="Onboarding tiers by name.", max_length=MAX_TIERS)
     cohorts: list[Cohort] = plain(doc="Rollout waves after the pilot team.",
                                   max_length=MAX_COHORTS)
 
@@ -342,9 +345,11 @@ class Scenario(Section):
     economics: Economics = plain(doc="Value and cost.")
     levers: Levers = plain(default_factory=Levers, doc="The four levers.")
     correlations: list[Correlation] = plain(default_factory=list,
-                                            doc="Rank correlations between inputs.")
+                                            doc="Rank correlations between inputs.",
+                                            max_length=MAX_CORRELATIONS)
     gates: list[Gate] = plain(default_factory=list,
-                              doc="Go/no-go reviews of a staged rollout, in month order.")
+                              doc="Go/no-go reviews of a staged rollout, in month order.",
+                              max_length=MAX_GATES)
 
     @model_validator(mode="after")
     def _cross_checks(self):

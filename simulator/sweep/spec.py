@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
+from ..budget import check_run_budget
 from ..labels import field_meta
 from ..scenario import (
     Scenario,
@@ -61,6 +62,9 @@ LENS_METRICS = frozenset({"pilot_lens_npv", "pilot_lens_npv_se", "expectation_ga
 DEFAULT_METRICS: tuple[str, ...] = ("npv_p10", "npv_p50", "npv_p90", "npv_mean",
                                     "prob_npv_positive")
 DESIGNS = ("grid", "lhs")
+#: Most points a sweep may have: each point is a full run (and a validated scenario kept
+#: in memory); past this a sweep is hours of work and gigabytes before its first point.
+MAX_SWEEP_POINTS = 10_000
 #: Column holding the point index in every sweep table.
 POINT = "point"
 
@@ -310,7 +314,26 @@ class Sweep:
                 out.append(f"metrics: {m!r} is not a summary metric{hint}")
         if not self.axes:
             out.append("inputs: a sweep needs at least one input to vary")
+        n = self.count_points()
+        if n is not None and n > MAX_SWEEP_POINTS:
+            shown = f"{n:,}" if n < 10**15 else f"about 10^{len(str(n)) - 1}"
+            out.append(f"points: {shown} points (allowed range 1 to {MAX_SWEEP_POINTS:,}; "
+                       f"use fewer values per input, or design = \"lhs\" with fewer points)")
         return out
+
+    def count_points(self) -> int | None:
+        """Points the design will have, counted without building them (None when the
+        settings do not say yet)."""
+        if self.design == "lhs":
+            p = self.points
+            return int(p) if isinstance(p, int | np.integer) and not isinstance(p, bool) \
+                else None
+        n = 1
+        for a in self.axes:
+            if a.kind == "range":
+                return None  # reported by levels(): a grid cannot take a range
+            n *= len(a.values) if a.kind == "values" else int(a.num)
+        return n
 
     def _check_axis(self, base: dict, axis: Axis) -> tuple[list[str], bool]:
         """Problems with an axis's path; and whether the field holds whole numbers."""
@@ -375,6 +398,9 @@ class Sweep:
             problems += p
         if problems:
             raise ScenarioError(problems, "sweep")
+        # One point's run must fit the memory budget (points run one at a time per worker).
+        check_run_budget(self.scenario, int(self.paths), self.horizon, bands=False,
+                         pilot_lens=self.needs_pilot_lens)
         for a in self.axes:  # each value alone against the base scenario
             if a.kind == "range":
                 cands = [a.start, a.stop]

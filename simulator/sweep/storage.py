@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..atomic import atomic_write_text, atomic_write_with
+from ..atomic import atomic_write_text, atomic_write_with, check_writable
+from ..csv_safe import to_csv
 from .errors import SweepError
 from .spec import POINT, SweepPlan
 
@@ -42,7 +43,7 @@ def write_table(df: pd.DataFrame, out: str | Path) -> None:
     """Write a sweep table to CSV or Parquet (by suffix), atomically."""
     out = Path(out)
     if _out_format(out) == "csv":
-        atomic_write_with(out, lambda tmp: df.to_csv(tmp, index=False))
+        atomic_write_with(out, lambda tmp: to_csv(df, tmp, index=False))
     else:
         atomic_write_with(out, lambda tmp: df.to_parquet(tmp, index=False))
 
@@ -63,6 +64,10 @@ def check_output(out: str | Path, plan: SweepPlan, resume: bool) -> None:
     earlier run only with ``resume`` and only if they belong to this sweep."""
     out = Path(out)
     _out_format(out)
+    try:
+        check_writable(out)
+    except OSError as exc:
+        raise SweepError(f"{out}: {exc.strerror}") from None
     d = parts_dir(out)
     if not d.exists():
         return

@@ -32,6 +32,7 @@ from ..charts.actuals import (
 )
 from ..formatting import money as money_label
 from ..results import SimulationResult
+from .plain import md_unlink
 from .registry import TabContext
 
 #: The source case's own month-6 figures (a ready-made example).
@@ -104,7 +105,7 @@ def render(ctx: TabContext) -> None:
             post = _posterior(sc.to_toml(), ctx.paths, ctx.seed, res.horizon, text, spot, rho,
                               cost_sd, res)
     except ActualsError as exc:
-        st.error(f"Actuals not usable: {exc}")
+        st.error(f"Actuals not usable: {md_unlink(exc)}")
         return
     for note in post.notes:
         (st.warning if note.startswith("warning") or "registered" in note else st.info)(note)

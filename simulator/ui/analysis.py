@@ -40,6 +40,7 @@ from ..verdicts import (
     portfolio_name,
     sensitivity_verdict,
 )
+from .plain import md_unlink
 from .registry import TabContext
 
 #: The analyses run up to this many paths (each runs the model 16 to 40 times).
@@ -117,7 +118,7 @@ def render(ctx: TabContext) -> None:
         st.info(sensitivity_verdict(sens), icon=":material/gavel:")
         st.altair_chart(charts.tornado_chart(sens.tornado, cur), width="stretch")
     except (AnalysisError, ScenarioError) as exc:
-        st.error(str(exc))
+        st.error(md_unlink(exc))
 
 
 def _render_gap(gap: GapAnalysis, cur: str) -> None:
@@ -196,7 +197,7 @@ def render_sensitivity(ctx: TabContext) -> None:
         with st.spinner("Tornado and spider..."):
             sens = _sensitivity(*key, top_k)
     except (AnalysisError, ScenarioError) as exc:
-        st.error(str(exc))
+        st.error(md_unlink(exc))
         return
     st.info(sensitivity_verdict(sens), icon=":material/gavel:")
     left, right = st.columns(2)
@@ -235,7 +236,7 @@ def _render_breakeven(ctx: TabContext, key: tuple, cur: str) -> None:
         with st.spinner("Bisection on common random numbers..."):
             frame = _breakeven(*key, path, target, None, None)
     except (AnalysisError, ScenarioError) as exc:
-        st.error(str(exc))
+        st.error(md_unlink(exc))
         return
     r = frame.iloc[0]
     st.info(breakeven_verdict(frame, cur), icon=":material/gavel:")

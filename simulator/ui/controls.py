@@ -24,6 +24,7 @@ from typing import Any
 
 from ..labels import field_name, info_meta
 from ..scenario import LEVERS, Scenario, ScenarioError, Section, as_dist
+from .plain import md_escape
 
 #: Display names of the four levers, in the scenario's order.
 LEVER_LABELS = {
@@ -212,14 +213,16 @@ def _control_groups(sc: Scenario) -> list[ControlGroup]:
     ]
     tier_parts: list[tuple[str | None, list[Control]]] = []
     for tname, tier in sc.adoption.tiers.items():
-        head = f"Tier `{tname}`" + (f": {tier.description}" if tier.description else "")
+        shown = str(tname).replace("`", "'")  # a code span: nothing inside renders
+        head = f"Tier `{shown}`" + (f": {md_escape(tier.description)}" if tier.description
+                                    else "")
         tier_parts.append((head, _uncertain(tier, f"adoption.tiers.{tname}.", cur)))
     groups.append(ControlGroup("Adoption: onboarding tiers", doc(next(iter(
         sc.adoption.tiers.values()))) if tiers else "", tier_parts))
     cohort_parts: list[tuple[str | None, list[Control]]] = []
     for i, c in enumerate(sc.adoption.cohorts):
         p = f"adoption.cohorts[{i}]."
-        cohort_parts.append((f"Cohort {i + 1}: {c.name}", [
+        cohort_parts.append((f"Cohort {i + 1}: {md_escape(c.name)}", [
             _plain(c, p, "size", cur, "int"),
             _plain(c, p, "start_month", cur, "int"),
             _plain(c, p, "tier", cur, "choice", options=tiers, label="Onboarding tier")]))

@@ -19,6 +19,7 @@ from ..export.tables import levers_frame
 from ..export.workbook import workbook_bytes
 from ..results import SimulationResult
 from .links import EDITS
+from .plain import md_unlink
 from .registry import TabContext
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -79,7 +80,7 @@ def render(ctx: TabContext) -> None:
                 levers = _lever_table(ctx.scenario.to_toml(), ctx.paths, ctx.seed,
                                       res.horizon)
         except ValueError as exc:
-            st.error(f"Lever table: {exc}")
+            st.error(f"Lever table: {md_unlink(exc)}")
             levers = None
     findings = None
     if st.checkbox("Add the analysis slides to the deck (levers, expectation-gap waterfall, "

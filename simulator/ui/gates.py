@@ -21,6 +21,7 @@ from ..charts import forecast
 from ..charts.theme import money_label
 from ..scenario import GATE_ACTIONS, LEVERS, Gate, Scenario, ScenarioError, loads_scenario
 from ..verdicts import gates_verdict
+from .plain import md_escape, md_unlink
 from .registry import TabContext
 from .tables import cell
 
@@ -156,7 +157,7 @@ def render(ctx: TabContext) -> None:
     gates, problems = read_gates(edited, sc)
     if problems:
         for line in problems:
-            st.error(line)
+            st.error(md_unlink(line))
         return
     if not gates:
         st.info("No gates: add a row (name, month, at least one criterion, what a failure "
@@ -172,16 +173,16 @@ def render(ctx: TabContext) -> None:
         with st.spinner("Simulating big bang and the gated plan..."):
             ga = _analysis(gated.to_toml(), n, ctx.seed, ctx.result.horizon)
     except (AnalysisError, ScenarioError) as exc:
-        st.error(str(exc))
+        st.error(md_unlink(exc))
         return
     _render_comparison(ga, cur)
 
 
 def _render_comparison(ga: GateAnalysis, cur: str) -> None:
     s = ga.summary.iloc[0]
-    st.info(gates_verdict(ga).replace("try `gates --design`",
-                                      "try `rollout-sim gates FILE --design`"),
-            icon=":material/gavel:")
+    st.info(md_escape(gates_verdict(ga).replace("try `gates --design`",  # gate names are
+                                                "try rollout-sim gates FILE --design")),
+            icon=":material/gavel:")  # the user's text: escaped
     c = st.columns(4)
     c[0].metric("Option value of the gates", _money(s["option_value"], cur),
                 help=f"Mean NPV gated minus big bang, paired path by path; standard error "

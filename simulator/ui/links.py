@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import ChainMap
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
@@ -36,6 +37,9 @@ ROLLOUT = "rollout"
 ROLLOUT_PATHS = ("scenario.name", "scenario.description", "scenario.currency", "pilot.users",
                  "adoption.pilot_tier", "adoption.cohorts", "adoption.tiers", "correlations")
 _SHOWN_CHARS = 60
+#: deepest JSON nesting a ``rollout=`` link may hold (a link made in the app needs 5)
+MAX_LINK_NESTING = 16
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _TIERS = "adoption.tiers"
 #: session-state key -> query parameter
 SETTINGS = {ss.FILE: "scenario", ss.PATHS: "paths", ss.SEED: "seed", ss.MAIN_TAB: "tab"}
@@ -50,6 +54,23 @@ OWN_TABS = ("Forecast", "Assumptions", "Rollout", "Compare")
 def tab_labels(registered: Sequence[tuple[str, str]]) -> list[str]:
     """Every tab label of the app, in display order."""
     return [*OWN_TABS, *(label for label, _ in registered)]
+
+
+def _shown(text: str) -> str:
+    """``text`` cut to :data:`_SHOWN_CHARS` characters for a message (a URL can be long)."""
+    return text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS - 3] + "..."
+
+
+def json_nesting(text: str) -> int:
+    """Deepest bracket nesting of JSON text, strings skipped (linear time, no recursion)."""
+    depth = deepest = 0
+    for ch in _JSON_STRING.sub("", text):
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
 
 
 def _one(params: Mapping[str, Any], name: str) -> str | None:
@@ -71,7 +92,7 @@ def restore_settings(params: Mapping[str, Any], state: MutableMapping[str, Any],
         if v in files:
             state[ss.SOURCE], state[ss.FILE] = ss.SHIPPED, v
         else:
-            problems.append(f"scenario={v}: not a shipped scenario (allowed: "
+            problems.append(f"scenario={_shown(v)}: not a shipped scenario (allowed: "
                             f"{', '.join(files)})")
     for key, lo, hi in ((ss.PATHS, ss.MIN_PATHS, ss.MAX_PATHS), (ss.SEED, 0, 2**32 - 1)):
         v = _one(params, SETTINGS[key])
@@ -82,7 +103,7 @@ def restore_settings(params: Mapping[str, Any], state: MutableMapping[str, Any],
         except ValueError:
             n = None
         if n is None or not lo <= n <= hi:
-            problems.append(f"{SETTINGS[key]}={v}: allowed range is {lo:,} to {hi:,}")
+            problems.append(f"{SETTINGS[key]}={_shown(v)}: allowed range is {lo:,} to {hi:,}")
         else:
             state[key] = n
     v = _one(params, "tab")
@@ -90,7 +111,7 @@ def restore_settings(params: Mapping[str, Any], state: MutableMapping[str, Any],
         if v in tabs:
             state[ss.MAIN_TAB] = v
         else:
-            problems.append(f"tab={v}: not a tab (allowed: {', '.join(tabs)})")
+            problems.append(f"tab={_shown(v)}: not a tab (allowed: {', '.join(tabs)})")
     return problems
 
 
@@ -167,17 +188,18 @@ def restore_edits(params: Mapping[str, Any], state: MutableMapping[str, Any], sc
             continue
         text = _one(params, name) or ""
         key = by_param.get(name)
+        here = f"{_shown(name)}={_shown(text)}"
         if key is None:
-            problems.append(f"{name}={text}: not an input of this scenario")
+            problems.append(f"{here}: not an input of this scenario")
             continue
         if rollout.owned(_path(key)):
-            problems.append(f"{name}={text}: {OWNED}")
+            problems.append(f"{here}: {OWNED}")
             continue
         _, lo, hi, options = ranges[name[len(SET):]]
         try:
             state[key] = _parse(text, defaults[key], lo, hi, options)
         except ValueError as exc:
-            problems.append(f"{name}={text}: {exc}")
+            problems.append(f"{here}: {exc}")
     # after the widgets: the tab judges its waves against the horizon widget
     return problems + restore_rollout(_one(params, ROLLOUT), state, sc, token)
 
@@ -225,15 +247,17 @@ def restore_rollout(text: str | None, state: MutableMapping[str, Any], sc,
     read back as the tab reads them, give exactly the linked scenario."""
     if text is None:
         return []
-    shown = text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS - 3] + "..."
-    where = f"{ROLLOUT}={shown}"
+    where = f"{ROLLOUT}={_shown(text)}"
+    if json_nesting(text) > MAX_LINK_NESTING:
+        return [f"{where}: nested more than {MAX_LINK_NESTING} levels deep (a link made in "
+                f"the app holds {{path: value}})"]
     try:
         changes = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return [f"{where}: not valid JSON (a link made in the app holds {{path: value}})"]
     if not isinstance(changes, dict):
         return [f"{where}: not a JSON object of {{path: value}}"]
-    problems = [f"{ROLLOUT}: {k!r} is not a path the Rollout tab edits (allowed: "
+    problems = [f"{ROLLOUT}: {_shown(repr(k))} is not a path the Rollout tab edits (allowed: "
                 f"{', '.join(ROLLOUT_PATHS)}, {_TIERS}.<tier>.<field>)" for k in changes
                 if k not in ROLLOUT_PATHS and not str(k).startswith(_TIERS + ".")]
     if problems:

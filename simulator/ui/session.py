@@ -15,8 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..csv_safe import to_csv
 from ..results import SimulationResult
-from ..scenario import LEVERS, Scenario, ScenarioError, load_scenario, loads_scenario
+from ..scenario import (
+    LEVERS,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    loads_scenario,
+)
+from ..scenario.toml_io import decode_toml_bytes
 
 #: Session-state keys of the app's own widgets and values.
 PATHS = "paths"
@@ -122,12 +130,7 @@ def scenario_from_upload(name: str, data: bytes) -> Scenario:
 
 @functools.lru_cache(maxsize=8)
 def _parse_upload(name: str, data: bytes) -> Scenario:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError([f"not UTF-8 text (byte {exc.start}): save the file as UTF-8 "
-                             f"TOML"], name) from None
-    return loads_scenario(text, source=name)
+    return loads_scenario(decode_toml_bytes(data, name), source=name)
 
 
 def base_scenario(state: MutableMapping[str, Any], directory: str | Path) -> Scenario | None:
@@ -188,7 +191,7 @@ def bands_csv(res: SimulationResult) -> str:
     Kept with the (shared) result, made the first time someone downloads it."""
     text = res.meta.get("bands_csv")
     if text is None:
-        text = res.meta["bands_csv"] = res.bands_wide().reset_index().to_csv(index=False)
+        text = res.meta["bands_csv"] = to_csv(res.bands_wide().reset_index(), index=False)
     return text
 
 

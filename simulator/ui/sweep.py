@@ -13,8 +13,10 @@ import math
 import streamlit as st
 
 from ..charts.sweep import metric_title, sweep_chart
+from ..csv_safe import to_csv
 from ..scenario import Scenario, ScenarioError, get_path
 from ..sweep import Axis, Sweep, allowed_range, run_sweep
+from .plain import md_unlink
 from .registry import TabContext
 
 #: Metrics every tab sweep collects (so the chart's metric can change without a rerun).
@@ -99,7 +101,7 @@ def render(ctx: TabContext) -> None:
                               for n, span in zip(names, spans, strict=True)},
                          metrics=TAB_METRICS, paths=int(paths), seed=ctx.seed).plan()
         except ScenarioError as exc:
-            st.error(str(exc))
+            st.error(md_unlink(exc))
             return
         bar = st.progress(0.0, text=f"0 of {plan.n_points} points")
 
@@ -120,7 +122,7 @@ def render(ctx: TabContext) -> None:
     st.altair_chart(chart, width="stretch")
     with st.expander(f"Table ({len(table)} points)"):
         st.dataframe(table, width="stretch", hide_index=True)
-    st.download_button("Download CSV", table.to_csv(index=False).encode(), "sweep.csv",
+    st.download_button("Download CSV", to_csv(table, index=False).encode(), "sweep.csv",
                        "text/csv", key="sweep_download")
 
 

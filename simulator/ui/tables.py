@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..scenario import as_dist
 from .controls import widget_key
+from .plain import md_unlink
 
 PARTS = ("low", "likely", "high")
 
@@ -255,7 +256,7 @@ def show_lines(lines: list[str]) -> None:
     import streamlit as st
 
     for line in lines:
-        st.error(line)
+        st.error(md_unlink(line))
 
 
 __all__ = ["FIELD_LABELS", "PARTS", "Edit", "apply_edits", "cell", "current_frame",

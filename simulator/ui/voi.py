@@ -16,6 +16,7 @@ from ..scenario import ScenarioError, loads_scenario
 from ..verdicts import voi_verdict
 from ..voi import VoiAnalysis, value_of_information
 from ..voi.chart import evppi_chart, sobol_chart
+from .plain import md_unlink
 from .registry import TabContext
 
 #: The analysis runs at most this many paths (17 decisions, then many regressions).
@@ -55,7 +56,7 @@ def render(ctx: TabContext) -> None:
             with st.spinner("Simulating 17 decisions, then pricing information..."):
                 v = _voi(*key)
         except (AnalysisError, ScenarioError) as exc:
-            st.error(str(exc))
+            st.error(md_unlink(exc))
             return
         st.session_state["voi_done"] = done | {key}
         _show(v, cur)

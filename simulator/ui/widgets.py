@@ -22,6 +22,7 @@ import streamlit as st
 from ..scenario import ScenarioError
 from .controls import PARTS, ControlGroup, PlainControl, UncertainControl, widget_key
 from .metrics import Headline, delta_text
+from .plain import md_escape, md_unlink
 from .registry import TabContext
 from .session import UPLOAD, UPLOADER
 
@@ -93,9 +94,9 @@ def store_upload() -> None:
 def show_problems(exc: ScenarioError, heading: str) -> None:
     """One ``st.error`` per problem, under a one-line heading; the app keeps running."""
     src = f" ({exc.source})" if exc.source else ""
-    st.markdown(f"**{heading}**{src}")
+    st.markdown(f"**{heading}**{md_escape(src)}")
     for line in exc.problems:
-        st.error(line)
+        st.error(md_unlink(line))
 
 
 def _unit(unit: str) -> str:
@@ -224,7 +225,7 @@ def render_registered(label: str, target: str, ctx: TabContext) -> bool:
     try:
         load_tab(target)(ctx)
     except Exception as exc:  # noqa: BLE001 - one broken tab must not take the app down
-        st.error(f"The {label!r} tab failed ({target}): {type(exc).__name__}: {exc}")
+        st.error(f"The {label!r} tab failed ({target}): {type(exc).__name__}: {md_unlink(exc)}")
         return False
     return True
 

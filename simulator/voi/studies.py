@@ -73,6 +73,9 @@ def parse_study(spec: str) -> Study:
         if not sep or not key.strip() or not value.strip():
             raise AnalysisError(f"--study {spec}: expected KEY=VALUE pairs, e.g. "
                                 "spot_checks=500 or trial_cohort=50,months=3")
+        if key.strip() in items:
+            raise AnalysisError(f"--study {spec}: {key.strip()!r} is given twice (give each "
+                                f"key once)")
         items[key.strip()] = value.strip()
     kind = next(iter(items))
     if kind not in KINDS:
