@@ -111,6 +111,7 @@ links.sync(st.query_params, state, base, token, sc)  # the URL reproduces this v
 state[links.EDITS] = links.deck_edits(state, base, sc, token)  # what the deck says it simulated
 paths, seed = int(state[ss.PATHS]), int(state[ss.SEED])
 edited = sc is not base
+widgets.compile_kernels_with_progress()  # a cold kernel cache: says so, with progress
 try:  # runner refuses a run over the app's limits (cohorts, tiers, paths x horizon)
     with st.spinner(runner.spinner_message()):
         res = runner.run(sc, paths, seed)

@@ -119,8 +119,9 @@ def pure_python(n: int, horizon: int) -> dict:
     t_k = median_time(lambda: kernel.simulate_kernel(*args), 5)
     # Swap every jitted helper for its Python function so nothing compiled runs.
     saved = []
-    for mod, names in ((kernel, ("run_path", "cohort_draw_binom", "irr_monthly",
-                                 "payback_month", "binom_inv", "poisson_inv", "uniform_at")),
+    for mod, names in ((kernel, ("run_block", "run_path", "cohort_draw_binom",
+                                 "irr_monthly", "payback_month", "binom_inv", "poisson_inv",
+                                 "uniform_at")),
                        (philox, ("philox4x32",)),
                        (inversion, ("_binom_mode", "_binom_tail", "_poisson_tail"))):
         for name in names:

@@ -24,6 +24,12 @@ import os
 # loaded (at the first parallel launch); a value set by the user is kept.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+# One kernel cache for every entry point (CLI, API, app, make run, make test): a per-user
+# directory unless NUMBA_CACHE_DIR is set; before any module that defines a kernel loads.
+from .kernel_cache import configure as _configure_kernel_cache  # noqa: E402
+
+_configure_kernel_cache()
+
 from .results import SimulationResult, Summary  # noqa: E402
 from .scenario import (  # noqa: E402
     Scenario,

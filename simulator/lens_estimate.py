@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .results import LensMedian, percentiles, quantile_se
 
@@ -47,7 +47,7 @@ def _column(x, cols, npv, k):
     return npv if k == cols.shape[0] else x[:, cols[k]]
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def _predict(x, cols, npv, lens, folds, ridge):
     """Predictions of the lens NPV (N,) by least squares on standardised features plus an
     intercept: cross-fitted on the lens paths 0..n-1, the full fit on the others.
@@ -55,7 +55,8 @@ def _predict(x, cols, npv, lens, folds, ridge):
     x: float64 (N, K) sampled inputs, column-major; cols: int64 (p - 1,) columns of x
     used; npv: float64 (N,) production NPV; lens: float64 (n,) lens NPV of paths
     0..n-1. Fold f holds lens paths [f n / F, (f + 1) n / F). Every sum runs in a fixed
-    order (one thread per output), so the result does not depend on the thread count.
+    order, so the result does not depend on the thread count. Serial: a few million
+    multiply-adds (milliseconds), where five parallel loops cost 16 s of CPU to compile.
     """
     n_all = x.shape[0]
     n = lens.shape[0]
@@ -64,7 +65,7 @@ def _predict(x, cols, npv, lens, folds, ridge):
     mean = np.zeros(p)
     scale = np.zeros(p)
     z = np.ones((q, n))  # standardised features of the lens paths, a row per feature
-    for k in prange(p):  # standardised on the lens paths (an affine map: same fit)
+    for k in range(p):  # standardised on the lens paths (an affine map: same fit)
         col = _column(x, cols, npv, k)
         mu = 0.0
         for j in range(n):
@@ -86,7 +87,7 @@ def _predict(x, cols, npv, lens, folds, ridge):
         bounds[f] = (f * n) // folds
     gram = np.zeros((folds, q, q))
     mom = np.zeros((folds, q))
-    for k in prange(q):
+    for k in range(q):
         for f in range(folds):
             lo, hi = bounds[f], bounds[f + 1]
             s = 0.0
@@ -100,7 +101,7 @@ def _predict(x, cols, npv, lens, folds, ridge):
                 gram[f, k, m] = s
                 gram[f, m, k] = s
     beta = np.zeros((folds + 1, q))  # one fit per fold (on the others), then the full fit
-    for f in prange(folds + 1):
+    for f in range(folds + 1):
         a = np.zeros((q, q))
         c = np.zeros(q)
         for g in range(folds):
@@ -111,7 +112,7 @@ def _predict(x, cols, npv, lens, folds, ridge):
             a[k, k] += ridge * n
         beta[f] = np.linalg.solve(a, c)
     pred = np.empty(n_all)
-    for f in prange(folds):  # lens paths: the fit without their fold
+    for f in range(folds):  # lens paths: the fit without their fold
         for j in range(bounds[f], bounds[f + 1]):
             y = beta[f, p]
             for k in range(p):
@@ -119,7 +120,7 @@ def _predict(x, cols, npv, lens, folds, ridge):
             pred[j] = y
     block = 4096
     full = beta[folds]
-    for c0 in prange((n_all - n + block - 1) // block):  # the other paths: the full fit
+    for c0 in range((n_all - n + block - 1) // block):  # the other paths: the full fit
         lo, hi = n + c0 * block, min(n_all, n + (c0 + 1) * block)
         for i in range(lo, hi):
             pred[i] = full[p]

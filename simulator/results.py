@@ -153,7 +153,9 @@ def percentiles(x: np.ndarray, levels: tuple[float, ...]) -> list[float]:
     ``np.percentile``'s linear method, by the compiled histogram select the bands use (a
     quarter of ``np.percentile``'s time on a strided output column)."""
     out = np.empty(len(levels))
-    quantiles_hist(x, np.asarray(levels, dtype=np.float64) / 100.0, out)
+    # contiguous float64 (a strided output column is copied): one compiled signature
+    quantiles_hist(np.ascontiguousarray(x, dtype=np.float64),
+                   np.asarray(levels, dtype=np.float64) / 100.0, out)
     return [float(v) for v in out]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -52,7 +53,19 @@ def sample_inputs(sc: Scenario, paths: int, seed: int) -> tuple[np.ndarray, list
     return sample(list(dists.values()), paths, rng, corr, design_key=("seed", seed)), names
 
 
+#: Called once each, just before this process's first kernel call: where the CLI announces
+#: a cold compile (:func:`on_first_kernel`).
+_first_kernel_hooks: list[Callable[[], object]] = []
+
+
+def on_first_kernel(hook: Callable[[], object]) -> None:
+    """Run ``hook()`` once, before the next kernel call of this process."""
+    _first_kernel_hooks.append(hook)
+
+
 def _kernel(m: ModelArrays, kseed: int, store: bool, store_cohorts: bool, first_path: int):
+    while _first_kernel_hooks:
+        _first_kernel_hooks.pop(0)()
     k0, k1 = split_key(kseed)
     return simulate_kernel(m.x, m.core_cols, m.tier_cols, m.cohort_size, m.cohort_start,
                            m.cohort_tier, m.flags, m.gates, m.horizon, m.monthly_rate, k0, k1,

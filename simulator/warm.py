@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,12 +27,80 @@ APP_MODULES = ("streamlit", "simulator.ui.access", "simulator.ui.controls", "sim
                "simulator.ui.registry", "simulator.ui.timing")
 
 
+def _compile_steps(scenario: Path) -> list[tuple[str, Callable[[], object]]]:
+    """The compiled entry points, each with a tiny call that compiles (or loads) it."""
+    import numpy as np
+
+    from .engine.bands import bands_from_trajectories, default_qs
+    from .engine.layout import prepare
+    from .lens_estimate import ROWS_PER_COEFFICIENT, lens_median
+    from .results import percentiles
+    from .scenario import load_scenario
+    from .simulation import run_kernel_gates, sample_inputs
+
+    sc = load_scenario(scenario)
+    x, names = sample_inputs(sc, 16, 1)
+    m = prepare(sc, x, names, sc.horizon)
+    held: dict[str, np.ndarray] = {}
+
+    def kernel() -> None:
+        out, held["traj"], _ = run_kernel_gates(m, 1, store=True)
+        held["npv"] = out[:, 0]
+
+    def lens() -> None:
+        # enough lens paths for the regression estimate (the compiled part)
+        n = ROWS_PER_COEFFICIENT * (len(names) + 2)
+        xl, _ = sample_inputs(sc, n + 16, 1)
+        rng = np.random.default_rng(0)
+        npv = rng.standard_normal(n + 16)
+        lens_median(npv[:n] + rng.standard_normal(n), xl, npv)
+
+    return [("simulation kernel", kernel),
+            ("percentile bands", lambda: bands_from_trajectories(
+                held["traj"], m.registered.astype(np.float64), default_qs())),
+            ("percentiles", lambda: percentiles(held["npv"], (10, 50, 90))),
+            ("pilot-lens estimate", lens)]
+
+
+def compile_kernels(progress: Callable[[int, int, str, float], None] | None = None,
+                    scenario: Path = SCENARIO) -> float:
+    """Compile (or load from the cache) every kernel, one at a time, calling
+    ``progress(done, total, name, seconds)`` after each; return the seconds it took."""
+    t0 = time.perf_counter()
+    steps = _compile_steps(scenario)
+    for k, (name, step) in enumerate(steps, 1):
+        t = time.perf_counter()
+        step()
+        if progress is not None:
+            progress(k, len(steps), name, time.perf_counter() - t)
+    return time.perf_counter() - t0
+
+
+def announce_compile(stream=None) -> bool:
+    """If this process would compile the kernels, say so on ``stream`` (stderr), compile
+    them with a line of progress each, and return True; else do nothing (False)."""
+    from .kernel_cache import compile_notice, kernels_cached
+
+    if not SCENARIO.is_file() or kernels_cached():  # (an install without the templates
+        return False  # compiles on first use, silently, as before)
+    stream = sys.stderr if stream is None else stream
+    print(compile_notice(), file=stream, flush=True)
+
+    def line(k: int, n: int, name: str, seconds: float) -> None:
+        print(f"  [{k}/{n}] {name} ({seconds:.1f} s)", file=stream, flush=True)
+
+    seconds = compile_kernels(line)
+    print(f"  kernels compiled and cached ({seconds:.1f} s)", file=stream, flush=True)
+    return True
+
+
 def warm(scenario: Path = SCENARIO, paths: int = 64) -> float:
     """Run a tiny simulation through each compiled code path; return the seconds it took."""
     from .scenario import load_scenario
     from .simulation import sample_inputs, simulate, simulate_inputs
 
     t0 = time.perf_counter()
+    compile_kernels(scenario=scenario)
     sc = load_scenario(scenario)
     simulate(sc, paths=paths, seed=1)  # kernel with trajectories, pilot lens, bands
     x, names = sample_inputs(sc, paths, 1)

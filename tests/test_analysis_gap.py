@@ -103,3 +103,18 @@ def test_mean_statistic_and_bad_arguments(seed_case):
         expectation_gap(seed_case, paths=100, stat="p99")
     with pytest.raises(AnalysisError, match="bootstrap"):
         expectation_gap(seed_case, paths=100, bootstrap=-1)
+
+
+def test_bootstrap_median_is_numpys_percentile_bit_for_bit():
+    """The gap's compiled row medians equal np.percentile(.., 50, axis=1) exactly, also
+    for ties, odd and even path counts and a single path."""
+    import numpy as np
+
+    from simulator.analysis.gap import _median_rows
+
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 3, 1_000, 2_001):
+        a = rng.standard_normal((16, n)) * 1e6
+        a[3] = np.round(a[3], -6)  # many ties
+        assert np.array_equal(_median_rows(a, axis=1), np.percentile(a, 50, axis=1))
+        assert _median_rows(a) == np.percentile(a, 50)

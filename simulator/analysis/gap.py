@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..results import percentiles
 from ..scenario import Scenario
 from .variants import AnalysisError, Variants, npv_stats, pct
 
@@ -108,9 +109,19 @@ class GapAnalysis:
         return float(self.summary["gap"].iloc[0])
 
 
+def _median_rows(a: np.ndarray, axis: int | None = None) -> np.ndarray | float:
+    """``np.percentile(a, 50, axis)`` bit for bit, by the compiled histogram select
+    (the bootstrap takes 100 x 16 medians of every path: a fifth of the time)."""
+    if axis is None:
+        return percentiles(np.ravel(a), (50,))[0]
+    if a.ndim != 2 or axis not in (1, -1):
+        return np.percentile(a, 50, axis=axis)
+    return np.array([percentiles(row, (50,))[0] for row in a])
+
+
 def _stat(stat: str):
     if stat == "p50":
-        return lambda a, axis=None: np.percentile(a, 50, axis=axis)
+        return _median_rows
     if stat == "mean":
         return lambda a, axis=None: np.mean(a, axis=axis)
     raise AnalysisError(f"stat: {stat!r} is not one of {', '.join(STATS)}")

@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from ..simulation import on_first_kernel
+    from ..warm import announce_compile
+
+    on_first_kernel(announce_compile)  # a cold compile says so on stderr, with progress
     try:
         return int(args.func(args) or 0)
     except (ScenarioError, CliError) as exc:

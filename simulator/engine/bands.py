@@ -21,6 +21,7 @@ from numba import njit, prange
 
 from ..scenario import ScenarioError
 from .layout import TR_ACC, TR_ACTIVE, TR_BEN, TR_COST, TR_INC
+from .parallel import PRANGE_ONLY
 
 NBINS = 4096
 #: Percentiles reported in bands, and the mean after them.
@@ -177,7 +178,7 @@ def band_block_months(n_months: int, n_paths: int) -> int:
     return max(1, min(n_months, BAND_BLOCK_BYTES // (16 * max(n_paths, 1))))
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=PRANGE_ONLY)
 def _fill_net_block(traj, m0, n_block, carry, work):
     """Net cash (work[0, k]) and cumulative net (work[1, k]) of months m0 + k, k < n_block,
     per path; ``carry`` holds each path's cumulative net before m0 and is advanced past
@@ -195,7 +196,7 @@ def _fill_net_block(traj, m0, n_block, carry, work):
             carry[i] = cum
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=PRANGE_ONLY)
 def _block_bands(traj, work, m0, n_block, qs, out):
     """Quantiles and mean of every metric column of months m0 .. m0 + n_block - 1: one
     task per (month, metric), read in place (stored ones from the float32 trajectories),
@@ -208,14 +209,16 @@ def _block_bands(traj, work, m0, n_block, qs, out):
         m = m0 + k
         if r < len(_STORED):
             dest = _STORED_DEST[r]
-            sx = quantiles_hist(traj[_STORED[r], m], qs, out[m, dest, :nq])
+            # as float64 (exact): one compiled quantiles_hist serves every caller
+            sx = quantiles_hist(traj[_STORED[r], m].astype(np.float64), qs,
+                                out[m, dest, :nq])
         else:
             dest = _NET_DEST[r - len(_STORED)]
             sx = quantiles_hist(work[r - len(_STORED), k], qs, out[m, dest, :nq])
         out[m, dest, nq] = sx / n
 
 
-@njit(cache=True, parallel=True, nogil=True)
+@njit(cache=True, parallel=PRANGE_ONLY, nogil=True)
 def first_non_finite(traj):
     """(metric row, month, path) of the first NaN or inf in ``traj``, or (-1, -1, -1)."""
     n_rows, n_months, n = traj.shape

@@ -115,6 +115,7 @@ from .layout import (
     VT_COST,
     VT_GAP,
 )
+from .parallel import PRANGE_ONLY
 from .philox import uniform_at
 
 N_OUT = len(OUT)
@@ -538,7 +539,37 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
     out[i, O_IRR] = (1.0 + r) ** 12 - 1.0 if not math.isnan(r) else np.nan
 
 
-@njit(cache=True, parallel=True, nogil=True)
+@njit(cache=True, nogil=True)
+def run_block(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, cohort_tier,
+              flags, gates, horizon, monthly_rate, k0, k1, first_path, out, traj, store,
+              cohort_traj, store_cohorts, gate_out):
+    """Run rows ``lo`` to ``hi - 1`` (one work item of the parallel loop) with their own
+    scratch arrays."""
+    n_coh = cohort_size.shape[0]
+    n_core = core_cols.shape[0]
+    n_tiers = tier_cols.shape[0]
+    never = np.zeros(n_coh, dtype=np.int64)
+    active = np.zeros(n_coh, dtype=np.int64)
+    lapsed = np.zeros(n_coh, dtype=np.int64)
+    potential = np.zeros(n_coh, dtype=np.int64)
+    start = np.zeros(n_coh, dtype=np.int64)
+    tier_of = np.zeros(n_coh, dtype=np.int64)
+    net = np.zeros(horizon + 1)
+    x = np.empty(n_core)
+    tier = np.empty((n_tiers, 4))
+    for i in range(lo, hi):
+        for j in range(n_core):
+            x[j] = inputs[i, core_cols[j]]
+        for k in range(n_tiers):
+            for f in range(4):
+                tier[k, f] = inputs[i, tier_cols[k, f]]
+        run_path(i, first_path + i, x, tier, cohort_size, cohort_start, cohort_tier,
+                 flags, gates, horizon, monthly_rate, k0, k1, out, traj, store,
+                 cohort_traj, store_cohorts, gate_out, never, active, lapsed, potential,
+                 start, tier_of, net)
+
+
+@njit(cache=True, parallel=PRANGE_ONLY, nogil=True)
 def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, cohort_tier,
                     flags, gates, horizon, monthly_rate, k0, k1, first_path, store,
                     store_cohorts):
@@ -583,8 +614,6 @@ def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, coh
     """
     n = inputs.shape[0]
     n_coh = cohort_size.shape[0]
-    n_core = core_cols.shape[0]
-    n_tiers = tier_cols.shape[0]
     n_gates = gates.shape[0]
     out = np.zeros((n, N_OUT))
     if store:
@@ -597,24 +626,9 @@ def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, coh
         cohort_traj = np.zeros((1, 1, 1), dtype=np.float32)
     gate_out = np.zeros((n, n_gates + 2 if n_gates > 0 else 0))
     n_blocks = (n + BLOCK - 1) // BLOCK
-    for b in prange(n_blocks):
-        never = np.zeros(n_coh, dtype=np.int64)
-        active = np.zeros(n_coh, dtype=np.int64)
-        lapsed = np.zeros(n_coh, dtype=np.int64)
-        potential = np.zeros(n_coh, dtype=np.int64)
-        start = np.zeros(n_coh, dtype=np.int64)
-        tier_of = np.zeros(n_coh, dtype=np.int64)
-        net = np.zeros(horizon + 1)
-        x = np.empty(n_core)
-        tier = np.empty((n_tiers, 4))
-        for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
-            for j in range(n_core):
-                x[j] = inputs[i, core_cols[j]]
-            for k in range(n_tiers):
-                for f in range(4):
-                    tier[k, f] = inputs[i, tier_cols[k, f]]
-            run_path(i, first_path + i, x, tier, cohort_size, cohort_start, cohort_tier,
-                     flags, gates, horizon, monthly_rate, k0, k1, out, traj, store,
-                     cohort_traj, store_cohorts, gate_out, never, active, lapsed, potential,
-                     start, tier_of, net)
+    for b in prange(n_blocks):  # the parallel region only calls: cheap to compile
+        run_block(b * BLOCK, min(n, (b + 1) * BLOCK), inputs, core_cols, tier_cols,
+                  cohort_size, cohort_start, cohort_tier, flags, gates, horizon,
+                  monthly_rate, k0, k1, first_path, out, traj, store, cohort_traj,
+                  store_cohorts, gate_out)
     return out, traj, cohort_traj, gate_out

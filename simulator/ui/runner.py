@@ -43,6 +43,8 @@ COMPILE_MESSAGE = (
     "Preparing the simulation engine: the first run on a fresh machine compiles the model "
     "once (up to a minute); after that every update takes under a second.")
 RUN_MESSAGE = "Simulating..."
+#: Whether this process has checked for (and made) compiled kernels.
+_compiled = False
 
 #: Bytes of results kept for reuse (``ROLLOUT_SIM_CACHE_MB`` overrides, in megabytes).
 CACHE_BYTES = int(float(os.environ.get("ROLLOUT_SIM_CACHE_MB", "256")) * 1_000_000)
@@ -281,11 +283,32 @@ def _arrow(rows: Any) -> bytes:
     return convert_anything_to_arrow_bytes(rows)
 
 
+def ensure_compiled(show: Callable[[float, str], object]) -> bool:
+    """Before the first run of a process whose kernel cache is empty: compile the kernels
+    one at a time, calling ``show(fraction_done, text)`` before and after each (the app
+    draws a progress bar: "Compiling the simulation kernels, first run only, about N s").
+    True if it compiled; False (and no call) when the kernels are cached or loaded."""
+    global _compiled
+    if _compiled:
+        return False
+    from ..kernel_cache import compile_notice, kernels_cached
+    from ..warm import compile_kernels
+
+    _compiled = True
+    if kernels_cached():
+        return False
+    notice = compile_notice()
+    show(0.0, notice)
+    compile_kernels(lambda k, n, name, s: show(k / n, f"{notice}: {name} ready ({k}/{n})"))
+    return True
+
+
 def spinner_message() -> str:
     """The compile sentence until a run has finished in this process, then a short one."""
     return RUN_MESSAGE if _warm else COMPILE_MESSAGE
 
 
 __all__ = ["CACHE", "CACHE_BYTES", "COMPILE_MESSAGE", "RUN_MESSAGE", "SLOTS", "ResultCache",
-           "arrow_datasets", "chart_spec", "compute_threads", "forecast_specs", "result_bytes",
+           "arrow_datasets", "chart_spec", "compute_threads", "ensure_compiled", "forecast_specs",
+           "result_bytes",
            "run", "run_toml", "spinner_message", "stable_datasets"]

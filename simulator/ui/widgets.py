@@ -234,3 +234,20 @@ __all__ = ["PERSIST", "forget_other_scenarios", "group_key", "init_widget_state"
            "render_assumptions", "render_group", "render_headlines", "render_plain",
            "render_registered", "render_uncertain", "reset_inputs", "show_problems",
            "store_upload"]
+
+
+def compile_kernels_with_progress() -> None:
+    """On a cold kernel cache (first run on a machine), a progress bar: "Compiling the
+    simulation kernels, first run only, about N s", advanced as each kernel is ready and
+    removed after; nothing otherwise."""
+    from . import runner
+
+    bar: list = []
+
+    def show(done: float, text: str) -> None:
+        if not bar:
+            bar.append(st.progress(0.0, text=text))
+        bar[0].progress(done, text=text)
+
+    if runner.ensure_compiled(show) and bar:
+        bar[0].empty()

@@ -137,13 +137,14 @@ def evppi(nb: np.ndarray, theta: np.ndarray | None = None, *,
     best = None
     rows = np.arange(n)
     for x in cands:
-        value, pred, choice, d0 = _crossfit(x, nb, members, np.ones(n))
+        value, pred, choice, d0 = _crossfit(_fold_blocks(x, members), nb, members, np.ones(n))
         # Out-of-sample error of the predicted differences from the reference decision.
         err = float(np.mean(((nb - nb[rows, d0, None]) - (pred - pred[rows, d0, None])) ** 2))
         if best is None or err < best[0]:
             best = (err, x, value, pred, choice, d0)
     _, x, value, pred, choice, d0 = best
-    reps = [_crossfit(x, nb, members, rng.poisson(1.0, n).astype(np.float64))[0]
+    blocks = _fold_blocks(x, members)  # the design's rows per fold, once for every replicate
+    reps = [_crossfit(blocks, nb, members, rng.poisson(1.0, n).astype(np.float64))[0]
             for _ in range(n_boot)]
     se = float(np.std(reps, ddof=1)) if len(reps) > 1 else float("nan")
     var = nb.var(axis=0)
@@ -152,11 +153,17 @@ def evppi(nb: np.ndarray, theta: np.ndarray | None = None, *,
     return Estimate(value, se, r2, float(explained.sum()), float(np.mean(choice != d0)))
 
 
-def _crossfit(x: np.ndarray, nb: np.ndarray, members: list[np.ndarray], w: np.ndarray):
-    """(value, out-of-fold predictions, chosen decision, reference decision) with path
-    weights ``w`` (1 for the estimate, Poisson(1) counts for a bootstrap replicate; a
-    path and its copies always share a fold, so no copy is both fitted and scored)."""
-    blocks = [np.asfortranarray(x[i]) for i in members]
+def _fold_blocks(x: np.ndarray, members: list[np.ndarray]) -> list[np.ndarray]:
+    """The design's rows of each fold, column-major (what the fold's products read)."""
+    return [np.asfortranarray(x[i]) for i in members]
+
+
+def _crossfit(blocks: list[np.ndarray], nb: np.ndarray, members: list[np.ndarray],
+              w: np.ndarray):
+    """(value, out-of-fold predictions, chosen decision, reference decision) for the
+    design rows ``blocks`` of each fold (:func:`_fold_blocks`) with path weights ``w`` (1
+    for the estimate, Poisson(1) counts for a bootstrap replicate; a path and its copies
+    always share a fold, so no copy is both fitted and scored)."""
     grams = [b.T @ (b * w[i, None]) for b, i in zip(blocks, members, strict=True)]
     crosses = [b.T @ (nb[i] * w[i, None]) for b, i in zip(blocks, members, strict=True)]
     sums = [nb[i].T @ w[i] for i in members]

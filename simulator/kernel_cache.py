@@ -1,0 +1,98 @@
+"""Where the compiled kernels are cached, and whether this process will have to compile.
+
+Every entry point (the ``rollout-sim`` CLI, the Python API, the app, ``make run`` and
+``make test``) shares one on-disk numba cache, so the kernels are compiled once per user
+and machine instead of once per way of starting the program. ``NUMBA_CACHE_DIR`` wins when
+it is set (the Makefile and the tests set a repository-local one); otherwise
+:func:`default_cache_dir` is used: the platform's per-user cache directory (what
+``platformdirs.user_cache_dir`` returns, written out here to add no dependency for three
+lines), ``ai-rollout-sim/numba`` inside it. ``simulator/__init__.py`` calls
+:func:`configure` before anything imports numba's compiled modules.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+#: Application name of the per-user cache directory.
+APP_NAME = "ai-rollout-sim"
+#: Seconds a cold compile of every kernel takes on the 2-core reference machine when it
+#: is quiet (benchmarks/RESULTS.md, "Cold compile"); what the first-run notice announces.
+COLD_COMPILE_SECONDS = 20
+
+
+def default_cache_dir() -> Path:
+    """The per-user cache directory for compiled kernels (platformdirs' convention)."""
+    home = Path.home()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
+        return base / APP_NAME / "Cache" / "numba"
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches" / APP_NAME / "numba"
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    base = Path(xdg) if os.path.isabs(xdg) else home / ".cache"
+    return base / APP_NAME / "numba"
+
+
+def _writable(path: Path) -> bool:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(path, os.W_OK | os.X_OK)
+
+
+def configure() -> str | None:
+    """Point numba's cache at :func:`default_cache_dir` unless ``NUMBA_CACHE_DIR`` is set;
+    return the directory in use (None: numba's own default, next to the sources).
+
+    Must run before the kernels' modules are imported: numba fixes a function's cache
+    location when it is decorated. An unwritable directory is left alone (numba then
+    falls back to its own choice rather than failing).
+    """
+    chosen = os.environ.get("NUMBA_CACHE_DIR")
+    if not chosen:
+        try:
+            path = default_cache_dir()
+        except RuntimeError:  # no home directory to be found
+            return None
+        if not _writable(path):
+            return None
+        chosen = str(path)
+        os.environ["NUMBA_CACHE_DIR"] = chosen
+        numba_config = sys.modules.get("numba.core.config")
+        if numba_config is not None:  # numba already imported: its config read the env
+            numba_config.CACHE_DIR = chosen
+    return chosen
+
+
+def _has_cached_overload(dispatcher) -> bool:
+    """Whether ``dispatcher``'s on-disk cache holds a compiled version of its current
+    source (numba drops an index whose source stamp no longer matches)."""
+    cache = getattr(dispatcher, "_cache", None)
+    cache_file = getattr(cache, "_cache_file", None)
+    if cache_file is None:
+        return True  # caching off or unknown numba internals: nothing to announce
+    try:
+        return bool(cache_file._load_index())
+    except Exception:  # noqa: BLE001 - a damaged index means numba recompiles
+        return False
+
+
+def kernels_cached() -> bool:
+    """True when every entry kernel has a compiled version on disk (or is already
+    compiled in this process): the next run only loads them."""
+    from .engine.bands import _bands_compiled, quantiles_hist
+    from .engine.kernel import simulate_kernel
+    from .lens_estimate import _predict
+
+    return all(d.signatures or _has_cached_overload(d)
+               for d in (simulate_kernel, _bands_compiled, quantiles_hist, _predict))
+
+
+def compile_notice() -> str:
+    """The sentence shown before a cold compile."""
+    return (f"Compiling the simulation kernels, first run only, about "
+            f"{COLD_COMPILE_SECONDS} s (cached in {os.environ.get('NUMBA_CACHE_DIR', '')})")

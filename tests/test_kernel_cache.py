@@ -1,0 +1,93 @@
+"""One kernel cache for every entry point: the per-user default, and a second process that
+only loads what the first compiled (numba's own cache counters, no timing)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "seed_case.toml"
+
+# Runs the CLI in this process, then prints the cache counters of the entry kernels.
+CLI_THEN_STATS = f"""
+import json, sys
+from simulator.cli import main
+rc = main(["run", {str(SCENARIO)!r}, "--paths", "300", "--seed", "3"])
+from simulator.engine.bands import _bands_compiled, quantiles_hist
+from simulator.engine.kernel import simulate_kernel
+stats = {{d.py_func.__name__: [sum(d.stats.cache_hits.values()),
+                               sum(d.stats.cache_misses.values())]
+         for d in (simulate_kernel, _bands_compiled, quantiles_hist)}}
+print(json.dumps({{"rc": rc, "stats": stats}}), file=sys.stderr)
+"""
+
+
+def _env(xdg: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env.update(XDG_CACHE_HOME=str(xdg), PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
+    return env
+
+
+def _python(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True,
+                          cwd=ROOT, timeout=600)
+
+
+def test_default_cache_dir_is_per_user_and_set_before_numba(tmp_path):
+    """With NUMBA_CACHE_DIR unset, importing the package points numba's cache (its config,
+    read by every kernel) at XDG_CACHE_HOME/ai-rollout-sim/numba; a set one is kept."""
+    code = ("import os, simulator, numba.core.config as c; "
+            "print(os.environ['NUMBA_CACHE_DIR']); print(c.CACHE_DIR)")
+    got = _python(["-c", code], _env(tmp_path)).stdout.split()
+    want = str(tmp_path / "ai-rollout-sim" / "numba")
+    assert got == [want, want]
+    assert (tmp_path / "ai-rollout-sim" / "numba").is_dir()
+    mine = tmp_path / "mine"
+    got = _python(["-c", code], {**_env(tmp_path), "NUMBA_CACHE_DIR": str(mine)}).stdout.split()
+    assert got == [str(mine), str(mine)]
+
+
+def test_empty_cache_is_reported_as_needing_a_compile(tmp_path):
+    code = "from simulator.kernel_cache import kernels_cached; print(kernels_cached())"
+    got = _python(["-c", code], _env(tmp_path))
+    assert got.stdout.strip() == "False", got.stderr
+
+
+def test_cli_after_warm_loads_every_kernel_from_the_shared_cache(tmp_path):
+    """`python -m simulator.warm`, then the CLI in a second process: the per-user cache
+    (here the suite's warmed cache, linked where the default directory lies) is hit and
+    nothing is compiled, and no compile notice is printed."""
+    shared = Path(os.environ.get("NUMBA_CACHE_DIR", ROOT / ".numba_cache")).resolve()
+    shared.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "ai-rollout-sim").mkdir()
+    (tmp_path / "ai-rollout-sim" / "numba").symlink_to(shared, target_is_directory=True)
+    env = _env(tmp_path)
+    warm = _python(["-m", "simulator.warm"], env)
+    assert warm.returncode == 0, warm.stderr
+    check = _python(["-c", "from simulator.kernel_cache import kernels_cached; "
+                     "print(kernels_cached())"], env)
+    assert check.stdout.strip() == "True", check.stderr
+    second = _python(["-c", CLI_THEN_STATS], env)
+    assert second.returncode == 0, second.stderr
+    assert "Compiling the simulation kernels" not in second.stderr
+    report = json.loads(second.stderr.strip().splitlines()[-1])
+    assert report["rc"] == 0
+    for name, (hits, misses) in report["stats"].items():
+        assert hits >= 1 and misses == 0, (name, hits, misses)
+
+
+def test_app_shows_no_compile_progress_when_the_kernels_are_cached():
+    """The app's first-run progress bar appears only for a cold cache: with the suite's
+    warmed cache the check compiles nothing and draws nothing."""
+    from simulator.ui import runner
+    from simulator.warm import compile_kernels
+
+    compile_kernels()  # cached (or compiled once) for this process
+    runner._compiled = False
+    calls: list[tuple] = []
+    assert runner.ensure_compiled(lambda *a: calls.append(a)) is False
+    assert calls == [] and runner._compiled
