@@ -13,6 +13,7 @@ import streamlit as st
 
 from simulator import ScenarioError
 from simulator.charts import forecast
+from simulator.inputs_table import source_summary
 from simulator.ui import access, controls, links, metrics, rollout, runner, timing, widgets
 from simulator.ui import session as ss
 from simulator.ui.plain import md_escape, md_unlink
@@ -90,7 +91,8 @@ with rollout_tab:  # drawn only while open; closed, the same design read from se
 
 with assumptions_tab:  # 160 inputs: those of open groups drawn while the tab is open
     widgets.render_assumptions(rollout.assumption_groups(controls.control_groups(
-        design.scenario)), token, shown=assumptions_tab.open is not False)
+        design.scenario)), token, shown=assumptions_tab.open is not False,
+        sources=design.scenario.sources(), summary=source_summary(design.scenario))
 with compare_tab:
     st.radio("Compare", ss.COMPARE_MODES, key=ss.COMPARE_MODE, horizontal=True)
     if state[ss.COMPARE_MODE] == ss.COMPARE_OTHER:
@@ -137,9 +139,14 @@ with headline_box:
                             on_click="ignore", width="stretch", key=d.key)
 
 with forecast_tab:
-    view = st.radio("Adoption shown as", ["Active-user rate", "Active users"],
-                    horizontal=True, key="adoption_view")
-    adoption = "active_rate" if view == "Active-user rate" else "active_users"
+    adoption_views = {"Active-user rate (monthly)": "active_rate", "Ever used": "ever_used",
+                      "Weekly active": "weekly_active_rate", "Daily active": "daily_active_rate",
+                      "Active users": "active_users"}
+    view = st.radio("Adoption shown as", list(adoption_views), horizontal=True,
+                    key="adoption_view", help="The usage-telemetry vocabulary: share of "
+                    "registered users who ever used it, or were active in the month, a week "
+                    "or a day (docs/classes.md).")
+    adoption = adoption_views.get(view, "active_rate")
     # Specs built once per shared result, from chart templates built once per process.
     shown = runner.forecast_specs(res, adoption, cur)
     for col, spec in zip([*st.columns(2), *st.columns(2)], shown, strict=True):

@@ -256,6 +256,18 @@ OUTPUTS: dict[str, Output] = {
     "cost": Output("Monthly cost", "money", "Cost in the month."),
     "net": Output("Monthly net cash", "money", "Benefit minus cost in the month."),
     "cum_net": Output("Cumulative net cash", "money", "Undiscounted, from month 0."),
+    "ever_used": Output("Ever used", "share",
+                        "Share of registered users who used it at least once."),
+    "weekly_active_rate": Output("Weekly active rate", "share",
+                                 "Share of registered users active in a typical week."),
+    "daily_active_rate": Output("Daily active rate", "share",
+                                "Share of registered users active on a typical working day."),
+    "ever_used_m6": Output("Ever used, month 6", "share",
+                           "Share of registered users who used it by month 6."),
+    "weekly_active_rate_m6": Output("Weekly active rate, month 6", "share",
+                                    "Share of registered users active in a week of month 6."),
+    "daily_active_rate_m6": Output("Daily active rate, month 6", "share",
+                                   "Share of registered users active on a day of month 6."),
 }
 
 #: Summary entries whose label is not "<output> <statistic>".
@@ -274,6 +286,9 @@ SUMMARY: dict[str, Output] = {
     "pilot_lens_paths": Output("Paths the pilot lens ran on", "count"),
     "pilot_lens_method": Output("Pilot-lens median estimated by", "text"),
     "expectation_gap": Output("Expectation gap (pilot lens - NPV P50)", "money"),
+    "signed_off_npv": Output("Signed-off case NPV (your figure)", "money"),
+    "signed_off_gap": Output("Gap to the signed-off case (signed off - NPV P50)", "money"),
+    "prob_npv_ge_signed_off": Output("P(NPV >= signed-off case)", "share"),
 }
 
 _STAT = re.compile(r"^(?P<base>.+?)_(?P<stat>p\d{1,2}|mean|sd|median)(?P<se>_se)?$")

@@ -17,6 +17,7 @@ from pydantic_core import PydanticUndefined
 
 from . import scenario as S
 from .labels import info_meta
+from .scenario.schema import SignedOff, Usage
 
 INTRO = """\
 # Scenario file reference
@@ -66,6 +67,7 @@ beta `alpha` and `beta` in (0, 1e+06], lognormal `mu` in [-700, 700]. Across tab
 """
 
 SECTIONS: list[tuple[str, type[BaseModel], str]] = [
+    ("", S.Scenario, "top level (before any table)"),
     ("scenario", S.Meta, "[scenario]"),
     ("pilot", S.Pilot, "[pilot]"),
     ("data", S.Data, "[data]"),
@@ -81,6 +83,8 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("levers.feedback_loop", S.FeedbackLoop, "[levers.feedback_loop]"),
     ("correlations[i]", S.Correlation, "[[correlations]]"),
     ("gates[i]", S.Gate, "[[gates]]"),
+    ("usage", Usage, "[usage]"),
+    ("signed_off", SignedOff, "[signed_off]"),
 ]
 
 _SUBTABLES = {"tiers", "cohorts"}
@@ -154,7 +158,7 @@ def fields_of(model: type[BaseModel]):
 
 def schema_paths() -> list[str]:
     """Every documented key as ``section.key``: what the reference must list."""
-    return [f"{prefix}.{name}" for prefix, model, _ in SECTIONS
+    return [f"{prefix}.{name}" if prefix else name for prefix, model, _ in SECTIONS
             for name, _ in fields_of(model)]
 
 
@@ -166,7 +170,8 @@ def render() -> str:
         out.append("| key | kind | unit | allowed | default | meaning |")
         out.append("|---|---|---|---|---|---|")
         for name, f in fields_of(model):
-            out.append(f"| `{prefix}.{name}` | {_kind(name, f)} | {info_meta(f, name).unit} | "
+            key = f"{prefix}.{name}" if prefix else name
+            out.append(f"| `{key}` | {_kind(name, f)} | {info_meta(f, name).unit} | "
                        f"{_range(f)} | {_default(f)} | {f.description or ''} |")
         out.append("")
     return "\n".join(out)

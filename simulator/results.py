@@ -9,14 +9,18 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .engine.bands import METRICS, STATS, quantiles_hist
+from .engine.bands import METRICS, PERCENTILES, STATS, quantiles_hist
 from .engine.layout import OUT, TRAJ
 from .scenario import Scenario
+from .telemetry import TELEMETRY_METRICS, rate_bands, telemetry_rates, usage_draws
 
 #: Per-path output columns, in the order of ``SimulationResult.paths`` after the inputs.
 PATH_METRICS = ("npv", "roi", "irr", "payback_month", "launch_accuracy", "accuracy_m6",
                 "accuracy_final", "active_rate_m6", "active_rate_final", "incidents",
                 "pilot_users_lapsed_m6", "pv_benefit", "pv_cost", "pilot_lens_npv")
+#: Telemetry per path at month 6 (simulator.telemetry), after PATH_METRICS when the
+#: trajectories were kept.
+TELEMETRY_PATH_METRICS = ("ever_used_m6", "weekly_active_rate_m6", "daily_active_rate_m6")
 
 
 class Summary(dict):
@@ -105,6 +109,22 @@ class SimulationResult:
         return o[:, i(name)]
 
     @cached_property
+    def usage(self) -> np.ndarray:
+        """(N, 2) per-path usage intensity: weekly share of monthly actives, daily share of
+        weekly actives (simulator.telemetry)."""
+        return usage_draws(self.scenario.usage_inputs(), self.n_paths, self.seed)
+
+    @cached_property
+    def telemetry(self) -> dict[str, np.ndarray]:
+        """Per month and path (H+1, N): ever_used, active_rate, weekly_active_rate,
+        daily_active_rate; needs the trajectories (simulate(..., bands=True))."""
+        if self.trajectories is None:
+            raise ValueError("telemetry needs the trajectories (simulate(..., bands=True))")
+        x = {n: self.inputs[:, j] for j, n in enumerate(self.input_names)}
+        return telemetry_rates(self.trajectories[:, : self.horizon + 1], self.registered,
+                               x, self.usage)
+
+    @cached_property
     def paths(self) -> pd.DataFrame:
         """One row per path: the sampled inputs, then the outputs of PATH_METRICS."""
         df = pd.DataFrame(self.inputs, columns=self.input_names)
@@ -115,6 +135,10 @@ class SimulationResult:
             dtype="Int64")
         for m in ("incidents", "pilot_users_lapsed_m6"):
             outs[m] = outs[m].astype(np.int64)
+        if self.trajectories is not None:
+            tel, m = self.telemetry, min(6, self.horizon)
+            for name in TELEMETRY_PATH_METRICS:
+                outs[name] = tel[name.removesuffix("_m6")][m]
         df = pd.concat([df, pd.DataFrame(outs)], axis=1)
         df.index.name = "path"
         return df
@@ -124,12 +148,17 @@ class SimulationResult:
         """Tidy monthly bands: columns month, metric, stat, value."""
         if self.band_array is None:
             raise ValueError("bands were not computed (simulate(..., bands=False))")
-        h1, nm, ns = self.band_array.shape
+        arr, names = self.band_array, list(METRICS)
+        if self.trajectories is not None and arr.shape[2] == len(STATS):
+            extra = [rate_bands(self.telemetry[m], PERCENTILES) for m in TELEMETRY_METRICS]
+            arr = np.concatenate([arr, np.stack(extra, axis=1)], axis=1)
+            names += list(TELEMETRY_METRICS)
+        h1, nm, ns = arr.shape
         months = np.repeat(np.arange(h1), nm * ns)
-        metrics = np.tile(np.repeat(np.array(METRICS, dtype=object), ns), h1)
+        metrics = np.tile(np.repeat(np.array(names, dtype=object), ns), h1)
         stats = np.tile(np.array(STATS, dtype=object), h1 * nm)
         return pd.DataFrame({"month": months, "metric": metrics, "stat": stats,
-                             "value": self.band_array.reshape(-1)})
+                             "value": arr.reshape(-1)})
 
     def bands_wide(self) -> pd.DataFrame:
         """Bands with one row per month and a column per metric_stat."""
@@ -214,6 +243,12 @@ def summarise(res: SimulationResult) -> Summary:
     s["pilot_lens_paths"] = int(lens.size)
     s["expectation_gap"] = s["pilot_lens_npv"] - s["npv_p50"]
     s["prob_npv_ge_pilot_lens"] = float(np.mean(npv >= s["pilot_lens_npv"]))
+    signed = res.scenario.signed_off.npv
+    if signed is not None:
+        # The organisation's own signed-off case: the gap is measured against it.
+        s["signed_off_npv"] = float(signed)
+        s["signed_off_gap"] = float(signed) - s["npv_p50"]
+        s["prob_npv_ge_signed_off"] = float(np.mean(npv >= signed))
     return s
 
 

@@ -133,7 +133,7 @@ def test_simulating_calibrated_file_reproduces_posterior_bands(calibrated):
 def test_calibrated_80pc_intervals_cover_true_inputs(seed_case):
     """Truths drawn from the prior, six months of noisy actuals each: the calibrated file's
     P10-P90 of four inputs covers the truth at the nominal 80 % (3 binomial s.e.)."""
-    prior = simulate(seed_case, paths=8_000, seed=7)
+    prior = simulate(seed_case, paths=1_000, seed=7)
     truths = simulate(seed_case, paths=25, seed=2025)
     keys = ("adoption.tiers.quick_start.ceiling", "data.ood_accuracy", "data.ood_share",
             "adoption.base_churn")
@@ -141,7 +141,7 @@ def test_calibrated_80pc_intervals_cover_true_inputs(seed_case):
     covered = []
     for j in range(truths.n_paths):
         act = synthetic_actuals(truths, j, MONTHS, columns=COLUMNS, rng=rng)
-        post = condition(prior, act, max_paths=8_000, rounds=0)
+        post = condition(prior, act)
         d = calibrate(post).scenario.inputs()
         for k in keys:
             truth = truths.inputs[j, truths.input_names.index(k)]

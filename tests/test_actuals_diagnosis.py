@@ -24,7 +24,7 @@ def prior(seed_case):
 
 
 def _post(prior, csv: str, spot_checks: int = 200):
-    return condition(prior, reads_actuals(csv, 12), max_paths=prior.n_paths, rounds=0,
+    return condition(prior, reads_actuals(csv, 12),
                      obs=ObservationModel(accuracy_spot_checks=spot_checks))
 
 

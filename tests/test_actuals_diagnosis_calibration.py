@@ -1,7 +1,7 @@
 """Calibration of the diagnosis on the source case (slow; runs in CI): false alarms on a
 healthy rollout, and detection of a failure injected at the prior's 90th percentile.
 
-One prior run is weighted by every seed's synthetic actuals (see
+One prior run is the prior of every seed's update (SMC with 1,000 particles; see
 simulator.actuals.calibration_study); rates are binomial, bounds Wilson 95 %.
 """
 
@@ -23,7 +23,7 @@ from simulator.actuals.diagnose import MODES
 
 pytestmark = pytest.mark.slow
 
-PATHS = 20_000
+PATHS = 1_000
 
 
 @pytest.fixture(scope="module")

@@ -18,30 +18,32 @@ from simulator.actuals import condition, diagnose, synthetic_actuals, truth_at_m
 MONTHS = range(1, 7)
 
 
-@pytest.mark.parametrize("mode, changes, need", [
+@pytest.mark.parametrize("mode, changes, need, need_first", [
     # Onboarding at the bad end of all three quick-start ranges (ceiling 0.25-0.45,
-    # p 0.05-0.15, q 0.15-0.45) and beyond for the ceiling. Measured 8/10; the bar leaves
-    # 2 binomial s.e. (a ceiling of 0.15 alone is named in only ~4/10 at 6 months: slower
-    # Bass curves and churn explain the same low active users).
+    # p 0.05-0.15, q 0.15-0.45) and beyond for the ceiling. On the SMC posterior the mode
+    # is ranked first in most seeds and named (probability >= 0.75) in 4/10: its
+    # posterior probability sits at 0.70-0.85, because slower Bass curves and churn
+    # explain the same low active users (the likelihood-weighting engine named it in 8/10
+    # from a handful of paths: overconfident). Bars: 2 binomial s.e. below the measured.
     ("change_management", {"adoption.tiers.quick_start.ceiling": 0.15,
                            "adoption.tiers.quick_start.innovation_p": 0.05,
-                           "adoption.tiers.quick_start.imitation_q": 0.15}, 6),
+                           "adoption.tiers.quick_start.imitation_q": 0.15}, 1, 8),
     # Out-of-distribution inputs at the bad end of their ranges (0.55-0.80, 0.15-0.40).
-    ("data_quality", {"data.ood_accuracy": 0.56, "data.ood_share": 0.38}, 9),
+    ("data_quality", {"data.ood_accuracy": 0.56, "data.ood_share": 0.38}, 9, 9),
 ])
-def test_injected_failure_mode_is_diagnosed(seed_case, mode, changes, need):
+def test_injected_failure_mode_is_diagnosed(seed_case, mode, changes, need, need_first):
     truth_sc = truth_at_medians(seed_case, changes)
-    hits, wrong = [], []
+    hits, wrong, first = [], [], []
     for seed in range(10):
         truth = simulate(truth_sc, paths=1, seed=100 + seed)
         actuals = synthetic_actuals(truth, 0, MONTHS, rng=np.random.default_rng(seed))
-        # No enlargement (kept fast): the diagnosis, not the ESS, is under test here.
-        post = condition(seed_case, actuals, paths=6_000, seed=seed, max_paths=6_000,
-                         rounds=1)
+        post = condition(seed_case, actuals, paths=2_000, seed=seed)
         d = diagnose(post)
         hits.append(d.top_mode == mode)
+        first.append(d.modes.iloc[0]["mode"] == mode)
         wrong.append(bool(d.worse) and mode not in d.worse)
     assert sum(hits) >= need, hits
+    assert sum(first) >= need_first, first
     assert sum(wrong) <= 1, wrong
 
 
@@ -51,7 +53,7 @@ def test_posterior_intervals_cover_true_inputs(seed_case):
     30 truths x 4 quantities = 120 interval checks; the tolerance is 3 binomial standard
     errors of a rate of 0.8 over 120 checks (+/- 0.11), inside the 60-95 % band asked for.
     """
-    prior = simulate(seed_case, paths=10_000, seed=7)
+    prior = simulate(seed_case, paths=1_000, seed=7)
     truths = simulate(seed_case, paths=30, seed=2024)
     keys = ("adoption.tiers.quick_start.ceiling", "launch_accuracy",
             "integration.load_exponent", "adoption.base_churn")
@@ -59,7 +61,7 @@ def test_posterior_intervals_cover_true_inputs(seed_case):
     covered = []
     for j in range(truths.n_paths):
         actuals = synthetic_actuals(truths, j, MONTHS, rng=rng)
-        post = condition(prior, actuals, max_paths=10_000, rounds=1)
+        post = condition(prior, actuals)
         for k in keys:
             x = post.input(k)
             truth = (truths.inputs[j, truths.input_names.index(k)] if k in truths.input_names

@@ -30,7 +30,7 @@ TIMEOUT = 180  # the first run in a fresh process loads (or compiles) the numba 
 def test_every_uncertain_input_has_a_control(seed_case):
     ctrls = controls.all_controls(seed_case)
     uncertain = {c.path for c in ctrls if isinstance(c, UncertainControl)}
-    assert uncertain == set(seed_case.inputs())
+    assert uncertain == set(seed_case.all_inputs())
     plain = {c.path for c in ctrls if isinstance(c, PlainControl)}
     for p in ("pilot.users", "adoption.cohorts[0].size", "adoption.cohorts[1].start_month",
               "adoption.cohorts[0].tier", "levers.change_plan.tier",

@@ -7,6 +7,7 @@ import pytest
 
 from simulator import simulate
 from simulator.engine.bands import METRICS, PERCENTILES, STATS, quantiles_hist
+from simulator.telemetry import TELEMETRY_METRICS
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 10, 1001, 50_000])
@@ -25,7 +26,8 @@ def test_quantiles_equal_numpy(n, kind):
 def test_bands_match_trajectories(seed_case):
     res = simulate(seed_case, paths=3000, seed=4)
     b = res.bands.set_index(["month", "metric", "stat"])["value"]
-    assert set(res.bands["metric"]) == set(METRICS)
+    # the core's metrics, then the usage telemetry derived from them (simulator.telemetry)
+    assert set(res.bands["metric"]) == set(METRICS) | set(TELEMETRY_METRICS)
     assert set(res.bands["stat"]) == set(STATS)
     traj = res.trajectories.astype(np.float64)
     ben, cost = traj[2], traj[3]

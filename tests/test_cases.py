@@ -11,7 +11,7 @@ import pytest
 from simulator import load_scenario, simulate
 from simulator.actuals import (
     ObservationModel,
-    posterior_from_result,
+    condition,
     read_actuals,
     reads_actuals,
 )
@@ -60,7 +60,7 @@ def test_the_library_spans_the_reference_classes():
         Case("x", "x", "x", "x", reference_class="chatbot")
     with pytest.raises(ValueError, match="active_definition"):
         Case("x", "x", "x", "x", reference_class="office_assistant",
-             active_definition="weekly")
+             active_definition="sometimes")
     with pytest.raises(ValueError, match="unmapped figure"):
         Case("x", "x", "x", "x", reference_class="office_assistant",
              unmapped=(Figure("monthly", 3, 0.5, 10, "[S1]"),))
@@ -105,7 +105,7 @@ def test_backtest_forecast_bands_are_calibrated(seed_case):
     month-6 usage survey drawn from the truth. The later figure falls in the predictive
     P10-P90 about 80 % of the time (3 binomial s.e. over 2 figures x 30 truths)."""
     obs = ObservationModel()
-    prior = simulate(seed_case, paths=6_000, seed=7)
+    prior = simulate(seed_case, paths=1_500, seed=7)
     truths = simulate(seed_case, paths=30, seed=99)
     rng = np.random.default_rng(2)
     hits = []
@@ -123,7 +123,7 @@ def test_backtest_forecast_bands_are_calibrated(seed_case):
         d, w = draw_usage(rate, 120, obs.frequency_mix, obs.frequency_concentration, rho, rng)
         later = reads_actuals(f"month,survey_n,used_daily,used_weekly\n6,120,{d[0]:.6f},"
                               f"{w[0]:.6f}\n")
-        post = posterior_from_result(prior, early, obs)
+        post = condition(prior, early, obs=obs)
         rows = _predictive(post, later, seed=j, draws=4_000)
         hits += [r["inside"] for r in rows]
     rate = float(np.mean(hits))

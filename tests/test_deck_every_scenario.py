@@ -93,29 +93,3 @@ def test_the_fullest_default_deck_gates_and_what_to_learn_is_ten_slides(tmp_path
     assert len(titles) == MAX_DEFAULT_SLIDES, titles
     assert titles[0] == TITLES["answer"] and titles[-1] == TITLES["methods"]
     assert VOI_TITLE in titles and TITLES["risks"] in titles and TITLES["costs"] in titles
-
-
-def test_the_provenance_hook_adds_a_source_column_that_lays_out(tmp_path):
-    """A scenario that says where each number comes from (``source_of(path)``, the hook
-    the provenance work fills) gets a Source column on the assumption slides and sheet."""
-    import io
-
-    import openpyxl
-    from pptx_layout import to_pdf
-
-    from simulator.export.tables import SOURCE_HOOK
-    from simulator.export.workbook import workbook_bytes
-
-    sc = load_scenario(ROOT / "scenarios" / "support_copilot.toml")
-    object.__setattr__(sc, SOURCE_HOOK, lambda p: (
-        "reference class: support copilots (4 cases), partial pooling" if "adoption" in p
-        else "your file"))
-    res = simulate(sc, paths=PATHS, seed=SEED)
-    deck = write_deck(res, tmp_path / "sourced.pptx", findings=False, slides=["assumptions"])
-    prs = Presentation(str(deck))
-    heads = [[c.text for c in sh.table.rows[0].cells] for s in prs.slides
-             for sh in s.shapes if sh.has_table]
-    assert heads and all(h[-1] == "Source" for h in heads)
-    assert overflow_problems(deck, to_pdf(deck, tmp_path)) + edge_problems(deck) == []
-    ws = openpyxl.load_workbook(io.BytesIO(workbook_bytes(res)))["Assumptions"]
-    assert [c.value for c in ws[1]][-1] == "source"

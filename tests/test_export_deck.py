@@ -321,13 +321,17 @@ def test_assumptions_list_every_input_with_units(prs, res):
     for slide in prs.slides:
         if slide.shapes.title.text.startswith(deckmod.TITLE_ASSUMPTIONS):
             rows += _cells(_table(slide))[1:]
-    inputs = sc.inputs()
+    inputs = sc.all_inputs()
     # readable labels on the slide, the raw keys in the speaker notes
     assert [r[0] for r in rows] == [input_label(p, cur, unit=False) for p in inputs]
     by = dict(zip(inputs, rows, strict=True))
     notes = " ".join(s.notes_slide.notes_text_frame.text for s in prs.slides
                      if s.shapes.title.text.startswith(deckmod.TITLE_ASSUMPTIONS))
     assert all(p in notes for p in inputs)
+    # the Source column: the seed case gives its inputs itself, the usage intensity is the
+    # schema's default
+    assert by["pilot.accuracy"][5] == "your file"
+    assert by["usage.weekly_share"][5] == "default"
     # units come from the schema, with the scenario's currency substituted
     assert by["economics.hourly_cost"][4] == f"{cur}/hour"
     assert by["pilot.accuracy"][4] == "%"

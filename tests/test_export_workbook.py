@@ -94,7 +94,7 @@ def test_assumptions_sheet(wb, res):
     want = assumptions_frame(res.scenario).drop(columns=["schema_unit"])
     assert header == list(want.columns)
     got = pd.DataFrame(rows, columns=header)
-    assert list(got["input"]) == list(res.scenario.inputs())
+    assert list(got["input"]) == list(res.scenario.all_inputs())
     for c in ("low", "likely", "high"):
         assert_same(got[c], want[c], err_msg=c)
     assert list(got["unit"]) == list(want["unit"])

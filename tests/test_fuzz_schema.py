@@ -204,6 +204,8 @@ def schema_document(draw) -> dict:
         node: Any = doc
         for part in loc[:-1]:
             if part == "*":
+                if not node:  # a short file inherits its tiers (reference_class)
+                    break
                 part = draw(st.sampled_from(sorted(node)))
             if isinstance(part, int):
                 if not node:
@@ -568,9 +570,11 @@ def huge_count_doc(draw) -> tuple[dict, str]:
         doc["gates"] = [{"name": "g", "month": 1, "min_active_rate": 0.1,
                          "on_fail": "stop"}] * n
     elif what == "tiers":
-        tier = next(iter(doc["adoption"]["tiers"].values()))
-        doc["adoption"]["tiers"] = {**doc["adoption"]["tiers"],
-                                    **{f"t{i}": tier for i in range(n)}}
+        # a short file (reference_class) inherits its tiers: give it one to copy
+        tiers = doc["adoption"].get("tiers") or {
+            "x": {"ceiling": 0.5, "innovation_p": 0.1, "imitation_q": 0.2}}
+        tier = next(iter(tiers.values()))
+        doc["adoption"]["tiers"] = {**tiers, **{f"t{i}": tier for i in range(n)}}
     else:
         doc["correlations"] = [{"a": "economics.hourly_cost", "b": "pilot.accuracy",
                                 "rho": 0.1}] * n

@@ -528,7 +528,10 @@ def test_item1_calibrate_refuses_a_tiny_effective_sample_size(tmp_path, capsys):
     rc, stdout, err = cli(capsys, "calibrate", SEED, "--actuals", f, "--out", out,
                           "--paths", "300")
     line = one_error_line(err)
-    assert rc == 2 and "effective sample size" in line and "not written" in line
+    # The SMC update names the figure it cannot explain (issue 27); a weighting engine
+    # reported the collapsed effective sample size.
+    assert rc == 2 and ("effective sample size" in line or "cannot explain month 1 cost"
+                        in line) and "not written" in line
     assert not out.exists() and "calibrated" not in stdout
 
 

@@ -4,7 +4,7 @@
 >>> from simulator.actuals import condition, diagnose, lever_gains, read_actuals
 >>> sc = load_scenario("scenarios/seed_case.toml")
 >>> actuals = read_actuals("examples/actuals_seed_case.csv", sc.horizon)
->>> post = condition(sc, actuals, paths=200)        # the posterior: weighted paths
+>>> post = condition(sc, actuals, paths=200)        # the posterior: SMC particles
 >>> bool(post.ess > 0 and abs(post.weights.sum() - 1) < 1e-9)
 True
 >>> d = diagnose(post)                              # .modes, .inputs, .sentence
@@ -13,10 +13,12 @@ True
 >>> sorted(lever_gains(post)["lever"])              # what each lever is worth now
 ['change_plan', 'feedback_loop', 'load_testing', 'variability_testing']
 
-Modules: :mod:`.format` (the CSV format and its validation), :mod:`.condition`
-(observation models, likelihood weighting, the :class:`Posterior`), :mod:`.ais`
-(adaptive resampling when weights collapse), :mod:`.diagnose` (failure modes and
-levers on the posterior), :mod:`.synthetic` (actuals from a simulated path),
+Modules: :mod:`.format` (the CSV format and its validation), :mod:`.likelihood`
+(observation models), :mod:`.conflict` (prior-data conflict check), :mod:`.smc` (the
+tempered sequential Monte Carlo engine), :mod:`.keyed` (paths re-run on their own luck),
+:mod:`.condition` (the :class:`Posterior`), :mod:`.verdict` (diagnosis and levers read
+together), :mod:`.diagnose` (failure modes and levers on the posterior),
+:mod:`.synthetic` (actuals from a simulated path),
 :mod:`.weighted` (weighted quantiles, means and their errors), :mod:`.calibration_study`
 (false-alarm and detection rates of the diagnosis; ``python -m`` prints the docs table).
 """
@@ -27,7 +29,6 @@ from .condition import (
     Posterior,
     condition,
     log_likelihood,
-    posterior_from_result,
     remaining_npv,
 )
 from .diagnose import MODES, Diagnosis, adoption_index, diagnose, lever_gains, lever_sentence
@@ -45,6 +46,6 @@ from .synthetic import synthetic_actuals, truth_at_medians
 __all__ = [
     "MIN_ESS", "MODES", "OBSERVED", "Actuals", "ActualsError", "Diagnosis", "ObservationModel",
     "Posterior", "adoption_index", "condition", "diagnose", "empty_actuals", "lever_gains",
-    "lever_sentence", "log_likelihood", "parse_actuals", "posterior_from_result",
-    "read_actuals", "reads_actuals", "remaining_npv", "synthetic_actuals", "truth_at_medians",
+    "lever_sentence", "log_likelihood", "parse_actuals", "read_actuals", "reads_actuals",
+    "remaining_npv", "synthetic_actuals", "truth_at_medians",
 ]

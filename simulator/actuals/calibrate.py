@@ -1,6 +1,6 @@
 """The posterior written back as a scenario: refit the inputs the actuals informed.
 
-Each input the weights moved (the same test adaptive resampling uses) is refitted as a
+Each input the actuals moved is refitted as a
 beta on its prior's support, moment-matched to the weighted posterior sample, and written
 as a PERT (min, mode, max, lambda) when the beta has a mode inside its range, else as a
 beta. Strong rank correlations between the refitted inputs become Spearman entries. The
@@ -22,9 +22,9 @@ from ..atomic import atomic_write_text
 from ..distributions import Dist
 from ..scenario import Scenario, get_path, parse_scenario
 from ..simulation import simulate_inputs
-from .ais import _z
 from .condition import Posterior
 from .format import OBSERVED, Actuals
+from .smc import normal_score as _z
 from .weighted import weighted_quantiles
 
 #: |Spearman| at or above which a posterior correlation between refitted inputs is kept.
@@ -92,14 +92,16 @@ def updated_inputs(post: Posterior) -> list[int]:
 
 
 def _support(d: Dist, x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    """Finite range for the refit: the prior's support, or a padded weighted range."""
+    """Finite range for the refit: the prior's support, reaching out (padded, inside the
+    physical bounds) where the posterior left it -- inputs behind a prior-data conflict,
+    which the update gave robust margins -- so the written ranges cover the actuals."""
     lo, hi = d.support()
-    if math.isfinite(lo) and math.isfinite(hi):
-        return lo, hi
     q_lo, q_hi = weighted_quantiles(x, w, [0.0005, 0.9995])
     pad = 0.25 * (q_hi - q_lo) + 1e-9
-    lo = lo if math.isfinite(lo) else max(q_lo - pad, d.lo)
-    hi = hi if math.isfinite(hi) else min(q_hi + pad, d.hi)
+    if not math.isfinite(lo) or q_lo < lo:
+        lo = max(q_lo - pad, d.lo)
+    if not math.isfinite(hi) or q_hi > hi:
+        hi = min(q_hi + pad, d.hi)
     return float(lo), float(hi)
 
 

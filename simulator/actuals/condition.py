@@ -1,24 +1,11 @@
-"""Conditioning the forecast on actuals: likelihood weighting of simulated paths.
+"""Conditioning the forecast on actuals: the :class:`Posterior` and :func:`condition`.
 
-Every simulated path is a joint draw of the inputs and of the monthly shocks. Given the
-actuals y, path i gets the importance weight w_i ∝ p(y | path i), the product over
-observed months and columns of the observation models below. Weighted paths are a
-sample of the posterior: bands, summary and NPV distribution follow by weighting.
-
-Observation models (see docs/actuals.md for the formulas and why):
-
-- active users: beta-binomial(n = registered, mean = active_t / registered_model,
-  over-dispersion rho) -- conditions on the active *rate* when the actual registered
-  count differs from the scenario's (registered is deterministic in the model);
-- accuracy (spot checks): normal(a_t, sqrt(a_t (1 - a_t) / n_checks + floor^2));
-- incidents: Poisson(lambda_t + eps), lambda_t = lambda_pilot (active_{t-1} /
-  pilot users)^alpha the path's own incident rate that month;
-- cost: normal(cost_t, rel_sd * cost_t);
-- usage survey (daily / weekly / less shares of n respondents): beta-binomial active
-  respondents, Dirichlet-multinomial frequency mix among them (:mod:`.usage`).
-
-When the effective sample size collapses the run is repeated with twice the paths (same
-seed) up to ``max_paths``; what remains is reported in ``Posterior.notes``.
+The update checks each observed figure against its prior predictive first
+(:mod:`.conflict`), then moves from the prior to the posterior by tempered sequential Monte
+Carlo over the inputs and each path's luck (:mod:`.smc`), with the observation models of
+:mod:`.likelihood`. The posterior is a set of equally weighted particles: their full-horizon
+paths give the bands, summary and NPV distribution; the effective sample size counts the
+distinct particles (docs/actuals.md, "The update engine").
 """
 
 from __future__ import annotations
@@ -29,19 +16,26 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from ..engine.bands import METRICS, PERCENTILES, STATS
-from ..engine.layout import TR_ACC, TR_ACTIVE, TR_BEN, TR_COST, TR_INC
+from ..engine.layout import TR_ACC, TR_ACTIVE, TR_BEN, TR_COST, TR_INC, prepare
 from ..results import SimulationResult, Summary
 from ..scenario import Scenario
 from ..simulation import seeds, simulate
-from .ais import rejuvenate
-from .format import Actuals, ActualsError, empty_actuals
-from .usage import usage_log_likelihood
+from .conflict import Figure, conflicts, fmt_figure, inputs_behind, predictive
+from .format import Actuals, empty_actuals
+from .keyed import run_keyed
+from .likelihood import (
+    Likelihood,
+    ObservationModel,
+    check_actuals,
+    log_likelihood,
+    path_data,
+    registered_mismatch,
+)
+from .smc import ROBUST_EPS, run_smc
 from .weighted import (
     ess,
-    normalise_log_weights,
     systematic_resample,
     weighted_mean,
     weighted_quantile,
@@ -49,206 +43,16 @@ from .weighted import (
     weighted_quantiles,
 )
 
-#: Default smallest acceptable effective sample size before the run is enlarged.
+__all__ = ["MIN_ESS", "UPDATE_PATHS", "Likelihood", "ObservationModel", "Posterior",
+           "condition", "log_likelihood", "remaining_npv"]
+
+#: Particles of an update, in the CLI and the app alike (same file, seed, paths: same verdict).
+UPDATE_PATHS = 20_000
+#: Below this effective sample size no percentiles are shown: only the conflict and what
+#: to change.
 MIN_ESS = 200
-#: Below this share of the paths the weights are reported as concentrated.
-MIN_ESS_SHARE = 0.01
-
-
-@dataclass(frozen=True)
-class ObservationModel:
-    """How noisy each kind of actual is, relative to the model's own quantity.
-
-    ``active_overdispersion`` (rho): intra-class correlation of the beta-binomial; the
-    variance of the active count is n mu (1 - mu) (1 + (n - 1) rho): definitions of
-    "active" and counting windows never match the model exactly. ``accuracy_spot_checks``:
-    items checked per month behind an accuracy figure (binomial error), plus
-    ``accuracy_sd_floor`` for rubric differences. ``incidents_epsilon``: added to the
-    path's incident rate so a path with zero rate is unlikely, not impossible.
-    ``cost_relative_sd``: spend booked vs modelled (timing, categories).
-    ``frequency_mix``: prior mean shares of the model's active users who use the tool
-    daily, weekly (not daily) and less than weekly; ``frequency_concentration`` (kappa)
-    the Dirichlet concentration of that mix (larger = surer of the mix).
-    """
-
-    active_overdispersion: float = 0.005
-    accuracy_spot_checks: int = 200
-    accuracy_sd_floor: float = 0.01
-    incidents_epsilon: float = 0.01
-    cost_relative_sd: float = 0.10
-    frequency_mix: tuple[float, float, float] = (0.35, 0.45, 0.20)
-    frequency_concentration: float = 10.0
-
-    def __post_init__(self):
-        checks = [
-            ("active_overdispersion", self.active_overdispersion, 1e-6, 0.5),
-            ("accuracy_spot_checks", self.accuracy_spot_checks, 1, 1_000_000),
-            ("accuracy_sd_floor", self.accuracy_sd_floor, 1e-4, 0.5),
-            ("incidents_epsilon", self.incidents_epsilon, 1e-6, 10.0),
-            ("cost_relative_sd", self.cost_relative_sd, 1e-3, 2.0),
-            ("frequency_concentration", self.frequency_concentration, 0.1, 1e5),
-        ]
-        bad = [f"observation model {n}: {v!r} is outside [{lo:g}, {hi:g}]"
-               for n, v, lo, hi in checks
-               if not (isinstance(v, int | float) and math.isfinite(v) and lo <= v <= hi)]
-        mix = tuple(self.frequency_mix)
-        if (len(mix) != 3 or not all(isinstance(v, int | float) and math.isfinite(v) and v > 0
-                                     for v in mix) or abs(sum(mix) - 1.0) > 1e-6):
-            bad.append(f"observation model frequency_mix: {mix!r} must be three shares "
-                       f"above 0 (daily, weekly, less) summing to 1")
-        if bad:
-            raise ActualsError(bad)
-
-    def accuracy_sd(self, a: np.ndarray) -> np.ndarray:
-        """Standard deviation of a spot-check accuracy figure when the truth is ``a``."""
-        a = np.clip(a, 0.0, 1.0)
-        return np.sqrt(a * (1 - a) / self.accuracy_spot_checks + self.accuracy_sd_floor ** 2)
-
-
-# --------------------------------------------------------------------------- likelihood
-
-
-def _betabinom_logpmf(k: float, n: float, mu: np.ndarray, rho: float) -> np.ndarray:
-    a = mu * (1.0 - rho) / rho
-    b = (1.0 - mu) * (1.0 - rho) / rho
-    log_comb = special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
-    return log_comb + special.betaln(k + a, n - k + b) - special.betaln(a, b)
-
-
-def incident_rates(res: SimulationResult) -> np.ndarray:
-    """Each path's expected incidents per month, (H+1, N): lambda_pilot (load/pilot)^alpha.
-
-    The load is the active users at the start of the month (end of the previous one),
-    alpha the load exponent after the load-testing lever if it is on: the kernel's own
-    formula (docs/model.md), rebuilt from the stored trajectories and inputs.
-    """
-    sc = res.scenario
-    col = {p: i for i, p in enumerate(res.input_names)}
-    lam0 = res.inputs[:, col["pilot.incidents_per_month"]]
-    alpha = res.inputs[:, col["integration.load_exponent"]].copy()
-    if sc.levers.load_testing.enabled:
-        alpha *= 1.0 - res.inputs[:, col["levers.load_testing.exponent_reduction"]]
-    load = res.trajectories[TR_ACTIVE].astype(np.float64)  # (H+1, N)
-    rates = np.zeros_like(load)
-    ratio = load[:-1] / float(sc.pilot.users)
-    with np.errstate(divide="ignore"):
-        rates[1:] = np.where(load[:-1] > 0, lam0[None, :] * ratio ** alpha[None, :], 0.0)
-    return rates
-
-
-@dataclass
-class Likelihood:
-    """Per-path log-likelihood of the actuals, by column, and what was noticed."""
-
-    total: np.ndarray  # (N,)
-    by_column: dict[str, np.ndarray]
-    notes: list[str]
-    registered_mismatch: list[tuple[int, int, int]]  # (month, actual, scenario)
-
-
-def log_likelihood(res: SimulationResult, actuals: Actuals,
-                   obs: ObservationModel | None = None) -> Likelihood:
-    """Log p(actuals | path) for every path of ``res`` (which must hold trajectories)."""
-    obs = obs or ObservationModel()
-    if res.trajectories is None:
-        raise ValueError("conditioning needs trajectories: simulate(..., bands=True)")
-    n = res.n_paths
-    traj = res.trajectories
-    h = res.horizon
-    months = actuals.months
-    late = [int(m) for m in months if m > h]
-    if late:
-        raise ActualsError([f"column month: {late[0]} is after the horizon (allowed: 1..{h})"])
-    by: dict[str, np.ndarray] = {}
-    notes: list[str] = []
-    mismatch: list[tuple[int, int, int]] = []
-    reg_act = actuals.column("registered")
-    act = actuals.column("active_users")
-    acc = actuals.column("accuracy")
-    inc = actuals.column("incidents")
-    cost = actuals.column("cost")
-    for i, m in enumerate(months):
-        reg_model = int(res.registered[m])
-        if not math.isnan(reg_act[i]) and int(reg_act[i]) != reg_model:
-            mismatch.append((int(m), int(reg_act[i]), reg_model))
-    if mismatch:
-        m, a, s = mismatch[0]
-        more = f" (and {len(mismatch) - 1} more months)" if len(mismatch) > 1 else ""
-        notes.append(f"registered users differ from the scenario: month {m} actual {a}, "
-                     f"scenario {s}{more}. Registered is fixed by the cohorts in the model: "
-                     f"edit adoption.cohorts (sizes, start months) to match; meanwhile active "
-                     f"users are conditioned on the active rate.")
-    ll = np.zeros(n)
-    if not np.all(np.isnan(act)):
-        part = np.zeros(n)
-        rho = obs.active_overdispersion
-        for i, m in enumerate(months):
-            if math.isnan(act[i]):
-                continue
-            reg_model = float(res.registered[m])
-            n_obs = reg_act[i] if not math.isnan(reg_act[i]) else reg_model
-            if act[i] > n_obs:
-                raise ActualsError([
-                    f"row {i + 2}, column active_users: {act[i]:g} is above the scenario's "
-                    f"{reg_model:g} registered users in month {m} (allowed: 0..registered; "
-                    f"add a registered column or edit adoption.cohorts)"])
-            eps = 0.5 / max(n_obs, 1.0)
-            mu = np.clip(traj[TR_ACTIVE, m].astype(np.float64) / reg_model, eps, 1 - eps)
-            part += _betabinom_logpmf(act[i], n_obs, mu, rho)
-        by["active_users"] = part
-    if not np.all(np.isnan(acc)):
-        part = np.zeros(n)
-        for i, m in enumerate(months):
-            if math.isnan(acc[i]):
-                continue
-            a = traj[TR_ACC, m].astype(np.float64)
-            sd = obs.accuracy_sd(a)
-            part += -0.5 * ((acc[i] - a) / sd) ** 2 - np.log(sd) - 0.5 * math.log(2 * math.pi)
-        by["accuracy"] = part
-    if not np.all(np.isnan(inc)):
-        rates = incident_rates(res)
-        part = np.zeros(n)
-        for i, m in enumerate(months):
-            if math.isnan(inc[i]):
-                continue
-            lam = rates[m] + obs.incidents_epsilon
-            part += inc[i] * np.log(lam) - lam - special.gammaln(inc[i] + 1)
-        by["incidents"] = part
-    if not np.all(np.isnan(cost)):
-        # The path's cost holds its own incidents' fix costs; swap them for the observed
-        # incidents (when given) or for their expectation at the path's rate, with the
-        # Poisson variance added, so cost does not re-condition on the incident shocks.
-        rates = incident_rates(res)
-        fix = res.inputs[:, res.input_names.index("integration.fix_cost_per_incident")]
-        part = np.zeros(n)
-        for i, m in enumerate(months):
-            if math.isnan(cost[i]):
-                continue
-            base = traj[TR_COST, m].astype(np.float64) - traj[TR_INC, m] * fix
-            if math.isnan(inc[i]):
-                c = base + rates[m] * fix
-                var_inc = rates[m] * fix ** 2
-            else:
-                c = base + inc[i] * fix
-                var_inc = 0.0
-            sd = np.sqrt((obs.cost_relative_sd * np.abs(c)) ** 2 + var_inc + 1.0)
-            part += -0.5 * ((cost[i] - c) / sd) ** 2 - np.log(sd) - 0.5 * math.log(2 * math.pi)
-        by["cost"] = part
-    if actuals.has_usage:
-        part = np.zeros(n)
-        for _, m, d, w, n_s in actuals.usage_counts():
-            reg_model = float(res.registered[m])
-            if reg_model <= 0:
-                raise ActualsError([f"column survey_n: month {m} has no registered users in "
-                                    f"the scenario (edit adoption.cohorts)"])
-            rate = traj[TR_ACTIVE, m].astype(np.float64) / reg_model
-            part += usage_log_likelihood(rate, d, w, n_s, obs.frequency_mix,
-                                         obs.frequency_concentration,
-                                         obs.active_overdispersion)
-        by["usage"] = part
-    for v in by.values():
-        ll += v
-    return Likelihood(total=ll, by_column=by, notes=notes, registered_mismatch=mismatch)
+#: Seed offset of the predictive draws (observation noise of the conflict check).
+_PREDICTIVE_SEED = 0xC0F
 
 
 # --------------------------------------------------------------------------- posterior
@@ -256,14 +60,15 @@ def log_likelihood(res: SimulationResult, actuals: Actuals,
 
 @dataclass
 class Posterior:
-    """The forecast conditioned on actuals: weighted paths.
+    """The forecast conditioned on actuals: the posterior particles.
 
-    ``sample`` is the run whose paths carry the normalised ``weights``: the prior run
-    itself, or -- after rejuvenation -- paths drawn from an adaptive proposal. ``prior``
-    is the prior run (for prior-vs-posterior comparisons). ``ess`` is (sum w)^2 / sum w^2;
-    ``history`` lists (paths, ESS, step) of every attempt; ``notes`` says what the user
-    should know (registered mismatch, collapsed weights). With no actuals the weights are
-    equal and ``bands`` and ``summary`` are the prior's own.
+    ``sample`` is the particles' full-horizon run (row i draws as path ``keys[i]``, its
+    luck key), with ``weights`` (equal after the last move). ``prior`` is the prior run
+    (for prior-vs-posterior comparisons and the conflict check). ``ess`` is N^2 / sum c_j^2
+    over the copies c_j of each distinct particle; ``history`` lists (particles, ESS,
+    step) of every tempering step; ``conflicts`` the figures outside their prior
+    predictive [P1, P99] (:func:`.conflict.conflicts`); ``notes`` what the user should
+    know. With no actuals ``sample`` is the prior run and the bands and summary its own.
     """
 
     prior: SimulationResult
@@ -274,9 +79,12 @@ class Posterior:
     weights: np.ndarray
     ess: float
     kernel_seed: int
+    keys: np.ndarray | None = None
     history: list[tuple[int, float, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     min_ess: float = MIN_ESS
+    conflicts: list[dict] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
 
     @property
     def n_paths(self) -> int:
@@ -289,7 +97,22 @@ class Posterior:
 
     @property
     def collapsed(self) -> bool:
+        """True when too few effective particles remain for percentiles."""
         return self.ess < self.min_ess
+
+    def run(self, sc: Scenario, store: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(out, traj) of the posterior particles under scenario ``sc`` (a lever variant),
+        each on its own luck: common random numbers with ``sample``."""
+        res = self.sample
+        m = prepare(sc, res.inputs, res.input_names, res.horizon)
+        keys = np.arange(res.n_paths) if self.keys is None else self.keys
+        out, traj, _ = run_keyed(m, self.kernel_seed, keys, store=store)
+        return out, traj
+
+    def posterior_predictive(self, seed: int = 0) -> list[Figure]:
+        """Predictive draws of each observed figure on the posterior particles."""
+        rng = np.random.default_rng([seed, _PREDICTIVE_SEED, 1])
+        return predictive(path_data(self.sample), self.actuals, self.obs, rng)
 
     def metric(self, name: str) -> np.ndarray:
         """Per-path metric of the weighted sample (weight it with ``weights``)."""
@@ -302,8 +125,9 @@ class Posterior:
         return self.sample.metric(path)
 
     def mean(self, x: np.ndarray) -> tuple[float, float]:
-        """Posterior mean of a per-path quantity and its standard error."""
-        return weighted_mean(np.asarray(x, dtype=np.float64), self.weights)
+        """Posterior mean of a per-path quantity and its standard error (on the ESS)."""
+        m, se = weighted_mean(np.asarray(x, dtype=np.float64), self.weights)
+        return m, se * ess_inflation(self.weights, self.ess)
 
     def quantile(self, x: np.ndarray, q: float) -> float:
         return weighted_quantile(np.asarray(x, dtype=np.float64), self.weights, q)
@@ -377,6 +201,12 @@ class Posterior:
             "posterior": [self.summary.get(k) for k in keys]})
 
 
+def ess_inflation(w: np.ndarray, n_eff: float) -> float:
+    """sqrt(Kish ESS of ``w`` / ``n_eff``): turns a weighted mean's s.e. into one on the
+    effective sample size (copies of one particle count once)."""
+    return math.sqrt(max(ess(w) / max(n_eff, 1.0), 1.0))
+
+
 def remaining_npv(res: SimulationResult, month: int) -> np.ndarray:
     """Per path: net cash of months month+1..H discounted to ``month`` (what is still to win)."""
     traj = res.trajectories
@@ -430,8 +260,11 @@ def weighted_summary(res: SimulationResult, w: np.ndarray, n_eff: float,
     s["paths"] = res.n_paths
     npv = res.metric("npv")
     pos = (npv > 0).astype(np.float64)
-    s["prob_npv_positive"], s["prob_npv_positive_se"] = weighted_mean(pos, w)
-    s["npv_mean"], s["npv_mean_se"] = weighted_mean(npv, w)
+    k = ess_inflation(w, n_eff)
+    s["prob_npv_positive"], se = weighted_mean(pos, w)
+    s["prob_npv_positive_se"] = se * k
+    s["npv_mean"], se = weighted_mean(npv, w)
+    s["npv_mean_se"] = se * k
     s["npv_sd"] = math.sqrt(float(np.dot(w, (npv - s["npv_mean"]) ** 2)))
     for p in (5, 10, 25, 50, 75, 90, 95):
         s[f"npv_p{p}"] = weighted_quantile(npv, w, p / 100)
@@ -469,88 +302,91 @@ def weighted_summary(res: SimulationResult, w: np.ndarray, n_eff: float,
     return s
 
 
-def posterior_from_result(res: SimulationResult, actuals: Actuals,
-                          obs: ObservationModel | None = None,
-                          min_ess: float = MIN_ESS) -> Posterior:
-    """Weight the paths of an existing run (with trajectories) by the actuals."""
-    obs = obs or ObservationModel()
-    lik = log_likelihood(res, actuals, obs)
-    n = res.n_paths
-    w = np.full(n, 1.0 / n) if actuals.is_empty else normalise_log_weights(lik.total)
-    e = float(n) if actuals.is_empty else ess(w)
-    return Posterior(prior=res, sample=res, actuals=actuals, obs=obs, likelihood=lik,
-                     weights=w, ess=e, kernel_seed=seeds(res.seed)[1],
-                     history=[(n, e, "prior")], notes=list(lik.notes), min_ess=min_ess)
+def prior_predictive_check(res: SimulationResult, actuals: Actuals, obs: ObservationModel,
+                           ) -> tuple[list[Figure], list[dict]]:
+    """Each observed figure's prior predictive draws and the conflicts among them."""
+    rng = np.random.default_rng([res.seed, _PREDICTIVE_SEED])
+    figs = predictive(path_data(res), actuals, obs, rng)
+    return figs, conflicts(figs, res.scenario.scenario.currency)
 
 
-def condition(sc: Scenario | SimulationResult, actuals: Actuals | None, paths: int = 20_000,
-              seed: int = 7, horizon: int | None = None, obs: ObservationModel | None = None,
-              min_ess: float = MIN_ESS, max_paths: int | None = None,
-              rounds: int = 3) -> Posterior:
-    """The forecast of ``sc`` conditioned on ``actuals`` by likelihood weighting.
+def _explain(figures: list[Figure], conf: list[dict]) -> str:
+    """The figure an update could not reach, in words (the most extreme conflict)."""
+    if conf:
+        c = conf[0]
+        return f"month {c['month']} {c['figure'].replace('_', ' ')} {c['actual']:,.4g}"
+    return "the actuals"
 
-    ``sc`` may be a scenario (simulated here with ``paths``/``seed``/``horizon``) or an
-    existing :class:`SimulationResult` with trajectories (reused as the first attempt).
-    If the effective sample size is below ``min_ess``: (1) the scenario is re-simulated
-    with twice the paths (same seed) up to ``max_paths`` (default 4x the first run);
-    (2) if that is not enough, up to ``rounds`` rounds of adaptive importance sampling
-    resample and move the weighted paths (see :mod:`simulator.actuals.ais`).
+
+def condition(sc: Scenario | SimulationResult, actuals: Actuals | None,
+              paths: int = UPDATE_PATHS, seed: int = 7, horizon: int | None = None,
+              obs: ObservationModel | None = None, min_ess: float = MIN_ESS) -> Posterior:
+    """The forecast of ``sc`` conditioned on ``actuals`` by tempered SMC.
+
+    ``sc`` may be a scenario (its prior run simulated here with ``paths``/``seed``/
+    ``horizon``) or an existing prior run with trajectories (its paths, seed and horizon
+    are used). The prior predictive conflict check runs first; the SMC then uses as many
+    particles as the prior run has paths. ActualsError when the actuals do not fit the
+    scenario (late months, more active than registered) or cannot be explained.
     """
     actuals = empty_actuals() if actuals is None else actuals
     obs = obs or ObservationModel()
-    if isinstance(sc, SimulationResult):
-        res = sc if sc.trajectories is not None else None
-        scenario, seed, horizon, paths = sc.scenario, sc.seed, sc.horizon, sc.n_paths
+    if isinstance(sc, SimulationResult) and sc.trajectories is not None:
+        prior = sc
     else:
-        res, scenario = None, sc
-    if res is None:
-        res = simulate(scenario, paths=paths, seed=seed, horizon=horizon)
-    max_paths = 4 * res.n_paths if max_paths is None else int(max_paths)
-    history: list[tuple[int, float, str]] = []
-    while True:
-        post = posterior_from_result(res, actuals, obs, min_ess)
-        history.append((res.n_paths, post.ess, "prior"))
-        if post.ess >= min_ess or 2 * res.n_paths > max_paths:
-            break
-        res = simulate(scenario, paths=2 * res.n_paths, seed=seed, horizon=res.horizon)
-    if post.collapsed and rounds > 0 and not scenario.correlations:
-        best = post
-        cur_sample, cur_w = post.sample, post.weights
-        for r in range(1, rounds + 1):
-            ss = np.random.SeedSequence([seed, 0xAC7A15, r])
-            rng = np.random.default_rng(ss)
-            kseed = int(ss.generate_state(1, np.uint64)[0] >> 1)
-            step = rejuvenate(scenario, cur_sample, cur_w, res.n_paths, kseed, rng)
-            if step is None:
-                break
-            sample, log_ratio = step
-            lik = log_likelihood(sample, actuals, obs)
-            w = normalise_log_weights(lik.total + log_ratio)
-            e = ess(w)
-            history.append((sample.n_paths, e, f"adaptive round {r}"))
-            if e > best.ess:
-                best = Posterior(prior=res, sample=sample, actuals=actuals, obs=obs,
-                                 likelihood=lik, weights=w, ess=e, kernel_seed=kseed,
-                                 notes=list(post.notes), min_ess=min_ess)
-            if e < best.ess or e >= min_ess:
-                break  # reached the target, or the proposal no longer improves
-            cur_sample, cur_w = sample, w
-        post = best
-    elif post.collapsed and scenario.correlations:
-        post.notes.append("adaptive resampling is not available for scenarios with declared "
-                          "rank correlations (no closed-form prior density).")
-    post.history = history
-    if len(history) > 1:
-        steps = " -> ".join(f"{n:,} paths ({how}) ESS {e:,.0f}" for n, e, how in history)
-        post.notes.append(f"effective sample size was below {min_ess:,.0f}; enlarged and "
-                          f"resampled: {steps}.")
+        base = sc.scenario if isinstance(sc, SimulationResult) else sc
+        if isinstance(sc, SimulationResult):
+            paths, seed, horizon = sc.n_paths, sc.seed, sc.horizon
+        prior = simulate(base, paths=paths, seed=seed, horizon=horizon)
+    scenario, kseed = prior.scenario, seeds(prior.seed)[1]
+    check_actuals(actuals, prior.registered, prior.horizon)
+    notes, _ = registered_mismatch(actuals, prior.registered)
+    n = prior.n_paths
+    if actuals.is_empty:
+        lik = Likelihood(np.zeros(n), {}, notes, [])
+        return Posterior(prior=prior, sample=prior, actuals=actuals, obs=obs,
+                         likelihood=lik, weights=np.full(n, 1.0 / n), ess=float(n),
+                         kernel_seed=kseed, history=[(n, float(n), "prior")],
+                         notes=notes, min_ess=min_ess)
+    figures, conf = prior_predictive_check(prior, actuals, obs)
+    free = [k for k, d in scenario.inputs().items() if not d.is_fixed]
+    widen = sorted({name for c in conf for name in inputs_behind(c["figure"], free)})
+    smc = run_smc(scenario, actuals, obs, n, prior.seed, prior.horizon,
+                  explain=lambda: _explain(figures, conf), widen=widen)
+    lik = log_likelihood(smc.sample, actuals, obs)
+    lik.notes = notes
+    history = [(n, float(st["ess"]), f"tempering to {st['phi']:.3g} "
+                f"({st['moves']} moves, acceptance "
+                f"{np.mean(st['acceptance']) if st['acceptance'] else 0:.0%})")
+               for st in smc.steps]
+    history.append((n, smc.ess, "posterior (distinct particles)"))
+    post = Posterior(prior=prior, sample=smc.sample, actuals=actuals, obs=obs,
+                     likelihood=lik, weights=smc.weights, ess=smc.ess,
+                     kernel_seed=smc.kernel_seed, keys=smc.keys, history=history,
+                     notes=list(notes), min_ess=min_ess, conflicts=conf, figures=figures)
+    if widen:
+        post.notes.append(
+            f"the scenario's ranges do not cover the actuals: the update gave "
+            f"{len(widen)} inputs behind the conflicting figures a {ROBUST_EPS:.0%} chance "
+            f"of lying outside them (a robust prior; docs/actuals.md), so the posterior can "
+            f"follow the actuals. `rollout-sim calibrate` writes a scenario with ranges "
+            f"that cover them.")
+    cur = scenario.scenario.currency
+    for f in post.posterior_predictive(prior.seed):
+        lo, hi = f.quantiles((0.5, 99.5), post.weights)
+        if not lo <= f.actual <= hi:
+            def v(x: float, f: Figure = f) -> str:
+                return fmt_figure(f.figure, x, cur)
+            post.notes.append(
+                f"warning: the update cannot explain month {f.month}'s "
+                f"{f.figure.replace('_', ' ')} ({v(f.actual)}): it lies outside the posterior "
+                f"predictive P0.5-P99.5 ({v(lo)} to {v(hi)}). Check the figure, or widen the "
+                f"inputs behind it.")
     if post.collapsed:
         post.notes.append(
-            f"warning: effective sample size {post.ess:,.0f} of {post.n_paths:,} paths is below "
-            f"{min_ess:,.0f}: the actuals sit in the tails of the scenario's ranges, so the "
-            f"posterior rests on few paths. Check the actuals, widen the input ranges, or run "
-            f"more paths.")
-    elif not post.is_prior and post.ess < MIN_ESS_SHARE * post.n_paths:
-        post.notes.append(f"note: the weights are concentrated (ESS {post.ess:,.0f}, "
-                          f"{post.ess / post.n_paths:.2%} of the paths).")
+            f"warning: effective sample size {post.ess:,.0f} of {n:,} particles is below "
+            f"{min_ess:,.0f}: no percentiles. "
+            + (conf[0]["sentence"] + " " if conf else "")
+            + "Widen the input ranges behind the figures above (or run "
+              "`rollout-sim calibrate`), check the actuals, or run more paths.")
     return post

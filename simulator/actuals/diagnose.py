@@ -27,7 +27,7 @@ from ..engine.layout import prepare
 from ..results import SimulationResult
 from ..scenario import LEVERS, Scenario
 from ..simulation import run_kernel, seeds
-from .condition import Posterior
+from .condition import Posterior, ess_inflation
 from .weighted import weighted_mean, weighted_quantiles
 
 #: Failure modes in the order of the source case, with a label and a short name.
@@ -326,6 +326,7 @@ def diagnose(post: Posterior, margin: float = MARGIN,
     # them keeps the arithmetic clear of denormal numbers (slow) and the sorts short.
     keep = np.flatnonzero(post.weights >= post.weights.max() * NEGLIGIBLE_WEIGHT)
     w = post.weights[keep] / post.weights[keep].sum()
+    inflate = ess_inflation(post.weights, post.ess)  # standard errors on the ESS
     month = post.actuals.last_month or None
     rows = []
     for mode, path, sign, role, note in mode_inputs(sc):
@@ -334,6 +335,7 @@ def diagnose(post: Posterior, margin: float = MARGIN,
         fixed = bool(ps[0] == ps[-1])
         u = _rank_in_sorted(ps, x)
         mean_u, se_u = weighted_mean(u, w)
+        se_u *= inflate
         pq = np.percentile(ps, [10, 50, 90])
         qq = weighted_quantiles(x, w, [0.1, 0.5, 0.9])
         rows.append({
@@ -361,6 +363,7 @@ def diagnose(post: Posterior, margin: float = MARGIN,
         if mode in ranks:
             up, ux = ranks[mode]
             pw, pw_se = weighted_mean((ux > cut).astype(np.float64), w)
+            pw_se *= inflate
             pb = _wsum(w, ux < 1 - cut)
             prior_pw = float(np.mean(up > cut))
             prob[mode] = pw
@@ -483,13 +486,19 @@ def _lever_npv(run: SimulationResult, lever: str, kernel_seed: int) -> np.ndarra
     return out[:, 0]
 
 
+def _posterior_lever_npv(post: Posterior, lever: str) -> np.ndarray:
+    """The posterior particles' NPV with ``lever`` on, each on its own luck."""
+    return post.run(post.sample.scenario.with_levers(**{lever: True}))[0][:, 0]
+
+
 def lever_gains(post: Posterior) -> pd.DataFrame:
     """Each lever's NPV gain from switching it on, prior and posterior, best first.
 
-    The lever variant runs on the weighted sample's own inputs and kernel seed (common
-    random numbers), so path i of the variant is path i of the baseline with the lever on
-    and the baseline's weight applies to it. Columns: lever, label, posterior_gain_mean,
-    posterior_gain_se, prob_gain_positive, prior_gain_mean, prior_gain_se, status.
+    The lever variant runs on the posterior particles' own inputs and luck keys (common
+    random numbers), so particle i of the variant is particle i of the baseline with the
+    lever on and the baseline's weight applies to it; s.e. on the effective sample size.
+    Columns: lever, label, posterior_gain_mean, posterior_gain_se, prob_gain_positive,
+    prior_gain_mean, prior_gain_se, status.
     """
     sc = post.prior.scenario
     rows = []
@@ -504,8 +513,8 @@ def lever_gains(post: Posterior) -> pd.DataFrame:
                          "prob_gain_positive": math.nan, "prior_gain_mean": math.nan,
                          "prior_gain_se": math.nan, "status": "already on"})
             continue
-        d = _lever_npv(post.sample, lever, post.kernel_seed) - base
-        g, g_se = weighted_mean(d, post.weights)
+        d = _posterior_lever_npv(post, lever) - base
+        g, g_se = post.mean(d)
         p_pos = float(np.dot(post.weights, d > 0))
         dp = d if same else _lever_npv(post.prior, lever, prior_seed) - prior_base
         pg = float(dp.mean())

@@ -43,6 +43,10 @@ class Figure:
     note: str = ""
 
 
+#: What an active share in a case's actuals files may count.
+ACTIVE_DEFINITIONS = ("monthly", "weekly", "daily", "ever_used")
+
+
 @dataclass(frozen=True)
 class Case:
     """One public rollout: ``key`` names its files (``KEY.toml``, ``KEY_early.csv``,
@@ -62,16 +66,19 @@ class Case:
     definitions: str = ""
     unmapped: tuple[Figure, ...] = ()
     #: What the active shares in its actuals files count: "monthly" (regular users that
-    #: month) or "ever_used" (anyone who used it at least once: cumulative adopters).
+    #: month), "weekly" (active in a typical week), "daily" (on a typical working day) or
+    #: "ever_used" (anyone who used it at least once: cumulative adopters); the
+    #: observation model (simulator.telemetry, cases/loo.py) maps each.
     active_definition: str = "monthly"
 
     def __post_init__(self):
         if self.reference_class not in REFERENCE_CLASSES:
             raise ValueError(f"case {self.key}: reference_class {self.reference_class!r} is "
                              f"not one of {', '.join(REFERENCE_CLASSES)}")
-        if self.active_definition not in ("monthly", "ever_used"):
+        if self.active_definition not in ACTIVE_DEFINITIONS:
             raise ValueError(f"case {self.key}: active_definition "
-                             f"{self.active_definition!r} is not 'monthly' or 'ever_used'")
+                             f"{self.active_definition!r} is not one of "
+                             f"{', '.join(ACTIVE_DEFINITIONS)}")
         for f in self.unmapped:
             if f.definition not in DEFINITIONS or not 0.0 <= f.value <= 1.0 or f.month < 1:
                 raise ValueError(f"case {self.key}: unmapped figure {f!r} needs a definition "
@@ -197,7 +204,9 @@ CASES: tuple[Case, ...] = (
                      "the weeks (close to weekly_active sustained; entered as month 6's "
                      "active share); 80 % 'used the tool' in months 4-6 = ever_used in the "
                      "second half; firm-level usage 6.3 %-75 % is the between-organisation "
-                     "spread (definition not given).",
+                     "spread (definition not given). The active share is mapped as weekly "
+                     "active (active_definition = weekly).",
+         active_definition="weekly",
          unmapped=(Figure("ever_used", 6, 0.80, 3568, "[S1] abstract",
                           "any use in months 4-6"),
                    Figure("weekly_active", 6, 0.40, 3568, "[S3] abstract",

@@ -33,7 +33,12 @@ METRIC_INFO: dict[str, tuple[str, str, str]] = {
     "net": ("Monthly net cash", "Net cash per month", "money"),
     "cum_net": ("Cumulative net cash", "Cumulative net cash", "money"),
     "incidents": ("Integration incidents", "Incidents per month", "count"),
+    "ever_used": ("Ever used", "Used it at least once (% of registered)", "share"),
+    "weekly_active_rate": ("Weekly active rate", "Active in a week (% of registered)", "share"),
+    "daily_active_rate": ("Daily active rate", "Active on a day (% of registered)", "share"),
 }
+#: Usage shares of the registered users: their fans start at month 1 and at zero.
+RATE_METRICS = ("active_rate", "ever_used", "weekly_active_rate", "daily_active_rate")
 
 #: NPV chart: labels of the marked lines in rows this many pixels apart from the top, and
 #: the y axis reaching this multiple of the tallest bar to leave them room.
@@ -94,7 +99,7 @@ def fan_frame(bands: pd.DataFrame, metric: str) -> pd.DataFrame:
     active-user rate (month 0 registers only the pilot team, all active: a 100 % spike that
     says nothing about the rollout)."""
     df = band_frame(bands, metric)
-    if metric == "active_rate":
+    if metric in RATE_METRICS:
         df = df[df["month"] >= 1]
     return df
 
@@ -117,7 +122,7 @@ def fan_layers(bands: pd.DataFrame, metric: str, currency: str = "USD", *,
             alt.Tooltip("p90:Q", title="P90", format=fmt)]
     if label is not None:
         tips.insert(0, alt.Tooltip("scenario:N", title="Scenario"))
-    zero = METRIC_INFO[metric][2] != "share" or metric == "active_rate"
+    zero = METRIC_INFO[metric][2] != "share" or metric in RATE_METRICS
     scale = alt.Scale(zero=zero)
     outer = base.mark_area(color=color, opacity=theme.BAND_OUTER_OPACITY).encode(
         y=alt.Y("p10:Q", axis=y_axis, scale=scale), y2="p90:Q")

@@ -16,7 +16,7 @@ from ..scenario import ScenarioError
 
 #: Modules (relative to this package) that add subcommands.
 COMMAND_MODULES = ["core", "export", "sweep", "analysis", "update", "calibrate", "voi",
-                   "gates"]
+                   "gates", "classes", "cases"]
 
 
 class CliError(Exception):

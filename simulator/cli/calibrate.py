@@ -44,7 +44,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         post = condition(sc, actuals, paths=args.paths, seed=args.seed,
                          horizon=args.horizon, obs=observation_model(args))
     except ActualsError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(f"{exc} ({args.out} not written)") from None
     if not math.isfinite(post.ess) or post.ess < MIN_CALIBRATE_ESS:
         # A NaN or tiny effective sample size: the posterior is the prior or one path;
         # writing it back as "calibrated" would be a lie. Nothing is written.

@@ -19,6 +19,9 @@ from .common import _clean, add_run_options, check_out_dir, emit, out_dir, scena
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="check a scenario file and list its inputs")
     p.add_argument("file")
+    p.add_argument("--inputs", action="store_true",
+                   help="list every uncertain input: P10/P50/P90 and where it came from")
+    p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("run", help="simulate a scenario and print the business case")
@@ -33,9 +36,29 @@ def cmd_validate(args: argparse.Namespace) -> int:
     inputs = sc.inputs()
     n_random = sum(not d.is_fixed for d in inputs.values())
     users = sc.pilot.users + sum(c.size for c in sc.adoption.cohorts)
-    print(f"ok: {sc.name!r}: {len(inputs)} inputs ({n_random} uncertain), "
-          f"{len(sc.adoption.cohorts)} cohorts, {users} users, "
-          f"{sc.horizon} months, {len(sc.correlations)} correlations")
+    line = (f"ok: {sc.name!r}: {len(inputs)} inputs ({n_random} uncertain), "
+            f"{len(sc.adoption.cohorts)} cohorts, {users} users, "
+            f"{sc.horizon} months, {len(sc.correlations)} correlations")
+    fmt = getattr(args, "format", "text")
+    if not getattr(args, "inputs", False):
+        if fmt == "json":
+            print(json.dumps({"ok": True, "scenario": sc.name, "inputs": len(inputs),
+                              "uncertain": n_random}))
+        else:
+            print(line)
+        return 0
+    from ..inputs_table import inputs_table, source_summary
+
+    table = inputs_table(sc)
+    if fmt == "json":
+        print(json.dumps({"scenario": sc.name, "reference_class": sc.reference_class,
+                          "template": sc.template,
+                          "inputs": [{k: _clean(v) for k, v in r.items()}
+                                     for r in table.to_dict(orient="records")]}, indent=2))
+        return 0
+    print(line)
+    print(source_summary(sc))
+    emit(table.drop(columns=["note"]), "text")
     return 0
 
 

@@ -14,7 +14,9 @@ from ..actuals import (
     lever_sentence,
     read_actuals,
 )
+from ..actuals.condition import UPDATE_PATHS, Posterior
 from ..actuals.diagnose import MARGIN, THRESHOLD
+from ..actuals.verdict import one_verdict
 from ..atomic import atomic_write_text
 from ..budget import check_run_budget
 from ..csv_safe import to_csv
@@ -63,7 +65,7 @@ def observation_model(args: argparse.Namespace) -> ObservationModel:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("update", help="update the forecast with monthly actuals and diagnose "
                                       "what broke")
-    add_run_options(p)
+    add_run_options(p, paths=UPDATE_PATHS)
     add_observation_options(p)
     p.add_argument("--no-levers", action="store_true",
                    help="skip the lever analysis on the posterior (4 extra runs)")
@@ -85,11 +87,19 @@ def cmd_update(args: argparse.Namespace) -> int:
                          obs=obs)
     except ActualsError as exc:
         raise CliError(str(exc)) from None
+    conflicts = [{k: _clean(c[k]) for k in ("figure", "month", "actual", "prior_p1",
+                                            "prior_p50", "prior_p99", "sentence")}
+                 for c in post.conflicts]
+    if post.collapsed:
+        return _report_collapsed(args, post, conflicts)
     diag = diagnose(post)
     gains = None if args.no_levers else lever_gains(post)
+    verdict = one_verdict(diag, gains)
     s = post.summary
     cur = s["currency"]
     if args.format == "table":
+        for c in post.conflicts:
+            print(c["sentence"])
         prior = post.prior.summary
         rows = [
             ("Scenario", s["scenario"]),
@@ -133,10 +143,14 @@ def cmd_update(args: argparse.Namespace) -> int:
                 table[name] = [money(v, cur) if v == v else "n/a" for v in gains[col]]
             emit(table, "table", "Levers on the posterior (mean NPV gain of switching on)")
             print(lever_sentence(gains, cur))
+        if verdict:
+            print(verdict)
     elif args.format == "json":
-        doc = {"summary": {k: _clean(v) for k, v in s.items()},
+        doc = {"conflicts": conflicts,
+               "summary": {k: _clean(v) for k, v in s.items()},
                "notes": post.notes,
                "history": [{"paths": n, "ess": e, "step": h} for n, e, h in post.history],
+               "verdict": verdict,
                "diagnosis": {"sentence": diag.sentence, "status": diag.status,
                              "margin": MARGIN, "threshold": THRESHOLD,
                              "confounded": json.loads(
@@ -160,4 +174,19 @@ def cmd_update(args: argparse.Namespace) -> int:
             atomic_write_text(d / "levers.csv", to_csv(gains, index=False))
         if args.format == "table":
             print(f"wrote posterior bands, summary, diagnosis and levers to {d}")
+    return 0
+
+
+def _report_collapsed(args: argparse.Namespace, post: Posterior, conflicts: list[dict]) -> int:
+    """Too few effective particles: no percentiles, only the conflict and what to change."""
+    if args.format == "json":
+        print(json.dumps({"conflicts": conflicts, "summary": None, "notes": post.notes,
+                          "ess": post.ess, "paths": post.n_paths,
+                          "history": [{"paths": n, "ess": e, "step": h}
+                                      for n, e, h in post.history]}, indent=2))
+    else:
+        for c in post.conflicts:
+            print(c["sentence"])
+        for note in post.notes:
+            print(f"! {note}")
     return 0

@@ -153,7 +153,7 @@ def prepare(sc: Scenario, x: np.ndarray, paths: list[str], horizon: int,
                           for t in tier_names], dtype=np.int64).reshape(len(tier_names), 4)
     lv = sc.levers
     pilot_tier = tier_names.index(sc.adoption.pilot_tier)
-    sizes = [sc.pilot.users] + [c.size for c in sc.adoption.cohorts]
+    sizes = [sc.pilot.users] + sc.wave_sizes()  # pilot users counted once
     starts = [0] + [c.start_month for c in sc.adoption.cohorts]
     if lens:
         tiers_idx = [pilot_tier] * len(sizes)
@@ -178,9 +178,15 @@ def prepare(sc: Scenario, x: np.ndarray, paths: list[str], horizon: int,
     gates = gate_table(sc, lens)
     flags[F_N_GATES] = gates.shape[0]
     r = sc.scenario.discount_rate_annual
+    x = np.asfortranarray(x, dtype=np.float64)
+    pc = col.get("pilot.cost_per_month")
+    if pc is not None and np.any(x[:, pc] != 0.0):
+        # The pilot's cost (months x cost per month) is booked in month 0 with the build.
+        x = x.copy(order="F")
+        x[:, col["economics.build_cost"]] += sc.pilot.months * x[:, pc]
     return ModelArrays(
         # Column-major, as sampled: no copy for simulate(); one compiled kernel layout.
-        x=np.asfortranarray(x, dtype=np.float64),
+        x=x,
         core_cols=core_cols,
         tier_cols=tier_cols,
         cohort_size=np.asarray(sizes, dtype=np.int64),

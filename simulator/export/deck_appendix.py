@@ -171,29 +171,33 @@ def assumption_slides(prs, res: SimulationResult) -> None:
     sc = res.scenario
     cur = sc.scenario.currency
     df = assumptions_frame(sc)
-    sourced = "source" in df.columns  # the provenance hook (tables.SOURCE_HOOK)
-    # a source runs to two lines: fewer rows per slide then
-    pages = chunks(len(df), ROWS_PER_SLIDE - 4 if sourced else ROWS_PER_SLIDE)
-    header = ["Input", "Low", "Likely", "High", "Unit", "Distribution"]
-    widths = [4.1, 1.25, 1.25, 1.25, 2.75, 1.7]
-    if sourced:
-        header, widths = header[:-1] + ["Source"], [3.6, 1.15, 1.15, 1.15, 1.9, 3.1]
+    pages = chunks(len(df), ROWS_PER_SLIDE)
+    header = ["Input", "Low", "Likely", "High", "Unit", "Source"]
     align = [PP_ALIGN.LEFT] + [PP_ALIGN.RIGHT] * 3 + [PP_ALIGN.LEFT] * 2
     for k, page in enumerate(pages, start=1):
         slide = new_slide(prs, paged_title(TITLE_ASSUMPTIONS, k, len(pages)))
         rows = []
         for i in page:
             r = df.iloc[i]
-            last = _cut(str(r["source"]), 45) if sourced else r["distribution"]
             rows.append([r["label"], *fmt_inputs([r[c] for c in ("low", "likely", "high")],
                                                  r["schema_unit"], cur),
-                         r["unit"], last])
-        add_table(slide, header, rows, MARGIN, BODY_TOP, widths, size=SMALL_TABLE_PT,
-                  align=align)
+                         r["unit"], source_cell(r["source"])])
+        add_table(slide, header, rows, MARGIN, BODY_TOP, [3.8, 1.15, 1.15, 1.15, 2.5, 2.5],
+                  size=SMALL_TABLE_PT, align=align)
         add_text(slide, ASSUMPTIONS_NOTE, MARGIN, FOOT_TOP, SLIDE_WIDTH - 2 * MARGIN,
               Inches(0.5), size=NOTE_PT)
-        keys = "; ".join(f"{df.iloc[i]['label']} = {df.iloc[i]['input']}" for i in page)
+        keys = "; ".join(f"{df.iloc[i]['label']} = {df.iloc[i]['input']} "
+                         f"({df.iloc[i]['distribution']}, source {df.iloc[i]['source']})"
+                         for i in page)
         add_notes(slide, f"{ASSUMPTIONS_NOTE}\n\nScenario-file keys: {keys}.")
+
+
+def source_cell(source: str) -> str:
+    """Short source for the slide: your file, or where an inherited value came from."""
+    if source == "file":
+        return "your file"
+    kind, _, name = source.partition(":")
+    return f"{kind}: {name.removesuffix('.toml')}"[:24] if name else kind
 
 
 def _default_cell(col: str, v: Any, currency: str) -> str:

@@ -67,14 +67,15 @@ def answer_slide(prs, res: SimulationResult, findings: Findings | None,
     s = res.summary
     slide = new_slide(prs, TITLE_ANSWER)
     sentence = answer_sentence(res, findings)
-    add_text(slide, sentence, MARGIN, BODY_TOP, SLIDE_WIDTH - 2 * MARGIN, Inches(1.7),
-             size=18, bold=True)
+    add_text(slide, sentence, MARGIN, BODY_TOP, SLIDE_WIDTH - 2 * MARGIN, Inches(1.6),
+             size=16 if len(sentence) <= 300 else 14, bold=True)  # four lines at most
     rows = answer_rows(res, findings)
-    footnote(slide, f"{s['scenario']} · {s['paths']:,} paths · seed {s['seed']} · "
-                    f"{s['horizon_months']} months · money in {s['currency']} · prepared "
-                    f"{(date or _dt.date.today()).isoformat()}")
-    add_table(slide, ["", "Value", "How it was computed"], rows, MARGIN, Inches(3.15),
-           [3.4, 3.3, 5.6], size=SMALL_TABLE_PT,
+    run = (f"{s['scenario']} · {s['paths']:,} paths · seed {s['seed']} · "
+           f"{s['horizon_months']} months · money in {s['currency']} · prepared "
+           f"{(date or _dt.date.today()).isoformat()}")
+    footnote(slide, run)
+    add_table(slide, ["", "Value", "How it was computed"], rows, MARGIN, Inches(3.0),
+           [3.9, 3.0, 5.4], size=SMALL_TABLE_PT,
            align=[PP_ALIGN.LEFT, PP_ALIGN.RIGHT, PP_ALIGN.LEFT])
     how = [f"{a}: {b} ({c})." for a, b, c in rows]
     add_notes(slide, "The answer in one sentence, then its numbers.\n" + "\n".join(how) +

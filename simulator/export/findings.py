@@ -55,8 +55,7 @@ def run_findings(res: SimulationResult, *, max_paths: int = MAX_ANALYSIS_PATHS,
         rows = ((
             "Staged plan: option value of the gates",
             f"{F.money(g['option_value'], cur)} (s.e. {F.money(g['option_value_se'], cur)})",
-            "Mean NPV of the gated plan minus big bang on the same paths and seed "
-            "(paired standard error)"),)
+            "mean NPV, gated minus big bang, same paths (paired s.e.)"),)
     return Findings(levers=lever_analysis(sc, **kw), gap=expectation_gap(sc, **kw),
                     sensitivity=sensitivity(sc, top_k=top_k, spider_k=0, **kw), paths=n,
                     gates=gates, extra_rows=rows)
@@ -111,6 +110,15 @@ def answer_rows(res: SimulationResult, findings: Findings | None
         ("Expectation gap", F.money(s["expectation_gap"], cur),
          f"pilot-lens NPV {F.money(s['pilot_lens_npv'], cur)} minus production P50"),
     ]
+    if "signed_off_gap" in s:
+        rows.append(("Gap to your signed-off case", F.money(s["signed_off_gap"], cur),
+                     f"signed-off NPV {F.money(s['signed_off_npv'], cur)} minus production "
+                     f"P50; P(NPV >= it) {F.pct(s['prob_npv_ge_signed_off'])}"))
+    own = sum(v == "file" for v in res.scenario.sources().values())
+    total = len(res.scenario.sources())
+    rows.append(("Inputs that are your own", f"{own} of {total}",
+                 "the rest inherited: reference class, template or default (Source column "
+                 "of the assumptions)"))
     if findings is not None and findings.levers is not None:
         steps = lever_steps(findings.levers)
         prev_p50 = float(steps["npv_p50"].iloc[0])

@@ -128,32 +128,24 @@ def _dist_label(d) -> str:
     return "PERT" if d.kind == "pert" else d.kind
 
 
-#: The hook for provenance: a scenario method ``source_of(path) -> str`` (where a number
-#: comes from: the user's file, a reference class and its cases, a template, a default).
-#: When the scenario has it, the assumption tables gain a Source column.
-SOURCE_HOOK = "source_of"
-
-
 def assumptions_frame(sc: Scenario) -> pd.DataFrame:
-    """Every input of ``sc.inputs()``: raw key, readable label, low / likely / high
-    (``Dist.describe``), unit, meaning, and its source when the scenario says it
-    (:data:`SOURCE_HOOK`)."""
+    """Every uncertain input (``sc.all_inputs()``): raw key, readable label, low / likely /
+    high (``Dist.describe``), unit, meaning, and where its value came from (``source``:
+    file, class:NAME, template:FILE or default; ``source_note``: the class's cases)."""
     cur = sc.scenario.currency
-    source = getattr(sc, SOURCE_HOOK, None)
+    sources, notes = sc.sources(), sc.notes()
     rows = []
-    for path, d in sc.inputs().items():
+    for path, d in sc.all_inputs().items():
         unit, doc = input_field(sc, path)
         low, likely, high = (float(v) for v in d.describe())
-        row = {"input": path, "label": L.input_label(path, cur, unit=False),
-               "low": low, "likely": likely, "high": high,
-               "unit": unit_label(unit, cur), "schema_unit": unit,
-               "distribution": _dist_label(d), "description": doc}
-        if callable(source):
-            row["source"] = str(source(path) or "")
-        rows.append(row)
-    cols = ["input", "label", "low", "likely", "high", "unit", "schema_unit", "distribution",
-            "description"] + (["source"] if callable(source) else [])
-    return pd.DataFrame(rows, columns=cols)
+        rows.append({"input": path, "label": L.input_label(path, cur, unit=False),
+                     "low": low, "likely": likely, "high": high,
+                     "unit": unit_label(unit, cur), "schema_unit": unit,
+                     "distribution": _dist_label(d), "description": doc,
+                     "source": sources.get(path, "file"), "source_note": notes.get(path, "")})
+    return pd.DataFrame(rows, columns=["input", "label", "low", "likely", "high", "unit",
+                                       "schema_unit", "distribution", "description", "source",
+                                       "source_note"])
 
 
 # --------------------------------------------------------------------------- charts data

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import ValidationError, model_validator
+from pydantic import PrivateAttr, ValidationError, model_validator
 
 from ..distributions import Dist
-from .dist_specs import Uncertain, as_dist
+from .dist_specs import Pert, Uncertain, as_dist
 from .errors import _JOIN, ScenarioError, _problems
 from .fields import (
     MAX_COHORT_SIZE,
@@ -64,6 +64,11 @@ class Pilot(Section):
     incidents_per_month: Uncertain = uncertain(hi=MAX_INCIDENTS_PER_MONTH, unit="incidents/month",
                                                doc="Integration incident rate seen at pilot "
                                                    "load.")
+    months: int = plain(2, unit="months", ge=1, le=36,
+                        doc="How long the pilot ran before go-live.")
+    cost_per_month: Uncertain = uncertain(0.0, hi=MAX_MONEY_PER_MONTH, unit="currency/month",
+                                          doc="Running cost of the pilot per month; months x "
+                                              "this is booked in month 0 with the build cost.")
 
 
 class Data(Section):
@@ -129,6 +134,20 @@ class Tier(Section):
                                              "cohort's start month.")
 
 
+class Usage(Section):
+    """How often monthly active users use the tool: the telemetry vocabulary (weekly and daily
+    active shares), sampled per path outside the compiled core."""
+
+    weekly_share: Uncertain = uncertain(
+        Pert(dist="pert", min=0.45, mode=0.65, max=0.85), hi=1.0,
+        unit="share of monthly active users",
+        doc="Share of a month's active users who use it at least once a week.")
+    daily_share: Uncertain = uncertain(
+        Pert(dist="pert", min=0.2, mode=0.4, max=0.65), hi=1.0,
+        unit="share of weekly active users",
+        doc="Share of the weekly active users who use it (almost) every working day.")
+
+
 class Cohort(Section):
     """A wave of users registered in one month and onboarded in one tier."""
 
@@ -137,6 +156,9 @@ class Cohort(Section):
     start_month: int = plain(1, unit="month", ge=0, le=120,
                              doc="Month the users are registered and onboarded (<= horizon).")
     tier: str = plain(doc="Onboarding tier name (a key of [adoption.tiers]).")
+    includes_pilot: bool | None = plain(None, doc="The wave's size counts the pilot team too: "
+                                            "they are registered once (the wave adds size "
+                                            "minus the pilot users).")
 
 
 class Adoption(Section):
@@ -321,6 +343,15 @@ class Gate(Section):
         return self
 
 
+class SignedOff(Section):
+    """The organisation's own signed-off business case, when it has one."""
+
+    npv: float | None = plain(None, unit="currency", ge=-1e15, le=1e15, allow_inf_nan=False,
+                              doc="NPV of the case that was signed off; the expectation gap is "
+                                  "then measured against it instead of the pilot lens.")
+    note: str = plain("", doc="Where the figure comes from (document, date).")
+
+
 class Correlation(Section):
     """A Spearman rank correlation between two uncertain inputs."""
 
@@ -336,6 +367,10 @@ LEVERS = ("variability_testing", "load_testing", "change_plan", "feedback_loop")
 class Scenario(Section):
     """A whole business case: the pilot, production conditions, cohorts, money and levers."""
 
+    reference_class: str | None = plain(None, doc="Reference class (simulator/classes/NAME"
+                                                  ".toml) every input left out comes from.")
+    template: str | None = plain(None, doc="Template (scenarios/NAME.toml) every input left "
+                                           "out comes from, before the reference class.")
     scenario: Meta = plain(doc="Name, currency, horizon, discount rate.")
     pilot: Pilot = plain(doc="What the pilot showed.")
     data: Data = plain(doc="Production data quality.")
@@ -344,12 +379,29 @@ class Scenario(Section):
     adoption: Adoption = plain(doc="Cohorts, tiers, churn and trust.")
     economics: Economics = plain(doc="Value and cost.")
     levers: Levers = plain(default_factory=Levers, doc="The four levers.")
+    usage: Usage = plain(default_factory=Usage, doc="Usage intensity of monthly active users.")
+    signed_off: SignedOff = plain(default_factory=SignedOff,
+                                  doc="The organisation's signed-off case (optional).")
     correlations: list[Correlation] = plain(default_factory=list,
                                             doc="Rank correlations between inputs.",
                                             max_length=MAX_CORRELATIONS)
     gates: list[Gate] = plain(default_factory=list,
                               doc="Go/no-go reviews of a staged rollout, in month order.",
                               max_length=MAX_GATES)
+    #: Where each uncertain input's value came from (:mod:`.provenance`), set at loading.
+    _sources: dict[str, str] = PrivateAttr(default_factory=dict)
+    _notes: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal content: where the values came from (the reference class or template a
+        file names, each input's source) is not compared."""
+        if type(other) is not type(self):
+            return False
+        skip = ("reference_class", "template")
+        return ({k: v for k, v in self.__dict__.items() if k not in skip}
+                == {k: v for k, v in other.__dict__.items() if k not in skip})
+
+    __hash__ = None  # type: ignore[assignment]
 
     @model_validator(mode="after")
     def _cross_checks(self):
@@ -380,7 +432,16 @@ class Scenario(Section):
             if i and g.month < self.gates[i - 1].month:
                 problems.append(f"gates[{i}].month: {g.month} is before the previous gate's "
                                 f"({self.gates[i - 1].month}); list gates in month order")
-        users = self.pilot.users + sum(c.size for c in self.adoption.cohorts)
+        shared = [i for i, c in enumerate(self.adoption.cohorts) if c.includes_pilot]
+        if len(shared) > 1:
+            problems.append(f"adoption.cohorts[{shared[1]}].includes_pilot: only one wave may "
+                            f"count the pilot team (also cohorts[{shared[0]}])")
+        for i in shared[:1]:
+            c = self.adoption.cohorts[i]
+            if c.size < self.pilot.users:
+                problems.append(f"adoption.cohorts[{i}].size: {c.size} is below the pilot "
+                                f"team ({self.pilot.users}) it includes")
+        users = self.pilot.users + sum(self.wave_sizes())
         if users > MAX_USERS:
             problems.append(f"adoption.cohorts: {users:,} users in all (pilot team and "
                             f"cohorts) is above {MAX_USERS:,}")
@@ -416,6 +477,12 @@ class Scenario(Section):
                 f"pilot of {self.pilot.users:,} and up to {lam:g} pilot incidents/month "
                 f"gives {rate:.3g} incidents/month, above {MAX_INCIDENT_RATE:g}"]
 
+    def wave_sizes(self) -> list[int]:
+        """Users each wave adds: its size, less the pilot team for the wave that includes
+        it (pilot users counted once)."""
+        return [max(0, c.size - self.pilot.users) if c.includes_pilot else c.size
+                for c in self.adoption.cohorts]
+
     # ----------------------------------------------------------------- inputs
 
     def inputs(self) -> dict[str, Dist]:
@@ -437,6 +504,23 @@ class Scenario(Section):
         for lever in LEVERS:
             walk(getattr(self.levers, lever), f"levers.{lever}.")
         return out
+
+    def usage_inputs(self) -> dict[str, Dist]:
+        """The usage-intensity inputs (sampled outside the compiled core, by path)."""
+        return {f"usage.{n}": as_dist(v, lo, hi) for n, v, lo, hi in self.usage.uncertain_items()}
+
+    def all_inputs(self) -> dict[str, Dist]:
+        """Every uncertain input: the simulated ones, then the usage intensity."""
+        return {**self.inputs(), **self.usage_inputs()}
+
+    def sources(self) -> dict[str, str]:
+        """Where each uncertain input came from: ``file``, ``class:NAME``, ``template:FILE``
+        or ``default`` (:mod:`.provenance`)."""
+        return {p: self._sources.get(p, "file") for p in self.all_inputs()}
+
+    def notes(self) -> dict[str, str]:
+        """A note per inherited input (the class's cases, the template's comment)."""
+        return dict(self._notes)
 
     def input_paths(self) -> list[str]:
         return list(self.inputs())
@@ -462,13 +546,20 @@ class Scenario(Section):
         return self.scenario.horizon_months
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data (TOML-ready) that loads back to an equal scenario."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        """Plain data (TOML-ready) that loads back to an equal scenario: every value written
+        out, so the reference class and template it came from are left out (loading would
+        otherwise bring back tiers deleted since)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True,
+                               exclude={"reference_class", "template"})
 
     def to_toml(self) -> str:
+        """The scenario as TOML; a comment names the class or template it was based on."""
         import tomli_w
 
-        return tomli_w.dumps(self.to_dict())
+        head = "".join(f"# Based on {k} = {v!r}; every inherited value is written out.\n"
+                       for k, v in (("reference_class", self.reference_class),
+                                    ("template", self.template)) if v)
+        return head + tomli_w.dumps(self.to_dict())
 
     def save(self, path: str | Path) -> None:
         """Write the scenario as TOML atomically (temp file, then rename)."""
@@ -482,9 +573,21 @@ class Scenario(Section):
         A value may be a number, a string, a bool or a distribution table (dict).
         """
         data = self.to_dict()
+        data.update({k: v for k, v in (("reference_class", self.reference_class),
+                                       ("template", self.template)) if v is not None})
         for path, value in changes.items():
             _set_path(data, path, value)
-        return parse_scenario(data, source="override")
+        # Every value is already written out: no inheritance again (a deleted tier stays
+        # deleted), the sources carried over below.
+        new = parse_scenario(data, source="override", inherit=False)
+        sources = dict(self._sources)
+        for p in new.all_inputs():
+            if p in sources and any(c == p or c.startswith(p + ".") for c in changes):
+                sources[p] = "file"
+        new._sources = {p: sources.get(p, "file") for p in new.all_inputs()}
+        new._notes = {p: n for p, n in self._notes.items()
+                      if new._sources.get(p, "file") != "file"}
+        return new
 
     def with_levers(self, **enabled: bool) -> Scenario:
         """A copy with levers switched, e.g. ``with_levers(feedback_loop=True)``."""
@@ -495,9 +598,20 @@ class Scenario(Section):
         return self.with_values({f"levers.{k}.enabled": bool(v) for k, v in enabled.items()})
 
 
-def parse_scenario(data: dict[str, Any], source: str | None = None) -> Scenario:
-    """Validate a scenario given as plain data; raise :class:`ScenarioError` on problems."""
+def parse_scenario(data: dict[str, Any], source: str | None = None, *,
+                   inherit: bool = True) -> Scenario:
+    """Validate a scenario given as plain data; raise :class:`ScenarioError` on problems.
+
+    A file naming a ``template`` or a ``reference_class`` inherits every input it leaves
+    out from them; each input's source is recorded (:meth:`Scenario.sources`).
+    """
+    from .provenance import resolve
+
+    merged, sources, notes = resolve(data, source) if inherit else (data, {}, {})
     try:
-        return Scenario.model_validate(data)
+        sc = Scenario.model_validate(merged)
     except ValidationError as exc:
         raise ScenarioError(_problems(exc), source) from None
+    sc._sources = {p: sources.get(p, "default") for p in sc.all_inputs()}
+    sc._notes = {p: n for p, n in notes.items() if p in sc._sources}
+    return sc

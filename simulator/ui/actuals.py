@@ -1,8 +1,9 @@
 """The app's Actuals tab: upload monthly actuals, see the updated forecast and the diagnosis.
 
-The conditioning reuses the app's current run (same paths and seed) as its first
-attempt and is cached per (scenario, paths, seed, actuals, observation noise); the lever
-re-run on the posterior costs four more runs and happens only when asked for.
+The update runs on UPDATE_PATHS particles with the app's seed, as the CLI does (same file,
+seed and paths: the same verdict); it reuses the app's current run as its prior when that
+has UPDATE_PATHS paths, and is cached per (scenario, seed, actuals, observation noise).
+The lever re-run on the posterior costs four more runs and happens only when asked for.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from ..actuals import (
     lever_sentence,
     reads_actuals,
 )
+from ..actuals.condition import UPDATE_PATHS
 from ..actuals.diagnose import MARGIN, THRESHOLD
 from ..actuals.format import COLUMN_DOC
+from ..actuals.verdict import one_verdict
 from ..charts.actuals import (
     actuals_fan_chart,
     diagnosis_chart,
@@ -32,6 +35,7 @@ from ..charts.actuals import (
 )
 from ..formatting import money as money_label
 from ..results import SimulationResult
+from ..scenario.toml_io import loads_scenario
 from .plain import md_unlink
 from .registry import TabContext
 
@@ -48,7 +52,10 @@ def _posterior(toml: str, paths: int, seed: int, horizon: int, csv: str, spot: i
     actuals = reads_actuals(csv, horizon)
     obs = ObservationModel(active_overdispersion=rho, accuracy_spot_checks=spot,
                            cost_relative_sd=cost_sd)
-    return condition(_res, actuals, obs=obs)
+    if _res.n_paths == paths and _res.seed == seed and _res.trajectories is not None:
+        return condition(_res, actuals, obs=obs)
+    sc = loads_scenario(toml)
+    return condition(sc, actuals, paths=paths, seed=seed, horizon=horizon, obs=obs)
 
 
 @st.cache_resource(show_spinner=False, max_entries=3)
@@ -74,8 +81,9 @@ def render(ctx: TabContext) -> None:
     st.subheader("Update the forecast with actuals")
     st.caption("A CSV with a `month` column (months after go-live) and any of "
                + ", ".join(f"`{c}`" for c in OBSERVED)
-               + ". Leave cells empty where nothing was measured. Each simulated path is "
-                 "weighted by how likely it makes your actuals; see docs/actuals.md.")
+               + ". Leave cells empty where nothing was measured. The forecast moves from "
+                 "the scenario's ranges to what your actuals allow by sequential Monte "
+                 "Carlo; see docs/actuals.md.")
     with st.expander("Columns"):
         st.table(pd.DataFrame({"column": list(COLUMN_DOC), "meaning": list(COLUMN_DOC.values())}))
     uploaded = st.file_uploader("Actuals CSV", type=["csv"], key="actuals_upload")
@@ -101,14 +109,18 @@ def render(ctx: TabContext) -> None:
         st.error("The current run has no monthly trajectories; re-run with bands on.")
         return
     try:
-        with st.spinner("Weighting the paths by the actuals..."):
-            post = _posterior(sc.to_toml(), ctx.paths, ctx.seed, res.horizon, text, spot, rho,
-                              cost_sd, res)
+        with st.spinner("Updating the forecast with the actuals (sequential Monte Carlo)..."):
+            post = _posterior(sc.to_toml(), UPDATE_PATHS, ctx.seed, res.horizon, text, spot,
+                              rho, cost_sd, res)
     except ActualsError as exc:
         st.error(f"Actuals not usable: {md_unlink(exc)}")
         return
+    for c in post.conflicts:
+        st.error(c["sentence"])
     for note in post.notes:
         (st.warning if note.startswith("warning") or "registered" in note else st.info)(note)
+    if post.collapsed:
+        return
     s, prior = post.summary, post.prior.summary
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Effective sample size", f"{post.ess:,.0f}",
@@ -148,8 +160,11 @@ def render(ctx: TabContext) -> None:
     if st.checkbox("Re-run the lever analysis on the posterior (four more runs)",
                    key="actuals_levers"):
         with st.spinner("Running each lever on the same paths..."):
-            gains = _gains(sc.to_toml(), ctx.paths, ctx.seed, res.horizon, text, spot, rho,
-                           cost_sd, post)
+            gains = _gains(sc.to_toml(), UPDATE_PATHS, ctx.seed, res.horizon, text, spot,
+                           rho, cost_sd, post)
         st.markdown(lever_sentence(gains, cur))
+        verdict = one_verdict(diag, gains)
+        if verdict:
+            st.markdown(f"**{verdict}**")
         st.altair_chart(lever_gain_chart(gains, cur), width="stretch")
         st.dataframe(gains, width="stretch", hide_index=True)

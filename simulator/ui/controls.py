@@ -201,6 +201,7 @@ def _control_groups(sc: Scenario) -> list[ControlGroup]:
     groups = [
         ControlGroup("Pilot", doc(sc.pilot), [(None, [
             _plain(sc.pilot, "pilot.", "users", cur, "int"),
+            _plain(sc.pilot, "pilot.", "months", cur, "int"),
             *_uncertain(sc.pilot, "pilot.", cur)])]),
         ControlGroup("Production data", doc(sc.data),
                      [(None, _uncertain(sc.data, "data.", cur))]),
@@ -232,6 +233,8 @@ def _control_groups(sc: Scenario) -> list[ControlGroup]:
         "month 0).", cohort_parts))
     groups.append(ControlGroup("Economics", doc(sc.economics),
                                [(None, _uncertain(sc.economics, "economics.", cur))]))
+    groups.append(ControlGroup("Usage intensity (weekly and daily active)", doc(sc.usage),
+                               [(None, _uncertain(sc.usage, "usage.", cur))]))
     lever_parts: list[tuple[str | None, list[Control]]] = []
     for lever in LEVERS:
         sec = getattr(sc.levers, lever)

@@ -75,6 +75,8 @@ def read(pilot: pd.DataFrame, waves: pd.DataFrame, template: Scenario) -> Edit:
     for i, (r, row) in enumerate(rows):
         c = {"name": row.get("name"), "size": whole(row.get("size")),
              "start_month": whole(row.get("start_month")), "tier": row.get("tier")}
+        if r < len(template.adoption.cohorts) and template.adoption.cohorts[r].includes_pilot:
+            c["includes_pilot"] = True  # kept: the table has no column for it
         cohorts.append({k: v for k, v in c.items() if v is not None})
         out.rows[f"adoption.cohorts[{i}]"] = row_label(r + 1, row.get("name"))
     if cohorts != template.to_dict()["adoption"]["cohorts"]:

@@ -103,10 +103,14 @@ def _unit(unit: str) -> str:
     return f" ({unit})" if unit and unit != "-" else ""
 
 
-def render_uncertain(c: UncertainControl, token: str) -> tuple[float, float, float]:
-    """A row: label with unit and help, then low / likely / high number inputs."""
+def render_uncertain(c: UncertainControl, token: str,
+                     source: str = "") -> tuple[float, float, float]:
+    """A row: label with unit, help and source (where the value came from), then low /
+    likely / high number inputs."""
     cols = st.columns(_ROW, vertical_alignment="center")
-    cols[0].markdown(f"**{c.label}**{_unit(c.unit)}", help=c.help)
+    tag = f" · `{source}`" if source and source != "file" else ""
+    cols[0].markdown(f"**{c.label}**{_unit(c.unit)}{tag}",
+                     help=c.help + (f"\n\nSource: {source}" if source else ""))
     out = []
     for col, part, value in zip(cols[1:], PARTS, c.value, strict=True):
         kw: dict[str, Any] = {"min_value": c.lo, "step": c.step, "format": c.fmt,
@@ -152,7 +156,8 @@ def group_key(title: str) -> str:
     return f"assumptions.open|{title}"
 
 
-def render_group(g: ControlGroup, token: str, *, shown: bool = True) -> None:
+def render_group(g: ControlGroup, token: str, *, shown: bool = True,
+                 sources: dict[str, str] | None = None) -> None:
     """An expander holding one group of assumptions. Its inputs are drawn only while it is
     open (opening it reruns the script) and ``shown`` (its tab is open); the expander itself
     always is, so it stays open or closed across tabs."""
@@ -177,17 +182,20 @@ def render_group(g: ControlGroup, token: str, *, shown: bool = True) -> None:
                         render_plain(c, token)
             for c in items:
                 if isinstance(c, UncertainControl):
-                    render_uncertain(c, token)
+                    render_uncertain(c, token, (sources or {}).get(c.path, ""))
 
 
-def render_assumptions(groups: list[ControlGroup], token: str, *, shown: bool = True) -> None:
+def render_assumptions(groups: list[ControlGroup], token: str, *, shown: bool = True,
+                       sources: dict[str, str] | None = None, summary: str = "") -> None:
     """The Assumptions tab: a caption, then one expander per group of inputs (their inputs
-    drawn only while ``shown``: the tab is open)."""
+    drawn only while ``shown``: the tab is open), each marked with its source when it is
+    not the user's file (``class:NAME``, ``template:FILE``, ``default``)."""
     st.caption("Each uncertain input as low / likely / high. An input you edit becomes "
                "PERT(low, likely, high), or a fixed number when all three are equal; the "
-               "others keep the file's distribution.")
+               "others keep the file's distribution." + (f" Sources: {summary}." if summary
+                                                         else ""))
     for g in groups:
-        render_group(g, token, shown=shown)
+        render_group(g, token, shown=shown, sources=sources)
 
 
 def render_headlines(items: list[Headline], base: list[Headline] | None,
