@@ -68,11 +68,13 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
-	@{ command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; } || { \
-	  echo "installing Debian's LibreOffice Impress and poppler for the deck layout test"; \
+	@{ command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 && \
+	   ls /usr/lib/libreoffice/program/libsclo.so >/dev/null 2>&1; } || { \
+	  echo "installing Debian's LibreOffice Impress and Calc and poppler for the deck layout"; \
+	  echo "and workbook formula tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install \
-	    -y -qq libreoffice-impress-nogui poppler-utils >/dev/null; }
+	    -y -qq libreoffice-impress-nogui libreoffice-calc-nogui poppler-utils >/dev/null; }
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

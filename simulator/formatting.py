@@ -74,6 +74,32 @@ def _sig(x: float, sig: int) -> str:
     return text
 
 
+def money_row(values: list[float | None], currency: str, *, sig: int = 3) -> list[str]:
+    """Money figures read side by side (low / likely / high, P10 / P50 / P90) in one
+    scale: the largest one's suffix for all, so a row never reads ``USD 5,000 / USD 8,000
+    / USD 12k``. Rows below 10,000 (and rows with a fraction below 100) keep
+    :func:`money`'s own style."""
+    finite = [abs(float(v)) for v in values if not missing(v)]
+    big = max(finite, default=0.0)
+    if big < 1e4:
+        return [money(v, currency, sig=sig) for v in values]
+    div, suffix = next(((d, s) for d, s in ((1e9, "B"), (1e6, "M"), (1e3, "k"))
+                        if round(big / d, sig - 1 - int(math.floor(math.log10(big / d))))
+                        >= 1), (1e3, "k"))
+    digits = max(0, sig - 1 - int(math.floor(math.log10(big / div))))
+    out = []
+    for v in values:
+        if missing(v):
+            out.append(NA)
+            continue
+        x = float(v) / div
+        text = f"{abs(x):,.{digits}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        out.append(f"{'-' if x < 0 and text != '0' else ''}{currency} {text}{suffix}")
+    return out
+
+
 def money_delta(v: float | None, currency: str) -> str:
     """A signed change in money: ``+USD 12.5k``, ``-USD 3,000``."""
     if missing(v):

@@ -76,7 +76,7 @@ def test_gap_and_levers_tab_renders_and_rebudgets():
     at.checkbox(key="analysis_use_budget").check().run()
     at.number_input(key="analysis_budget").set_value(0.0).run()
     assert not at.exception
-    assert "**Best portfolio:** none" in at.markdown[0].value
+    assert "**Best portfolio:** No levers" in at.markdown[0].value
 
 
 def test_sensitivity_tab_solves_and_reports_errors():

@@ -27,7 +27,7 @@ def test_gap_table_and_json_agree_with_the_api(capsys):
     assert main(["gap", SEED, "--paths", "1000", "--seed", "4", "--bootstrap", "0",
                  "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"summary", "attribution", "combinations"}
+    assert set(data) == {"verdict", "summary", "attribution", "combinations"}
     api = expectation_gap(load_scenario(SEED), paths=1000, seed=4, bootstrap=0)
     assert data["summary"][0]["gap"] == pytest.approx(api.gap, rel=1e-9)
     assert len(data["combinations"]) == combination_count(len(MODES))
@@ -37,7 +37,7 @@ def test_levers_budget_criterion_and_csv(capsys):
     assert main(["levers", SEED, "--paths", "800", "--budget", "150000", "--criterion",
                  "prob"]) == 0
     out = capsys.readouterr().out
-    assert "Best portfolio by prob_npv_positive (budget 150,000)" in out
+    assert "Best by P(NPV > 0) (budget USD 150,000)" in out
     assert main(["levers", SEED, "--paths", "800", "--budget", "150000", "--criterion",
                  "prob", "--format", "csv", "--table", "best"]) == 0
     best = pd.read_csv(io.StringIO(capsys.readouterr().out))
@@ -52,8 +52,8 @@ def test_sensitivity_outputs(capsys):
     assert main(["sensitivity", SEED, "--paths", "800", "--top-k", "3", "--spider-k",
                  "2"]) == 0
     out = capsys.readouterr().out
-    for text in ("Spearman", "Tornado", "Spider", "contribution_pct",
-                 "economics.minutes_saved_per_task"):
+    for text in ("How each input moves the NPV", "Tornado", "Spider",
+                 "Share of NPV variance", "Minutes saved per task (minutes)"):
         assert text in out
     assert main(["sensitivity", SEED, "--paths", "800", "--top-k", "3", "--spider-k", "2",
                  "--format", "json"]) == 0
@@ -66,7 +66,7 @@ def test_breakeven_solved_and_unreachable(capsys):
             "economics.minutes_saved_per_task"]
     assert main([*args, "--target", "p50:0"]) == 0
     out = capsys.readouterr().out
-    assert "needs economics.minutes_saved_per_task at least" in out
+    assert "needs minutes saved per task at least" in out
     assert main([*args, "--hi", "5"]) == 0
     out = capsys.readouterr().out
     assert "not reachable within the allowed range" in out

@@ -44,3 +44,30 @@ def test_the_files_made_on_click(seed_case):
     assert list(frame.columns) == list(want.columns) and len(frame) == len(want)
     assert "bands_csv" in res.meta  # kept with the shared result once made
     runner.CACHE.clear()
+
+
+def test_the_export_tab_opens_without_running_the_analyses(monkeypatch):
+    """Opening the Export tab builds nothing: the deck's analyses run only when the deck
+    button is pressed (they took about 20 s when the tab ran them on opening)."""
+    from simulator.ui import analysis
+
+    calls = []
+
+    def spy(ctx):
+        calls.append(ctx)
+        raise AssertionError("the analyses ran when the tab opened")
+
+    monkeypatch.setattr(analysis, "cached_findings", spy)
+    runner.CACHE.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.session_state[session.PATHS] = PATHS
+    at.session_state[session.SEED] = SEED
+    at.session_state[session.MAIN_TAB] = "Export"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Slide deck (.pptx)" in labels and "Workbook (.xlsx)" in labels
+    assert calls == []
+    assert at.checkbox(key="export_findings").value is True  # on, but deferred to the click
+    assert at.checkbox(key="export_paths_sheet").value is False
+    runner.CACHE.clear()

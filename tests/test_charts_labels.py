@@ -64,3 +64,21 @@ def test_npv_marker_labels_never_overprint(seed_case):
         assert len(marks) == 3, marks
         ys = sorted(y for _, _, y in marks)
         assert min(np.diff(ys)) >= LABEL_ROW_PX - 0.5  # one text row apart at least
+
+
+@pytest.mark.parametrize("width", [300, 560])
+def test_lever_worth_axis_labels_never_touch(analyses, width):
+    """What each lever is worth, at the width its full-width row has at 1,280 px and
+    narrower: the money tick labels along the x axis stay apart."""
+    texts = _texts(_svg(lever_marginal_chart(analyses[1]), width))
+    ticks = [(t, x, y) for t, x, y in texts if re.fullmatch(r"-?(USD )?[-\d.,]+[kMB]?|"
+                                                             r"-?USD [\d.,]+[kMB]?", t)]
+    assert len(ticks) >= 2, texts
+    rows: dict[float, list[tuple[str, float]]] = {}
+    for t, x, y in ticks:
+        rows.setdefault(round(y), []).append((t, x))
+    for row in rows.values():
+        row.sort(key=lambda p: p[1])
+        for (a, xa), (b, xb) in zip(row, row[1:], strict=False):
+            # centred labels, about 6.5 px per character at the axis font size
+            assert xb - xa >= 6.5 * (len(a) + len(b)) / 2, (a, b, xb - xa)

@@ -28,7 +28,8 @@ def res(seed_case):
 
 
 def _slide_rows(res, edits: dict) -> tuple[list[list[str]], str]:
-    prs = Presentation(io.BytesIO(deckmod.deck_bytes(res, findings=False, edits=edits)))
+    prs = Presentation(io.BytesIO(deckmod.deck_bytes(res, findings=False, edits=edits,
+                                                     slides=["edits"])))
     slide = next(s for s in prs.slides if s.shapes.title is not None
                  and s.shapes.title.text == deckmod.TITLE_EDITS)
     table = next(sh.table for sh in slide.shapes if sh.has_table)
@@ -98,16 +99,16 @@ def test_the_slide_names_rollout_rows_and_keeps_widget_rows_as_before(res):
              "scenario.description": ("Short", long)}
     rows, notes = _slide_rows(res, edits)
     cur = res.summary["currency"]
-    assert rows[0] == [deckmod.input_label("economics.hourly_cost", cur),
+    assert rows[0] == [deckmod.A.input_label("economics.hourly_cost", cur),
                        "low 45 / likely 60 / high 80", "low 45 / likely 61 / high 80"]
     assert rows[1] == ["Scenario name", "Seed", "Mine"]
     assert rows[2] == ["Rollout wave: Extra", "(none)", "Extra: 50 users, month 2, trained"]
-    assert rows[3] == [deckmod.input_label("adoption.tiers.trained.ceiling", cur),
+    assert rows[3] == [deckmod.A.input_label("adoption.tiers.trained.ceiling", cur),
                        "PERT min 0.6, mode 0.75, max 0.88", "0.7"]
     assert rows[4] == ["Rank correlation pilot.accuracy ~ adoption.base_churn", "(none)",
                        "-0.3"]
     assert rows[5][0] == "Scenario description" and rows[5][1] == "Short"
-    assert len(rows[5][2]) <= deckmod.EDIT_CELL_CHARS and rows[5][2].endswith("\u2026")
+    assert len(rows[5][2]) <= deckmod.A.EDIT_CELL_CHARS and rows[5][2].endswith("\u2026")
     assert long.strip() in notes  # the notes keep every edit whole
     assert all(f"{p}: " in notes for p in edits)
 
@@ -130,7 +131,7 @@ def test_a_full_edits_slide_of_rollout_rows_stays_inside_its_frames(res, tmp_pat
     edits["correlations[adoption.tiers.coached_plus.ceiling ~ pilot.accuracy]"] = (
         edit_list.NONE, -0.35)
     path = tmp_path / "edits.pptx"
-    path.write_bytes(deckmod.deck_bytes(res, findings=False, edits=edits))
+    path.write_bytes(deckmod.deck_bytes(res, findings=False, edits=edits, slides=["edits"]))
     rows, _ = _slide_rows(res, edits)
-    assert len(rows) == min(len(edits), deckmod.ROWS_PER_SLIDE)
+    assert len(rows) == min(len(edits), deckmod.A.EDIT_ROWS_PER_SLIDE)
     assert overflow_problems(path, to_pdf(path, tmp_path)) == []

@@ -18,9 +18,16 @@ from simulator import simulate
 from simulator.export import deck as deckmod
 from simulator.export.deck import build_deck, deck_bytes, write_deck
 from simulator.export.findings import Findings, lever_steps, run_findings
-from simulator.export.tables import fmt_input, fmt_money, fmt_month, fmt_pct, levers_frame
+from simulator.export.tables import (
+    fmt_inputs,
+    fmt_money,
+    fmt_month,
+    fmt_pct,
+    levers_frame,
+)
 from simulator.labels import input_label
-from simulator.scenario import combination_count
+from simulator.scenario import LEVER_LABELS, combination_count
+from simulator.verdicts import portfolio_name
 
 PATHS, SEED = 400, 11
 DATE = dt.date(2025, 3, 14)
@@ -44,7 +51,7 @@ def findings(res):
 @pytest.fixture(scope="module")
 def deck_file(res, findings, tmp_path_factory):
     path = tmp_path_factory.mktemp("deck") / "deck.pptx"
-    write_deck(res, path, findings=findings, date=DATE,
+    write_deck(res, path, findings=findings, date=DATE, appendix=True,
                edits={"economics.hourly_cost": (50.0, 65.0),
                       "levers.change_plan.enabled": (False, True)})
     return path
@@ -88,16 +95,16 @@ def test_slides_in_order_and_widescreen(prs, res):
     titles = [s.shapes.title.text for s in prs.slides]
     n_inputs = len(res.scenario.inputs())
     n_pages = -(-n_inputs // deckmod.ROWS_PER_SLIDE)
-    n_lever = -(-combination_count() // deckmod.LEVER_ROWS_PER_SLIDE)
-    levers = [deckmod.TITLE_LEVERS] if n_lever == 1 else [
-        f"{deckmod.TITLE_LEVERS} ({k} of {n_lever})" for k in range(1, n_lever + 1)]
-    head = [res.scenario.name, deckmod.TITLE_ANSWER, deckmod.TITLE_HEADLINE,
-            deckmod.TITLE_CUM_NET, deckmod.TITLE_ACTIVE, deckmod.TITLE_NPV, deckmod.TITLE_GAP,
-            deckmod.TITLE_WATERFALL, deckmod.TITLE_LEVER_ORDER, *levers, deckmod.TITLE_TORNADO,
-            deckmod.TITLE_METHODS, deckmod.TITLE_EDITS]
-    assert titles[:len(head)] == head
-    assert titles[len(head):] == [f"{deckmod.TITLE_ASSUMPTIONS} ({k} of {n_pages})"
-                                  for k in range(1, n_pages + 1)]
+    lever_pages = [t for t in titles if t.startswith(deckmod.TITLE_LEVERS)]
+    titles = [t for t in titles if t not in lever_pages[1:]]
+    assert titles[:14] == [deckmod.TITLE_ANSWER, deckmod.TITLE_CUM_NET, deckmod.TITLE_NPV,
+                           deckmod.TITLE_COSTS, deckmod.TITLE_WATERFALL,
+                           deckmod.TITLE_LEVER_ORDER, deckmod.TITLE_TORNADO,
+                           deckmod.TITLE_METHODS, res.scenario.name, deckmod.TITLE_HEADLINE,
+                           deckmod.TITLE_ACTIVE, deckmod.TITLE_GAP, lever_pages[0],
+                           deckmod.TITLE_EDITS]
+    assert titles[14:] == [f"{deckmod.TITLE_ASSUMPTIONS} ({k} of {n_pages})"
+                           for k in range(1, n_pages + 1)]
     assert prs.slide_width == Inches(13.333) and prs.slide_height == Inches(7.5)
     assert abs(prs.slide_width / prs.slide_height - 16 / 9) < 1e-3
 
@@ -108,7 +115,7 @@ def test_without_findings_the_analysis_slides_are_left_out(res):
     for t in (deckmod.TITLE_WATERFALL, deckmod.TITLE_LEVER_ORDER, deckmod.TITLE_LEVERS,
               deckmod.TITLE_TORNADO, deckmod.TITLE_EDITS):
         assert t not in titles
-    assert titles[1] == deckmod.TITLE_ANSWER and deckmod.TITLE_METHODS in titles
+    assert titles[0] == deckmod.TITLE_ANSWER and deckmod.TITLE_METHODS in titles
 
 
 def test_answer_slide_gives_the_answer_and_each_lever_step(prs, res, findings):
@@ -128,12 +135,13 @@ def test_answer_slide_gives_the_answer_and_each_lever_step(prs, res, findings):
     # each step's P(NPV > 0) is its portfolio's, and the steps add up from no levers
     for _, st in steps.iloc[1:].iterrows():
         (row,) = [v for k, v in rows.items() if k == f"Step {st['step']}: + {st['label']}"]
-        assert fmt_pct(combos.loc[st["portfolio"], "prob_npv_positive"], 0) in row[0]
-        assert st["portfolio"] in row[1]
+        if abs(st["prob_added"]) >= 0.005:  # else the row shows the median's change
+            assert fmt_pct(combos.loc[st["portfolio"], "prob_npv_positive"], 0) in row[0]
+        assert fmt_money(st["npv_p50"], cur) in row[1]
     assert steps["prob_added"].iloc[1:].sum() == pytest.approx(
         steps["prob_npv_positive"].iloc[-1] - steps["prob_npv_positive"].iloc[0])
-    for label in steps["label"].iloc[1:]:
-        assert label in sentence
+    for lever in steps["lever"].iloc[1:]:
+        assert LEVER_LABELS[lever].lower() in sentence
     notes = slide.notes_slide.notes_text_frame.text
     assert "common random numbers" in notes and "P(NPV > 0)" in notes
 
@@ -153,8 +161,8 @@ def test_extra_rows_and_extra_slides_hook(res):
     assert ["Value of information", "USD 12k", "EVPI of the pilot"] in rows
 
 
-def test_every_slide_has_speaker_notes(prs):
-    for slide in list(prs.slides)[1:]:
+def test_every_slide_has_speaker_notes(prs, res):
+    for slide in [s for s in prs.slides if s.shapes.title.text != res.scenario.name]:
         assert len(slide.notes_slide.notes_text_frame.text) > 40, slide.shapes.title.text
 
 
@@ -221,8 +229,9 @@ def test_title_slide_names_scenario_paths_seed_date(prs, res):
 def test_no_pictures_every_chart_native(prs):
     kinds = [sh.shape_type for s in prs.slides for sh in s.shapes]
     assert MSO_SHAPE_TYPE.PICTURE not in kinds
-    # two fans, the histogram, the gap bars, the waterfall, the lever values, the tornado
-    assert kinds.count(MSO_SHAPE_TYPE.CHART) == 7
+    # two fans, the histogram, costs by line, the gap bars, the waterfall, the lever
+    # values, the tornado
+    assert kinds.count(MSO_SHAPE_TYPE.CHART) == 8
 
 
 @pytest.mark.parametrize("title,metric", [(deckmod.TITLE_CUM_NET, "cum_net"),
@@ -298,7 +307,7 @@ def test_gap_slide_chart_and_table(prs, res):
     got = list(chart.plots[0].series[0].values)[::-1]  # stored last-first: lens on top
     assert got == [s["pilot_lens_npv"], s["npv_p90"], s["npv_p50"], s["npv_p10"]]
     cats = list(chart.plots[0].categories)[::-1]
-    assert [c.split(": ")[0] for c in cats] == list(deckmod.GAP_CATEGORIES)
+    assert [c.split(": ")[0] for c in cats] == list(deckmod.A.GAP_CATEGORIES)
     assert cats[0].endswith(fmt_money(s["pilot_lens_npv"], cur))
     rows = dict(tuple(r) for r in _cells(_table(slide))[1:])
     assert rows["Pilot-lens NPV (the signed-off case)"] == fmt_money(s["pilot_lens_npv"], cur)
@@ -329,8 +338,14 @@ def test_assumptions_list_every_input_with_units(prs, res):
     assert by["pilot.accuracy"][4] == "%"
     assert by["integration.fix_cost_per_incident"][4] == f"{cur}/incident"
     lo, likely, hi = inputs["economics.hourly_cost"].describe()
-    assert by["economics.hourly_cost"][1:4] == [fmt_input(v, "currency/hour", cur)
-                                                for v in (lo, likely, hi)]
+    assert by["economics.hourly_cost"][1:4] == fmt_inputs([lo, likely, hi], "currency/hour",
+                                                          cur)
+    # one scale per row: never 'USD 5,000 / USD 8,000 / USD 12k'
+    for row in rows:
+        money = [c for c in row[1:4] if c.startswith(("USD", "-USD"))]
+        assert len({c[-1] for c in money if c[-1] in "kMB"}) <= 1, row
+        assert not (any(c[-1] in "kMB" for c in money)
+                    and any(c[-1].isdigit() for c in money)), row
     small = by["economics.inference_per_task"][1:4]
     assert all(t != "USD 0" for t in small), small  # fractions of a cent stay visible
     lo, likely, hi = inputs["pilot.accuracy"].describe()
@@ -362,7 +377,8 @@ def test_lever_table_from_a_dataframe(res):
                        "NPV P50": [-1_234_567.0, 250_000.0, 1_500_000.0],
                        "P(NPV > 0)": [0.1, 0.55, 0.9],
                        "Levers": [0, 1, 2]})
-    prs = Presentation(_bytes_io(deck_bytes(res, findings=False, levers=df, date=DATE)))
+    prs = Presentation(_bytes_io(deck_bytes(res, findings=False, levers=df, date=DATE,
+                                            appendix=True)))
     slide = _slide(prs, deckmod.TITLE_LEVERS)
     rows = _cells(_table(slide))
     assert rows[0] == list(df.columns)
@@ -379,13 +395,14 @@ def test_lever_table_from_the_analysis(seed_case, res):
 
     la = lever_analysis(seed_case, paths=60, seed=SEED)
     table = levers_frame(la.combinations)
-    prs = build_deck(res, findings=False, levers=table, date=DATE)
+    prs = build_deck(res, findings=False, levers=table, date=DATE, slides=["combinations"])
     rows = []
     for slide in prs.slides:
         if slide.shapes.title.text.startswith(deckmod.TITLE_LEVERS):
             rows += _cells(_table(slide))[1:]
     assert len(rows) == combination_count()
-    assert [r[0] for r in rows] == list(la.combinations["portfolio"])
+    assert [r[0] for r in rows] == [portfolio_name(r) for r in
+                                    la.combinations.to_dict("records")]
     cur = res.summary["currency"]
     col = list(table.columns).index("NPV P50")
     assert [r[col] for r in rows] == [fmt_money(v, cur) for v in la.combinations["npv_p50"]]
@@ -399,7 +416,7 @@ def test_failed_write_keeps_old_file_and_leaves_no_temp(res, tmp_path, monkeypat
     def boom(*a, **k):
         raise RuntimeError("forced failure mid-build")
 
-    monkeypatch.setattr(deckmod, "_gap_slide", boom)
+    monkeypatch.setattr(deckmod.S, "npv_slide", boom)
     with pytest.raises(RuntimeError, match="forced failure"):
         write_deck(res, path)
     assert path.read_bytes() == before

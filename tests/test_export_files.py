@@ -174,7 +174,7 @@ def test_cli_export_writes_everything(tmp_path, capsys):
                "--pptx", str(tmp_path / "deck.pptx"), "--xlsx", str(tmp_path / "book.xlsx"),
                "--csv", str(tmp_path / "csv"), "--png", str(tmp_path / "png"),
                "--svg", str(tmp_path / "svg"), "--scale", "1", "--date", "2025-01-31",
-               "--set", "adoption.cohorts[0].size=150"])
+               "--set", "adoption.cohorts[0].size=150", "--paths-sheet", "--appendix"])
     assert rc == 0
     out = capsys.readouterr().out
     assert "wrote" in out
@@ -196,7 +196,8 @@ def test_cli_export_with_levers_without_paths_sheet(tmp_path):
                "--pptx", str(tmp_path / "deck.pptx"), "--xlsx", str(tmp_path / "book.xlsx")])
     assert rc == 0
     wb = openpyxl.load_workbook(tmp_path / "book.xlsx", read_only=True)
-    assert wb.sheetnames == ["Summary", "Bands", "Assumptions", "Levers"]
+    assert wb.sheetnames == ["Summary", "Cash flow", "Base case", "Bands", "Assumptions",
+                             "Levers"]
     assert wb["Levers"].max_row == 1 + combination_count()  # header + the portfolios
     wb.close()
     titles = [s.shapes.title.text for s in Presentation(str(tmp_path / "deck.pptx")).slides]
@@ -254,9 +255,9 @@ def test_app_download_bytes_open(res):
     from simulator.ui.exports import deck_download, file_stem, workbook_download
 
     prs = Presentation(io.BytesIO(deck_download(res)))
-    assert prs.slides[0].shapes.title.text == res.scenario.name
+    assert prs.slides[0].shapes.title.text == "The answer"
     wb = openpyxl.load_workbook(io.BytesIO(workbook_download(res)), read_only=True)
-    assert wb.sheetnames[:4] == ["Summary", "Bands", "Paths", "Assumptions"]
+    assert wb.sheetnames[:4] == ["Summary", "Cash flow", "Base case", "Bands"]
     wb.close()
     assert file_stem("Seed case: pilot to stalled rollout") == "seed-case-pilot-to-stalled-rollout"
     assert file_stem("***") == "scenario"

@@ -38,8 +38,8 @@ def test_staged_and_voi_slides_render_with_no_text_outside_its_frame(tmp_path):
 
     from simulator.analysis.gates import gate_analysis
     from simulator.export import Findings, write_deck
+    from simulator.export.voi_slide import add_voi_slide
     from simulator.voi import value_of_information
-    from simulator.voi.slide import add_voi_slide
 
     assert not tools_missing(), f"make test installs {tools_missing()}"
     sc = load_scenario("scenarios/seed_case_staged.toml")

@@ -39,7 +39,7 @@ def res(seed_case):
 @pytest.fixture(scope="module")
 def wb(res, tmp_path_factory):
     path = tmp_path_factory.mktemp("book") / "book.xlsx"
-    write_workbook(res, path)
+    write_workbook(res, path, paths_sheet=True)
     return openpyxl.load_workbook(path)
 
 
@@ -133,7 +133,8 @@ def test_levers_sheet_and_bytes(res):
                            "prob_npv_positive": [0.1, 0.6], "lever_cost_mean": [0.0, 1.2e5],
                            "is_best": [False, True]})
     table = levers_frame(combos)
-    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(res, levers=table)))
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(res, levers=table,
+                                                            paths_sheet=True)))
     assert book.sheetnames == [*SHEETS, "Levers"]
     header, rows = _frame(book["Levers"])
     assert header == list(table.columns)
@@ -161,8 +162,8 @@ def test_failed_write_keeps_old_file(res, tmp_path, monkeypatch):
 
 
 def test_without_paths_sheet(res):
-    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(res, paths_sheet=False)))
-    assert book.sheetnames == ["Summary", "Bands", "Assumptions"]
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(res)))  # the default
+    assert book.sheetnames == ["Summary", "Cash flow", "Base case", "Bands", "Assumptions"]
 
 
 def test_small_money_inputs_keep_their_decimals(wb, res):
@@ -221,7 +222,7 @@ def test_native_charts_on_summary_and_bands(res, tmp_path):
 def test_paths_rows_written_directly_read_back_exactly(res):
     """The per-path rows bypass xlsxwriter's cell writer: the values, blanks for paths that
     never pay back, styles and the sheet dimension must still be right."""
-    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(res)))
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(res, paths_sheet=True)))
     ws = book["Paths"]
     assert ws.dimensions == f"A1:{openpyxl.utils.get_column_letter(len(res.paths.columns) + 1)}"\
                            f"{PATHS + 1}"

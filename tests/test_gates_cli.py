@@ -32,7 +32,7 @@ def test_table_shows_plans_gates_option_value_and_search(capsys):
 def test_json_has_every_table_and_matches_the_api(capsys):
     assert main(["gates", STAGED, *RUN, "--search", SEARCH, "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"plans", "gates", "summary", "search", "best"}
+    assert set(data) == {"verdict", "plans", "gates", "summary", "search", "best"}
     sc = load_scenario(STAGED)
     api = gate_analysis(sc, paths=300, seed=5)
     assert [r["plan"] for r in data["plans"]] == ["big bang", "gated", "no-go"]

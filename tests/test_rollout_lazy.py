@@ -142,23 +142,26 @@ def _problems(at: AppTest) -> list[str]:
     return [e.value for e in at.error]
 
 
-def test_an_invalid_edit_keeps_its_line_and_holds_the_results_open_or_closed(tok):
+def test_an_invalid_edit_keeps_its_line_and_the_last_valid_results_open_or_closed(tok):
     at = _app(**{session.MAIN_TAB: ROLLOUT})
     _pending(at, tok, "tiers", _edits({3: {"ceiling_likely": None}}))  # an emptied cell
     at = _run(at)
     assert _problems(at).count(EMPTY) == 2  # under its table and above the tabs
-    assert len(at.metric) == 0
+    # the last valid results stay on screen under the message, marked as such
+    assert len(at.metric) == 8
+    assert any("last valid results" in h.value for h in at.subheader)
     for _ in range(2):  # closed (the edit folded, then held): the line stays, no results
         at = _tab(at, FORECAST) if _ == 0 else _run(at)
-        assert _problems(at) == [EMPTY] and len(at.metric) == 0
+        assert _problems(at) == [EMPTY] and len(at.metric) == 8
         assert any(PROBLEMS in m.value for m in at.markdown)
     at = _tab(at, ROLLOUT)  # the table shows the empty cell, with its line
-    assert _problems(at).count(EMPTY) == 2 and len(at.metric) == 0
+    assert _problems(at).count(EMPTY) == 2 and len(at.metric) == 8
     t = _editor(at, tok, "tiers").value
     assert t["ceiling_likely"].isna().iloc[3]
     _pending(at, tok, "tiers", _edits({3: {"ceiling_likely": 0.7}}))  # fixed
     at = _run(at)
     assert _problems(at) == [] and len(at.metric) == 8
+    assert not any("last valid results" in h.value for h in at.subheader)
     assert tiers.frame(_current(at)).loc[3, "ceiling_likely"] == pytest.approx(0.7)
 
 

@@ -144,9 +144,11 @@ def lever_marginal_chart(levers: LeverAnalysis, currency: str = "USD", *,
     df["hi"] = df["marginal_npv_mean"] + 1.96 * df["marginal_npv_se"]
     y = alt.Y("label:N", sort="-x", title=None,
               axis=alt.Axis(labelLimit=0, labelOverlap=False, labelFontSize=theme.FONT_SIZE))
+    # at most five money ticks, thinned when they would touch: no overprinted labels
+    x_axis = alt.Axis(title=f"Mean NPV gain ({currency})", labelExpr=money_label_expr(currency),
+                      tickCount=5, labelOverlap=True, labelFlush=True)
     bars = alt.Chart(df).mark_bar(color=theme.WITH_LEVERS).encode(
-        y=y, x=alt.X("marginal_npv_mean:Q",
-                     axis=_money_axis("Mean NPV gain", currency)),
+        y=y, x=alt.X("marginal_npv_mean:Q", axis=x_axis),
         tooltip=[alt.Tooltip("label:N", title="Lever"),
                  alt.Tooltip("marginal_npv_mean:Q", title="Marginal NPV (mean)",
                              format=",.0f"),
@@ -154,7 +156,8 @@ def lever_marginal_chart(levers: LeverAnalysis, currency: str = "USD", *,
                  alt.Tooltip("lever_cost_mean:Q", title="Lever cost (PV)", format=",.0f"),
                  alt.Tooltip("npv_per_cost:Q", title="NPV per unit of cost", format=".2f")])
     err = alt.Chart(df).mark_errorbar(color=theme.PALETTE[7]).encode(
-        y=y, x=alt.X("lo:Q", title=f"Mean NPV gain ({currency})"), x2="hi:Q")
+        # the same axis as the bars' (a second, unformatted one would draw over it)
+        y=y, x=alt.X("lo:Q", axis=x_axis), x2="hi:Q")
     return theme.configure(alt.layer(bars, err).properties(
         title=alt.TitleParams(title, subtitle=["Mean NPV gained by switching it on, averaged over",
                                                "the 8 portfolios of the other levers; whiskers: "

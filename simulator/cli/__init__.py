@@ -35,7 +35,10 @@ def short_numbers(text: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rollout-sim",
-        description="Monte Carlo business case for enterprise AI rollouts.")
+        description="Monte Carlo business case for enterprise AI rollouts.",
+        epilog="Every term in the outputs (NPV, P10, expectation gap, EVPI, ...) is explained "
+               "in docs/glossary.md; from nothing to a CFO deck in 15 minutes: "
+               "docs/quickstart-finance.md.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(sub)

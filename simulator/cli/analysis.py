@@ -18,7 +18,6 @@ import pandas as pd
 from ..analysis import (
     CRITERIA,
     NOT_REACHABLE,
-    SOLVED,
     AnalysisError,
     breakeven,
     expectation_gap,
@@ -28,7 +27,15 @@ from ..analysis import (
 from ..analysis.gap import STATS
 from ..budget import check_analysis_budget
 from ..csv_safe import to_csv
-from ..scenario import combination_count
+from ..labels import kind, label
+from ..scenario import LEVER_LABELS, combination_count
+from ..verdicts import (
+    breakeven_verdict,
+    gap_verdict,
+    levers_verdict,
+    portfolio_name,
+    sensitivity_verdict,
+)
 from . import CliError
 from .common import add_run_options, scenario_from_args
 
@@ -100,18 +107,21 @@ def _num(x: float) -> str:
 
 
 def _output(args: argparse.Namespace, tables: dict[str, pd.DataFrame],
-            show: list[str]) -> None:
-    """Print ``show`` tables (table format), every table (json) or ``args.table`` (csv)."""
+            show: list[str], verdict: str | None = None) -> None:
+    """Print ``show`` tables (table format), every table (json, with the ``verdict``) or
+    ``args.table`` (csv)."""
     if args.format == "json":
-        print(json.dumps({k: json.loads(v.to_json(orient="records"))
-                          for k, v in tables.items()}, indent=2))
+        out: dict = {"verdict": verdict} if verdict is not None else {}
+        out.update({k: json.loads(v.to_json(orient="records")) for k, v in tables.items()})
+        print(json.dumps(out, indent=2))
     elif args.format == "csv":
         to_csv(tables[args.table], sys.stdout, index=False)
     else:
         for i, name in enumerate(show):
             if i:
                 print()
-            title = name.replace("_", " ").capitalize()
+            title = name.replace("_", " ")
+            title = title[:1].upper() + title[1:].replace(" npv", " NPV")
             print(title)
             print("=" * len(title))
             print(tables[name].to_string(index=False, float_format=_num))
@@ -126,10 +136,12 @@ def cmd_gap(args: argparse.Namespace) -> int:
                         stat=args.stat, bootstrap=args.bootstrap)
     tables = {"summary": g.summary, "attribution": g.attribution,
               "combinations": g.combinations}
+    verdict = gap_verdict(g)
     if args.format == "table":
         s = g.summary.iloc[0]
         cur = s["currency"]
         print(f"{s['scenario']}: {s['paths']:,} paths, seed {s['seed']}")
+        print(f"Verdict: {verdict}")
         print(f"Pilot-lens NPV ({args.stat})     {cur} {s['pilot_lens_npv']:,.0f}")
         print(f"Production NPV P10/P50/P90  {cur} {s['npv_p10']:,.0f} / "
               f"{s['npv_p50']:,.0f} / {s['npv_p90']:,.0f}")
@@ -140,12 +152,28 @@ def cmd_gap(args: argparse.Namespace) -> int:
             print(f"note: the scenario transforms differ from the kernel's lens by up to "
                   f"{cur} {s['lens_max_abs_diff']:,.0f} per path")
         print()
-        show = g.attribution[["label", "alone", "last", "shapley", "shapley_se",
-                              "shapley_share"]]
-        _output(args, {"attribution": show}, ["attribution"])
+        a = g.attribution
+        show = pd.DataFrame({
+            "Failure mode": a["label"],
+            f"Loss alone ({cur})": a["alone"].map(_num),
+            f"Loss on top of the others ({cur})": a["last"].map(_num),
+            f"Shapley share of the gap ({cur})": a["shapley"].map(_num),
+            f"s.e. ({cur})": a["shapley_se"].map(_num),
+            "Share of the gap": a["shapley_share"].map(_pct)})
+        _output(args, {"where_the_gap_comes_from": show}, ["where_the_gap_comes_from"])
         return 0
-    _output(args, tables, [])
+    _output(args, tables, [], verdict=verdict)
     return 0
+
+
+def _pct(x: float) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.1%}"
+
+
+def _by_kind(df: pd.DataFrame, col: str) -> list[str]:
+    """An input column written by its kind: shares as percentages, the rest as numbers."""
+    return [_pct(v) if kind(p) == "share" else _num(v) for p, v in zip(df["input"], df[col],
+                                                                          strict=True)]
 
 
 def cmd_levers(args: argparse.Namespace) -> int:
@@ -156,23 +184,55 @@ def cmd_levers(args: argparse.Namespace) -> int:
                         budget=args.budget, criterion=args.criterion)
     tables = {"combinations": la.combinations, "marginal": la.marginal, "best": la.best,
               "path": la.path}
+    cur = sc.scenario.currency
+    verdict = levers_verdict(la, cur)
     if args.format == "table":
-        cols = ["portfolio", "lever_cost_mean", "npv_p10", "npv_p50", "npv_p90",
-                "prob_npv_positive", "active_rate_m6_p50", "within_budget"]
+        c = la.combinations
         b = la.best.iloc[0]
-        budget = "no budget" if args.budget is None else f"budget {args.budget:,.0f}"
+        budget = "no budget" if args.budget is None else f"budget {cur} {args.budget:,.0f}"
         key = CRITERIA[args.criterion]
-        _output(args, {"combinations": la.combinations[cols],
-                       "marginal": la.marginal[["label", "marginal_npv_mean",
-                                                "marginal_npv_se", "marginal_npv_p50",
-                                                "marginal_prob_npv_positive",
-                                                "lever_cost_mean", "npv_per_cost"]],
-                       "path": la.path}, ["combinations", "marginal", "path"])
+        print(f"Verdict: {verdict}")
         print()
-        print(f"Best portfolio by {key} ({budget}): {b['portfolio']} "
-              f"({key} {_num(float(b[key]))}, lever cost {b['lever_cost_mean']:,.0f})")
+        combos = pd.DataFrame({
+            "Levers switched on": [portfolio_name(r) for r in c.to_dict("records")],
+            f"Lever cost, mean PV ({cur})": c["lever_cost_mean"].map(_num),
+            f"NPV P10 ({cur})": c["npv_p10"].map(_num),
+            f"NPV P50 ({cur})": c["npv_p50"].map(_num),
+            f"NPV P90 ({cur})": c["npv_p90"].map(_num),
+            "P(NPV > 0)": c["prob_npv_positive"].map(_pct),
+            "Active rate, month 6 P50": c["active_rate_m6_p50"].map(_pct),
+            "Within budget": c["within_budget"].map(lambda v: "yes" if v else "no")})
+        m = la.marginal
+        marginal = pd.DataFrame({
+            "Lever": [LEVER_LABELS.get(lv, lv) for lv in m["lever"]],
+            f"Adds to mean NPV ({cur})": m["marginal_npv_mean"].map(_num),
+            f"s.e. ({cur})": m["marginal_npv_se"].map(_num),
+            f"Adds to NPV P50 ({cur})": m["marginal_npv_p50"].map(_num),
+            "Adds to P(NPV > 0)": m["marginal_prob_npv_positive"].map(
+                lambda x: f"{x * 100:+.1f} pp"),
+            f"Lever cost, mean PV ({cur})": m["lever_cost_mean"].map(_num),
+            "NPV added per unit of cost": m["npv_per_cost"].map(
+                lambda x: "n/a" if math.isnan(x) else f"{x:.2f}")})
+        p = la.path
+        order = pd.DataFrame({
+            "Step": p["step"],
+            "Lever added": ["none (as planned)" if a == "none" else LEVER_LABELS.get(a, a)
+                            for a in p["added"]],
+            label(key, cur) + ("" if key == "prob_npv_positive" else f" ({cur})"):
+                p[key].map(_pct if key == "prob_npv_positive" else _num),
+            f"Lever cost, mean PV ({cur})": p["lever_cost_mean"].map(_num),
+            f"NPV mean ({cur})": p["npv_mean"].map(_num)})
+        _output(args, {"every_combination_of_levers": combos,
+                       "what_each_lever_adds": marginal, "what_to_switch_on_first": order},
+                ["every_combination_of_levers", "what_each_lever_adds",
+                 "what_to_switch_on_first"])
+        print()
+        best = (_pct(float(b[key])) if key == "prob_npv_positive"
+                else f"{cur} {_num(float(b[key]))}")
+        print(f"Best by {label(key, cur)} ({budget}): {portfolio_name(b)} ({best}, "
+              f"lever cost {cur} {b['lever_cost_mean']:,.0f})")
         return 0
-    _output(args, tables, [])
+    _output(args, tables, [], verdict=verdict)
     return 0
 
 
@@ -184,20 +244,51 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     sa = sensitivity(sc, paths=args.paths, seed=args.seed, horizon=args.horizon,
                      top_k=None if args.all else args.top_k, spider_k=args.spider_k)
     tables = {"spearman": sa.spearman, "tornado": sa.tornado, "spider": sa.spider}
+    verdict = sensitivity_verdict(sa)
     if args.format == "table":
-        print(f"NPV P50 with every input sampled: {sa.currency} {sa.base_npv_p50:,.0f}\n")
+        cur = sa.currency
+        print(f"Verdict: {verdict}")
+        print(f"NPV P50 with every input sampled: {cur} {sa.base_npv_p50:,.0f}\n")
+        sp = sa.spearman
+        spear = pd.DataFrame({
+            "Input": [label(p, cur) for p in sp["input"]],
+            "Rank correlation with NPV": sp["rho"].map(lambda x: f"{x:+.2f}"),
+            "Share of NPV variance (approx.)": (sp["contribution_pct"] / 100).map(_pct),
+            "Low (P10)": _by_kind(sp, "low"), "Likely": _by_kind(sp, "likely"),
+            "High (P90)": _by_kind(sp, "high")})
+        t = sa.tornado
+        tornado = pd.DataFrame({
+            "Rank": t["rank"], "Input": [label(p, cur) for p in t["input"]],
+            "Input at P10": _by_kind(t, "low_value"),
+            "Input at P90": _by_kind(t, "high_value"),
+            f"NPV P50 with input at P10 ({cur})": t["npv_p50_low"].map(_num),
+            f"NPV P50 with input at P90 ({cur})": t["npv_p50_high"].map(_num),
+            f"Swing ({cur})": t["swing"].map(_num)})
         spider = sa.spider.pivot(index="input", columns="quantile", values="npv_p50")
         spider = spider.reindex(list(dict.fromkeys(sa.spider["input"])))
-        spider.columns = [f"q{q:g}" for q in spider.columns]
-        _output(args, {"spearman": sa.spearman[["input", "rho", "contribution_pct", "low",
-                                                "likely", "high"]],
-                       "tornado": sa.tornado[["rank", "input", "low_value", "high_value",
-                                              "npv_p50_low", "npv_p50_high", "swing"]],
+        spider.columns = [f"Input at its P{q * 100:g} ({cur})" for q in spider.columns]
+        spider.index = [label(p, cur) for p in spider.index]
+        spider.index.name = "Input"
+        _output(args, {"how_each_input_moves_the_npv": spear,
+                       "tornado_(npv_p50)": tornado,
                        "spider_(npv_p50)": spider.reset_index()},
-                ["spearman", "tornado", "spider_(npv_p50)"])
+                ["how_each_input_moves_the_npv", "tornado_(npv_p50)", "spider_(npv_p50)"])
         return 0
-    _output(args, tables, [])
+    _output(args, tables, [], verdict=verdict)
     return 0
+
+
+#: The breakeven table's rows as a reader sees them (the JSON keeps the keys).
+BREAKEVEN_FIELDS = {
+    "input": "Input", "target": "Target", "status": "Result",
+    "value": "Value at which the target is just met",
+    "direction": "A larger value helps (increasing) or hurts (decreasing)",
+    "lo": "Search from", "hi": "Search to",
+    "metric_at_lo": "Target metric at the low end", "metric_at_hi": "Target metric at the high end",
+    "metric_at_value": "Target metric at the value found",
+    "input_p50": "The input's median today",
+    "prob_input_on_good_side": "Chance the input is already on the good side",
+    "runs": "Model runs", "paths": "Monte Carlo paths", "seed": "Random seed"}
 
 
 def cmd_breakeven(args: argparse.Namespace) -> int:
@@ -206,24 +297,24 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
     check_analysis_budget(sc, args.paths, args.horizon, what="breakeven", columns=64)
     r = breakeven(sc, args.input, args.target, paths=args.paths, seed=args.seed,
                   horizon=args.horizon, lo=args.lo, hi=args.hi)
+    verdict = breakeven_verdict(r, sc.scenario.currency)
     if args.format == "table":
         row = r.iloc[0]
+        print(f"Verdict: {verdict}")
+        cur = sc.scenario.currency
+        name = label(row["input"], cur)
         rng = f"[{_num(row['lo'])}, {_num(row['hi'])}]"
-        if row["status"] == SOLVED:
-            side = "at least" if row["direction"] == "increasing" else "at most"
-            print(f"{row['target']} needs {row['input']} {side} {_num(row['value'])} "
-                  f"(now P50 {_num(row['input_p50'])}; chance it already is: "
-                  f"{row['prob_input_on_good_side']:.1%})")
-        elif row["status"] == NOT_REACHABLE:
-            print(f"{row['target']}: {NOT_REACHABLE} {rng} of {row['input']} "
+        if row["status"] == NOT_REACHABLE:
+            print(f"{row['target']}: {NOT_REACHABLE} {rng} of {name} "
                   f"(metric {_num(row['metric_at_lo'])} at {_num(row['lo'])}, "
                   f"{_num(row['metric_at_hi'])} at {_num(row['hi'])})")
-        else:
-            print(f"{row['target']}: {row['status']} {rng} of {row['input']}")
         print()
-        t = pd.DataFrame({"field": r.columns, "value": [str(_num(v)) if isinstance(
-            v, float) else str(v) for v in row]})
+        shown = {k: v for k, v in BREAKEVEN_FIELDS.items() if k in r.columns}
+        t = pd.DataFrame({"What": list(shown.values()), "Value": [
+            name if k == "input" else _pct(row[k]) if k == "prob_input_on_good_side"
+            else str(_num(row[k])) if isinstance(row[k], float) else str(row[k])
+            for k in shown]})
         print(t.to_string(index=False))
         return 0
-    _output(args, {"breakeven": r}, [])
+    _output(args, {"breakeven": r}, [], verdict=verdict)
     return 0

@@ -12,6 +12,7 @@ from ..csv_safe import to_csv
 from ..results import SimulationResult
 from ..scenario import load_scenario
 from ..simulation import simulate
+from ..verdicts import run_verdict
 from .common import _clean, add_run_options, check_out_dir, emit, out_dir, scenario_from_args
 
 
@@ -101,11 +102,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     sc = scenario_from_args(args)
     check_run_budget(sc, args.paths, args.horizon)  # refuse, before any work, a run too big
     res = simulate(sc, paths=args.paths, seed=args.seed, horizon=args.horizon)
+    verdict = run_verdict(res)
     if args.format == "table":
         rows = headline(res)
         width = max(len(k) for k, _ in rows)
+        print(f"Verdict: {verdict}")
         for k, v in rows:
             print(f"{k:<{width}}  {v}")
+    elif args.format == "json":
+        emit({"verdict": verdict, **dict(res.summary)}, args.format)
     else:
         emit(dict(res.summary), args.format)
     d = out_dir(args.out)

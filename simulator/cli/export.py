@@ -15,6 +15,7 @@ import math
 from pathlib import Path
 
 from ..budget import check_analysis_budget, check_run_budget
+from ..export.deck import DEFAULT_SLIDES, SLIDE_NAMES, check_slides
 from ..scenario import combination_count
 from ..simulation import simulate
 from . import CliError
@@ -57,8 +58,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="add the lever table to the deck and workbook (simulates all "
                         f"{combination_count()} lever portfolios: about "
                         f"{combination_count()} times the run time)")
+    p.add_argument("--paths-sheet", action="store_true",
+                   help="add the per-path sheet to the workbook (one row per path: large)")
     p.add_argument("--no-paths-sheet", dest="paths_sheet", action="store_false",
-                   help="leave the per-path sheet out of the workbook (smaller, faster)")
+                   help=argparse.SUPPRESS)  # the default now; kept for old scripts
+    p.add_argument("--fiscal-start", type=int, default=1, metavar="MONTH",
+                   help="calendar month (1-12) a fiscal year starts in, for the workbook's "
+                        "annual cash flow (1)")
+    p.add_argument("--appendix", action="store_true",
+                   help="add the appendix to the deck: title page, headline ranges, active "
+                        "users, every combination of levers, edits, assumption tables")
+    p.add_argument("--slides", default=None, metavar="NAMES",
+                   help="comma-separated slides to build, in order, from: "
+                        + ", ".join(SLIDE_NAMES))
     p.add_argument("--date", default=None, metavar="YYYY-MM-DD",
                    help="date on the title slide (today)")
     p.set_defaults(func=cmd_export)
@@ -84,6 +96,13 @@ def check_args(args: argparse.Namespace) -> dt.date:
         raise CliError(f"--paths {args.paths}: must be at least 1")
     if not (math.isfinite(args.scale) and 0.5 <= args.scale <= 8):
         raise CliError(f"--scale {args.scale:g}: allowed range is 0.5 to 8")
+    if not 1 <= args.fiscal_start <= 12:
+        raise CliError(f"--fiscal-start {args.fiscal_start}: a calendar month 1 to 12")
+    if args.slides is not None:
+        try:
+            args.slides = check_slides(args.slides.split(","))
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
     if args.date is None:
         return dt.date.today()
     try:
@@ -121,13 +140,22 @@ def _extra_slides(sc, args: argparse.Namespace) -> list:
     """Optional deck slides: the value of information (``--voi``)."""
     slides = []
     if args.voi:
+        from ..export.voi_slide import add_voi_slide
         from ..voi import value_of_information
-        from ..voi.slide import add_voi_slide
 
         v = value_of_information(sc, paths=min(args.paths, 5_000), seed=args.seed,
                                  horizon=args.horizon)
         slides.append(lambda prs, res, findings: add_voi_slide(prs, v))
     return slides
+
+
+def _slides(args: argparse.Namespace) -> list[str] | None:
+    """The deck's slides: --slides, or the default plus the lever table with --levers."""
+    if args.slides is not None:
+        return args.slides
+    if args.levers and not args.appendix:
+        return [*DEFAULT_SLIDES, "combinations"]
+    return None
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -151,10 +179,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.pptx:
             written.append(write_deck(res, args.pptx, levers=levers, date=date,
                                       findings=args.analysis,
-                                      extra_slides=_extra_slides(sc, args)))
+                                      extra_slides=_extra_slides(sc, args),
+                                      slides=_slides(args), appendix=args.appendix))
         if args.xlsx:
             written.append(write_workbook(res, args.xlsx, levers=levers,
-                                          paths_sheet=args.paths_sheet))
+                                          paths_sheet=args.paths_sheet,
+                                          fiscal_start=args.fiscal_start))
         if args.csv:
             written += write_csv(res, args.csv)
         if args.sipmath:

@@ -30,6 +30,7 @@ from ..sweep import (
     run_sweep,
     sweep_from_toml,
 )
+from ..verdicts import sweep_verdict
 from .common import emit, parse_value, with_horizon
 
 _CHART_FORMATS = (".html", ".png", ".svg", ".json")
@@ -209,10 +210,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         progress.close()
     if args.chart is not None:
         _save_chart(table, plan, args)
+    metric = "npv_p50" if "npv_p50" in sw.metrics else sw.metrics[0]
+    verdict = sweep_verdict(table, plan.input_names, metric, sw.scenario.scenario.currency)
     if args.out is not None:
         print(f"wrote {len(table)} points to {args.out}"
               + (f" and a chart to {args.chart}" if args.chart else ""))
+        print(f"Verdict: {verdict}")
     else:
+        if args.format == "table":
+            print(f"Verdict: {verdict}\n")
         emit(table.drop(columns=[POINT]) if args.format == "table" else table, args.format,
              title=f"Sweep of {sw.scenario.name} ({sw.paths:,} paths per point, seed "
                    f"{sw.seed})")

@@ -17,7 +17,9 @@ import pandas as pd
 from ..analysis import AnalysisError
 from ..budget import check_analysis_budget, check_sobol_budget
 from ..csv_safe import to_csv
+from ..labels import input_label
 from ..scenario import combination_count
+from ..verdicts import spell_levers, voi_verdict
 from ..voi import DEFAULT_STUDIES, value_of_information
 from . import CliError
 from .common import add_run_options, scenario_from_args
@@ -74,8 +76,9 @@ def cmd_voi(args: argparse.Namespace) -> int:
             sobol_n=max(args.sobol_n, 2))
     except AnalysisError as exc:
         raise CliError(str(exc)) from None
+    verdict = voi_verdict(v)
     if args.format == "json":
-        print(json.dumps(v.to_dict(), indent=2))
+        print(json.dumps({"verdict": verdict, **v.to_dict()}, indent=2))
         return 0
     tables = {"evppi": v.evppi, "evsi": v.evsi, "sobol": v.sobol, "decisions": v.decisions}
     if args.format == "csv":
@@ -83,26 +86,49 @@ def cmd_voi(args: argparse.Namespace) -> int:
         return 0
     cur = v.currency
     print(f"{sc.name}: {v.paths:,} paths, seed {v.seed}")
-    print(f"Best decision now (highest mean NPV): {v.best_decision}")
+    print(f"Verdict: {verdict}")
+    print(f"Best decision now (highest mean NPV): {spell_levers(v.best_decision)}")
     print(f"EVPI (all uncertain inputs)          {cur} {_money(v.evpi)} "
           f"(s.e. {_money(v.evpi_se)})")
     print(f"Luck share of NPV variance           {v.luck_share:.1%} "
           f"(s.e. {v.luck_share_se:.2%})")
-    print(f"All-inputs regression R^2 (as written) {v.fit_r2:.3f}  "
-          f"(at most 1 - luck share = {1 - v.luck_share:.3f})")
+    print(f"Share of NPV variance the inputs explain (regression R^2) {v.fit_r2:.1%} "
+          f"(at most 1 - luck share = {1 - v.luck_share:.1%})")
     for note in v.notes:
         print(f"note: {note}")
-    _print("EVPPI by group and input (top 15)", v.evppi.head(15)[
-        ["input", "kind", "value", "se", "share_of_evpi"]])
-    _print("EVSI of pilot extensions", v.evsi)
+    ev = v.evppi.head(15)
+    _print("EVPPI by group and input (top 15)", pd.DataFrame({
+        "What is learnt": [_name(r["input"], r["kind"], cur) for _, r in ev.iterrows()],
+        f"Worth ({cur})": ev["value"].to_numpy(), f"s.e. ({cur})": ev["se"].to_numpy(),
+        "Share of EVPI": [f"{x:.0%}" for x in ev["share_of_evpi"]]}))
+    e = v.evsi
+    _print("EVSI of pilot extensions", pd.DataFrame({
+        "Study": e["study"], f"Worth ({cur})": e["value"], f"s.e. ({cur})": e["se"],
+        f"Worth if the study were exact ({cur})": e["limit"]}))
     if not v.sobol.empty:
         npv = v.sobol[v.sobol["metric"] == "npv"].sort_values("ST", ascending=False)
-        _print("Sobol indices of NPV (top 10 by total order)", npv.head(10).drop(
-            columns="metric"))
-        sums = v.sobol.groupby("metric")[["S1", "ST"]].sum().reset_index()
-        _print("Sum of indices", sums)
-    _print("Decisions", v.decisions)
+        top = npv.head(10)
+        _print("Sobol indices of NPV (top 10 by total order)", pd.DataFrame({
+            "Input": [_name(p, "input", cur) for p in top["input"]],
+            "First order (alone)": top["S1"].map(lambda x: f"{x:.1%}"),
+            "Total (with interactions)": top["ST"].map(lambda x: f"{x:.1%}")}))
+    d = v.decisions
+    _print("Decisions", pd.DataFrame({
+        "Decision": [spell_levers(x) for x in d["decision"]], f"NPV mean ({cur})": d["npv_mean"],
+        f"s.e. ({cur})": d["npv_mean_se"],
+        "P(NPV > 0)": d["prob_npv_positive"].map(lambda x: f"{x:.1%}"),
+        "Best on this share of paths": d["prob_best"].map(lambda x: f"{x:.1%}"),
+        "Best on average": d["is_best"].map(lambda b: "yes" if b else "")}))
     return 0
+
+
+def _name(path: str, kind: str, cur: str) -> str:
+    if kind == "group":
+        return f"{path[:1].upper()}{path[1:]} (all inputs)"
+    try:
+        return input_label(path, cur)
+    except (KeyError, ValueError):
+        return path
 
 
 def _print(title: str, df: pd.DataFrame) -> None:

@@ -55,8 +55,7 @@ def run_findings(res: SimulationResult, *, max_paths: int = MAX_ANALYSIS_PATHS,
         rows = ((
             "Staged plan: option value of the gates",
             f"{F.money(g['option_value'], cur)} (s.e. {F.money(g['option_value_se'], cur)})",
-            "Mean NPV of the gated plan minus big bang on the same paths and seed "
-            "(paired standard error)"),)
+            "mean NPV, gated minus big bang, same paths (paired s.e.)"),)
     return Findings(levers=lever_analysis(sc, **kw), gap=expectation_gap(sc, **kw),
                     sensitivity=sensitivity(sc, top_k=top_k, spider_k=0, **kw), paths=n,
                     gates=gates, extra_rows=rows)
@@ -83,25 +82,13 @@ def lever_steps(levers) -> pd.DataFrame:
 
 
 def answer_sentence(res: SimulationResult, findings: Findings | None) -> str:
-    """The business case in one sentence: the chance it pays, its range, the gap to the
-    signed-off case and, when the lever analysis ran, what to switch on."""
-    s = res.summary
-    cur = s["currency"]
-    gap = s["expectation_gap"]
-    text = (f"As planned, the rollout has a {F.pct(s['prob_npv_positive'])} chance of a "
-            f"positive NPV (P10 {F.money(s['npv_p10'], cur)} to P90 "
-            f"{F.money(s['npv_p90'], cur)}), {F.money(abs(gap), cur)} "
-            f"{'below' if gap >= 0 else 'above'} the signed-off pilot case")
-    steps = lever_steps(findings.levers) if findings and findings.levers is not None else None
-    if steps is not None and len(steps) > 1:
-        order = ", then ".join(steps["label"].iloc[1:])
-        last = steps.iloc[-1]
-        text += (f"; switching on {order} raises it to {F.pct(last['prob_npv_positive'])} "
-                 f"(NPV median {F.money(last['npv_p50'], cur)}).")
-    elif steps is not None:
-        text += "; no lever improves the NPV median."
-    else:
-        text += "."
+    """The business case in one or two sentences: the run's verdict and, when the lever
+    analysis ran, what to switch on (:mod:`simulator.verdicts`, the same text as the CLI)."""
+    from ..verdicts import levers_verdict, run_verdict
+
+    text = run_verdict(res)
+    if findings is not None and findings.levers is not None:
+        text += " " + levers_verdict(findings.levers, res.summary["currency"])
     return text
 
 
@@ -113,10 +100,13 @@ def answer_rows(res: SimulationResult, findings: Findings | None
     n = f"{s['paths']:,} paths"
     rows = [
         ("P(NPV > 0)", F.pct(s["prob_npv_positive"]),
-         f"share of {n} with NPV above zero (± {F.pp(s['prob_npv_positive_se'])} MC s.e.)"),
+         f"share of {n} with NPV above zero (± {F.pp(s['prob_npv_positive_se'])} MC s.e.)"
+         if 0 < s["prob_npv_positive"] < 1 else
+         f"{'every one' if s['prob_npv_positive'] >= 1 else 'none'} of {n}: saturated, "
+         "see the answer for what is fixed"),
         ("NPV range (P10 / P50 / P90)",
-         f"{F.money(s['npv_p10'], cur)} / {F.money(s['npv_p50'], cur)} / "
-         f"{F.money(s['npv_p90'], cur)}", f"percentiles of NPV over {n}"),
+         " / ".join(F.money_row([s["npv_p10"], s["npv_p50"], s["npv_p90"]], cur)),
+         f"percentiles of NPV over {n}"),
         ("Expectation gap", F.money(s["expectation_gap"], cur),
          f"pilot-lens NPV {F.money(s['pilot_lens_npv'], cur)} minus production P50"),
     ]
@@ -130,12 +120,20 @@ def answer_rows(res: SimulationResult, findings: Findings | None
                  "the rest inherited: reference class, template or default (Source column "
                  "of the assumptions)"))
     if findings is not None and findings.levers is not None:
-        for _, r in lever_steps(findings.levers).iloc[1:].iterrows():
-            rows.append((f"Step {r['step']}: + {r['label']}",
-                         f"P(NPV > 0) {F.pct(r['prob_npv_positive'])} "
-                         f"({'+' if r['prob_added'] >= 0 else '-'}"
-                         f"{F.pp(abs(r['prob_added']), 0)})",
-                         f"levers on: {r['portfolio']}; NPV P50 {F.money(r['npv_p50'], cur)}"))
+        steps = lever_steps(findings.levers)
+        prev_p50 = float(steps["npv_p50"].iloc[0])
+        for _, r in steps.iloc[1:].iterrows():
+            p = r["prob_npv_positive"]
+            # a saturated probability (0 % or 100 % before and after) says nothing: show
+            # what the step does to the median instead
+            if abs(r["prob_added"]) >= 0.005:
+                value = (f"P(NPV > 0) {F.pct(p)} ({'+' if r['prob_added'] >= 0 else '-'}"
+                         f"{F.pp(abs(r['prob_added']), 0)})")
+            else:
+                value = f"NPV P50 {F.money_delta(r['npv_p50'] - prev_p50, cur)}"
+            rows.append((f"Step {r['step']}: + {r['label']}", value,
+                         f"NPV P50 {F.money(r['npv_p50'], cur)} with these levers on"))
+            prev_p50 = float(r["npv_p50"])
     if findings is not None:
         rows += list(findings.extra_rows)
     return rows

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from pptx.chart.data import CategoryChartData
-from pptx.dml.color import RGBColor
 from pptx.enum.chart import (
     XL_CHART_TYPE,
     XL_LEGEND_POSITION,
@@ -25,8 +24,8 @@ from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Pt
 
 from ..charts.theme import PALETTE, PILOT_LENS, PRODUCTION, WITH_LEVERS
+from .pptx_kit import CHART_PT, axis_title, rgb, top_down
 
-CHART_PT = 12
 #: fill of the outer (P10-P90) and inner (P25-P75) bands: the production blue, lightened
 OUTER_FILL = "BFD9EC"
 INNER_FILL = "6FA8D6"
@@ -38,26 +37,6 @@ def _sub(parent, tag: str, val: str) -> None:
     el = OxmlElement(tag)
     el.set("val", val)
     parent.append(el)
-
-
-def rgb(hex_colour: str) -> RGBColor:
-    return RGBColor.from_string(hex_colour.lstrip("#"))
-
-
-def axis_title(axis, text: str) -> None:
-    axis.has_title = True
-    axis.axis_title.text_frame.text = text
-    for p in axis.axis_title.text_frame.paragraphs:
-        for r in p.runs:
-            r.font.size = Pt(CHART_PT)
-            r.font.bold = False
-
-
-def top_down(chart) -> None:
-    """Category labels of a horizontal bar chart at the low end of the value axis. The
-    callers pass categories last-first, so the first reads on top with the value axis
-    still at the bottom (a reversed axis would move it to the top in LibreOffice)."""
-    chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
 
 
 def _number_axis(axis, number_format: str, title: str | None) -> None:

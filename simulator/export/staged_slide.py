@@ -13,21 +13,23 @@ from pptx.util import Inches, Pt
 
 from ..analysis.gates import GateAnalysis
 from ..charts.theme import PALETTE
-from .deck import (
+from ..verdicts import gates_verdict
+from .pptx_kit import (
     BODY_TOP,
     CHART_PT,
+    FOOT_TOP,
     MARGIN,
     NOTE_PT,
     SLIDE_WIDTH,
     SMALL_TABLE_PT,
-    _axis_title,
-    _rgb,
-    _style_axis_fonts,
+    axis_title,
+    rgb,
+    style_chart,
 )
-from .deck import add_notes as _notes
-from .deck import add_table as _table
-from .deck import add_text as _text
-from .deck import new_slide as _new_slide
+from .pptx_kit import add_notes as _notes
+from .pptx_kit import add_table as _table
+from .pptx_kit import add_text as _text
+from .pptx_kit import new_slide as _new_slide
 from .tables import chart_money_format, fmt_money, fmt_pct
 
 TITLE_STAGED = "Staged rollout: gated plan vs big bang vs no-go"
@@ -64,7 +66,7 @@ def add_staged_slide(prs, analysis: GateAnalysis):
         data.add_series(f"NPV {label}", [float(r[key]) for r in plans], number_format=fmt)
     chart = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, MARGIN, BODY_TOP,
                                    Inches(5.6), Inches(4.6), data).chart
-    _style_axis_fonts(chart)
+    style_chart(chart)
     chart.has_legend = True
     chart.legend.position = XL_LEGEND_POSITION.BOTTOM
     chart.legend.include_in_layout = False
@@ -72,12 +74,12 @@ def add_staged_slide(prs, analysis: GateAnalysis):
     for series, colour in zip(chart.plots[0].series, (PALETTE[1], PALETTE[0], PALETTE[2]),
                               strict=True):
         series.format.fill.solid()
-        series.format.fill.fore_color.rgb = _rgb(colour)
+        series.format.fill.fore_color.rgb = rgb(colour)
     chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
     va = chart.value_axis
     va.tick_labels.number_format = fmt
     va.tick_labels.number_format_is_linked = False
-    _axis_title(va, f"NPV ({cur})")
+    axis_title(va, f"NPV ({cur})")
     left = Inches(6.3)
     size = SMALL_TABLE_PT - 1
     row_in = 0.12 + size / 72 * 1.2  # the table helper's row height, inches
@@ -90,16 +92,17 @@ def add_staged_slide(prs, analysis: GateAnalysis):
            gates_rows, left, gates_top, [2.2, 0.8, 1.35, 1.35, 0.85], size=size)
     text_top = gates_top + Inches(row_in * (len(gates_rows) + 2) + 0.3)
     _text(slide, [
+        gates_verdict(analysis),
         f"Option value of the gates: {fmt_money(s['option_value'], cur)} "
         f"(s.e. {fmt_money(s['option_value_se'], cur)}, paired), the mean NPV of the gated "
         f"plan minus big bang.",
         f"P(stop) {fmt_pct(s['prob_stop'])}; months held on average "
         f"{s['months_held_mean']:.2f}.",
-    ], left, text_top, SLIDE_WIDTH - left - MARGIN, Inches(1.2), size=NOTE_PT)
+    ], left, text_top, SLIDE_WIDTH - left - MARGIN, FOOT_TOP - text_top, size=NOTE_PT)
     _text(slide, (f"{int(s['paths']):,} paths, seed {int(s['seed'])}; all three plans on "
                   f"common random numbers. Big bang: the plan as written without gates; "
                   f"no-go: NPV 0."),
-          MARGIN, Inches(6.65), SLIDE_WIDTH - 2 * MARGIN, Inches(0.6), size=NOTE_PT)
+          MARGIN, FOOT_TOP, SLIDE_WIDTH - 2 * MARGIN, Inches(0.6), size=NOTE_PT)
     _notes(slide, "Each gate is reviewed at the end of its month on what the organisation "
                   "observes (active rate, spot-checked accuracy, incidents since the last "
                   "review); a failure holds later waves, stops the rollout or switches "

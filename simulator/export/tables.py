@@ -50,6 +50,14 @@ def fmt_input(v: float, unit: str, currency: str) -> str:
     return F.value(v, kind if kind == "money" else "number", currency)
 
 
+def fmt_inputs(values: list[float], unit: str, currency: str) -> list[str]:
+    """Several values of one input read side by side (low / likely / high): money in one
+    scale (:func:`simulator.formatting.money_row`), the rest as :func:`fmt_input`."""
+    if L.unit_kind(unit) == "money":
+        return F.money_row(values, currency)
+    return [fmt_input(v, unit, currency) for v in values]
+
+
 # --------------------------------------------------------------------------- summary
 
 
@@ -195,8 +203,12 @@ def levers_frame(combinations: pd.DataFrame) -> pd.DataFrame:
     ``combinations`` is ``simulator.analysis.levers.lever_analysis(...).combinations``;
     columns it lacks are skipped. A Note column marks the current and the best portfolio.
     """
+    from ..verdicts import portfolio_name
+
     cols = [c for c in LEVER_COLUMNS if c in combinations.columns]
     out = combinations[cols].rename(columns=LEVER_COLUMNS).reset_index(drop=True)
+    if "Portfolio" in out and "n_levers" in combinations:  # lever names spelled out
+        out["Portfolio"] = [portfolio_name(r) for r in combinations.to_dict("records")]
     notes = []
     for _, r in combinations.iterrows():
         tags = [t for t, c in (("best", "is_best"), ("current", "is_current"))

@@ -1,7 +1,8 @@
 """Excel workbook of a simulation, written with xlsxwriter.
 
 Sheets: Summary (headline numbers with a native chart of the NPV range beside the
-pilot-lens case, and named ranges such as ``npv_p50`` for the headline figures), Bands
+pilot-lens case, and named ranges such as ``npv_p50`` for the headline figures), Cash flow
+and Base case (:mod:`simulator.export.model_sheets`), Bands
 (one row per month, a column per metric_percentile, ``res.bands_wide()``, with native fan
 charts), Paths (one row per simulated path: sampled inputs and outcomes), Assumptions
 (every input: key, readable label, low / likely / high with units) and, when given, Levers.
@@ -24,15 +25,20 @@ from .. import formatting as F
 from ..labels import output_kind, output_label, unit_kind
 from ..results import SimulationResult
 from .files import write_atomic
+from .model_sheets import base_case_sheet, cash_flow_sheet
 from .sheetdata import rows_xml, splice_rows
 from .tables import assumptions_frame, column_kind, input_field, summary_frame
 
-SHEETS = ("Summary", "Bands", "Paths", "Assumptions")
+SHEETS = ("Summary", "Cash flow", "Base case", "Bands", "Paths", "Assumptions")
 
 #: Summary entries given a workbook-wide name (``=npv_p50`` in any formula).
 NAMED = ("prob_npv_positive", "npv_p10", "npv_p50", "npv_p90", "npv_mean", "roi_p50",
          "payback_month_p50", "active_rate_m6_p50", "pilot_lens_npv", "expectation_gap",
          "prob_npv_ge_pilot_lens")
+
+#: An IRR above this (1,000 %) is flagged: it says the outlay is small, not that the case
+#: is good. IRR is computed only for paths whose flows change sign (NaN otherwise).
+IRR_FLAG = 10.0
 
 _BAND_KINDS = {"active_users": "decimal", "incidents": "decimal"}
 #: Bands charted on the Bands sheet: metric, title.
@@ -60,6 +66,7 @@ class _Formats:
     def __init__(self, book: xlsxwriter.Workbook, currency: str):
         self.book, self.currency, self._cache = book, currency, {}
         self.header = book.add_format({"bold": True, "bottom": 1, "text_wrap": False})
+        self.bold = book.add_format({"bold": True})
 
     def __call__(self, kind: str, decimals: int = 0):
         key = (kind, decimals)
@@ -124,6 +131,9 @@ def _summary(book, formats: _Formats, res: SimulationResult) -> None:
         else:
             ws.write_number(i, 1, float(v), formats(r.kind))
         ws.write_string(i, 2, r.key)
+        if r.key == "irr_p50" and v is not None and float(v) > IRR_FLAG:
+            ws.write_string(i, 3, "flagged: above 1,000 % (a small outlay before large "
+                                  "returns; read the NPV instead)")
         row_of[r.key] = i
     ws.set_column(0, 0, max(len(t) for t in summ["label"]) + 2)
     ws.set_column(1, 1, 18)
@@ -239,10 +249,14 @@ def _levers(book, formats: _Formats, levers: pd.DataFrame) -> None:
 
 
 def workbook_bytes(res: SimulationResult, *, levers: pd.DataFrame | None = None,
-                   paths_sheet: bool = True) -> bytes:
+                   paths_sheet: bool = False, fiscal_start: int = 1,
+                   cached_formulas: bool = True) -> bytes:
     """The workbook as .xlsx bytes, built in memory (download buttons and files).
 
-    ``paths_sheet=False`` leaves out the per-path sheet, which dominates size and time.
+    ``paths_sheet=True`` adds the per-path sheet, which dominates size and time.
+    ``fiscal_start``: the calendar month (1-12) a fiscal year starts in, for the annual
+    cash flow. ``cached_formulas=False`` stores 0 as every formula's cached result, so a
+    reader must recalculate (the test that evaluates the base case's formulas uses it).
     """
     if res.band_array is None:
         raise ValueError("the workbook needs monthly bands: simulate(..., bands=True)")
@@ -250,10 +264,13 @@ def workbook_bytes(res: SimulationResult, *, levers: pd.DataFrame | None = None,
     book = xlsxwriter.Workbook(buf, {"in_memory": True})
     formats = _Formats(book, res.summary["currency"])
     _summary(book, formats, res)
+    cash_flow_sheet(book, formats, res, fiscal_start)
+    base_case_sheet(book, formats, res, cached_formulas)
     _bands(book, formats, res)
     big = styles = None
     if paths_sheet:
         _, big, styles = _paths(book, formats, res)
+        sheet_no = [ws.name for ws in book.worksheets()].index("Paths") + 1
     _assumptions(book, formats, res)
     if levers is not None and len(levers):
         _levers(book, formats, levers)
@@ -262,7 +279,7 @@ def workbook_bytes(res: SimulationResult, *, levers: pd.DataFrame | None = None,
     if big is not None:
         ids = [s.xf_index for s in styles]
         rows = rows_xml(big, ids, first_row=2)
-        data = splice_rows(data, SHEETS.index("Paths") + 1, rows, len(big[0]), len(big))
+        data = splice_rows(data, sheet_no, rows, len(big[0]), len(big))
     return data
 
 

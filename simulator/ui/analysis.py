@@ -33,6 +33,13 @@ from ..charts import analysis as charts
 from ..charts import forecast
 from ..labels import label
 from ..scenario import MODES, ScenarioError, combination_count, loads_scenario, number_word
+from ..verdicts import (
+    breakeven_verdict,
+    gap_verdict,
+    levers_verdict,
+    portfolio_name,
+    sensitivity_verdict,
+)
 from .plain import md_unlink
 from .registry import TabContext
 
@@ -109,6 +116,7 @@ def render(ctx: TabContext) -> None:
         with st.spinner("Tornado: each leading input at its P10 and P90..."):
             sens = _sensitivity(*key, 8)
         st.subheader("Which inputs move the NPV most")
+        st.info(sensitivity_verdict(sens), icon=":material/gavel:")
         st.altair_chart(charts.tornado_chart(sens.tornado, cur), width="stretch")
     except (AnalysisError, ScenarioError) as exc:
         st.error(md_unlink(exc))
@@ -117,6 +125,7 @@ def render(ctx: TabContext) -> None:
 def _render_gap(gap: GapAnalysis, cur: str) -> None:
     s = gap.summary.iloc[0]
     st.subheader("Expectation gap: the signed-off case vs the production range")
+    st.info(gap_verdict(gap), icon=":material/gavel:")
     c = st.columns(4)
     c[0].metric("Pilot-lens NPV (signed off)", _money(s["pilot_lens_npv"], cur))
     c[1].metric("Production NPV median", _money(s["npv_p50"], cur))
@@ -156,18 +165,19 @@ def _render_levers(levers: LeverAnalysis, cur: str) -> None:
         budget = c3.number_input(f"Lever budget (present value, {cur})", min_value=0.0,
                                  value=250_000.0, step=25_000.0, key="analysis_budget")
     la = rebudget(levers.combinations, levers.marginal, crit, budget)
+    st.info(levers_verdict(la, cur), icon=":material/gavel:")
     b = la.best.iloc[0]
     order = " → ".join(LEVER_LABELS[lv] for lv in la.path["added"].iloc[1:]) or "nothing"
-    st.markdown(f"**Best portfolio:** {b['portfolio']} (NPV median "
+    st.markdown(f"**Best portfolio:** {portfolio_name(b)} (NPV median "
                 f"{_money(b['npv_p50'], cur)}, P(NPV > 0) {b['prob_npv_positive']:.0%}, "
                 f"lever cost {_money(b['lever_cost_mean'], cur)}). "
                 f"**Fix in this order:** {order}.")
-    left, right = st.columns([3, 2])
-    left.altair_chart(charts.lever_chart(la, cur), width="stretch")
-    right.altair_chart(charts.lever_marginal_chart(la, cur), width="stretch")
+    # one chart per row: side by side at 1,280 px the value labels ran into each other
+    st.altair_chart(charts.lever_chart(la, cur), width="stretch")
+    st.altair_chart(charts.lever_marginal_chart(la, cur), width="stretch")
     combos = la.combinations
     st.dataframe(pd.DataFrame({
-        "Portfolio": combos["portfolio"],
+        "Levers switched on": [portfolio_name(r) for r in combos.to_dict("records")],
         "Lever cost (PV)": [_money(v, cur) for v in combos["lever_cost_mean"]],
         "NPV P10": [_money(v, cur) for v in combos["npv_p10"]],
         "NPV P50": [_money(v, cur) for v in combos["npv_p50"]],
@@ -190,6 +200,7 @@ def render_sensitivity(ctx: TabContext) -> None:
     except (AnalysisError, ScenarioError) as exc:
         st.error(md_unlink(exc))
         return
+    st.info(sensitivity_verdict(sens), icon=":material/gavel:")
     left, right = st.columns(2)
     left.altair_chart(charts.tornado_chart(sens.tornado, cur), width="stretch")
     right.altair_chart(charts.spider_chart(sens.spider, cur), width="stretch")
@@ -224,10 +235,12 @@ def _render_breakeven(ctx: TabContext, key: tuple, cur: str) -> None:
         return
     try:
         with st.spinner("Bisection on common random numbers..."):
-            r = _breakeven(*key, path, target, None, None).iloc[0]
+            frame = _breakeven(*key, path, target, None, None)
     except (AnalysisError, ScenarioError) as exc:
         st.error(md_unlink(exc))
         return
+    r = frame.iloc[0]
+    st.info(breakeven_verdict(frame, cur), icon=":material/gavel:")
     if r["status"] == SOLVED:
         side = "at least" if r["direction"] == "increasing" else "at most"
         st.success(f"{r['target']} needs **{label(path, cur)} {side} {r['value']:.4g}** "

@@ -1,9 +1,9 @@
 """The app's Export tab: download the finance deck, the workbook and the bands CSV.
 
 The files are built in memory only when a button is pressed (Streamlit's deferred
-``data`` callable): the workbook of 20 000 paths takes several seconds to write, and
-nobody should pay for it on every rerun. The optional lever table simulates the 16
-lever portfolios once per (scenario, paths, seed) and is cached.
+``data`` callable), and so are the analyses behind the deck's answer, gap, lever and risk
+slides: the tab opens at once and nobody pays for a file on every rerun. The optional
+lever table simulates the lever portfolios once per (scenario, paths, seed) and is cached.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from ..export.deck import deck_bytes
+from ..export.deck import DEFAULT_SLIDES, deck_bytes
 from ..export.files import bands_csv
 from ..export.tables import levers_frame
 from ..export.workbook import workbook_bytes
@@ -43,15 +43,21 @@ def _lever_table(toml: str, paths: int, seed: int, horizon: int) -> pd.DataFrame
 
 
 def deck_download(res: SimulationResult, levers: pd.DataFrame | None = None, *,
-                  findings=None, edits: dict | None = None) -> bytes:
+                  findings=None, edits: dict | None = None, appendix: bool = False) -> bytes:
     """Bytes of the deck (what the deck button serves): the current (edited) scenario's
-    result, its analyses when given, and the list of edits made in the app."""
+    result, its analyses when given (a callable is called only now, on the click), and the
+    list of edits made in the app (on a slide after the methods)."""
+    if callable(findings):
+        findings = findings()
+    slides = None
+    if edits and not appendix:
+        slides = [*DEFAULT_SLIDES, "edits"]
     return deck_bytes(res, levers=levers, findings=findings if findings is not None else False,
-                      edits=edits or None)
+                      edits=edits or None, appendix=appendix, slides=slides)
 
 
 def workbook_download(res: SimulationResult, levers: pd.DataFrame | None = None,
-                      paths_sheet: bool = True) -> bytes:
+                      paths_sheet: bool = False) -> bytes:
     """Bytes of the workbook (what the workbook button serves)."""
     return workbook_bytes(res, levers=levers, paths_sheet=paths_sheet)
 
@@ -80,28 +86,31 @@ def render(ctx: TabContext) -> None:
             levers = None
     findings = None
     if st.checkbox("Add the analysis slides to the deck (levers, expectation-gap waterfall, "
-                   "tornado; shared with the analysis tabs)", value=True,
-                   key="export_findings"):
+                   "top risks; run when the deck is built, shared with the analysis tabs)",
+                   value=True, key="export_findings"):
         from .analysis import cached_findings
 
-        try:
-            with st.spinner("Running the lever, gap and tornado analyses..."):
-                findings = cached_findings(ctx)
-        except ValueError as exc:
-            st.error(f"Analysis slides: {md_unlink(exc)}")
+        def findings() -> object:  # on the click only: the tab itself opens at once
+            try:
+                return cached_findings(ctx)
+            except ValueError:
+                return None
+    appendix = st.checkbox("Add the appendix (title page, headline ranges, active users, "
+                           "every combination of levers, assumption tables)",
+                           key="export_appendix")
     edits = st.session_state.get(EDITS) or {}
     if edits:
         st.caption(f"The deck lists your {len(edits)} edit(s) to the scenario file on its "
                    f"own slide; its numbers are those of the edited scenario.")
     paths_sheet = st.checkbox(f"Put every path in the workbook ({s['paths']:,} rows; "
-                              f"a few seconds at 20 000 paths)", value=True,
+                              f"a few seconds and several MB at 20 000 paths)", value=False,
                               key="export_paths_sheet")
     stem = file_stem(ctx.scenario.name)
     c1, c2, c3 = st.columns(3)
     with c1:
         st.download_button("Slide deck (.pptx)",
                            data=lambda: deck_download(res, levers, findings=findings,
-                                                      edits=edits),
+                                                      edits=edits, appendix=appendix),
                            file_name=f"{stem}.pptx", mime=PPTX_MIME, on_click="ignore",
                            key="export_pptx", icon=":material/slideshow:", width="stretch")
     with c2:
@@ -109,7 +118,9 @@ def render(ctx: TabContext) -> None:
                            data=lambda: workbook_download(res, levers, paths_sheet),
                            file_name=f"{stem}.xlsx", mime=XLSX_MIME, on_click="ignore",
                            key="export_xlsx", icon=":material/table_view:", width="stretch",
-                           help="Sheets: Summary, Bands, Paths, Assumptions (and Levers).")
+                           help="Sheets: Summary, Cash flow (by month and fiscal year), "
+                                "Base case (live formulas), Bands, Assumptions (and Levers, "
+                                "Paths).")
     with c3:
         st.download_button("Monthly bands (.csv)", data=lambda: bands_csv(res),
                            file_name=f"{stem}-bands.csv", mime="text/csv", on_click="ignore",

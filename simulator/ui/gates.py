@@ -19,7 +19,8 @@ from ..analysis.gates import GateAnalysis, gate_analysis
 from ..charts import forecast
 from ..formatting import money
 from ..scenario import GATE_ACTIONS, LEVERS, Gate, Scenario, ScenarioError, loads_scenario
-from .plain import md_unlink
+from ..verdicts import gates_verdict
+from .plain import md_escape, md_unlink
 from .registry import TabContext
 from .tables import cell
 
@@ -175,6 +176,9 @@ def render(ctx: TabContext) -> None:
 
 def _render_comparison(ga: GateAnalysis, cur: str) -> None:
     s = ga.summary.iloc[0]
+    st.info(md_escape(gates_verdict(ga).replace("try `gates --design`",  # gate names are
+                                                "try rollout-sim gates FILE --design")),
+            icon=":material/gavel:")  # the user's text: escaped
     c = st.columns(4)
     c[0].metric("Option value of the gates", money(s["option_value"], cur),
                 help=f"Mean NPV gated minus big bang, paired path by path; standard error "

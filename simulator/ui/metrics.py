@@ -44,6 +44,14 @@ money = F.money
 
 payback_text = F.month
 
+#: Where the app's help icons send a reader for the terms (see docs/glossary.md).
+GLOSSARY = "docs/glossary.md"
+
+
+def _glossary(help_text: str, anchor: str) -> str:
+    """A help text ending in a pointer to the term's glossary entry."""
+    return f"{help_text} Glossary: {GLOSSARY}#{anchor}."
+
 
 def _se_text(se: float | None, kind: str, currency: str) -> str:
     if se is None or not math.isfinite(se):
@@ -77,19 +85,21 @@ def headline_metrics(res: SimulationResult) -> list[Headline]:
     out = [Headline(
         "prob_npv_positive", "P(NPV > 0)", s["prob_npv_positive"], pct(s["prob_npv_positive"]),
         s["prob_npv_positive_se"], _se_text(s["prob_npv_positive_se"], "prob", cur),
-        f"Share of the {n:,} simulated paths whose NPV is above zero.", kind="prob")]
+        _glossary(f"Share of the {n:,} simulated paths whose NPV is above zero.",
+                  "pnpv--0"), kind="prob")]
     for p, what in ((10, "a bad case: 1 path in 10 does worse"), (50, "the median case"),
                     (90, "a good case: 1 path in 10 does better")):
         out.append(Headline(
             f"npv_p{p}", f"NPV P{p}", s[f"npv_p{p}"], money(s[f"npv_p{p}"], cur),
             s[f"npv_p{p}_se"], _se_text(s[f"npv_p{p}_se"], "money", cur),
-            f"Net present value over {res.horizon} months, {what}.", kind="money"))
+            _glossary(f"Net present value over {res.horizon} months, {what}.",
+                      "p50" if p == 50 else "p10"), kind="money"))
     roi = res.metric("roi")
     roi_se = _median_se(roi)
     out.append(Headline(
         "roi_p50", "Median ROI", s["roi_p50"], pct(s["roi_p50"]), roi_se,
         _se_text(roi_se, "pct", cur),
-        "(PV benefit - PV cost) / PV cost, median over paths."))
+        _glossary("(PV benefit - PV cost) / PV cost, median over paths.", "roi")))
     pay = res.metric("payback_month")
     pay_sorted = np.sort(np.where(np.isnan(pay), np.inf, pay))
     pay_p50 = s["payback_month_p50"]
@@ -99,8 +109,9 @@ def headline_metrics(res: SimulationResult) -> list[Headline]:
         pay_se, _se_text(pay_se, "months", cur) if pay_p50 is not None else
         f"Not within horizon: {pct(s['prob_payback_within_horizon'])} of paths pay back by "
         f"month {res.horizon}",
-        "First month with cumulative net cash >= 0, median over paths (paths that never pay "
-        "back count as later than the horizon).", higher_is_better=False, kind="months",
+        _glossary("First month with cumulative net cash >= 0, median over paths (paths that "
+                  "never pay back count as later than the horizon).", "payback"),
+        higher_is_better=False, kind="months",
         short=None if pay_p50 is not None else f"> {res.horizon} mo"))
     ar = res.metric("active_rate_m6")
     ar_se = _median_se(ar)
@@ -108,7 +119,7 @@ def headline_metrics(res: SimulationResult) -> list[Headline]:
     out.append(Headline(
         "active_rate_m6_p50", f"Active rate, month {m6}", s["active_rate_m6_p50"],
         pct(s["active_rate_m6_p50"]), ar_se, _se_text(ar_se, "pct", cur),
-        f"Median share of registered users active in month {m6}."))
+        _glossary(f"Median share of registered users active in month {m6}.", "active-rate")))
     gap = s["expectation_gap"]
     out.append(Headline(
         "pilot_lens_npv", "Pilot-lens NPV", s["pilot_lens_npv"], money(s["pilot_lens_npv"], cur),
@@ -116,7 +127,7 @@ def headline_metrics(res: SimulationResult) -> list[Headline]:
         f"{_se_text(s['pilot_lens_npv_se'], 'money', cur)}; gap to P50 {money(gap, cur)}",
         "The business case as the pilot saw it (pilot accuracy, no drift, pilot adoption and "
         "incident rates for everyone), median over paths. Its distance above the production "
-        "P50 is the expectation gap.", kind="money"))
+        "P50 is the expectation gap. Glossary: docs/glossary.md#pilot-lens.", kind="money"))
     return out
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from ..scenario import ScenarioError
+from ..verdicts import run_verdict
 from . import access, controls, links, metrics, rollout, runner, timing, widgets
 from . import session as ss
 from .plain import md_escape, md_unlink
@@ -95,12 +96,15 @@ def run(draft: Draft) -> TabContext:
     """The scenario as adjusted, its run (and the loaded one's, for the arrows) and the
     headlines; stops with a message when the inputs or the run's size are not valid."""
     state, base, token = draft.state, draft.base, draft.token
-    try:
-        sc = rollout.adjusted(base, draft.design, controls.values_from_state(base, state, token),
-                              state)
-    except ScenarioError as exc:
-        _stop_with(draft, exc, "These inputs do not make a valid scenario; the results update once "
-                        "they are fixed:")
+    sc, invalid = ss.scenario_or_last_good(state, token, lambda: rollout.adjusted(
+        base, draft.design, controls.values_from_state(base, state, token), state))
+    if invalid is not None:  # the last valid results stay on screen under the message
+        with draft.boxes[0]:
+            widgets.show_problems(invalid, "These inputs do not make a valid scenario; the "
+                                           "results update once they are fixed:")
+        if sc is None:
+            state[ss.HEADLINES] = state[ss.HEADLINE_SE] = None
+            timing.stop()
     links.sync(st.query_params, state, base, token, sc)  # the URL reproduces this view
     state[links.EDITS] = links.deck_edits(state, base, sc, token)  # what the deck simulated
     paths, seed = int(state[ss.PATHS]), int(state[ss.SEED])
@@ -116,7 +120,9 @@ def run(draft: Draft) -> TabContext:
     state[ss.HEADLINES] = metrics.headline_values(items)
     state[ss.HEADLINE_SE] = metrics.headline_ses(items)
     with draft.boxes[1]:
-        st.subheader(md_escape(sc.name) + (" (adjusted)" if edited else ""))
+        st.subheader(md_escape(sc.name) + (" (adjusted)" if edited else "")
+                     + (": last valid results" if invalid is not None else ""))
+        st.info(run_verdict(res), icon=":material/gavel:")  # the CLI's and the deck's sentence
         widgets.render_headlines(items, metrics.headline_metrics(base_res) if edited else None,
                                  sc.scenario.currency)
         st.caption(f"{paths:,} paths, seed {seed}, {res.horizon} months. Changes (arrows) are "

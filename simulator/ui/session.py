@@ -57,6 +57,26 @@ DEFAULT_FILE = "seed_case.toml"
 MAX_UPLOAD_BYTES = 1_000_000
 
 
+#: The last scenario the inputs made validly, per base token: shown while an edit is invalid.
+LAST_GOOD = "last_good_scenario"
+
+
+def scenario_or_last_good(state: MutableMapping[str, Any], token: Any,
+                          make: Any) -> tuple[Scenario | None, Exception | None]:
+    """``make()``'s scenario, remembered as the last good one; when it raises a
+    ScenarioError, the last good scenario of the same base (``token``) and the error, so
+    the app keeps the last valid results on screen under the message (None before any)."""
+    from ..scenario import ScenarioError
+
+    try:
+        sc = make()
+    except ScenarioError as exc:
+        last = state.get(LAST_GOOD)
+        return (last[1] if last is not None and last[0] == token else None), exc
+    state[LAST_GOOD] = (token, sc)
+    return sc, None
+
+
 def scenario_files(directory: str | Path) -> list[str]:
     """File names of the shipped scenarios, the source case first."""
     names = sorted(p.name for p in Path(directory).glob("*.toml"))

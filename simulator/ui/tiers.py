@@ -85,16 +85,25 @@ def names(df: pd.DataFrame) -> list[str]:
     return [str(r["name"]).strip() for r in records(df) if r.get("name")]
 
 
+#: Short column heads: 14 columns must fit a 1,280 px window without sideways scrolling
+#: (the help icon of each column gives the field's full name and meaning).
+SHORT = {"ceiling": "Ceiling u", "innovation_p": "Bass p", "imitation_q": "Bass q",
+         "cost_per_user": "Cost/user"}
+
+
 def column_config(currency: str) -> dict[str, Any]:
-    """Column types, ranges and help from the schema's Tier fields."""
+    """Column types, ranges and help from the schema's Tier fields; narrow columns with
+    short heads so the table fits the page without sideways scrolling."""
     import streamlit as st
 
     f = Tier.model_fields
     b = bounds()
     cfg: dict[str, Any] = {
-        "name": st.column_config.TextColumn("Tier", help="Tier name, used by the waves."),
+        "name": st.column_config.TextColumn("Tier", help="Tier name, used by the waves.",
+                                            width="small"),
         "description": st.column_config.TextColumn("Description",
-                                                   help=f["description"].description),
+                                                   help=f["description"].description,
+                                                   width="small"),
     }
     for name in FIELDS:
         lo, hi = b[name]
@@ -105,9 +114,11 @@ def column_config(currency: str) -> dict[str, Any]:
             if hi != float("inf"):
                 kw["max_value"] = hi
             cfg[f"{name}_{p}"] = st.column_config.NumberColumn(
-                f"{field_label(name).capitalize()}: {p}",
-                help=f"{f[name].description} ({unit}; {p} of low / likely / high)", **kw)
+                f"{SHORT.get(name, name)} {p}",
+                help=f"{field_label(name).capitalize()}: {f[name].description} ({unit}; "
+                     f"{p} of low / likely / high). Glossary: docs/glossary.md",
+                width="small", **kw)
     return cfg
 
 
-__all__ = ["COLUMNS", "FIELDS", "bounds", "column_config", "frame", "names", "read"]
+__all__ = ["COLUMNS", "FIELDS", "SHORT", "bounds", "column_config", "frame", "names", "read"]

@@ -11,6 +11,7 @@ import streamlit as st
 from ..analysis import AnalysisError
 from ..formatting import money
 from ..scenario import ScenarioError, loads_scenario
+from ..verdicts import voi_verdict
 from ..voi import VoiAnalysis, value_of_information
 from ..voi.chart import evppi_chart, sobol_chart
 from .plain import md_unlink
@@ -57,6 +58,7 @@ def render(ctx: TabContext) -> None:
 
 
 def _show(v: VoiAnalysis, cur: str) -> None:
+    st.info(voi_verdict(v), icon=":material/gavel:")
     c = st.columns(4)
     c[0].metric("Best decision now", v.best_decision)
     c[1].metric("EVPI: knowing everything", money(v.evpi, cur),

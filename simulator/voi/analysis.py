@@ -34,7 +34,7 @@ class VoiAnalysis:
     """Result of :func:`value_of_information`; :meth:`to_dict` gives the JSON for scripts."""
 
     decisions: pd.DataFrame  #: name, npv_mean, npv_mean_se, prob_npv_positive, is_best
-    evpi: float
+    evpi: float  #: floored at 0 (see :func:`value_of_information`)
     evpi_se: float
     evppi: pd.DataFrame  #: input, kind (input|group), group, value, se, share_of_evpi
     evsi: pd.DataFrame  #: study, value, se, limit, limit_se
@@ -47,6 +47,7 @@ class VoiAnalysis:
     paths: int
     seed: int
     notes: list[str] = field(default_factory=list)
+    evpi_raw: float = math.nan  #: the cross-fitted estimate before flooring at 0
 
     def to_dict(self) -> dict[str, Any]:
         def rec(df: pd.DataFrame, cols: list[str]) -> list[dict[str, Any]]:
@@ -55,7 +56,9 @@ class VoiAnalysis:
         return {
             "best_decision": self.best_decision,
             "evpi": _clean(self.evpi), "evpi_se": _clean(self.evpi_se),
-            "evppi": rec(self.evppi, ["input", "kind", "group", "value", "se"]),
+            "evpi_raw": _clean(self.evpi_raw),
+            "evppi": rec(self.evppi, ["input", "kind", "group", "value", "se",
+                                      "share_of_evpi", "raw"]),
             "evsi": rec(self.evsi, ["study", "value", "se", "limit", "limit_se"]),
             "sobol": rec(self.sobol, ["input", "metric", "S1", "S1_conf", "ST", "ST_conf"]),
             "luck_share": _clean(self.luck_share), "luck_share_se": _clean(self.luck_share_se),
@@ -159,8 +162,16 @@ def value_of_information(sc: Scenario, paths: int = 20_000, seed: int = 7,
         fit_r2 = float(_fit_r2(dec, theta[:, order]))
     else:
         evpi_value, evpi_se, fit_r2 = 0.0, 0.0, float("nan")
+    # A value of information cannot be negative (one may always ignore what one learns):
+    # a negative cross-fitted estimate means the fitted rule gains nothing, so each value
+    # is floored at 0 (the raw estimate is kept). Shares of a zero EVPI are 0, not NaN.
+    evpi_raw = float(evpi_value)
+    evpi_value = max(0.0, evpi_raw)
     ev = pd.DataFrame(rows, columns=["input", "kind", "group", "value", "se"])
-    ev["share_of_evpi"] = ev["value"] / evpi_value if evpi_value > 0 else np.nan
+    ev["raw"] = ev["value"]
+    ev["value"] = ev["value"].clip(lower=0.0)
+    ev["share_of_evpi"] = (ev["value"] / evpi_value).clip(upper=1.0) if evpi_value > 0 \
+        else 0.0
     ev = pd.concat([ev[ev["kind"] == "group"].sort_values("value", ascending=False),
                     ev[ev["kind"] == "input"].sort_values("value", ascending=False)],
                    ignore_index=True)
@@ -170,8 +181,8 @@ def value_of_information(sc: Scenario, paths: int = 20_000, seed: int = 7,
         stat, limit = study_statistic(s, dec, seed)
         e = evppi(nb, stat, rng=rng())
         lim = evppi(nb, limit, rng=rng()) if limit is not None else None
-        srows.append({"study": s.label, "value": e.value, "se": e.se,
-                      "limit": lim.value if lim else np.nan,
+        srows.append({"study": s.label, "value": max(0.0, e.value), "se": e.se,
+                      "limit": max(0.0, lim.value) if lim else np.nan,
                       "limit_se": lim.se if lim else np.nan})
     evsi = pd.DataFrame(srows, columns=["study", "value", "se", "limit", "limit_se"])
 
@@ -189,7 +200,7 @@ def value_of_information(sc: Scenario, paths: int = 20_000, seed: int = 7,
     return VoiAnalysis(decisions=table, evpi=evpi_value, evpi_se=evpi_se, evppi=ev,
                        evsi=evsi, sobol=sob, luck_share=luck.value, luck_share_se=luck.se,
                        fit_r2=fit_r2, best_decision=best, currency=sc.scenario.currency,
-                       paths=base.n_paths, seed=seed, notes=notes)
+                       paths=base.n_paths, seed=seed, notes=notes, evpi_raw=evpi_raw)
 
 
 def _fit_r2(dec: Decisions, theta: np.ndarray) -> float:

@@ -2,7 +2,8 @@
 knowing each uncertainty is worth, and the headline numbers beside it.
 
 ``add_voi_slide(prs, result)`` appends the slide to a python-pptx ``Presentation``
-(16:9, a "Title Only" layout at index 5 as in :mod:`simulator.export.deck`).
+(16:9, geometry from :mod:`simulator.export.pptx_kit`); it reaches the deck through the
+deck's ``extra_slides`` hook. Its first line is the verdict (:func:`voi_verdict`).
 """
 
 from __future__ import annotations
@@ -11,20 +12,20 @@ import math
 
 from pptx.chart.data import CategoryChartData
 from pptx.enum.chart import XL_CHART_TYPE
-from pptx.enum.text import PP_ALIGN
 from pptx.util import Inches, Pt
 
 from ..formatting import chart_money_format
 from ..formatting import money as money_label
 from ..labels import input_label
-from .analysis import VoiAnalysis
+from ..verdicts import voi_material, voi_verdict
+from ..voi.analysis import VoiAnalysis
+from .pptx_kit import BODY_PT as _BODY_PT
+from .pptx_kit import BODY_TOP as _TOP
+from .pptx_kit import CHART_PT as _SMALL_PT
+from .pptx_kit import MARGIN as _MARGIN
+from .pptx_kit import add_text, new_slide
 
 TITLE = "What is worth learning before the rollout"
-_TITLE_ONLY = 5
-_MARGIN = Inches(0.5)
-_TOP = Inches(1.35)
-_BODY_PT = 16
-_SMALL_PT = 12
 
 
 def _money(x: float, cur: str) -> str:
@@ -34,7 +35,7 @@ def _money(x: float, cur: str) -> str:
 def voi_lines(v: VoiAnalysis) -> list[str]:
     """The slide's text: best decision, EVPI, best study, luck share, top group."""
     cur = v.currency
-    lines = [f"Best decision now: {v.best_decision} (highest mean NPV).",
+    lines = [voi_verdict(v),
              f"Knowing every uncertain input (EVPI): {_money(v.evpi, cur)} "
              f"(± {_money(v.evpi_se, cur)}).  The most any study could be worth."]
     groups = v.evppi[v.evppi["kind"] == "group"]
@@ -42,11 +43,7 @@ def voi_lines(v: VoiAnalysis) -> list[str]:
         g = groups.iloc[0]
         lines.append(f"Worth learning most: {g['input']} ({_money(g['value'], cur)}).")
     for r in v.evsi.itertuples():
-        if r.value < 0:  # a noisy estimate of a worth that cannot be negative
-            lines.append(f"{r.study}: worth about {_money(0.0, cur)} (estimate "
-                         f"{_money(r.value, cur)} ± {_money(r.se, cur)}).")
-        else:
-            lines.append(f"{r.study}: worth {_money(r.value, cur)} (± {_money(r.se, cur)}).")
+        lines.append(f"{r.study}: worth {_money(r.value, cur)} (± {_money(r.se, cur)}).")
     lines.append(f"Month-to-month luck: {v.luck_share:.0%} of the NPV variance; no study "
                  "removes it.")
     if not v.sobol.empty:
@@ -66,14 +63,13 @@ def _category(name: str, kind: str, currency: str) -> str:
 def add_voi_slide(prs, result: VoiAnalysis, top: int = 6):
     """Append the value-of-information slide to ``prs``; returns the slide."""
     width = prs.slide_width
-    slide = prs.slides.add_slide(prs.slide_layouts[_TITLE_ONLY])
-    t = slide.shapes.title
-    t.left, t.top, t.width, t.height = _MARGIN, Inches(0.3), width - 2 * _MARGIN, Inches(0.9)
-    t.text = TITLE
-    for p in t.text_frame.paragraphs:
-        p.alignment = PP_ALIGN.LEFT
-        for r in p.runs:
-            r.font.size, r.font.bold = Pt(28), True
+    slide = new_slide(prs, TITLE)
+    _notes(slide, result)
+    if not voi_material(result):
+        # nothing is worth learning: the verdict, not an empty chart of zeros
+        add_text(slide, voi_lines(result), _MARGIN, _TOP, width - 2 * _MARGIN, Inches(5.0),
+                 size=_BODY_PT)
+        return slide
     ev = result.evppi
     rows = list(ev[ev["kind"] == "group"].itertuples()) + \
         list(ev[ev["kind"] == "input"].head(top).itertuples())
@@ -101,11 +97,17 @@ def add_voi_slide(prs, result: VoiAnalysis, top: int = 6):
         p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
         run = p.add_run()
         run.text = line
-        run.font.size = Pt(_BODY_PT if i < 3 else _SMALL_PT + 2)
+        # the verdict first, a size up and bold; the figures behind it below
+        run.font.size = Pt(_SMALL_PT + 2 if i == 0 else _SMALL_PT)
+        run.font.bold = i == 0
         p.space_after = Pt(6)
+    return slide
+
+
+def _notes(slide, result: VoiAnalysis) -> None:
     slide.notes_slide.notes_text_frame.text = (
         "EVPPI: the mean gain from choosing among no-go, go as written and the lever "
         "portfolios after learning the group or input exactly (regression estimate, "
         "cross-fitted; ± bootstrap s.e.). EVSI: the same for a pilot extension's result. "
-        f"{result.paths:,} paths, seed {result.seed}; see docs/analysis.md section 5.")
-    return slide
+        f"{result.paths:,} paths, seed {result.seed}; values floored at 0 (one may always "
+        "ignore what one learns); see docs/analysis.md section 5.")
