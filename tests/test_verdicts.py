@@ -20,7 +20,8 @@ GATING_LOSES = ["--set", "economics.minutes_saved_per_task=40",
                 "--set", "levers.variability_testing.cost=1e8",
                 "--set", "levers.load_testing.cost=1e8",
                 "--set", "levers.change_plan.cost=1e8",
-                "--set", "levers.feedback_loop.setup_cost=1e8"]
+                "--set", "levers.feedback_loop.setup_cost=1e8",
+                "--set", "levers.human_review.reviewer_hourly_cost=1e6"]
 
 
 def _json(capsys, argv: list[str]) -> dict:

@@ -32,7 +32,7 @@ from .condition import (
     log_likelihood,
     remaining_npv,
 )
-from .diagnose import MODES, Diagnosis, adoption_index, diagnose, lever_gains, lever_sentence
+from .diagnose import MODES, Diagnosis, adoption_index, diagnose
 from .format import (
     OBSERVED,
     Actuals,
@@ -42,6 +42,7 @@ from .format import (
     read_actuals,
     reads_actuals,
 )
+from .gains import lever_gains, lever_sentence
 from .synthetic import synthetic_actuals, truth_at_medians
 
 __all__ = [

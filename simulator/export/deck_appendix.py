@@ -20,6 +20,7 @@ from .. import formatting as F
 from ..charts.theme import PILOT_LENS, PRODUCTION
 from ..labels import input_label
 from ..results import SimulationResult
+from ..scenario import lever_count_words
 from .pptx_kit import (
     _TITLE_SLIDE,
     BODY_TOP,
@@ -239,8 +240,8 @@ def lever_slides(prs, res: SimulationResult, levers: pd.DataFrame,
         slide = new_slide(prs, paged_title(TITLE_LEVERS, k, len(pages)))
         rows = [cells[i] for i in page]
         add_table(slide, cols, rows, MARGIN, BODY_TOP, widths, size=SMALL_TABLE_PT, align=align)
-        add_notes(slide, "Every on/off combination of the four levers, simulated on common "
-                      "random numbers with the same seed.")
+        add_notes(slide, f"Every on/off combination of the {lever_count_words()}, simulated "
+                      "on common random numbers with the same seed.")
 
 
 def edits_slide(prs, res: SimulationResult, edits: Mapping[str, tuple[Any, Any]]) -> None:

@@ -19,6 +19,7 @@ from .. import formatting as F
 from ..charts.theme import PALETTE, PRODUCTION
 from ..labels import input_label
 from ..results import SimulationResult
+from ..scenario import MODES, combination_count
 from ..verdicts import gap_verdict, levers_verdict, sensitivity_verdict
 from . import pptx_charts as pc
 from .cashflow import cash_flow, pv_by_line
@@ -160,7 +161,8 @@ def waterfall_slide(prs, res: SimulationResult, gap) -> None:
           Inches(9.0), Inches(4.2), Inches(3.8), Inches(2.2), size=NOTE_PT)
     add_notes(slide, "Expectation-gap waterfall. The four production effects (data quality, "
                   "integration, change management, no feedback) are switched on and off "
-                  "in all 16 combinations on common random numbers; each mode's Shapley "
+                  f"in all {combination_count(len(MODES))} combinations on common random "
+                  "numbers; each mode's Shapley "
                   "value is its average loss over the 24 orders of switching them on, so "
                   "the four shares sum exactly to the gap (pilot-lens NPV minus production "
                   f"{g['stat']}). Standard error by bootstrap over paths.")
@@ -188,7 +190,8 @@ def lever_order_slide(prs, res: SimulationResult, levers) -> None:
                   "switching it on, averaged over the 8 portfolios of the other levers. "
                   "Right: the recovery path, adding the lever that raises the NPV median "
                   "most at each step until none does; P(NPV > 0) is the share of paths "
-                  "with positive NPV for that portfolio. All 16 portfolios run on the "
+                  "with positive NPV for that portfolio. "
+                  f"All {combination_count()} portfolios run on the "
                   "same sampled inputs and seed (common random numbers).")
 
 
