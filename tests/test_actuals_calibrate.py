@@ -31,12 +31,19 @@ COLUMNS = ("registered", "active_users", "accuracy")
 @pytest.fixture(scope="module")
 def calibrated(seed_case):
     """A failure injected (low ceiling, poor out-of-distribution accuracy), six months of
-    noisy actuals, the posterior and its calibrated scenario."""
+    noisy actuals, the posterior and its calibrated scenario.
+
+    These tests cover calibrate inside the prior's support, so the actuals must raise no
+    prior-data conflict (checked here): with a conflict the update widens the inputs behind
+    it past the scenario's ranges on purpose, which tests/test_actuals_smc.py covers. The
+    truth's own draws (seed 4) are one such rollout; seed 3 puts month 1's accuracy just
+    below the prior's 1st percentile since the scenario gained inputs."""
     truth_sc = seed_case.with_values({"adoption.tiers.quick_start.ceiling": 0.28,
                                       "data.ood_accuracy": 0.6})
-    truth = simulate(truth_sc, paths=1, seed=3)
+    truth = simulate(truth_sc, paths=1, seed=4)
     act = synthetic_actuals(truth, 0, MONTHS, columns=COLUMNS, rng=np.random.default_rng(1))
     post = condition(seed_case, act, paths=8_000, seed=7)
+    assert post.conflicts == [], [c["sentence"] for c in post.conflicts]
     return post, calibrate(post, "scenarios/seed_case.toml", "synthetic.csv")
 
 
