@@ -2,8 +2,12 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-export NUMBA_CACHE_DIR := $(CURDIR)/.numba_cache
 export MPLBACKEND := Agg
+# `make run` and `make serve` leave NUMBA_CACHE_DIR alone: the package then uses the per-user
+# kernel cache that a bare `rollout-sim` or the Python API also use (simulator/kernel_cache.py),
+# so kernels compiled for the app are not compiled again for the CLI. The suite and the
+# benchmarks keep their own cache inside the repository's ignored files.
+test bench bench-quick: export NUMBA_CACHE_DIR := $(CURDIR)/.numba_cache
 
 .PHONY: run serve test lint lock bench bench-quick browser clean
 
