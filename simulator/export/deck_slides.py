@@ -7,13 +7,14 @@ speaker notes how the numbers were computed.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from pptx.chart.data import CategoryChartData
 from pptx.enum.chart import XL_CHART_TYPE, XL_TICK_LABEL_POSITION
 from pptx.enum.text import PP_ALIGN
-from pptx.util import Inches
+from pptx.util import Inches, Pt
 
 from .. import formatting as F
 from ..charts.theme import PALETTE, PRODUCTION
@@ -62,14 +63,31 @@ TITLE_METHODS = "Methods"
 FAN_STATS = ("p10", "p25", "p50", "p75", "p90")
 
 
+def fitting_size(text: str, width, height, sizes: Sequence[int]) -> int:
+    """The largest font size (points) at which bold ``text`` wraps into the box: about
+    0.6 em a character and 1.25 em a line, word wrap allowed for."""
+    for size in sizes:
+        per_line = int(width / Pt(1) / (0.6 * size))
+        lines, used = 1, 0
+        for word in text.split():
+            if used and used + 1 + len(word) > per_line:
+                lines, used = lines + 1, len(word)
+            else:
+                used += (1 if used else 0) + len(word)
+        if lines * 1.25 * size <= height / Pt(1):
+            return size
+    return sizes[-1]
+
+
 def answer_slide(prs, res: SimulationResult, findings: Findings | None,
                  date: _dt.date | None = None) -> None:
     """The verdict in one or two sentences, its numbers, and what the run was."""
     s = res.summary
     slide = new_slide(prs, TITLE_ANSWER)
     sentence = answer_sentence(res, findings)
-    add_text(slide, sentence, MARGIN, BODY_TOP, SLIDE_WIDTH - 2 * MARGIN, Inches(1.6),
-             size=16 if len(sentence) <= 300 else 14, bold=True)  # four lines at most
+    width, height = SLIDE_WIDTH - 2 * MARGIN, Inches(1.6)
+    add_text(slide, sentence, MARGIN, BODY_TOP, width, height,
+             size=fitting_size(sentence, width, height, (16, 14, 12, 11)), bold=True)
     rows = answer_rows(res, findings)
     run = (f"{s['scenario']} · {s['paths']:,} paths · seed {s['seed']} · "
            f"{s['horizon_months']} months · money in {s['currency']} · prepared "

@@ -31,7 +31,7 @@ CHART_PT = 12
 NOTE_PT = 12
 #: Rows of a paged table per slide.
 ROWS_PER_SLIDE = 12
-LEVER_ROWS_PER_SLIDE = 11
+LEVER_ROWS_PER_SLIDE = 9
 #: Rows of the edits table (each up to two lines).
 EDIT_ROWS_PER_SLIDE = 9
 
