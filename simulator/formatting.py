@@ -219,7 +219,17 @@ def money_axis_expr(currency: str) -> str:
             f"replace(format(abs(datum.value), '~s'), 'G', 'B')")
 
 
+def json_value(v: Any) -> Any:
+    """A value JSON can carry: numpy scalars as Python numbers, NaN and infinities as null."""
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
 __all__ = ["COUNT_FORMAT", "DECIMAL_FORMAT", "KINDS", "MONTH_FORMAT", "NA", "NUMBER_FORMAT",
            "PERCENT_FORMAT", "chart_money_format", "count", "excel_format",
-           "excel_money_format", "missing", "money", "money_axis_expr", "money_decimals",
-           "money_delta", "month", "months", "number", "pct", "pp", "value"]
+           "excel_money_format", "json_value", "missing", "money", "money_axis_expr",
+           "money_decimals", "money_delta", "month", "months", "number", "pct", "pp", "value"]
+

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..formatting import json_value
 from ..scenario import LEVERS, Scenario, ScenarioError
 from ..simulation import sample_inputs, simulate_inputs
 from .gates import _settings, paired_diff
@@ -51,19 +52,12 @@ class GateDesign:
     gate_worth_it: bool  #: the held-out gain is more than Z standard errors above 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"best": {k: _clean(v) for k, v in self.best.items()},
+        return {"best": {k: json_value(v) for k, v in self.best.items()},
                 "gate_worth_it": self.gate_worth_it, "plan_npv_mean": self.plan_npv_mean,
                 "currency": self.currency, "paths": self.paths, "seed": self.seed,
-                "designs": [{k: _clean(v) for k, v in r.items()}
+                "designs": [{k: json_value(v) for k, v in r.items()}
                             for r in self.designs.to_dict("records")]}
 
-
-def _clean(v: Any) -> Any:
-    if hasattr(v, "item"):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
 
 
 def candidate_months(sc: Scenario, month: int | None, horizon: int | None = None
