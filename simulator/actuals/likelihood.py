@@ -27,7 +27,7 @@ from scipy import special
 from ..engine.incidents import incident_rates
 from ..engine.layout import TR_ACC, TR_ACTIVE, TR_COST, TR_INC, prepare
 from ..results import SimulationResult
-from .format import Actuals, ActualsError
+from .reader import Actuals, ActualsError
 from .usage import usage_log_likelihood
 
 

@@ -33,9 +33,9 @@ from ..engine.layout import TR_ACTIVE, prepare
 from ..results import SimulationResult
 from ..scenario import Scenario
 from ..simulation import seeds
-from .format import Actuals, ActualsError
 from .keyed import run_keyed
 from .likelihood import ObservationModel, PathData, path_log_likelihood
+from .reader import Actuals, ActualsError
 from .weighted import ess, normalise_log_weights, systematic_resample
 
 #: Each tempering step keeps this share of the particles as its effective sample size.
