@@ -23,8 +23,9 @@ from ..actuals.verdict import one_verdict
 from ..atomic import atomic_write_text
 from ..budget import check_run_budget
 from ..csv_safe import to_csv
+from ..formatting import json_value
 from . import CliError
-from .common import _clean, add_run_options, check_out_dir, emit, out_dir, scenario_from_args
+from .common import add_run_options, check_out_dir, emit, out_dir, scenario_from_args
 from .core import money
 
 
@@ -81,7 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_update(args: argparse.Namespace) -> int:
     check_out_dir(args.out)  # before any work
     actuals, post = _condition(args)
-    conflicts = [{k: _clean(c[k]) for k in ("figure", "month", "actual", "prior_p1",
+    conflicts = [{k: json_value(c[k]) for k in ("figure", "month", "actual", "prior_p1",
                                             "prior_p50", "prior_p99", "sentence")}
                  for c in post.conflicts]
     if post.collapsed:
@@ -172,7 +173,7 @@ def _json_doc(post: Posterior, conflicts: list[dict], diag: Diagnosis,
               gains: pd.DataFrame | None, verdict: str) -> dict:
     """The JSON report: conflicts, posterior summary, SMC history, diagnosis and levers."""
     return {"conflicts": conflicts,
-            "summary": {k: _clean(v) for k, v in post.summary.items()},
+            "summary": {k: json_value(v) for k, v in post.summary.items()},
             "notes": post.notes,
             "history": [{"paths": n, "ess": e, "step": h} for n, e, h in post.history],
             "verdict": verdict,
@@ -194,7 +195,7 @@ def _write_outputs(args: argparse.Namespace, post: Posterior, diag: Diagnosis,
         return
     atomic_write_text(d / "posterior_bands.csv", to_csv(post.bands, index=False))
     atomic_write_text(d / "posterior_summary.json", json.dumps(
-        {k: _clean(v) for k, v in post.summary.items()}, indent=2))
+        {k: json_value(v) for k, v in post.summary.items()}, indent=2))
     atomic_write_text(d / "diagnosis.csv", to_csv(diag.modes, index=False))
     atomic_write_text(d / "diagnosis_inputs.csv", to_csv(diag.inputs, index=False))
     atomic_write_text(d / "diagnosis_confounded.csv", to_csv(diag.confounded, index=False))

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.variants import AnalysisError, used_inputs
+from ..formatting import json_value
 from ..scenario import Scenario
 from .decisions import Decisions, build_decisions
 from .groups import group_members, group_of
@@ -51,30 +52,24 @@ class VoiAnalysis:
 
     def to_dict(self) -> dict[str, Any]:
         def rec(df: pd.DataFrame, cols: list[str]) -> list[dict[str, Any]]:
-            return [{c: _clean(r[c]) for c in cols} for r in df.to_dict("records")]
+            return [{c: json_value(r[c]) for c in cols} for r in df.to_dict("records")]
 
         return {
             "best_decision": self.best_decision,
-            "evpi": _clean(self.evpi), "evpi_se": _clean(self.evpi_se),
-            "evpi_raw": _clean(self.evpi_raw),
+            "evpi": json_value(self.evpi), "evpi_se": json_value(self.evpi_se),
+            "evpi_raw": json_value(self.evpi_raw),
             "evppi": rec(self.evppi, ["input", "kind", "group", "value", "se",
                                       "share_of_evpi", "raw"]),
             "evsi": rec(self.evsi, ["study", "value", "se", "limit", "limit_se"]),
             "sobol": rec(self.sobol, ["input", "metric", "S1", "S1_conf", "ST", "ST_conf"]),
-            "luck_share": _clean(self.luck_share), "luck_share_se": _clean(self.luck_share_se),
-            "fit_r2": _clean(self.fit_r2),
+            "luck_share": json_value(self.luck_share),
+            "luck_share_se": json_value(self.luck_share_se),
+            "fit_r2": json_value(self.fit_r2),
             "decisions": rec(self.decisions, list(self.decisions.columns)),
             "currency": self.currency, "paths": self.paths, "seed": self.seed,
             "notes": list(self.notes),
         }
 
-
-def _clean(v: Any) -> Any:
-    if hasattr(v, "item"):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
 
 
 def _decision_table(dec: Decisions) -> pd.DataFrame:
