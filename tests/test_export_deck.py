@@ -19,13 +19,14 @@ from simulator.export import deck as deckmod
 from simulator.export.deck import build_deck, deck_bytes, write_deck
 from simulator.export.deck_answer import Findings, lever_steps, run_findings
 from simulator.export.tables import (
+    band_series,
     fmt_inputs,
     fmt_money,
     fmt_month,
     fmt_pct,
     levers_frame,
 )
-from simulator.labels import input_label
+from simulator.labels import input_label, output_label
 from simulator.scenario import LEVER_LABELS, combination_count
 from simulator.verdicts import portfolio_name
 
@@ -97,13 +98,13 @@ def test_slides_in_order_and_widescreen(prs, res):
     n_pages = -(-n_inputs // deckmod.ROWS_PER_SLIDE)
     lever_pages = [t for t in titles if t.startswith(deckmod.TITLE_LEVERS)]
     titles = [t for t in titles if t not in lever_pages[1:]]
-    assert titles[:14] == [deckmod.TITLE_ANSWER, deckmod.TITLE_CUM_NET, deckmod.TITLE_NPV,
+    assert titles[:15] == [deckmod.TITLE_ANSWER, deckmod.TITLE_CUM_NET, deckmod.TITLE_NPV,
                            deckmod.TITLE_COSTS, deckmod.TITLE_WATERFALL,
                            deckmod.TITLE_LEVER_ORDER, deckmod.TITLE_TORNADO,
                            deckmod.TITLE_METHODS, res.scenario.name, deckmod.TITLE_HEADLINE,
-                           deckmod.TITLE_ACTIVE, deckmod.TITLE_GAP, lever_pages[0],
-                           deckmod.TITLE_EDITS]
-    assert titles[14:] == [f"{deckmod.TITLE_ASSUMPTIONS} ({k} of {n_pages})"
+                           deckmod.TITLE_ACTIVE, deckmod.TITLE_USAGE, deckmod.TITLE_GAP,
+                           lever_pages[0], deckmod.TITLE_EDITS]
+    assert titles[15:] == [f"{deckmod.TITLE_ASSUMPTIONS} ({k} of {n_pages})"
                            for k in range(1, n_pages + 1)]
     assert prs.slide_width == Inches(13.333) and prs.slide_height == Inches(7.5)
     assert abs(prs.slide_width / prs.slide_height - 16 / 9) < 1e-3
@@ -229,9 +230,9 @@ def test_title_slide_names_scenario_paths_seed_date(prs, res):
 def test_no_pictures_every_chart_native(prs):
     kinds = [sh.shape_type for s in prs.slides for sh in s.shapes]
     assert MSO_SHAPE_TYPE.PICTURE not in kinds
-    # two fans, the histogram, costs by line, the gap bars, the waterfall, the lever
-    # values, the tornado
-    assert kinds.count(MSO_SHAPE_TYPE.CHART) == 8
+    # two fans, the usage lines, the histogram, costs by line, the gap bars, the waterfall,
+    # the lever values, the tornado
+    assert kinds.count(MSO_SHAPE_TYPE.CHART) == 9
 
 
 @pytest.mark.parametrize("title,metric", [(deckmod.TITLE_CUM_NET, "cum_net"),
@@ -463,3 +464,21 @@ def _bytes_io(data: bytes):
     import io
 
     return io.BytesIO(data)
+
+
+def test_appendix_usage_slide_plots_the_telemetry_medians(res):
+    """The usage slide (issue 26): one line per usage definition, each the month's median of
+    the result's bands, and ever used >= monthly >= weekly >= daily along every line."""
+    prs = build_deck(res, findings=False, date=DATE, slides=["usage"])
+    (slide,) = prs.slides
+    assert slide.shapes.title.text == deckmod.TITLE_USAGE
+    (chart,) = [s.chart for s in slide.shapes if s.has_chart]
+    assert chart.chart_type == XL_CHART_TYPE.LINE
+    series = {s.name: np.array(s.values, float) for s in chart.plots[0].series}
+    metrics = ("ever_used", "active_rate", "weekly_active_rate", "daily_active_rate")
+    assert list(series) == [output_label(m) for m in metrics]
+    for m in metrics:
+        want = band_series(res, m, ("p50",))["p50"].to_numpy(float)
+        np.testing.assert_allclose(series[output_label(m)], want, rtol=1e-12)
+    stacked = np.vstack([series[output_label(m)] for m in metrics])
+    assert (np.diff(stacked, axis=0) <= 1e-12).all()

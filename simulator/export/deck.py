@@ -29,9 +29,11 @@ import numpy as np
 import pandas as pd
 from pptx import Presentation
 
+from ..labels import output_label
 from ..results import SimulationResult
 from . import deck_appendix as A
 from . import deck_slides as S
+from . import pptx_charts as pc
 from .deck_answer import Findings, run_findings
 from .deck_appendix import (
     TITLE_ASSUMPTIONS,
@@ -49,6 +51,7 @@ from .deck_slides import (
     TITLE_METHODS,
     TITLE_NPV,
     TITLE_TORNADO,
+    TITLE_USAGE,
     TITLE_WATERFALL,
 )
 from .files import write_atomic
@@ -62,16 +65,18 @@ from .pptx_kit import (
     add_notes,
     add_table,
     add_text,
+    chart_box,
+    footnote,
     new_slide,
 )
-from .tables import COUNT_FORMAT, band_series, chart_money_format, fmt_pct
+from .tables import COUNT_FORMAT, PERCENT_FORMAT, band_series, chart_money_format, fmt_pct
 
 #: The CFO deck, in order ("extra" is where ``extra_slides`` go).
 DEFAULT_SLIDES = ("answer", "forecast", "npv", "costs", "gap", "levers", "gates", "extra",
                   "risks", "methods")
 #: Added by ``appendix=True``, after the default slides.
-APPENDIX_SLIDES = ("title", "headline", "active", "gap-range", "combinations", "edits",
-                   "assumptions")
+APPENDIX_SLIDES = ("title", "headline", "active", "usage", "gap-range", "combinations",
+                   "edits", "assumptions")
 SLIDE_NAMES = DEFAULT_SLIDES + APPENDIX_SLIDES
 #: The deck's hard limit without the appendix.
 MAX_DEFAULT_SLIDES = 10
@@ -112,6 +117,22 @@ def _active(prs, d: _Deck) -> None:
                 f"band: P25 to P75; line: median.")
 
 
+def _usage(prs, d: _Deck) -> None:
+    """The usage-telemetry vocabulary: medians of ever used, monthly, weekly and daily active
+    shares of registered users, to hold against an organisation's usage dashboard."""
+    metrics = ("ever_used", "active_rate", "weekly_active_rate", "daily_active_rate")
+    lines = pd.DataFrame({output_label(m): band_series(d.res, m, ("p50",))["p50"]
+                          for m in metrics})
+    slide = new_slide(prs, TITLE_USAGE)
+    pc.add_line_chart(slide, chart_box(), lines, PERCENT_FORMAT, "Share of registered users")
+    footnote(slide, "Medians across paths. Ever used: registered users who used it at least "
+                    "once; monthly, weekly, daily: users active in the month, at least weekly, "
+                    "at least daily (docs/glossary.md).")
+    add_notes(slide, "Each line is the month's median across the simulated paths; ever used >= "
+                     "monthly >= weekly >= daily on every path. Usage dashboards count one of "
+                     "these definitions: compare like with like.")
+
+
 def _combinations(prs, d: _Deck) -> None:
     levers = d.levers
     if levers is None and d.has("levers"):
@@ -146,6 +167,7 @@ _SLIDES: dict[str, tuple[Callable[[Any, _Deck], None], Callable[[_Deck], bool]]]
     "title": (lambda p, d: A.title_slide(p, d.res, d.date), lambda d: True),
     "headline": (lambda p, d: A.headline_slide(p, d.res), lambda d: True),
     "active": (_active, lambda d: True),
+    "usage": (_usage, lambda d: "ever_used" in set(d.res.bands["metric"])),
     "gap-range": (lambda p, d: A.gap_range_slide(p, d.res), lambda d: True),
     "combinations": (_combinations, lambda d: d.levers is not None or d.has("levers")),
     "edits": (lambda p, d: A.edits_slide(p, d.res, d.edits), lambda d: bool(d.edits)),
@@ -224,7 +246,7 @@ TITLES = {"answer": TITLE_ANSWER, "forecast": TITLE_CUM_NET, "npv": TITLE_NPV,
           "costs": TITLE_COSTS, "gap": TITLE_WATERFALL, "levers": TITLE_LEVER_ORDER,
           "risks": TITLE_TORNADO, "methods": TITLE_METHODS, "headline": TITLE_HEADLINE,
           "active": TITLE_ACTIVE, "gap-range": TITLE_GAP, "combinations": TITLE_LEVERS,
-          "edits": TITLE_EDITS, "assumptions": TITLE_ASSUMPTIONS}
+          "usage": TITLE_USAGE, "edits": TITLE_EDITS, "assumptions": TITLE_ASSUMPTIONS}
 
 __all__ = ["APPENDIX_SLIDES", "BODY_TOP", "DEFAULT_SLIDES", "MARGIN", "MAX_DEFAULT_SLIDES",
            "ROWS_PER_SLIDE", "SLIDE_HEIGHT", "SLIDE_NAMES", "SLIDE_WIDTH", "TITLES",

@@ -54,6 +54,7 @@ from .tables import (
 TITLE_ANSWER = "The answer"
 TITLE_CUM_NET = "Forecast: cumulative net cash"
 TITLE_ACTIVE = "Forecast: active users"
+TITLE_USAGE = "Usage: ever used, monthly, weekly and daily active"
 TITLE_NPV = "NPV distribution"
 TITLE_COSTS = "Costs and benefits by line"
 TITLE_WATERFALL = "Where the expectation gap comes from"

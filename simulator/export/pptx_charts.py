@@ -129,6 +129,31 @@ def add_fan_chart(slide, box: tuple, bands: pd.DataFrame, number_format: str,
     return chart
 
 
+def add_line_chart(slide, box: tuple, lines: pd.DataFrame, number_format: str,
+                   value_title: str):
+    """One line per column of ``lines`` (index: month), each in the palette's order."""
+    data = CategoryChartData(number_format=number_format)
+    data.categories = [int(m) for m in lines.index]
+    for name in lines.columns:
+        data.add_series(str(name), [float(x) for x in lines[name].to_numpy(float)],
+                        number_format=number_format)
+    chart = slide.shapes.add_chart(XL_CHART_TYPE.LINE, *box, data).chart
+    chart.font.size = Pt(CHART_PT)
+    chart.has_title = False
+    for series, colour in zip(chart.plots[0].series, PALETTE, strict=False):
+        series.smooth = False
+        series.format.line.color.rgb = rgb(colour)
+        series.format.line.width = Pt(2.25)
+    chart.has_legend = True
+    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+    chart.legend.include_in_layout = False
+    _number_axis(chart.value_axis, number_format, value_title)
+    ca = chart.category_axis
+    ca.tick_label_position = XL_TICK_LABEL_POSITION.LOW
+    axis_title(ca, "Month after go-live")
+    return chart
+
+
 def waterfall_parts(start: Sequence[float], end: Sequence[float]
                     ) -> tuple[list[float], list[float], list[float]]:
     """(invisible base, first visible part, second visible part) of stacked bars that draw
