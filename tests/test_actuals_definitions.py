@@ -9,8 +9,9 @@ import pytest
 
 from simulator import simulate
 from simulator.actuals import ActualsError, condition, reads_actuals
-from simulator.actuals.conflict import predictive
 from simulator.actuals.condition import prior_predictive_check
+from simulator.actuals.conflict import predictive
+from simulator.actuals.format import with_definition
 from simulator.actuals.likelihood import ObservationModel, log_likelihood, path_data
 
 MONTHS = (12, 18, 24)
@@ -97,3 +98,13 @@ def test_ever_used_figures_condition_on_ever_used_not_on_monthly(prior):
     for f in pp:
         lo, hi = f.quantiles((5, 95), post.weights)
         assert lo <= f.actual <= hi, (f.month, lo, f.actual, hi)
+
+
+def test_a_case_definition_moves_its_active_figures_to_their_column():
+    a = reads_actuals("month,registered,active_users,accuracy\n2,100,60,0.9\n")
+    ever = with_definition(a, "ever_used")
+    assert ever.column("ever_used_users")[0] == 60 and np.isnan(ever.column("active_users")[0])
+    assert ever.column("accuracy")[0] == 0.9
+    assert with_definition(a, "monthly") is a
+    with pytest.raises(ActualsError, match="'hourly' is not one of monthly"):
+        with_definition(a, "hourly")

@@ -311,6 +311,27 @@ def parse_actuals(data: pd.DataFrame, horizon: int | None = None,
     return Actuals(table.reset_index(drop=True))
 
 
+#: A case's ``active_definition`` and the column its active-user figures belong in.
+DEFINITION_COLUMN = {"monthly": "active_users", "ever_used": "ever_used_users",
+                     "weekly": "weekly_active_users", "daily": "daily_active_users"}
+
+
+def with_definition(actuals: Actuals, definition: str) -> Actuals:
+    """``actuals`` whose ``active_users`` figures count users under ``definition``
+    (monthly, ever_used, weekly, daily): they move to that definition's column, so the
+    update conditions them on the matching telemetry series."""
+    if definition not in DEFINITION_COLUMN:
+        raise ActualsError([f"active_definition: {definition!r} is not one of "
+                            f"{', '.join(DEFINITION_COLUMN)}"])
+    col = DEFINITION_COLUMN[definition]
+    if col == "active_users":
+        return actuals
+    t = actuals.table.copy()
+    t[col] = t["active_users"].where(t["active_users"].notna(), t[col])
+    t["active_users"] = np.nan
+    return Actuals(t)
+
+
 def _check_order(out: dict[str, np.ndarray], i: int, problems: list[str]) -> None:
     """Problems of one row's definitions: ever used >= monthly >= weekly >= daily active."""
     given = [(c, out[c][i]) for c in ("ever_used_users", "active_users",
