@@ -99,6 +99,15 @@ def telemetry_rates(trajectories: np.ndarray, registered: np.ndarray, x: dict[st
             "weekly_active_rate": weekly, "daily_active_rate": daily}
 
 
+def active_share_of_adopters(rates: dict[str, np.ndarray]) -> np.ndarray:
+    """(H+1, N) active users / users who have used it at least once (ever used), from
+    :func:`telemetry_rates`: the share of onboarded users still active. A wave's new
+    registrations enter it only once they use the tool, so it has no dip at a wave start
+    (the active rate over all registered users drops there)."""
+    ever, active = rates["ever_used"], rates["active_rate"]
+    return np.where(ever > 0, np.minimum(active / np.where(ever > 0, ever, 1.0), 1.0), 0.0)
+
+
 def rate_bands(rates: np.ndarray, percentiles: tuple[int, ...]) -> np.ndarray:
     """(H+1, len(percentiles)+1) percentiles and mean of a (H+1, N) rate."""
     q = np.percentile(rates, percentiles, axis=1).T

@@ -68,7 +68,7 @@ def prime() -> float:
     warm()
     sc = session.base_scenario({}, ROOT / "scenarios")
     res = runner.run(sc, session.DEFAULT_PATHS, session.DEFAULT_SEED)
-    for adoption in ("active_rate", "active_users"):  # the tab's two adoption views
+    for adoption in ("active_share", "active_users"):  # the tab's two adoption views
         runner.forecast_specs(res, adoption, sc.scenario.currency)
     for name in APP_MODULES:
         importlib.import_module(name)

@@ -11,8 +11,8 @@ from simulator import simulate
 from simulator.actuals import ActualsError, condition, reads_actuals
 from simulator.actuals.condition import prior_predictive_check
 from simulator.actuals.conflict import predictive
-from simulator.actuals.format import with_definition
 from simulator.actuals.likelihood import ObservationModel, log_likelihood, path_data
+from simulator.actuals.reader import with_definition
 
 MONTHS = (12, 18, 24)
 

@@ -25,7 +25,7 @@ def test_the_first_default_view_after_prime_simulates_nothing():
     assert runner.CACHE.misses == misses  # the default view was ready
     res = runner.run_toml(at.session_state[rollout.CURRENT], session.DEFAULT_PATHS,
                           session.DEFAULT_SEED)
-    assert set(res.meta["chart_specs"]) >= {"active_rate", "active_users", "accuracy",
+    assert set(res.meta["chart_specs"]) >= {"active_share", "active_users", "accuracy",
                                             "cum_net", "npv"}
     assert len(at.get("vega_lite_chart")) == 4
     runner.CACHE.clear()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SCENARIOS
 
 from simulator import simulate
 from simulator.charts import forecast, theme
@@ -149,3 +152,44 @@ def test_comparison_chart_puts_two_panels_side_by_side(res, res_levers):
     assert len(spec["hconcat"]) == 2
     assert "config" in spec  # slide-ready fonts applied once at the top
     assert all("config" not in panel for panel in spec["hconcat"])
+
+
+def _wave_dips(months: np.ndarray, p50: np.ndarray, registered: np.ndarray
+               ) -> tuple[list[float], float]:
+    """The median's change at each wave start after the first plotted month, and its own
+    month-to-month movement elsewhere (median absolute change)."""
+    steps = np.diff(p50)
+    start = np.diff(registered[months]) > 0  # registered users rise into this month
+    return list(steps[start]), float(np.median(np.abs(steps[~start])))
+
+
+def test_the_onboarded_share_has_no_saw_tooth_and_registrations_are_shown():
+    from simulator.scenario import load_scenario
+    from simulator.ui import runner
+
+    res = simulate(load_scenario(SCENARIOS / "seed_case_staged.toml"), paths=300, seed=5)
+    reg = np.asarray(res.registered, dtype=float)
+    spec = runner.forecast_specs(res, "active_share", "USD")[0]
+    assert forecast.ACTIVE_SHARE_DEFINITION in json.dumps(spec["vconcat"][0]["title"])
+    frames = [pd.DataFrame(runner_rows(v)) for v in spec["datasets"].values()]
+    share = next(f for f in frames if "p50" in f)
+    regs = next(f for f in frames if "registered" in f)
+    np.testing.assert_array_equal(regs["registered"], reg[regs["month"]])
+    assert (np.diff(reg[1:]) > 0).any()  # a wave starts after the first plotted month
+    months = share["month"].to_numpy()
+    assert months.min() == 1
+    dips, noise = _wave_dips(months, share["p50"].to_numpy(), reg)
+    assert dips and min(dips) >= -noise, (dips, noise)
+    # the old chart (active / all registered) fails the same check: it dips at a wave start
+    old = forecast.fan_frame(res.bands, "active_rate")
+    dips, noise = _wave_dips(old["month"].to_numpy(), old["p50"].to_numpy(), reg)
+    assert min(dips) < -noise, (dips, noise)
+
+
+def runner_rows(data) -> list[dict]:
+    """A dataset's rows as the app keeps them (Arrow bytes) or as plain records."""
+    if isinstance(data, bytes | bytearray):
+        import pyarrow as pa
+
+        return pa.ipc.open_stream(data).read_all().to_pylist()
+    return data

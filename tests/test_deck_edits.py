@@ -15,7 +15,7 @@ from pptx_layout import overflow_problems, to_pdf, tools_missing  # tests/
 
 from simulator import simulate
 from simulator.export import deck as deckmod
-from simulator.ui import edit_list
+from simulator.export import scenario_edits
 
 
 def _wave(name: str, size: int = 50, month: int = 2, tier: str = "trained") -> dict:
@@ -38,8 +38,8 @@ def _slide_rows(res, edits: dict) -> tuple[list[list[str]], str]:
 
 
 def test_the_same_scenario_has_no_edits(seed_case):
-    assert edit_list.scenario_edits(seed_case, seed_case) == {}
-    assert edit_list.dict_edits(seed_case.to_dict(), seed_case.to_dict()) == {}
+    assert scenario_edits.scenario_edits(seed_case, seed_case) == {}
+    assert scenario_edits.dict_edits(seed_case.to_dict(), seed_case.to_dict()) == {}
 
 
 def test_rollout_changes_are_one_entry_per_field_wave_and_pair(seed_case):
@@ -53,13 +53,14 @@ def test_rollout_changes_are_one_entry_per_field_wave_and_pair(seed_case):
         "adoption.tiers": {**d["adoption"]["tiers"], "coached": {**tier, "description": ""}},
         "adoption.tiers.trained.ceiling": 0.7,
         "correlations": [{"a": "pilot.accuracy", "b": "adoption.base_churn", "rho": -0.3}]})
-    edits = edit_list.scenario_edits(seed_case, new)
-    none = edit_list.NONE
+    edits = scenario_edits.scenario_edits(seed_case, new)
+    none = scenario_edits.NONE
     assert edits["scenario.name"] == (seed_case.name, "Mine")
     assert edits["pilot.users"] == (seed_case.pilot.users, seed_case.pilot.users + 3)
-    assert edits["adoption.cohorts[Extra]"] == (none, edit_list.wave_text(_wave("Extra")))
+    assert edits["adoption.cohorts[Extra]"] == (none, scenario_edits.wave_text(_wave("Extra")))
     assert edits[f"adoption.cohorts[{second['name']}]"] == (
-        edit_list.wave_text(second), edit_list.wave_text({**second, "size": second["size"] + 5}))
+        scenario_edits.wave_text(second),
+        scenario_edits.wave_text({**second, "size": second["size"] + 5}))
     assert edits["adoption.tiers.trained.ceiling"] == (tier["ceiling"], 0.7)
     for f in ("ceiling", "innovation_p", "imitation_q", "cost_per_user"):  # the added tier
         assert edits[f"adoption.tiers.coached.{f}"] == (none, tier[f])
@@ -77,25 +78,25 @@ def test_every_added_and_removed_wave_is_listed(a, b):
     """Whatever the two wave lists, the waves only one side has (counted with repeats)
     appear on that side of the entries, nothing is listed for equal lists, and every entry
     is a real change."""
-    edits = edit_list.dict_edits({"adoption": {"cohorts": a}}, {"adoption": {"cohorts": b}})
-    ta, tb = Counter(map(edit_list.wave_text, a)), Counter(map(edit_list.wave_text, b))
-    before = Counter(x for x, _ in edits.values() if x != edit_list.NONE)
-    after = Counter(y for _, y in edits.values() if y != edit_list.NONE)
+    edits = scenario_edits.dict_edits({"adoption": {"cohorts": a}}, {"adoption": {"cohorts": b}})
+    ta, tb = Counter(map(scenario_edits.wave_text, a)), Counter(map(scenario_edits.wave_text, b))
+    before = Counter(x for x, _ in edits.values() if x != scenario_edits.NONE)
+    after = Counter(y for _, y in edits.values() if y != scenario_edits.NONE)
     assert not (ta - tb) - before and not (tb - ta) - after
     assert before <= ta and after <= tb
     assert (edits == {}) == (a == b)
     assert all(x != y for x, y in edits.values())
-    assert all(k.startswith(edit_list.COHORTS + "[") for k in edits)
+    assert all(k.startswith(scenario_edits.COHORTS + "[") for k in edits)
 
 
 def test_the_slide_names_rollout_rows_and_keeps_widget_rows_as_before(res):
     long = "A description long enough that the slide cuts it " * 3
     edits = {"economics.hourly_cost": ((45.0, 60.0, 80.0), (45.0, 61.0, 80.0)),
              "scenario.name": ("Seed", "Mine"),
-             "adoption.cohorts[Extra]": (edit_list.NONE, "Extra: 50 users, month 2, trained"),
+             "adoption.cohorts[Extra]": (scenario_edits.NONE, "Extra: 50 users, month 2, trained"),
              "adoption.tiers.trained.ceiling": (
                  {"dist": "pert", "min": 0.6, "mode": 0.75, "max": 0.88, "lambda": 4.0}, 0.7),
-             "correlations[pilot.accuracy ~ adoption.base_churn]": (edit_list.NONE, -0.3),
+             "correlations[pilot.accuracy ~ adoption.base_churn]": (scenario_edits.NONE, -0.3),
              "scenario.description": ("Short", long)}
     rows, notes = _slide_rows(res, edits)
     cur = res.summary["currency"]
@@ -122,14 +123,15 @@ def test_a_full_edits_slide_of_rollout_rows_stays_inside_its_frames(res, tmp_pat
     for k in range(8):
         name = f"Finance and operations wave {k + 1} " * (1 + 3 * (k % 2))  # long names
         edits[f"adoption.cohorts[{name}]"] = (
-            edit_list.NONE if k % 2 else edit_list.wave_text(_wave(name, 1200, 24, "quick_start")),
-            edit_list.wave_text(_wave(name, 12000, 36, "coached_plus")))
+            scenario_edits.NONE if k % 2
+            else scenario_edits.wave_text(_wave(name, 1200, 24, "quick_start")),
+            scenario_edits.wave_text(_wave(name, 12000, 36, "coached_plus")))
     for f in ("ceiling", "innovation_p", "imitation_q", "cost_per_user"):
         edits[f"adoption.tiers.coached_plus.{f}"] = (
-            edit_list.NONE, {"dist": "pert", "min": 0.123, "mode": 0.456, "max": 0.789,
+            scenario_edits.NONE, {"dist": "pert", "min": 0.123, "mode": 0.456, "max": 0.789,
                              "lambda": 3.0})
     edits["correlations[adoption.tiers.coached_plus.ceiling ~ pilot.accuracy]"] = (
-        edit_list.NONE, -0.35)
+        scenario_edits.NONE, -0.35)
     path = tmp_path / "edits.pptx"
     path.write_bytes(deckmod.deck_bytes(res, findings=False, edits=edits, slides=["edits"]))
     rows, _ = _slide_rows(res, edits)

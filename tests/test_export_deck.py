@@ -17,7 +17,7 @@ from pptx_layout import overflow_problems, pdf_words, to_pdf, tools_missing  # t
 from simulator import simulate
 from simulator.export import deck as deckmod
 from simulator.export.deck import build_deck, deck_bytes, write_deck
-from simulator.export.findings import Findings, lever_steps, run_findings
+from simulator.export.deck_answer import Findings, lever_steps, run_findings
 from simulator.export.tables import (
     fmt_inputs,
     fmt_money,

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulator import ScenarioError, parse_scenario
-from simulator.actuals.format import ActualsError, reads_actuals
+from simulator.actuals.reader import ActualsError, reads_actuals
 from simulator.cli import main
 from simulator.scenario import (
     LEVERS,

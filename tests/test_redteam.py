@@ -538,7 +538,7 @@ def test_item1_calibrate_refuses_a_tiny_effective_sample_size(tmp_path, capsys):
 def test_item12_extra_values_wide_headers_huge_cells_and_endless_files(tmp_path):
     import time
 
-    from simulator.actuals.format import ActualsError, read_actuals, reads_actuals
+    from simulator.actuals.reader import ActualsError, read_actuals, reads_actuals
 
     with pytest.raises(ActualsError) as exc:
         reads_actuals("month,cost\n1,100,5\n2,200\n")

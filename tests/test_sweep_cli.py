@@ -34,7 +34,10 @@ def test_sweep_json_matches_the_python_api(capsys, seed_case):
                  "--seed", "3", "--format", "json", "--no-progress"]) == 0
     cap = capsys.readouterr()
     assert cap.err == ""
-    got = pd.DataFrame(json.loads(cap.out))
+    data = json.loads(cap.out)
+    assert list(data) == ["verdict", "points"]
+    assert isinstance(data["verdict"], str) and data["verdict"].endswith(".")
+    got = pd.DataFrame(data["points"])
     want = run_sweep(Sweep(seed_case, {"adoption.cohorts[0].size": [25, 50, 100],
                                        "levers.change_plan.enabled": [False, True]},
                            paths=150, seed=3))

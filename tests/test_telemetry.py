@@ -8,7 +8,12 @@ from hypothesis import strategies as st
 
 from simulator import simulate
 from simulator.engine.layout import TR_ACC, TR_ACTIVE
-from simulator.telemetry import TELEMETRY_METRICS, ever_used_counts, telemetry_rates
+from simulator.telemetry import (
+    TELEMETRY_METRICS,
+    active_share_of_adopters,
+    ever_used_counts,
+    telemetry_rates,
+)
 
 
 def _ordered(rates: dict[str, np.ndarray]) -> None:
@@ -69,4 +74,11 @@ def test_order_property_on_random_trajectories(months, n, seed):
     x = {k: rng.random(n) for k in ("adoption.base_churn", "adoption.return_rate",
                                     "adoption.trust_accuracy",
                                     "adoption.quality_churn_sensitivity")}
-    _ordered(telemetry_rates(traj, reg, x, usage))
+    rates = telemetry_rates(traj, reg, x, usage)
+    _ordered(rates)
+    # the active share of onboarded users: active / ever used, a share, 0 before anyone used it
+    share = active_share_of_adopters(rates)
+    assert ((share >= 0) & (share <= 1)).all()
+    used = rates["ever_used"] > 0
+    np.testing.assert_allclose(share[used], rates["active_rate"][used] / rates["ever_used"][used])
+    assert (share[~used] == 0).all()

@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from simulator import loads_scenario, simulate
 from simulator.export import deck as deckmod
-from simulator.ui import controls, edit_list, exports, links, rollout, tables, tiers
+from simulator.export import scenario_edits
+from simulator.ui import controls, exports, links, rollout, tables, tiers
 from simulator.ui import session as ss
 from simulator.ui.tabs import TABS
 
@@ -208,7 +209,7 @@ def test_deck_edits_are_what_the_simulated_scenario_changes(seed_case):
     assert edits["levers.change_plan.enabled"] == (False, True)
     assert edits["pilot.users"] == (seed_case.pilot.users, 15)  # the run's, not the widget's
     assert edits["scenario.name"] == (seed_case.name, "Mine")
-    assert edits["adoption.cohorts[W9]"] == (edit_list.NONE, edit_list.wave_text(
+    assert edits["adoption.cohorts[W9]"] == (scenario_edits.NONE, scenario_edits.wave_text(
         design["adoption.cohorts"][-1]))
     assert len(edits) == 5
     assert links.deck_edits(state, seed_case, seed_case, tok) == {}  # nothing simulated
@@ -270,18 +271,20 @@ def test_rollout_tab_edits_are_on_the_deck_with_the_widget_edits(seed_case):
     edits = at.session_state[links.EDITS]
     wave = sim.to_dict()["adoption"]["cohorts"][-1]
     assert (wave["name"], wave["size"], wave["start_month"]) == ("Late wave", 60, 12)
-    assert edits["adoption.cohorts[Late wave]"] == (edit_list.NONE, edit_list.wave_text(wave))
+    assert edits["adoption.cohorts[Late wave]"] == (
+        scenario_edits.NONE, scenario_edits.wave_text(wave))
     ceiling = edits["adoption.tiers.trained.ceiling"]
     assert ceiling[0] == seed_case.to_dict()["adoption"]["tiers"]["trained"]["ceiling"]
     assert ceiling[1]["mode"] == pytest.approx(0.7)
     assert edits["economics.hourly_cost"][1][1] == 61.0  # the widget edit, as before
     # nothing else differs between the file and what was simulated
-    raw = edit_list.scenario_edits(seed_case, sim)
+    raw = scenario_edits.scenario_edits(seed_case, sim)
     assert set(edits) == set(raw) and len(edits) == 3
     rows, notes = _deck_edits_rows(edits, toml)
     assert len(rows) == 3
     by_label = {r[0]: r[1:] for r in rows}
-    assert by_label["Rollout wave: Late wave"] == [edit_list.NONE, edit_list.wave_text(wave)]
+    assert by_label["Rollout wave: Late wave"] == [
+        scenario_edits.NONE, scenario_edits.wave_text(wave)]
     assert "adoption.cohorts[Late wave]" in notes and "adoption.tiers.trained.ceiling" in notes
     # the link made now reproduces the same simulated scenario in a fresh session
     params = {k: v[-1] if isinstance(v, list) else v for k, v in at.query_params.items()}

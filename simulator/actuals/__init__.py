@@ -14,7 +14,7 @@ True
 >>> len(lever_gains(post)) == len(LEVERS)           # what each lever is worth now
 True
 
-Modules: :mod:`.format` (the CSV format and its validation), :mod:`.likelihood`
+Modules: :mod:`.reader` (reads the CSV and validates it), :mod:`.likelihood`
 (observation models), :mod:`.conflict` (prior-data conflict check), :mod:`.smc` (the
 tempered sequential Monte Carlo engine), :mod:`.keyed` (paths re-run on their own luck),
 :mod:`.condition` (the :class:`Posterior`), :mod:`.verdict` (diagnosis and levers read
@@ -33,7 +33,8 @@ from .condition import (
     remaining_npv,
 )
 from .diagnose import MODES, Diagnosis, adoption_index, diagnose
-from .format import (
+from .gains import lever_gains, lever_sentence
+from .reader import (
     OBSERVED,
     Actuals,
     ActualsError,
@@ -42,7 +43,6 @@ from .format import (
     read_actuals,
     reads_actuals,
 )
-from .gains import lever_gains, lever_sentence
 from .synthetic import synthetic_actuals, truth_at_medians
 
 __all__ = [

@@ -23,7 +23,7 @@ from ..distributions import Dist
 from ..scenario import Scenario, get_path, parse_scenario
 from ..simulation import simulate_inputs
 from .condition import Posterior
-from .format import OBSERVED, Actuals
+from .reader import OBSERVED, Actuals
 from .smc import normal_score as _z
 from .weighted import weighted_quantiles
 

@@ -31,7 +31,7 @@ from ..scenario import Scenario
 from ..simulation import simulate
 from .condition import ObservationModel, condition
 from .diagnose import MODE_NOUNS, MODES, THRESHOLD, _values, diagnose, mode_inputs
-from .format import Actuals
+from .reader import Actuals
 from .synthetic import synthetic_actuals, truth_at_medians
 
 #: Truth cases: nothing wrong, then one failure mode injected.

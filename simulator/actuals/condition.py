@@ -23,7 +23,6 @@ from ..results import SimulationResult, Summary
 from ..scenario import Scenario
 from ..simulation import seeds, simulate
 from .conflict import Figure, conflicts, fmt_figure, inputs_behind, predictive
-from .format import Actuals, empty_actuals
 from .keyed import run_keyed
 from .likelihood import (
     Likelihood,
@@ -33,6 +32,7 @@ from .likelihood import (
     path_data,
     registered_mismatch,
 )
+from .reader import Actuals, empty_actuals
 from .smc import ROBUST_EPS, run_smc
 from .weighted import (
     ess,

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.layout import TR_ACC, TR_ACTIVE, TR_COST
-from .format import DEFINED, Actuals
 from .likelihood import ObservationModel, PathData
+from .reader import DEFINED, Actuals
 from .usage import draw_usage
 
 #: Each figure's inputs, and which way a figure above the scenario's range says they err.

@@ -290,15 +290,28 @@ def diagnose(post: Posterior, margin: float = MARGIN,
     if not (0 <= margin < 0.5 and 0.5 < threshold < 1):
         raise ValueError(f"margin {margin!r} must lie in [0, 0.5) and threshold "
                          f"{threshold!r} in (0.5, 1)")
-    sc = post.prior.scenario
     # Paths whose weight is negligible next to the largest change no sum here; dropping
     # them keeps the arithmetic clear of denormal numbers (slow) and the sorts short.
     keep = np.flatnonzero(post.weights >= post.weights.max() * NEGLIGIBLE_WEIGHT)
     w = post.weights[keep] / post.weights[keep].sum()
     inflate = ess_inflation(post.weights, post.ess)  # standard errors on the ESS
+    inputs = _input_rows(post, keep, w, inflate)
+    ranks = mode_ranks(post, inputs, keep)
+    cut = 0.5 + margin
+    modes, prob = _mode_rows(inputs, ranks, w, inflate, cut)
+    corr, confounded = _confounded_pairs(post, ranks, prob, w, cut, threshold)
+    modes = _with_verdicts(modes, confounded, threshold)
+    return Diagnosis(modes=modes, inputs=inputs, confounded=confounded, correlation=corr,
+                     sentence=_sentence(post, modes, confounded, margin, threshold))
+
+
+def _input_rows(post: Posterior, keep: np.ndarray, w: np.ndarray,
+                inflate: float) -> pd.DataFrame:
+    """One row per input of a failure mode: its prior and posterior quantiles and its
+    posterior rank within the prior (the score the mode's composite is read from)."""
     month = post.actuals.last_month or None
     rows = []
-    for mode, path, sign, role, note in mode_inputs(sc):
+    for mode, path, sign, role, note in mode_inputs(post.prior.scenario):
         ps, _ = _prior_side(post.prior, path, month)
         x = _values(post.sample, path, month)[keep]
         fixed = bool(ps[0] == ps[-1])
@@ -316,9 +329,13 @@ def diagnose(post: Posterior, margin: float = MARGIN,
             "score": 2 * sign * (mean_u - 0.5), "score_se": 2 * se_u,
             "scored": role == "composite" and not fixed,
             "note": "fixed input" if fixed else note})
-    inputs = pd.DataFrame(rows)
-    ranks = mode_ranks(post, inputs, keep)
-    cut = 0.5 + margin
+    return pd.DataFrame(rows)
+
+
+def _mode_rows(inputs: pd.DataFrame, ranks: dict, w: np.ndarray, inflate: float,
+               cut: float) -> tuple[pd.DataFrame, dict[str, float]]:
+    """One row per failure mode (P(worse), P(better), prior P(worse), mean score, strongest
+    input), and P(worse) by scored mode for the pair check."""
     prob, mrows = {}, []
     for mode, (label, short) in MODES.items():
         sub = inputs[(inputs["mode"] == mode) & inputs["scored"]]
@@ -342,7 +359,13 @@ def diagnose(post: Posterior, margin: float = MARGIN,
                       "prob_worse_se": pw_se, "prob_better": pb,
                       "prior_prob_worse": prior_pw, "score": score, "score_se": se,
                       "scored_by": ", ".join(sub["input"]), "strongest_input": top})
-    modes = pd.DataFrame(mrows)
+    return pd.DataFrame(mrows), prob
+
+
+def _confounded_pairs(post: Posterior, ranks: dict, prob: dict[str, float], w: np.ndarray,
+                      cut: float, threshold: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The modes' posterior rank correlation matrix, and the pairs the actuals cannot tell
+    apart (correlation at most ``CONFOUNDED_CORR``) with what would separate them."""
     names = list(ranks)
     corr = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
     pairs = []
@@ -364,7 +387,12 @@ def diagnose(post: Posterior, margin: float = MARGIN,
                           "prob_either_worse": either, "status": status,
                           "separating_observation": separating_observation(a, b, post),
                           "vsi": None})
-    confounded = pd.DataFrame(pairs, columns=PAIR_COLUMNS)
+    return corr, pd.DataFrame(pairs, columns=PAIR_COLUMNS)
+
+
+def _with_verdicts(modes: pd.DataFrame, confounded: pd.DataFrame,
+                   threshold: float) -> pd.DataFrame:
+    """The mode table with each mode's verdict and confounded partners, ranked by P(worse)."""
     in_pair = set(confounded.loc[confounded["status"] == "inconclusive", "mode_a"]) | set(
         confounded.loc[confounded["status"] == "inconclusive", "mode_b"])
     verdicts = []
@@ -387,8 +415,7 @@ def diagnose(post: Posterior, margin: float = MARGIN,
     modes = (modes.sort_values("prob_worse", ascending=False, na_position="last",
                                kind="stable").reset_index(drop=True))
     modes.insert(0, "rank", np.arange(1, len(modes) + 1))
-    return Diagnosis(modes=modes, inputs=inputs, confounded=confounded, correlation=corr,
-                     sentence=_sentence(post, modes, confounded, margin, threshold))
+    return modes
 
 
 def _sentence(post: Posterior, modes: pd.DataFrame, pairs: pd.DataFrame, margin: float,

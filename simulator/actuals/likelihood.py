@@ -28,7 +28,7 @@ from ..engine.incidents import incident_rates
 from ..engine.layout import TR_ACC, TR_ACTIVE, TR_COST, TR_INC, prepare
 from ..results import SimulationResult
 from ..telemetry import telemetry_rates
-from .format import DEFINED, DEFINED_SERIES, Actuals, ActualsError
+from .reader import DEFINED, DEFINED_SERIES, Actuals, ActualsError
 from .usage import usage_log_likelihood
 
 

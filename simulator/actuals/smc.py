@@ -34,9 +34,9 @@ from ..results import SimulationResult
 from ..scenario import Scenario
 from ..simulation import seeds
 from ..telemetry import usage_draws
-from .format import Actuals, ActualsError
 from .keyed import run_keyed
 from .likelihood import ObservationModel, PathData, path_log_likelihood
+from .reader import Actuals, ActualsError
 from .weighted import ess, normalise_log_weights, systematic_resample
 
 #: Usage-intensity draws the weekly/daily likelihood averages over in the update.

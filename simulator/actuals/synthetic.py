@@ -16,7 +16,7 @@ from ..engine.layout import TR_ACC, TR_ACTIVE, TR_COST, TR_INC
 from ..results import SimulationResult
 from ..scenario import Scenario
 from .condition import ObservationModel
-from .format import OBSERVED, Actuals, parse_actuals
+from .reader import OBSERVED, Actuals, parse_actuals
 
 
 def synthetic_actuals(res: SimulationResult, path: int = 0,

@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..actuals import condition, read_actuals
 from ..actuals.condition import Posterior
-from ..actuals.format import Actuals, with_definition
+from ..actuals.reader import Actuals, with_definition
 from ..actuals.usage import draw_usage
 from ..atomic import atomic_write_text
 from ..engine.layout import TR_ACC, TR_ACTIVE

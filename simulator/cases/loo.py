@@ -20,7 +20,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..actuals import condition, read_actuals
-from ..actuals.format import with_definition
+from ..actuals.reader import with_definition
 from ..scenario import Scenario
 from .fit import (
     N_EFF_CAP,

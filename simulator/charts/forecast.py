@@ -19,14 +19,18 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..engine.bands import PERCENTILES, STATS
 from ..formatting import money, money_axis_expr
 from ..results import SimulationResult
+from ..telemetry import active_share_of_adopters, rate_bands
 from . import theme
 
 #: How each band metric is titled and formatted: (chart title, axis title, kind).
 METRIC_INFO: dict[str, tuple[str, str, str]] = {
     "active_users": ("Active users", "Active users", "count"),
     "active_rate": ("Active-user rate", "Active users (% of registered)", "share"),
+    "active_share": ("Active share of onboarded users", "Active users (% of those who used it)",
+                     "share"),
     "accuracy": ("Output accuracy", "Accuracy (% correct outputs)", "share"),
     "benefit": ("Monthly benefit", "Benefit per month", "money"),
     "cost": ("Monthly cost", "Cost per month", "money"),
@@ -38,13 +42,21 @@ METRIC_INFO: dict[str, tuple[str, str, str]] = {
     "daily_active_rate": ("Daily active rate", "Active on a day (% of registered)", "share"),
 }
 #: Usage shares of the registered users: their fans start at month 1 and at zero.
-RATE_METRICS = ("active_rate", "ever_used", "weekly_active_rate", "daily_active_rate")
+RATE_METRICS = ("active_rate", "ever_used", "weekly_active_rate", "daily_active_rate",
+                "active_share")
+#: What the onboarded share divides by, said under its chart (and in docs/app.md).
+ACTIVE_SHARE_DEFINITION = ("Active users / users who have used it at least once (ever used): "
+                           "a wave's registrations count once they start using it")
 
 #: NPV chart: labels of the marked lines in rows this many pixels apart from the top, and
 #: the y axis reaching this multiple of the tallest bar to leave them room.
 LABEL_TOP_PX = 4
 LABEL_ROW_PX = 18
 HEADROOM = 1.45
+
+#: Plot width of each panel of the onboarded-share chart (a concatenated chart does not
+#: stretch to its column; this fits half of a 1,280 px page with its axis labels).
+CONCAT_WIDTH = 480
 
 MONTH_AXIS = alt.Axis(title="Month after go-live", tickMinStep=1, format="d")
 
@@ -150,6 +162,46 @@ def fan_chart(bands: pd.DataFrame, metric: str, currency: str = "USD", *,
                                              "P10-P90 of the simulated paths"),
         height=height)
     return theme.configure(chart)
+
+
+def active_share_bands(res: SimulationResult) -> pd.DataFrame:
+    """Tidy bands (month, metric, stat, value) of ``active_share``, the active share of
+    onboarded users (:func:`simulator.telemetry.active_share_of_adopters`) per month."""
+    arr = rate_bands(active_share_of_adopters(res.telemetry), PERCENTILES)
+    h1, ns = arr.shape
+    return pd.DataFrame({"month": np.repeat(np.arange(h1), ns), "metric": "active_share",
+                         "stat": np.tile(np.array(STATS, dtype=object), h1),
+                         "value": arr.reshape(-1)})
+
+
+def registrations_frame(res: SimulationResult) -> pd.DataFrame:
+    """Registered users by month (the pilot team at month 0, then each wave as it starts)."""
+    reg = np.asarray(res.registered, dtype=float)[: res.horizon + 1]
+    return pd.DataFrame({"month": np.arange(reg.size), "registered": reg})
+
+
+def onboarded_share_chart(res: SimulationResult, currency: str = "USD", *,
+                          height: int = theme.HEIGHT) -> alt.VConcatChart:
+    """The active share of onboarded users as a fan (no saw-tooth at wave starts: a wave's
+    registrations enter the denominator as they start using it), and below it the
+    registered users by month, so the waves are seen where they happen."""
+    bands = active_share_bands(res)
+    fan = alt.layer(*fan_layers(bands, "active_share", currency)).properties(
+        title=alt.TitleParams(METRIC_INFO["active_share"][0], subtitle=[
+            ACTIVE_SHARE_DEFINITION, "Median line; dark band P25-P75, light band P10-P90 "
+                                     "of the simulated paths"]),
+        height=int(height * 0.62), width=CONCAT_WIDTH)
+    reg = registrations_frame(res)
+    bars = alt.Chart(reg).mark_bar(color=theme.PALETTE[7], opacity=0.6).encode(
+        x=alt.X("month:Q", axis=MONTH_AXIS, scale=_month_scale(reg)),
+        y=alt.Y("registered:Q", axis=alt.Axis(title="Registered users", format=",.0f",
+                                              tickCount=3)),
+        tooltip=[alt.Tooltip("month:Q", title="Month"),
+                 alt.Tooltip("registered:Q", title="Registered users", format=",.0f")]
+    ).properties(title=alt.TitleParams("Registrations", subtitle="Registered users by month "
+                                       "(the waves as they start)"),
+                 height=int(height * 0.22), width=CONCAT_WIDTH)
+    return theme.configure(alt.vconcat(fan, bars, spacing=12))
 
 
 def _hist(x: np.ndarray, edges: np.ndarray) -> pd.DataFrame:
@@ -350,6 +402,8 @@ def _unconfigure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     return c
 
 
-__all__ = ["METRIC_INFO", "NpvParts", "band_frame", "comparison_chart", "fan_chart",
+__all__ = ["ACTIVE_SHARE_DEFINITION", "METRIC_INFO", "NpvParts", "active_share_bands",
+           "band_frame", "comparison_chart", "fan_chart",
            "fan_comparison_chart", "fan_frame", "fan_layers", "money_label_expr",
-           "npv_comparison_chart", "npv_distribution_chart", "npv_parts"]
+           "npv_comparison_chart", "npv_distribution_chart", "npv_parts",
+           "onboarded_share_chart", "registrations_frame"]

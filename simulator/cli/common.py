@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import tomllib
 from pathlib import Path
@@ -14,6 +13,7 @@ import pandas as pd
 
 from ..atomic import check_writable, target_kind
 from ..csv_safe import to_csv
+from ..formatting import json_value
 from ..scenario import Scenario, ScenarioError, load_scenario
 
 
@@ -67,21 +67,14 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
     return with_horizon(sc, getattr(args, "horizon", None))
 
 
-def _clean(v: Any) -> Any:
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if hasattr(v, "item"):
-        return _clean(v.item())
-    return v
-
 
 def emit(data: dict | pd.DataFrame, fmt: str, title: str | None = None) -> None:
     """Print a dict or DataFrame as an aligned table, JSON or CSV."""
     if isinstance(data, dict):
         if fmt == "json":
-            print(json.dumps({k: _clean(v) for k, v in data.items()}, indent=2))
+            print(json.dumps({k: json_value(v) for k, v in data.items()}, indent=2))
             return
-        data = pd.DataFrame({"metric": list(data), "value": [_clean(v) for v in
+        data = pd.DataFrame({"metric": list(data), "value": [json_value(v) for v in
                                                              data.values()]})
     if fmt == "json":
         print(data.to_json(orient="records", indent=2))

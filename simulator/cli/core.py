@@ -9,11 +9,12 @@ from .. import formatting as F
 from ..atomic import atomic_write_text
 from ..budget import check_run_budget
 from ..csv_safe import to_csv
+from ..formatting import json_value
 from ..results import SimulationResult
 from ..scenario import load_scenario
 from ..simulation import simulate
 from ..verdicts import run_verdict
-from .common import _clean, add_run_options, check_out_dir, emit, out_dir, scenario_from_args
+from .common import add_run_options, check_out_dir, emit, out_dir, scenario_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -53,7 +54,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if fmt == "json":
         print(json.dumps({"scenario": sc.name, "reference_class": sc.reference_class,
                           "template": sc.template,
-                          "inputs": [{k: _clean(v) for k, v in r.items()}
+                          "inputs": [{k: json_value(v) for k, v in r.items()}
                                      for r in table.to_dict(orient="records")]}, indent=2))
         return 0
     print(line)
@@ -118,7 +119,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         atomic_write_text(d / "paths.csv", to_csv(res.paths))
         atomic_write_text(d / "bands.csv", to_csv(res.bands, index=False))
         atomic_write_text(d / "summary.json", json.dumps(
-            {k: _clean(v) for k, v in res.summary.items()}, indent=2))
+            {k: json_value(v) for k, v in res.summary.items()}, indent=2))
         if args.format == "table":
             print(f"wrote {d / 'paths.csv'}, {d / 'bands.csv'}, {d / 'summary.json'}")
     return 0

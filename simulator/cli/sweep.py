@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import signal
 import sys
 import threading
@@ -216,6 +217,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"wrote {len(table)} points to {args.out}"
               + (f" and a chart to {args.chart}" if args.chart else ""))
         print(f"Verdict: {verdict}")
+    elif args.format == "json":  # an object like every analysis: the verdict, then the points
+        print(json.dumps({"verdict": verdict,
+                          "points": json.loads(table.to_json(orient="records"))}, indent=2))
     else:
         if args.format == "table":
             print(f"Verdict: {verdict}\n")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
+import pandas as pd
+
 from ..actuals import (
+    Actuals,
     ActualsError,
     ObservationModel,
     condition,
@@ -15,13 +18,14 @@ from ..actuals import (
     read_actuals,
 )
 from ..actuals.condition import UPDATE_PATHS, Posterior
-from ..actuals.diagnose import MARGIN, THRESHOLD
+from ..actuals.diagnose import MARGIN, THRESHOLD, Diagnosis
 from ..actuals.verdict import one_verdict
 from ..atomic import atomic_write_text
 from ..budget import check_run_budget
 from ..csv_safe import to_csv
+from ..formatting import json_value
 from . import CliError
-from .common import _clean, add_run_options, check_out_dir, emit, out_dir, scenario_from_args
+from .common import add_run_options, check_out_dir, emit, out_dir, scenario_from_args
 from .core import money
 
 
@@ -77,6 +81,27 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_update(args: argparse.Namespace) -> int:
     check_out_dir(args.out)  # before any work
+    actuals, post = _condition(args)
+    conflicts = [{k: json_value(c[k]) for k in ("figure", "month", "actual", "prior_p1",
+                                            "prior_p50", "prior_p99", "sentence")}
+                 for c in post.conflicts]
+    if post.collapsed:
+        return _report_collapsed(args, post, conflicts)
+    diag = diagnose(post)
+    gains = None if args.no_levers else lever_gains(post)
+    verdict = one_verdict(diag, gains)
+    if args.format == "table":
+        _print_table(post, actuals, diag, gains, verdict)
+    elif args.format == "json":
+        print(json.dumps(_json_doc(post, conflicts, diag, gains, verdict), indent=2))
+    else:
+        emit(post.bands, "csv")
+    _write_outputs(args, post, diag, gains)
+    return 0
+
+
+def _condition(args: argparse.Namespace) -> tuple[Actuals, Posterior]:
+    """The actuals file read and the scenario conditioned on it (bad input: a CliError)."""
     sc = scenario_from_args(args)
     check_run_budget(sc, args.paths, args.horizon)  # before any work
     horizon = args.horizon or sc.horizon
@@ -87,94 +112,97 @@ def cmd_update(args: argparse.Namespace) -> int:
                          obs=obs)
     except ActualsError as exc:
         raise CliError(str(exc)) from None
-    conflicts = [{k: _clean(c[k]) for k in ("figure", "month", "actual", "prior_p1",
-                                            "prior_p50", "prior_p99", "sentence")}
-                 for c in post.conflicts]
-    if post.collapsed:
-        return _report_collapsed(args, post, conflicts)
-    diag = diagnose(post)
-    gains = None if args.no_levers else lever_gains(post)
-    verdict = one_verdict(diag, gains)
+    return actuals, post
+
+
+def _print_table(post: Posterior, actuals: Actuals, diag: Diagnosis,
+                 gains: pd.DataFrame | None, verdict: str) -> None:
+    """The plain-text report: conflicts, prior against posterior, diagnosis and levers."""
     s = post.summary
     cur = s["currency"]
-    if args.format == "table":
-        for c in post.conflicts:
-            print(c["sentence"])
-        prior = post.prior.summary
-        rows = [
-            ("Scenario", s["scenario"]),
-            ("Actuals", f"{actuals.n_observations} values, months up to "
-                        f"{actuals.last_month}"),
-            ("Paths / ESS", f"{post.n_paths:,} / {post.ess:,.0f} "
-                            f"({post.ess / post.n_paths:.1%})"),
-            ("P(NPV > 0) prior -> posterior",
-             f"{prior['prob_npv_positive']:.1%} -> {s['prob_npv_positive']:.1%} "
-             f"(+/- {s['prob_npv_positive_se']:.1%})"),
-            ("NPV P10 / P50 / P90 (posterior)",
-             f"{money(s['npv_p10'], cur)} / {money(s['npv_p50'], cur)} / "
-             f"{money(s['npv_p90'], cur)}"),
-            ("NPV P50 prior", money(prior["npv_p50"], cur)),
-            ("NPV mean (s.e.)", f"{money(s['npv_mean'], cur)} "
-                                f"({money(s['npv_mean_se'], cur)})"),
-            ("Still to come (NPV from now, P50)", money(s["remaining_npv_p50"], cur)),
-            ("Active rate month 6 (P10/P50/P90)",
-             f"{s['active_rate_m6_p10']:.0%} / {s['active_rate_m6_p50']:.0%} / "
-             f"{s['active_rate_m6_p90']:.0%}"),
-            ("Launch accuracy P50 prior -> posterior",
-             f"{prior['launch_accuracy_p50']:.1%} -> {s['launch_accuracy_p50']:.1%}"),
-        ]
-        width = max(len(k) for k, _ in rows)
-        for k, v in rows:
-            print(f"{k:<{width}}  {v}")
-        for note in post.notes:
-            print(f"! {note}")
+    for c in post.conflicts:
+        print(c["sentence"])
+    prior = post.prior.summary
+    rows = [
+        ("Scenario", s["scenario"]),
+        ("Actuals", f"{actuals.n_observations} values, months up to "
+                    f"{actuals.last_month}"),
+        ("Paths / ESS", f"{post.n_paths:,} / {post.ess:,.0f} "
+                        f"({post.ess / post.n_paths:.1%})"),
+        ("P(NPV > 0) prior -> posterior",
+         f"{prior['prob_npv_positive']:.1%} -> {s['prob_npv_positive']:.1%} "
+         f"(+/- {s['prob_npv_positive_se']:.1%})"),
+        ("NPV P10 / P50 / P90 (posterior)",
+         f"{money(s['npv_p10'], cur)} / {money(s['npv_p50'], cur)} / "
+         f"{money(s['npv_p90'], cur)}"),
+        ("NPV P50 prior", money(prior["npv_p50"], cur)),
+        ("NPV mean (s.e.)", f"{money(s['npv_mean'], cur)} "
+                            f"({money(s['npv_mean_se'], cur)})"),
+        ("Still to come (NPV from now, P50)", money(s["remaining_npv_p50"], cur)),
+        ("Active rate month 6 (P10/P50/P90)",
+         f"{s['active_rate_m6_p10']:.0%} / {s['active_rate_m6_p50']:.0%} / "
+         f"{s['active_rate_m6_p90']:.0%}"),
+        ("Launch accuracy P50 prior -> posterior",
+         f"{prior['launch_accuracy_p50']:.1%} -> {s['launch_accuracy_p50']:.1%}"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    for k, v in rows:
+        print(f"{k:<{width}}  {v}")
+    for note in post.notes:
+        print(f"! {note}")
+    print()
+    emit(diag.modes[["rank", "label", "prob_worse", "prob_worse_se", "prior_prob_worse",
+                     "verdict", "confounded_with", "strongest_input"]],
+         "table", f"Diagnosis (probability that each mode is worse than assumed: past "
+                  f"the prior's {round(100 * (0.5 + MARGIN))}th percentile on the bad "
+                  f"side; called from {THRESHOLD:.2f})")
+    print(diag.sentence)
+    if gains is not None:
         print()
-        emit(diag.modes[["rank", "label", "prob_worse", "prob_worse_se", "prior_prob_worse",
-                         "verdict", "confounded_with", "strongest_input"]],
-             "table", f"Diagnosis (probability that each mode is worse than assumed: past "
-                      f"the prior's {round(100 * (0.5 + MARGIN))}th percentile on the bad "
-                      f"side; called from {THRESHOLD:.2f})")
-        print(diag.sentence)
-        if gains is not None:
-            print()
-            table = gains[["label", "status"]].copy()
-            for col, name in (("posterior_gain_mean", "posterior gain"),
-                              ("posterior_gain_se", "s.e."), ("prior_gain_mean", "prior gain")):
-                table[name] = [money(v, cur) if v == v else "n/a" for v in gains[col]]
-            emit(table, "table", "Levers on the posterior (mean NPV gain of switching on)")
-            print(lever_sentence(gains, cur))
-        if verdict:
-            print(verdict)
-    elif args.format == "json":
-        doc = {"conflicts": conflicts,
-               "summary": {k: _clean(v) for k, v in s.items()},
-               "notes": post.notes,
-               "history": [{"paths": n, "ess": e, "step": h} for n, e, h in post.history],
-               "verdict": verdict,
-               "diagnosis": {"sentence": diag.sentence, "status": diag.status,
-                             "margin": MARGIN, "threshold": THRESHOLD,
-                             "confounded": json.loads(
-                                 diag.confounded.to_json(orient="records")),
-                             "modes": json.loads(diag.modes.to_json(orient="records")),
-                             "inputs": json.loads(diag.inputs.to_json(orient="records"))},
-               "levers": (json.loads(gains.to_json(orient="records"))
-                          if gains is not None else None)}
-        print(json.dumps(doc, indent=2))
-    else:
-        emit(post.bands, "csv")
+        table = gains[["label", "status"]].copy()
+        for col, name in (("posterior_gain_mean", "posterior gain"),
+                          ("posterior_gain_se", "s.e."), ("prior_gain_mean", "prior gain")):
+            table[name] = [money(v, cur) if v == v else "n/a" for v in gains[col]]
+        emit(table, "table", "Levers on the posterior (mean NPV gain of switching on)")
+        print(lever_sentence(gains, cur))
+    if verdict:
+        print(verdict)
+
+
+def _json_doc(post: Posterior, conflicts: list[dict], diag: Diagnosis,
+              gains: pd.DataFrame | None, verdict: str) -> dict:
+    """The JSON report: conflicts, posterior summary, SMC history, diagnosis and levers."""
+    return {"conflicts": conflicts,
+            "summary": {k: json_value(v) for k, v in post.summary.items()},
+            "notes": post.notes,
+            "history": [{"paths": n, "ess": e, "step": h} for n, e, h in post.history],
+            "verdict": verdict,
+            "diagnosis": {"sentence": diag.sentence, "status": diag.status,
+                          "margin": MARGIN, "threshold": THRESHOLD,
+                          "confounded": json.loads(
+                              diag.confounded.to_json(orient="records")),
+                          "modes": json.loads(diag.modes.to_json(orient="records")),
+                          "inputs": json.loads(diag.inputs.to_json(orient="records"))},
+            "levers": (json.loads(gains.to_json(orient="records"))
+                       if gains is not None else None)}
+
+
+def _write_outputs(args: argparse.Namespace, post: Posterior, diag: Diagnosis,
+                   gains: pd.DataFrame | None) -> None:
+    """Posterior bands and summary, diagnosis tables and levers into ``--out`` (if given)."""
     d = out_dir(args.out)
-    if d is not None:
-        atomic_write_text(d / "posterior_bands.csv", to_csv(post.bands, index=False))
-        atomic_write_text(d / "posterior_summary.json", json.dumps(
-            {k: _clean(v) for k, v in s.items()}, indent=2))
-        atomic_write_text(d / "diagnosis.csv", to_csv(diag.modes, index=False))
-        atomic_write_text(d / "diagnosis_inputs.csv", to_csv(diag.inputs, index=False))
-        atomic_write_text(d / "diagnosis_confounded.csv", to_csv(diag.confounded, index=False))
-        if gains is not None:
-            atomic_write_text(d / "levers.csv", to_csv(gains, index=False))
-        if args.format == "table":
-            print(f"wrote posterior bands, summary, diagnosis and levers to {d}")
-    return 0
+    if d is None:
+        return
+    atomic_write_text(d / "posterior_bands.csv", to_csv(post.bands, index=False))
+    atomic_write_text(d / "posterior_summary.json", json.dumps(
+        {k: json_value(v) for k, v in post.summary.items()}, indent=2))
+    atomic_write_text(d / "diagnosis.csv", to_csv(diag.modes, index=False))
+    atomic_write_text(d / "diagnosis_inputs.csv", to_csv(diag.inputs, index=False))
+    atomic_write_text(d / "diagnosis_confounded.csv", to_csv(diag.confounded, index=False))
+    if gains is not None:
+        atomic_write_text(d / "levers.csv", to_csv(gains, index=False))
+    if args.format == "table":
+        print(f"wrote posterior bands, summary, diagnosis and levers to {d}")
 
 
 def _report_collapsed(args: argparse.Namespace, post: Posterior, conflicts: list[dict]) -> int:

@@ -16,8 +16,8 @@ Every writer is atomic: the target appears, or is replaced, only when complete.
 """
 
 from .deck import build_deck, deck_bytes, write_deck
+from .deck_answer import Findings, run_findings
 from .files import write_atomic, write_csv
-from .findings import Findings, run_findings
 from .images import result_charts, write_images
 from .sipmath import SipError, sip_library, write_sip_library
 from .workbook import workbook_bytes, write_workbook, write_workbook_to

@@ -32,6 +32,7 @@ from pptx import Presentation
 from ..results import SimulationResult
 from . import deck_appendix as A
 from . import deck_slides as S
+from .deck_answer import Findings, run_findings
 from .deck_appendix import (
     TITLE_ASSUMPTIONS,
     TITLE_EDITS,
@@ -51,7 +52,6 @@ from .deck_slides import (
     TITLE_WATERFALL,
 )
 from .files import write_atomic
-from .findings import Findings, run_findings
 from .pptx_kit import (
     BODY_TOP,
     MARGIN,

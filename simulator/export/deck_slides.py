@@ -24,7 +24,7 @@ from ..scenario import MODES, combination_count
 from ..verdicts import gap_verdict, levers_verdict, sensitivity_verdict
 from . import pptx_charts as pc
 from .cashflow import cash_flow, pv_by_line
-from .findings import Findings, answer_rows, answer_sentence, lever_steps
+from .deck_answer import Findings, answer_rows, answer_sentence, lever_steps
 from .pptx_kit import (
     BODY_TOP,
     FOOT_TOP,

@@ -24,7 +24,7 @@ from ..actuals import (
 )
 from ..actuals.condition import UPDATE_PATHS
 from ..actuals.diagnose import MARGIN, THRESHOLD
-from ..actuals.format import COLUMN_DOC, DEFINED
+from ..actuals.reader import COLUMN_DOC, DEFINED
 from ..actuals.verdict import one_verdict
 from ..charts.actuals import (
     actuals_fan_chart,

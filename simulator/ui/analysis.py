@@ -82,7 +82,7 @@ _money = F.money
 
 def cached_findings(ctx: TabContext):
     """The deck's findings (levers, gap, tornado) from this tab's cached analyses."""
-    from ..export.findings import Findings
+    from ..export.deck_answer import Findings
 
     key = _key(ctx)
     return Findings(levers=_levers(*key), gap=_gap(*key), sensitivity=_sensitivity(*key, 8),

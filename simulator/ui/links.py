@@ -22,8 +22,9 @@ from collections import ChainMap
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
+from ..export import scenario_edits
 from ..scenario import ScenarioError
-from . import controls, correlations, edit_list, rollout, tables, tiers, waves
+from . import controls, correlations, rollout, tables, tiers, waves
 from . import session as ss
 
 SET = "set."
@@ -346,12 +347,12 @@ def link_edits(state: Mapping[str, Any], sc, token: str) -> dict[str, tuple[Any,
 def deck_edits(state: Mapping[str, Any], base, sc, token: str) -> dict[str, tuple[Any, Any]]:
     """{path: (file value, simulated value)}: what the deck's 'Edits to the scenario file'
     slide lists, i.e. every field in which the scenario simulated (``sc``) differs from the
-    file (``base``), whichever tab changed it (:func:`edit_list.scenario_edits`); a field an
+    file (``base``), whichever tab changed it (:func:`scenario_edits.scenario_edits`); a field an
     Assumptions-tab widget shows is listed as the widget's edit (:func:`link_edits`, e.g.
     low / likely / high), so the deck says only what its numbers contain."""
     widgets = link_edits(state, base, token)
     out: dict[str, tuple[Any, Any]] = {}
-    for path, change in edit_list.scenario_edits(base, sc).items():
+    for path, change in scenario_edits.scenario_edits(base, sc).items():
         shown = next((p for p in widgets if path == p or path.startswith(p + ".")), None)
         if shown is None:
             out[path] = change

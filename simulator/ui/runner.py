@@ -234,9 +234,16 @@ def forecast_specs(res: SimulationResult, adoption: str, currency: str) -> list[
     cumulative net cash fans, and the NPV histogram; each built once per result
     (:func:`chart_spec`) from chart templates built once per process."""
     from ..charts import specs
+    from ..charts.forecast import onboarded_share_chart
 
-    out = [chart_spec(res, m, lambda m=m: stable_datasets(
-        specs.fan_spec(res.bands, m, currency), m)) for m in (adoption, "accuracy", "cum_net")]
+    if adoption == "active_share":  # the fan over onboarded users, registrations below it
+        out = [chart_spec(res, adoption, lambda: stable_datasets(
+            onboarded_share_chart(res, currency).to_dict(validate=False), adoption))]
+    else:
+        out = [chart_spec(res, adoption, lambda: stable_datasets(
+            specs.fan_spec(res.bands, adoption, currency), adoption))]
+    out += [chart_spec(res, m, lambda m=m: stable_datasets(
+        specs.fan_spec(res.bands, m, currency), m)) for m in ("accuracy", "cum_net")]
     out.append(chart_spec(res, "npv", lambda: stable_datasets(specs.npv_spec(
         res.metric("npv"), res.summary["pilot_lens_npv"], currency), "npv")))
     return out

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.variants import AnalysisError, used_inputs
+from ..formatting import json_value
 from ..scenario import Scenario
 from .decisions import Decisions, build_decisions
 from .groups import group_members, group_of
@@ -51,30 +52,24 @@ class VoiAnalysis:
 
     def to_dict(self) -> dict[str, Any]:
         def rec(df: pd.DataFrame, cols: list[str]) -> list[dict[str, Any]]:
-            return [{c: _clean(r[c]) for c in cols} for r in df.to_dict("records")]
+            return [{c: json_value(r[c]) for c in cols} for r in df.to_dict("records")]
 
         return {
             "best_decision": self.best_decision,
-            "evpi": _clean(self.evpi), "evpi_se": _clean(self.evpi_se),
-            "evpi_raw": _clean(self.evpi_raw),
+            "evpi": json_value(self.evpi), "evpi_se": json_value(self.evpi_se),
+            "evpi_raw": json_value(self.evpi_raw),
             "evppi": rec(self.evppi, ["input", "kind", "group", "value", "se",
                                       "share_of_evpi", "raw"]),
             "evsi": rec(self.evsi, ["study", "value", "se", "limit", "limit_se"]),
             "sobol": rec(self.sobol, ["input", "metric", "S1", "S1_conf", "ST", "ST_conf"]),
-            "luck_share": _clean(self.luck_share), "luck_share_se": _clean(self.luck_share_se),
-            "fit_r2": _clean(self.fit_r2),
+            "luck_share": json_value(self.luck_share),
+            "luck_share_se": json_value(self.luck_share_se),
+            "fit_r2": json_value(self.fit_r2),
             "decisions": rec(self.decisions, list(self.decisions.columns)),
             "currency": self.currency, "paths": self.paths, "seed": self.seed,
             "notes": list(self.notes),
         }
 
-
-def _clean(v: Any) -> Any:
-    if hasattr(v, "item"):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
 
 
 def _decision_table(dec: Decisions) -> pd.DataFrame:
@@ -116,11 +111,6 @@ def value_of_information(sc: Scenario, paths: int = 20_000, seed: int = 7,
     dec = build_decisions(sc, paths, seed, horizon, portfolios=portfolios,
                           extra=extra_decisions)
     base = dec.base
-    nb = dec.nb
-
-    def rng() -> np.random.Generator:  # the same folds for every estimate: paired
-        return np.random.default_rng(np.random.SeedSequence([seed, 0xE7B1]))
-
     notes: list[str] = []
     table = _decision_table(dec)
     best = str(table.loc[table["is_best"], "decision"].iloc[0])
@@ -129,15 +119,42 @@ def value_of_information(sc: Scenario, paths: int = 20_000, seed: int = 7,
     # that is almost never best path by path is almost never best in expectation, and
     # leaving it out keeps the fit's noise from picking it by chance.
     keep = (table["prob_best"] >= MIN_BEST_SHARE).to_numpy() | table["is_best"].to_numpy()
-    nb = nb[:, keep]
+    nb = dec.nb[:, keep]
 
     inputs = dec.relevant_inputs()
     col = {p: i for i, p in enumerate(base.input_names)}
     theta = base.inputs[:, [col[p] for p in inputs]]
+    rows, order, material = _evppi_rows(nb, theta, inputs, seed)
+    evpi_value, evpi_se, fit_r2 = _evpi(dec, nb, theta, order, material, seed)
+    # A value of information cannot be negative (one may always ignore what one learns):
+    # a negative cross-fitted estimate means the fitted rule gains nothing, so each value
+    # is floored at 0 (the raw estimate is kept). Shares of a zero EVPI are 0, not NaN.
+    evpi_raw = float(evpi_value)
+    evpi_value = max(0.0, evpi_raw)
+    ev = _evppi_table(rows, evpi_value)
+    evsi = _evsi_table(parsed, dec, nb, seed)
+    luck = luck_share(base, reruns=luck_reruns)
+    sob = _sobol_table(sc, dec, inputs, sobol, sobol_n, seed, notes)
+    return VoiAnalysis(decisions=table, evpi=evpi_value, evpi_se=evpi_se, evppi=ev,
+                       evsi=evsi, sobol=sob, luck_share=luck.value, luck_share_se=luck.se,
+                       fit_r2=fit_r2, best_decision=best, currency=sc.scenario.currency,
+                       paths=base.n_paths, seed=seed, notes=notes, evpi_raw=evpi_raw)
+
+
+def _folds(seed: int) -> np.random.Generator:
+    """The same cross-fitting folds for every estimate, so that they are paired."""
+    return np.random.default_rng(np.random.SeedSequence([seed, 0xE7B1]))
+
+
+def _evppi_rows(nb: np.ndarray, theta: np.ndarray, inputs: list[str], seed: int
+                ) -> tuple[list[dict[str, Any]], list[int], list[int]]:
+    """EVPPI of each input alone and of each group of inputs; also the inputs' order by
+    how much of the net benefits each explains alone, and the inputs of the groups whose
+    value is clearly above 0."""
     rows = []
     explained = []
     for j, p in enumerate(inputs):
-        e = evppi(nb, theta[:, [j]], rng=rng())
+        e = evppi(nb, theta[:, [j]], rng=_folds(seed))
         explained.append(e.explained)
         rows.append({"input": p, "kind": "input", "group": group_of(p), "value": e.value,
                      "se": e.se})
@@ -147,60 +164,68 @@ def value_of_information(sc: Scenario, paths: int = 20_000, seed: int = 7,
     material: list[int] = []  # inputs of the groups whose value is clearly above 0
     for g, paths_in in members.items():
         idx = [j for j in order if inputs[j] in paths_in]
-        e = evppi(nb, theta[:, idx], rng=rng())
+        e = evppi(nb, theta[:, idx], rng=_folds(seed))
         rows.append({"input": g, "kind": "group", "group": g, "value": e.value, "se": e.se})
         if e.value > 2 * e.se:
             material += idx
-    if inputs:
-        # Knowing every input is worth at least knowing some: besides the designs on all
-        # inputs, the designs on the material groups' inputs compete (out-of-fold error).
-        cands = candidate_designs(theta[:, order])
-        if material:
-            cands += candidate_designs(theta[:, [j for j in order if j in material]])
-        full = evppi(nb, basis=cands, rng=rng())
-        evpi_value, evpi_se = full.value, full.se
-        fit_r2 = float(_fit_r2(dec, theta[:, order]))
-    else:
-        evpi_value, evpi_se, fit_r2 = 0.0, 0.0, float("nan")
-    # A value of information cannot be negative (one may always ignore what one learns):
-    # a negative cross-fitted estimate means the fitted rule gains nothing, so each value
-    # is floored at 0 (the raw estimate is kept). Shares of a zero EVPI are 0, not NaN.
-    evpi_raw = float(evpi_value)
-    evpi_value = max(0.0, evpi_raw)
+    return rows, order, material
+
+
+def _evpi(dec: Decisions, nb: np.ndarray, theta: np.ndarray, order: list[int],
+          material: list[int], seed: int) -> tuple[float, float, float]:
+    """EVPI (raw estimate), its standard error and the all-inputs fit's out-of-sample R^2."""
+    if not order:
+        return 0.0, 0.0, float("nan")
+    # Knowing every input is worth at least knowing some: besides the designs on all
+    # inputs, the designs on the material groups' inputs compete (out-of-fold error).
+    cands = candidate_designs(theta[:, order])
+    if material:
+        cands += candidate_designs(theta[:, [j for j in order if j in material]])
+    full = evppi(nb, basis=cands, rng=_folds(seed))
+    return full.value, full.se, float(_fit_r2(dec, theta[:, order]))
+
+
+def _evppi_table(rows: list[dict[str, Any]], evpi_value: float) -> pd.DataFrame:
+    """The EVPPI table, values floored at 0 (raw kept), groups first, then inputs, each by
+    value."""
     ev = pd.DataFrame(rows, columns=["input", "kind", "group", "value", "se"])
     ev["raw"] = ev["value"]
     ev["value"] = ev["value"].clip(lower=0.0)
     ev["share_of_evpi"] = (ev["value"] / evpi_value).clip(upper=1.0) if evpi_value > 0 \
         else 0.0
-    ev = pd.concat([ev[ev["kind"] == "group"].sort_values("value", ascending=False),
-                    ev[ev["kind"] == "input"].sort_values("value", ascending=False)],
-                   ignore_index=True)
+    return pd.concat([ev[ev["kind"] == "group"].sort_values("value", ascending=False),
+                      ev[ev["kind"] == "input"].sort_values("value", ascending=False)],
+                     ignore_index=True)
 
+
+def _evsi_table(parsed: list[Study], dec: Decisions, nb: np.ndarray,
+                seed: int) -> pd.DataFrame:
+    """EVSI of each study, and of its perfect-information limit when it has one."""
     srows = []
     for s in parsed:
         stat, limit = study_statistic(s, dec, seed)
-        e = evppi(nb, stat, rng=rng())
-        lim = evppi(nb, limit, rng=rng()) if limit is not None else None
+        e = evppi(nb, stat, rng=_folds(seed))
+        lim = evppi(nb, limit, rng=_folds(seed)) if limit is not None else None
         srows.append({"study": s.label, "value": max(0.0, e.value), "se": e.se,
                       "limit": max(0.0, lim.value) if lim else np.nan,
                       "limit_se": lim.se if lim else np.nan})
-    evsi = pd.DataFrame(srows, columns=["study", "value", "se", "limit", "limit_se"])
+    return pd.DataFrame(srows, columns=["study", "value", "se", "limit", "limit_se"])
 
-    luck = luck_share(base, reruns=luck_reruns)
-    if sobol:
-        sob = sobol_indices(sc, [p for p in inputs if p in _used_as_written(dec)],
-                            n_base=sobol_n, seed=seed, horizon=base.horizon)
-        if sc.correlations:
-            notes.append("the scenario declares correlations between inputs: Sobol indices "
-                         "are not well defined for dependent inputs, so they are computed "
-                         "as if the inputs were independent (EVPI/EVPPI keep the "
-                         "correlations)")
-    else:
-        sob = pd.DataFrame(columns=["input", "metric", "S1", "S1_conf", "ST", "ST_conf"])
-    return VoiAnalysis(decisions=table, evpi=evpi_value, evpi_se=evpi_se, evppi=ev,
-                       evsi=evsi, sobol=sob, luck_share=luck.value, luck_share_se=luck.se,
-                       fit_r2=fit_r2, best_decision=best, currency=sc.scenario.currency,
-                       paths=base.n_paths, seed=seed, notes=notes, evpi_raw=evpi_raw)
+
+def _sobol_table(sc: Scenario, dec: Decisions, inputs: list[str], sobol: bool,
+                 sobol_n: int, seed: int, notes: list[str]) -> pd.DataFrame:
+    """Sobol' indices of the inputs the scenario as written uses (empty when skipped); a
+    note is added to ``notes`` when the scenario's correlations make them approximate."""
+    if not sobol:
+        return pd.DataFrame(columns=["input", "metric", "S1", "S1_conf", "ST", "ST_conf"])
+    sob = sobol_indices(sc, [p for p in inputs if p in _used_as_written(dec)],
+                        n_base=sobol_n, seed=seed, horizon=dec.base.horizon)
+    if sc.correlations:
+        notes.append("the scenario declares correlations between inputs: Sobol indices "
+                     "are not well defined for dependent inputs, so they are computed "
+                     "as if the inputs were independent (EVPI/EVPPI keep the "
+                     "correlations)")
+    return sob
 
 
 def _fit_r2(dec: Decisions, theta: np.ndarray) -> float:
