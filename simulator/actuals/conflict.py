@@ -16,7 +16,7 @@ import numpy as np
 
 from ..engine.layout import TR_ACC, TR_ACTIVE, TR_COST
 from .likelihood import ObservationModel, PathData
-from .reader import Actuals
+from .reader import DEFINED, Actuals
 from .usage import draw_usage
 
 #: Each figure's inputs, and which way a figure above the scenario's range says they err.
@@ -28,10 +28,21 @@ WHAT = {
                   "far too optimistic", "far too pessimistic"),
     "cost": ("the cost inputs", "far too low", "far too high"),
     "used_daily": ("the adoption inputs", "far too pessimistic", "far too optimistic"),
+    "ever_used_share": ("the adoption inputs", "far too pessimistic", "far too optimistic"),
+    "weekly_active_share": ("the adoption and usage inputs", "far too pessimistic",
+                            "far too optimistic"),
+    "daily_active_share": ("the adoption and usage inputs", "far too pessimistic",
+                           "far too optimistic"),
     "used_weekly": ("the adoption inputs", "far too pessimistic", "far too optimistic"),
 }
 
 
+#: Each definition column's figure and its words in a conflict sentence.
+DEFINED_FIGURE = {"ever_used_users": ("ever_used_share", "ever used it"),
+                  "weekly_active_users": ("weekly_active_share", "active weekly"),
+                  "daily_active_users": ("daily_active_share", "active daily")}
+_SHARES = ("active_share", "used_daily", "used_weekly", "ever_used_share",
+           "weekly_active_share", "daily_active_share")
 _COST_WORDS = ("cost", "platform_monthly", "licence_per_seat_month", "inference_per_task")
 
 
@@ -40,8 +51,9 @@ def inputs_behind(figure: str, names: list[str]) -> list[str]:
     def is_cost(n: str) -> bool:
         return any(w in n.rsplit(".", 1)[-1] for w in _COST_WORDS)
 
-    if figure in ("active_share", "used_daily", "used_weekly"):
-        return [n for n in names if n.startswith("adoption.") and not is_cost(n)]
+    if figure in _SHARES:
+        return [n for n in names if n.startswith(("adoption.", "usage."))
+                and not is_cost(n)]
     if figure == "accuracy":
         return [n for n in names if n == "pilot.accuracy" or n.startswith(("data.",
                 "improvement.")) or n in ("levers.variability_testing.gap_closed",
@@ -105,6 +117,20 @@ def predictive(d: PathData, actuals: Actuals, obs: ObservationModel,
             draws = c + np.sqrt((obs.cost_relative_sd * np.abs(c)) ** 2 + 1.0) * \
                 rng.standard_normal(c.size)
             out.append(Figure("cost", m, cost, draws))
+    for c in DEFINED:
+        col = actuals.column(c)
+        rows = [(i, int(m)) for i, m in enumerate(actuals.months) if not math.isnan(col[i])]
+        if not rows:
+            continue
+        s = d.series(c)
+        for i, m in rows:
+            n_obs = reg_act[i] if not math.isnan(reg_act[i]) else float(d.registered[m])
+            pick = rng.integers(0, s.shape[2], s.shape[1])
+            mu = np.clip(s[m, np.arange(s.shape[1]), pick], 1e-9, 1 - 1e-9)
+            p = rng.beta(mu * (1 - rho) / rho, (1 - mu) * (1 - rho) / rho)
+            k = rng.binomial(int(n_obs), p)
+            out.append(Figure(DEFINED_FIGURE[c][0], m, col[i] / max(n_obs, 1.0),
+                              k / max(n_obs, 1.0), n_obs))
     for _, m, dd, w, n_s in actuals.usage_counts():
         rate = d.traj[TR_ACTIVE, m].astype(np.float64) / max(float(d.registered[m]), 1.0)
         daily, weekly = draw_usage(rate, n_s, obs.frequency_mix, obs.frequency_concentration,
@@ -117,7 +143,7 @@ def predictive(d: PathData, actuals: Actuals, obs: ObservationModel,
 
 def fmt_figure(figure: str, v: float, currency: str, digits: int = 0) -> str:
     """A figure's value in words: shares in %, cost in money, counts whole."""
-    if figure in ("active_share", "accuracy", "used_daily", "used_weekly"):
+    if figure in _SHARES or figure == "accuracy":
         return f"{100 * v:.{digits}f} %"
     if figure == "cost":
         return f"{currency} {v:,.0f}"
@@ -133,6 +159,9 @@ def conflict_sentence(f: Figure, p1: float, p99: float, currency: str) -> str:
     k = int(fmt_figure(f.figure, f.actual, currency) == fmt_figure(f.figure, edge, currency))
     if f.figure == "active_share":
         what = (f"{f.actual * f.n:,.0f} of {f.n:,.0f} active "
+                f"({fmt_figure(f.figure, f.actual, '', k)})")
+    elif f.figure in _WORDS:
+        what = (f"{f.actual * f.n:,.0f} of {f.n:,.0f} {_WORDS[f.figure]} "
                 f"({fmt_figure(f.figure, f.actual, '', k)})")
     elif f.figure == "accuracy":
         what = f"accuracy {fmt_figure(f.figure, f.actual, '', k)}"
@@ -150,6 +179,9 @@ def conflict_sentence(f: Figure, p1: float, p99: float, currency: str) -> str:
             f"below the scenario's 1st percentile ({fmt_figure(f.figure, p1, currency, k)})")
     return (f"Month {f.month}: {what} is {side}: {inputs} are "
             f"{if_above if above else if_below} for this rollout.")
+
+
+_WORDS = {fig: words for fig, words in DEFINED_FIGURE.values()}
 
 
 def conflicts(figures: list[Figure], currency: str) -> list[dict]:

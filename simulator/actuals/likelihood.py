@@ -27,7 +27,8 @@ from scipy import special
 from ..engine.incidents import incident_rates
 from ..engine.layout import TR_ACC, TR_ACTIVE, TR_COST, TR_INC, prepare
 from ..results import SimulationResult
-from .reader import Actuals, ActualsError
+from ..telemetry import telemetry_rates
+from .reader import DEFINED, DEFINED_SERIES, Actuals, ActualsError
 from .usage import usage_log_likelihood
 
 
@@ -91,10 +92,32 @@ class PathData:
     registered: np.ndarray
     rates: np.ndarray
     fix_cost: np.ndarray
+    #: Per-path inputs by name (for the ever-used series) and usage intensity draws: (N, 2)
+    #: one per path, or (K, 2) draws the weekly/daily likelihood averages over.
+    x: dict | None = None
+    usage: np.ndarray | None = None
 
     @property
     def n_paths(self) -> int:
         return self.traj.shape[2]
+
+    def series(self, column: str) -> np.ndarray:
+        """(H'+1, N, K) share of registered users under ``column``'s definition (K = 1
+        unless the usage draws are marginalised over), from simulator.telemetry."""
+        if column == "active_users" or self.x is None or self.usage is None:
+            reg = np.where(self.registered > 0, self.registered, 1.0)[:, None]
+            return (self.traj[TR_ACTIVE].astype(np.float64) / reg)[:, :, None]
+        u, h = self.usage, len(self.registered)
+        traj = self.traj[:, :h]
+        if u.shape[0] == self.n_paths:
+            t = telemetry_rates(traj, self.registered, self.x, u)
+            return t[DEFINED_SERIES[column]][:, :, None]
+        t = telemetry_rates(traj, self.registered, self.x, np.ones((self.n_paths, 2)))
+        base = t[DEFINED_SERIES[column]]
+        if column == "ever_used_users":
+            return base[:, :, None]
+        f = u[:, 0] if column == "weekly_active_users" else u[:, 0] * u[:, 1]
+        return base[:, :, None] * f[None, None, :]
 
 
 def path_data(res: SimulationResult) -> PathData:
@@ -104,7 +127,8 @@ def path_data(res: SimulationResult) -> PathData:
     m = prepare(res.scenario, res.inputs, res.input_names, res.horizon)
     rates = incident_rates(m, res.trajectories[TR_ACTIVE], res.gate_out)
     fix = res.inputs[:, res.input_names.index("integration.fix_cost_per_incident")]
-    return PathData(res.trajectories, np.asarray(res.registered), rates, fix)
+    x = {n: res.inputs[:, j] for j, n in enumerate(res.input_names)}
+    return PathData(res.trajectories, np.asarray(res.registered), rates, fix, x, res.usage)
 
 
 @dataclass
@@ -151,14 +175,16 @@ def check_actuals(actuals: Actuals, registered: np.ndarray, horizon: int) -> Non
     if late:
         raise ActualsError([f"column month: {late[0]} is after the horizon "
                             f"(allowed: 1..{horizon})"])
-    reg_act, act = actuals.column("registered"), actuals.column("active_users")
-    for i, m in enumerate(actuals.months):
-        n_obs = reg_act[i] if not math.isnan(reg_act[i]) else float(registered[m])
-        if not math.isnan(act[i]) and act[i] > n_obs:
-            raise ActualsError([
-                f"row {i + 2}, column active_users: {act[i]:g} is above the scenario's "
-                f"{float(registered[m]):g} registered users in month {m} (allowed: "
-                f"0..registered; add a registered column or edit adoption.cohorts)"])
+    reg_act = actuals.column("registered")
+    for c in ("active_users",) + DEFINED:
+        act = actuals.column(c)
+        for i, m in enumerate(actuals.months):
+            n_obs = reg_act[i] if not math.isnan(reg_act[i]) else float(registered[m])
+            if not math.isnan(act[i]) and act[i] > n_obs:
+                raise ActualsError([
+                    f"row {i + 2}, column {c}: {act[i]:g} is above the scenario's "
+                    f"{float(registered[m]):g} registered users in month {m} (allowed: "
+                    f"0..registered; add a registered column or edit adoption.cohorts)"])
     if actuals.has_usage:
         for _, m, *_ in actuals.usage_counts():
             if registered[m] <= 0:
@@ -183,6 +209,28 @@ def active_ll(actuals: Actuals, d: PathData, obs: ObservationModel) -> np.ndarra
         mu = active_share(d.traj[TR_ACTIVE, m], float(d.registered[m]), n_obs)
         part += _betabinom_logpmf(act[i], n_obs, mu, obs.active_overdispersion)
     return part
+
+
+def defined_ll(column: str):
+    """The beta-binomial log-likelihood of one definition's counts (ever used, weekly,
+    daily active) against the path's matching telemetry share; usage-intensity draws that
+    are not the paths' own are averaged over (a mixture), not updated."""
+    def ll(actuals: Actuals, d: PathData, obs: ObservationModel) -> np.ndarray:
+        reg_act, act = actuals.column("registered"), actuals.column(column)
+        part = np.zeros(d.n_paths)
+        rows = [(i, int(m)) for i, m in enumerate(actuals.months) if not math.isnan(act[i])]
+        if not rows:
+            return part
+        s = d.series(column)
+        for i, m in rows:
+            n_obs = reg_act[i] if not math.isnan(reg_act[i]) else float(d.registered[m])
+            eps = 0.5 / max(n_obs, 1.0)
+            mu = np.clip(s[m], eps, 1 - eps)
+            lp = _betabinom_logpmf(act[i], n_obs, mu, obs.active_overdispersion)
+            part += special.logsumexp(lp, axis=1) - math.log(lp.shape[1])
+        return part
+    ll.__doc__ = f"Beta-binomial log-likelihood of the {column} counts."
+    return ll
 
 
 def accuracy_ll(actuals: Actuals, d: PathData, obs: ObservationModel) -> np.ndarray:
@@ -242,7 +290,7 @@ def usage_ll(actuals: Actuals, d: PathData, obs: ObservationModel) -> np.ndarray
 
 #: Each actuals column's likelihood term.
 TERMS = {"active_users": active_ll, "accuracy": accuracy_ll, "incidents": incidents_ll,
-         "cost": cost_ll}
+         "cost": cost_ll, **{c: defined_ll(c) for c in DEFINED}}
 
 
 def path_log_likelihood(d: PathData, actuals: Actuals, obs: ObservationModel,

@@ -29,19 +29,33 @@ OBSERVED = ("registered", "active_users", "accuracy", "incidents", "cost")
 #: Usage-survey columns: respondents and the shares using the tool daily, weekly (at
 #: least weekly, not daily) and less often (including never); see docs/actuals.md.
 USAGE = ("survey_n", "used_daily", "used_weekly", "used_less")
+#: Active-user counts under the other published definitions (out of ``registered``):
+#: ever used (cumulative adopters), active at least weekly, active at least daily; each
+#: is conditioned on the matching telemetry series (simulator.telemetry).
+DEFINED = ("ever_used_users", "weekly_active_users", "daily_active_users")
+#: Each definition column's telemetry series.
+DEFINED_SERIES = {"active_users": "active_rate", "ever_used_users": "ever_used",
+                  "weekly_active_users": "weekly_active_rate",
+                  "daily_active_users": "daily_active_rate"}
 #: Every column besides ``month``.
-COLUMNS = OBSERVED + USAGE
+COLUMNS = OBSERVED + DEFINED + USAGE
 #: The three usage shares, in order.
 USAGE_SHARES = ("used_daily", "used_weekly", "used_less")
 #: How far three given shares may sum from 1 (published percentages are rounded).
 SHARE_SUM_TOLERANCE = 0.03
 #: Whole, non-negative counts.
-COUNTS = ("registered", "active_users", "incidents", "survey_n")
+COUNTS = ("registered", "active_users", "incidents", "survey_n") + DEFINED
 #: What each column means (for docs, the app and error messages).
 COLUMN_DOC = {
     "month": "months after go-live, a whole number 1..horizon, strictly increasing",
     "registered": "registered users at the end of the month (whole number >= 0)",
     "active_users": "active users that month (whole number, 0..registered)",
+    "ever_used_users": "users who used the tool at least once by the end of the month "
+                       "(whole number, 0..registered)",
+    "weekly_active_users": "users active in a typical week of the month (whole number, "
+                           "0..registered)",
+    "daily_active_users": "users active on a typical working day of the month (whole "
+                          "number, 0..registered)",
     "accuracy": "accuracy measured by spot checks, a share in [0, 1]",
     "incidents": "integration incidents that month (whole number >= 0)",
     "cost": "total spend that month in the scenario's currency (>= 0)",
@@ -67,7 +81,8 @@ MAX_PROBLEM_LINES = 20
 #: Largest value per column: beyond these a figure is a typo, not a measurement, and
 #: would make the update allocate absurd arrays (a survey of 1e15 respondents).
 MAX_VALUE = {"registered": MAX_USERS, "active_users": MAX_USERS, "survey_n": MAX_USERS,
-             "incidents": MAX_INCIDENTS_PER_MONTH, "cost": MAX_MONEY_PER_MONTH}
+             "incidents": MAX_INCIDENTS_PER_MONTH, "cost": MAX_MONEY_PER_MONTH,
+             **{c: MAX_USERS for c in DEFINED}}
 _SHOWN = 40
 
 
@@ -136,7 +151,7 @@ class Actuals:
     def last_month(self) -> int:
         """The latest month with at least one measurement (0 when there is none)."""
         t = self.table
-        has = t[list(OBSERVED)].notna().any(axis=1).to_numpy() | self.survey_rows
+        has = t[list(OBSERVED + DEFINED)].notna().any(axis=1).to_numpy() | self.survey_rows
         return int(t.loc[has, "month"].max()) if has.any() else 0
 
     def column(self, name: str) -> np.ndarray:
@@ -146,7 +161,7 @@ class Actuals:
     @property
     def n_observations(self) -> int:
         """Number of measurements: non-missing cells, a usage survey counting as one."""
-        return int(self.table[list(OBSERVED)].notna().to_numpy().sum()
+        return int(self.table[list(OBSERVED + DEFINED)].notna().to_numpy().sum()
                    + self.survey_rows.sum())
 
     @property
@@ -272,10 +287,13 @@ def parse_actuals(data: pd.DataFrame, horizon: int | None = None,
             elif v != round(v):
                 problems.append(f"row {row}, column {c}: {v:g} is not a whole number "
                                 f"(allowed: {COLUMN_DOC[c]})")
-        reg, act = out["registered"][i], out["active_users"][i]
-        if not (math.isnan(reg) or math.isnan(act)) and act > reg >= 0:
-            problems.append(f"row {row}, column active_users: {act:g} is above registered "
-                            f"{reg:g} (allowed: 0..registered)")
+        reg = out["registered"][i]
+        for c in ("active_users",) + DEFINED:
+            act = out[c][i]
+            if not (math.isnan(reg) or math.isnan(act)) and act > reg >= 0:
+                problems.append(f"row {row}, column {c}: {act:g} is above registered "
+                                f"{reg:g} (allowed: 0..registered)")
+        _check_order(out, i, problems)
         acc = out["accuracy"][i]
         if not math.isnan(acc) and not 0.0 <= acc <= 1.0:
             hint = "; give a share, e.g. 0.87, not a percentage" if 1 < acc <= 100 else ""
@@ -291,6 +309,38 @@ def parse_actuals(data: pd.DataFrame, horizon: int | None = None,
     table = pd.DataFrame(out)
     table["month"] = table["month"].astype(np.int64)
     return Actuals(table.reset_index(drop=True))
+
+
+#: A case's ``active_definition`` and the column its active-user figures belong in.
+DEFINITION_COLUMN = {"monthly": "active_users", "ever_used": "ever_used_users",
+                     "weekly": "weekly_active_users", "daily": "daily_active_users"}
+
+
+def with_definition(actuals: Actuals, definition: str) -> Actuals:
+    """``actuals`` whose ``active_users`` figures count users under ``definition``
+    (monthly, ever_used, weekly, daily): they move to that definition's column, so the
+    update conditions them on the matching telemetry series."""
+    if definition not in DEFINITION_COLUMN:
+        raise ActualsError([f"active_definition: {definition!r} is not one of "
+                            f"{', '.join(DEFINITION_COLUMN)}"])
+    col = DEFINITION_COLUMN[definition]
+    if col == "active_users":
+        return actuals
+    t = actuals.table.copy()
+    t[col] = t["active_users"].where(t["active_users"].notna(), t[col])
+    t["active_users"] = np.nan
+    return Actuals(t)
+
+
+def _check_order(out: dict[str, np.ndarray], i: int, problems: list[str]) -> None:
+    """Problems of one row's definitions: ever used >= monthly >= weekly >= daily active."""
+    given = [(c, out[c][i]) for c in ("ever_used_users", "active_users",
+                                      "weekly_active_users", "daily_active_users")
+             if not math.isnan(out[c][i])]
+    for (wide, a), (narrow, b) in zip(given, given[1:], strict=False):
+        if b > a:
+            problems.append(f"row {i + 2}, column {narrow}: {b:g} is above {wide} {a:g} "
+                            f"(allowed: 0..{wide}; ever used >= monthly >= weekly >= daily)")
 
 
 def _check_usage(out: dict[str, np.ndarray], i: int, problems: list[str]) -> None:

@@ -33,10 +33,14 @@ from ..engine.layout import TR_ACTIVE, prepare
 from ..results import SimulationResult
 from ..scenario import Scenario
 from ..simulation import seeds
+from ..telemetry import usage_draws
 from .keyed import run_keyed
 from .likelihood import ObservationModel, PathData, path_log_likelihood
 from .reader import Actuals, ActualsError
 from .weighted import ess, normalise_log_weights, systematic_resample
+
+#: Usage-intensity draws the weekly/daily likelihood averages over in the update.
+USAGE_MIXTURE = 64
 
 #: Each tempering step keeps this share of the particles as its effective sample size.
 TARGET_ESS_SHARE = 0.5
@@ -229,6 +233,8 @@ class Evaluator:
         self.sc, self.actuals, self.obs, self.names, self.kseed = sc, actuals, obs, names, kseed
         self.h = max(1, actuals.last_month)
         self.runs = 0
+        # Usage intensity is not a particle input: weekly/daily counts average over draws.
+        self.usage = usage_draws(sc.usage_inputs(), USAGE_MIXTURE, kseed)
 
     def __call__(self, x: np.ndarray, keys: np.ndarray) -> dict[str, np.ndarray]:
         m = prepare(self.sc, x, self.names, self.h)
@@ -236,7 +242,8 @@ class Evaluator:
         self.runs += 1
         rates = incident_rates(m, traj[TR_ACTIVE], gate_out)
         fix = x[:, self.names.index("integration.fix_cost_per_incident")]
-        d = PathData(traj, m.registered, rates, fix)
+        d = PathData(traj, m.registered, rates, fix,
+                     {n: x[:, j] for j, n in enumerate(self.names)}, self.usage)
         return path_log_likelihood(d, self.actuals, self.obs)
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..actuals import condition, read_actuals
 from ..actuals.condition import Posterior
-from ..actuals.reader import Actuals
+from ..actuals.reader import Actuals, with_definition
 from ..actuals.usage import draw_usage
 from ..atomic import atomic_write_text
 from ..engine.layout import TR_ACC, TR_ACTIVE
@@ -80,7 +80,8 @@ def backtest(case: Case, paths: int = 20_000, seed: int = 7,
              draws: int = DRAWS) -> pd.DataFrame:
     """The back-test of one case: a row per later figure (forecast band, hit or miss)."""
     sc = load_scenario(case.scenario)
-    early = read_actuals(case.early, sc.horizon)
+    early = with_definition(read_actuals(case.early, sc.horizon),
+                            getattr(case, "active_definition", "monthly"))
     later = read_actuals(case.later, sc.horizon)
     post = condition(sc, early, paths=paths, seed=seed, obs=case.obs)
     rows = _predictive(post, later, seed, draws)

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..actuals import condition, read_actuals
+from ..actuals.reader import with_definition
 from ..scenario import Scenario
 from .fit import (
     N_EFF_CAP,
@@ -95,7 +96,8 @@ def loo_case(case: Case, paths: int = 4000, seed: int = 7, draws: int = 20_000) 
     others = registry_cases(case.reference_class, exclude=case.key)
     fit = fit_class(case.reference_class, others)
     sc = rebase(case, fit)
-    early = read_actuals(case.early, sc.horizon)
+    early = with_definition(read_actuals(case.early, sc.horizon),
+                            getattr(case, "active_definition", "monthly"))
     later = read_actuals(case.later, sc.horizon)
     post = condition(sc, early, paths=paths, seed=seed, obs=case.obs)
     idx = post.resample(draws, seed=seed)

@@ -24,7 +24,7 @@ from ..actuals import (
 )
 from ..actuals.condition import UPDATE_PATHS
 from ..actuals.diagnose import MARGIN, THRESHOLD
-from ..actuals.reader import COLUMN_DOC
+from ..actuals.reader import COLUMN_DOC, DEFINED
 from ..actuals.verdict import one_verdict
 from ..charts.actuals import (
     actuals_fan_chart,
@@ -80,7 +80,7 @@ def render(ctx: TabContext) -> None:
     cur = sc.scenario.currency
     st.subheader("Update the forecast with actuals")
     st.caption("A CSV with a `month` column (months after go-live) and any of "
-               + ", ".join(f"`{c}`" for c in OBSERVED)
+               + ", ".join(f"`{c}`" for c in OBSERVED + DEFINED)
                + ". Leave cells empty where nothing was measured. The forecast moves from "
                  "the scenario's ranges to what your actuals allow by sequential Monte "
                  "Carlo; see docs/actuals.md.")
