@@ -48,6 +48,36 @@ def _column(x, cols, npv, k):
 
 
 @njit(cache=True, nogil=True)
+def _solve_spd(a, c, out):
+    """Solve ``a @ out = c`` for a symmetric positive definite ``a`` (q, q) by Cholesky,
+    in place of ``np.linalg.solve``: the same answer to rounding for these ridged normal
+    equations, and about 3 s less CPU to compile (numba's LAPACK wrapper, its checks and
+    error messages). ``a`` is overwritten with its Cholesky factor (lower triangle)."""
+    q = a.shape[0]
+    for k in range(q):
+        d = a[k, k]
+        for m in range(k):
+            d -= a[k, m] * a[k, m]
+        d = math.sqrt(d) if d > 0.0 else np.nan  # not positive definite: NaN, caught later
+        a[k, k] = d
+        for i in range(k + 1, q):
+            s = a[i, k]
+            for m in range(k):
+                s -= a[i, m] * a[k, m]
+            a[i, k] = s / d
+    for k in range(q):  # forward: L y = c
+        s = c[k]
+        for m in range(k):
+            s -= a[k, m] * out[m]
+        out[k] = s / a[k, k]
+    for k in range(q - 1, -1, -1):  # back: L' out = y
+        s = out[k]
+        for m in range(k + 1, q):
+            s -= a[m, k] * out[m]
+        out[k] = s / a[k, k]
+
+
+@njit(cache=True, nogil=True)
 def _predict(x, cols, npv, lens, folds, ridge):
     """Predictions of the lens NPV (N,) by least squares on standardised features plus an
     intercept: cross-fitted on the lens paths 0..n-1, the full fit on the others.
@@ -110,7 +140,7 @@ def _predict(x, cols, npv, lens, folds, ridge):
                 c += mom[g]
         for k in range(p):
             a[k, k] += ridge * n
-        beta[f] = np.linalg.solve(a, c)
+        _solve_spd(a, c, beta[f])
     pred = np.empty(n_all)
     for f in range(folds):  # lens paths: the fit without their fold
         for j in range(bounds[f], bounds[f + 1]):
