@@ -16,12 +16,13 @@ SCENARIO = ROOT / "scenarios" / "seed_case.toml"
 CLI_THEN_STATS = f"""
 import json, sys
 from simulator.cli import main
-rc = main(["run", {str(SCENARIO)!r}, "--paths", "300", "--seed", "3"])
+rc = main(["run", {str(SCENARIO)!r}, "--paths", "2000", "--seed", "3"])  # lens: regression
 from simulator.engine.bands import _bands_compiled, quantiles_hist
 from simulator.engine.kernel import simulate_kernel
+from simulator.lens_estimate import _predict
 stats = {{d.py_func.__name__: [sum(d.stats.cache_hits.values()),
                                sum(d.stats.cache_misses.values())]
-         for d in (simulate_kernel, _bands_compiled, quantiles_hist)}}
+         for d in (simulate_kernel, _bands_compiled, quantiles_hist, _predict)}}
 print(json.dumps({{"rc": rc, "stats": stats}}), file=sys.stderr)
 """
 
@@ -77,6 +78,35 @@ def test_cli_after_warm_loads_every_kernel_from_the_shared_cache(tmp_path):
     report = json.loads(second.stderr.strip().splitlines()[-1])
     assert report["rc"] == 0
     for name, (hits, misses) in report["stats"].items():
+        assert hits >= 1 and misses == 0, (name, hits, misses)
+
+
+def test_a_cold_cli_run_compiles_alongside_a_second_process_and_the_next_run_only_loads(
+        tmp_path):
+    """From an empty per-user cache the CLI says it compiles, with a line per kernel; with
+    two cores the simulation kernel compiles in this process while a second process
+    compiles the others into the same cache, so this process only loads those (hits, no
+    misses). A second CLI process then compiles nothing at all."""
+    from simulator.kernel_compile import _cores
+
+    env = _env(tmp_path)  # an empty per-user cache directory
+    first = _python(["-c", CLI_THEN_STATS], env)
+    assert first.returncode == 0, first.stderr
+    assert "Compiling the simulation kernels" in first.stderr
+    assert all(f"[{k}/4]" in first.stderr for k in range(1, 5)), first.stderr
+    stats = json.loads(first.stderr.strip().splitlines()[-1])["stats"]
+    assert stats["simulate_kernel"][1] >= 1  # compiled here
+    for name in ("_bands_compiled", "quantiles_hist", "_predict"):
+        hits, misses = stats[name]
+        if _cores() >= 2:  # compiled by the second process, loaded here
+            assert hits >= 1 and misses == 0, (name, hits, misses)
+        else:  # one core: compiled here, one after the other
+            assert misses >= 1, (name, hits, misses)
+    second = _python(["-c", CLI_THEN_STATS], env)
+    assert second.returncode == 0, second.stderr
+    assert "Compiling the simulation kernels" not in second.stderr
+    for name, (hits, misses) in json.loads(second.stderr.strip().splitlines()[-1])[
+            "stats"].items():
         assert hits >= 1 and misses == 0, (name, hits, misses)
 
 
