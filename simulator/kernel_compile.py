@@ -64,13 +64,6 @@ def _compile_steps(scenario: Path) -> list[tuple[str, Callable[[], object]]]:
             ("pilot-lens estimate", lens)]
 
 
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not on Linux
-        return os.cpu_count() or 1
-
-
 def _start_worker(scenario: Path, names: list[str]) -> subprocess.Popen | None:
     """A second Python process compiling the steps ``names`` into this process's kernel
     cache (the environment, NUMBA_CACHE_DIR included, is passed on); None if it cannot
@@ -125,11 +118,11 @@ def compile_kernels(progress: Callable[[int, int, str, float], None] | None = No
     compiles all but the simulation kernel in a second process meanwhile; ``seconds`` is
     then that process's compile time for those steps.
     """
-    from .kernel_cache import kernels_cached
+    from .kernel_cache import cores, kernels_cached
 
     t0 = time.perf_counter()
     if parallel is None:
-        parallel = _cores() >= 2 and not kernels_cached()
+        parallel = cores() >= 2 and not kernels_cached()
     steps = _compile_steps(scenario)
     others = [name for name, _ in steps if name != OWN_STEP]
     worker = _start_worker(scenario, others) if parallel else None

@@ -87,7 +87,7 @@ def test_a_cold_cli_run_compiles_alongside_a_second_process_and_the_next_run_onl
     two cores the simulation kernel compiles in this process while a second process
     compiles the others into the same cache, so this process only loads those (hits, no
     misses). A second CLI process then compiles nothing at all."""
-    from simulator.kernel_compile import _cores
+    from simulator.kernel_cache import cores
 
     env = _env(tmp_path)  # an empty per-user cache directory
     first = _python(["-c", CLI_THEN_STATS], env)
@@ -98,7 +98,7 @@ def test_a_cold_cli_run_compiles_alongside_a_second_process_and_the_next_run_onl
     assert stats["simulate_kernel"][1] >= 1  # compiled here
     for name in ("_bands_compiled", "quantiles_hist", "_predict"):
         hits, misses = stats[name]
-        if _cores() >= 2:  # compiled by the second process, loaded here
+        if cores() >= 2:  # compiled by the second process, loaded here
             assert hits >= 1 and misses == 0, (name, hits, misses)
         else:  # one core: compiled here, one after the other
             assert misses >= 1, (name, hits, misses)
