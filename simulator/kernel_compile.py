@@ -68,13 +68,18 @@ def _start_worker(scenario: Path, names: list[str]) -> subprocess.Popen | None:
     """A second Python process compiling the steps ``names`` into this process's kernel
     cache (the environment, NUMBA_CACHE_DIR included, is passed on); None if it cannot
     start. It prints ``name<TAB>seconds`` as each step finishes."""
-    root = str(Path(__file__).resolve().parents[1])  # this very package, however started
+    # this very package by the same path (not resolved: numba files a kernel's cache
+    # under its source file's path, so both processes must see the same one)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     code = (f"import sys; sys.path.insert(0, {root!r}); "
             "from simulator.kernel_compile import _worker_main; _worker_main()")
+    if not sys.executable:  # an embedded interpreter: no Python to start
+        return None
     try:
         return subprocess.Popen([sys.executable, "-c", code, str(scenario), *names],
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                stdin=subprocess.DEVNULL, text=True, env=dict(os.environ))
+                                stdin=subprocess.DEVNULL, text=True, env=dict(os.environ),
+                                creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
     except (OSError, ValueError):
         return None
 

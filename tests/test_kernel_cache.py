@@ -121,3 +121,38 @@ def test_app_shows_no_compile_progress_when_the_kernels_are_cached():
     calls: list[tuple] = []
     assert runner.ensure_compiled(lambda *a: calls.append(a)) is False
     assert calls == [] and runner._compiled
+
+
+def test_the_second_process_reports_each_step_it_compiled():
+    """The second compile process runs the named steps of this package (loads, with the
+    suite's warmed cache) and reports each with its seconds."""
+    from simulator.kernel_compile import SCENARIO as STEPS_SCENARIO
+    from simulator.kernel_compile import _start_worker, _worker_seconds
+
+    proc = _start_worker(STEPS_SCENARIO, ["percentiles", "pilot-lens estimate"])
+    assert proc is not None
+    done = _worker_seconds(proc)
+    assert sorted(done) == ["percentiles", "pilot-lens estimate"]
+    assert all(s >= 0 for s in done.values())
+
+
+def test_a_failing_second_process_leaves_the_compile_to_this_one(monkeypatch):
+    """If the second process fails, this process runs (compiles or loads) every step
+    itself and still reports each one in order."""
+    import subprocess
+
+    import simulator.kernel_compile as kc
+
+    started: list[subprocess.Popen] = []
+
+    def failing(scenario, names):
+        started.append(subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"],
+                                        stdout=subprocess.PIPE, text=True))
+        return started[-1]
+
+    monkeypatch.setattr(kc, "_start_worker", failing)
+    calls: list[tuple] = []
+    kc.compile_kernels(lambda *a: calls.append(a), parallel=True)
+    assert [c[:3] for c in calls] == [(k, 4, name) for k, name in enumerate(
+        ("simulation kernel", "percentile bands", "percentiles", "pilot-lens estimate"), 1)]
+    assert len(started) == 1 and started[0].returncode == 3
