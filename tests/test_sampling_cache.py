@@ -55,5 +55,6 @@ def test_sample_inputs_uses_the_seed_as_key(seed_case):
     x1, _ = sample_inputs(seed_case, 300, 11)
     rng, _ = seeds(11)
     x2 = sample(list(seed_case.inputs().values()), 300, rng,
-                seed_case.correlation_matrix() if seed_case.correlations else None)
+                seed_case.correlation_matrix() if seed_case.correlations else None,
+                keys=seed_case.input_paths())
     np.testing.assert_array_equal(x1, x2)
