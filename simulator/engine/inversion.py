@@ -135,6 +135,75 @@ def _poisson_tail(lam, u):
     return m
 
 
+@njit(cache=True, inline="always")
+def _binom_small(n, p, u):
+    """The search from 0 for 0 < n*p < SMALL_MEAN, 0 < p < 1, TAIL <= u <= 1 - TAIL."""
+    q = 1.0 - p
+    # P(0) = q**n by repeated squaring (integer power): no exp/log per draw, and far
+    # from underflow here (n*p < 10 with p < 1 - 1e-16 keeps n*log(q) above -400).
+    # CDF(0..5) without a branch: for k >= n the factor (n - k) makes every further
+    # term 0 (or -0.0), so the sums stop growing and min(count, n) is the answer.
+    pmf = pow_int(q, n)
+    r = p / q
+    c0 = pmf
+    pmf = pmf * (n / 1.0 * r)
+    c1 = c0 + pmf
+    pmf = pmf * ((n - 1) / 2.0 * r)
+    c2 = c1 + pmf
+    pmf = pmf * ((n - 2) / 3.0 * r)
+    c3 = c2 + pmf
+    pmf = pmf * ((n - 3) / 4.0 * r)
+    c4 = c3 + pmf
+    pmf = pmf * ((n - 4) / 5.0 * r)
+    c5 = c4 + pmf
+    below = (c0 < u) + (c1 < u) + (c2 < u) + (c3 < u) + (c4 < u) + (c5 < u)
+    if below < _FIRST:
+        return min(below, n)
+    k = _FIRST - 1
+    if k >= n:
+        return n
+    cdf = c5
+    while cdf < u and k < n:
+        pmf *= (n - k) / (k + 1.0) * r
+        k += 1
+        cdf += pmf
+        if pmf == 0.0:
+            break
+    return k
+
+
+@njit(cache=True, inline="always")
+def _poisson_small(lam, u):
+    """The search from 0 for 0 < lam < SMALL_MEAN, TAIL <= u <= 1 - TAIL."""
+    # CDF(0..5) without a branch, as for the binomial. The search's early stop (a
+    # negligible term above the mean) cannot fire at k <= 5 below a u < 1 - TAIL: the
+    # mass above k would then be under 6e-17, not the 1e-3 that u leaves.
+    pmf = math.exp(-lam)
+    c0 = pmf
+    pmf *= lam / 1
+    c1 = c0 + pmf
+    pmf *= lam / 2
+    c2 = c1 + pmf
+    pmf *= lam / 3
+    c3 = c2 + pmf
+    pmf *= lam / 4
+    c4 = c3 + pmf
+    pmf *= lam / 5
+    c5 = c4 + pmf
+    below = (c0 < u) + (c1 < u) + (c2 < u) + (c3 < u) + (c4 < u) + (c5 < u)
+    if below < _FIRST:
+        return below
+    k = _FIRST - 1
+    cdf = c5
+    while cdf < u:
+        k += 1
+        pmf *= lam / k
+        cdf += pmf
+        if pmf < cdf * _NEGLIGIBLE and k > lam:
+            break
+    return k
+
+
 @njit(cache=True)
 def binom_inv(n, p, u):
     """Smallest k in [0, n] with Binomial(n, p) CDF(k) >= u, for u in (0, 1)."""
@@ -144,39 +213,9 @@ def binom_inv(n, p, u):
         return n
     if u < TAIL or u > 1.0 - TAIL:
         return _binom_tail(n, p, u)
-    q = 1.0 - p
     if n * p < SMALL_MEAN:
-        # P(0) = q**n by repeated squaring (integer power): no exp/log per draw, and far
-        # from underflow here (n*p < 10 with p < 1 - 1e-16 keeps n*log(q) above -400).
-        # CDF(0..5) without a branch: for k >= n the factor (n - k) makes every further
-        # term 0 (or -0.0), so the sums stop growing and min(count, n) is the answer.
-        pmf = pow_int(q, n)
-        r = p / q
-        c0 = pmf
-        pmf = pmf * (n / 1.0 * r)
-        c1 = c0 + pmf
-        pmf = pmf * ((n - 1) / 2.0 * r)
-        c2 = c1 + pmf
-        pmf = pmf * ((n - 2) / 3.0 * r)
-        c3 = c2 + pmf
-        pmf = pmf * ((n - 3) / 4.0 * r)
-        c4 = c3 + pmf
-        pmf = pmf * ((n - 4) / 5.0 * r)
-        c5 = c4 + pmf
-        below = (c0 < u) + (c1 < u) + (c2 < u) + (c3 < u) + (c4 < u) + (c5 < u)
-        if below < _FIRST:
-            return min(below, n)
-        k = _FIRST - 1
-        if k >= n:
-            return n
-        cdf = c5
-        while cdf < u and k < n:
-            pmf *= (n - k) / (k + 1.0) * r
-            k += 1
-            cdf += pmf
-            if pmf == 0.0:
-                break
-        return k
+        return _binom_small(n, p, u)
+    q = 1.0 - p
     m, pm = _binom_mode(n, p)
     # CDF at the mode: below the mode the probabilities fall monotonically.
     down = q / p
@@ -218,33 +257,7 @@ def poisson_inv(lam, u):
     if u < TAIL or u > 1.0 - TAIL:
         return _poisson_tail(lam, u)
     if lam < SMALL_MEAN:
-        # CDF(0..5) without a branch, as for the binomial. The search's early stop (a
-        # negligible term above the mean) cannot fire at k <= 5 below a u < 1 - TAIL: the
-        # mass above k would then be under 6e-17, not the 1e-3 that u leaves.
-        pmf = math.exp(-lam)
-        c0 = pmf
-        pmf *= lam / 1
-        c1 = c0 + pmf
-        pmf *= lam / 2
-        c2 = c1 + pmf
-        pmf *= lam / 3
-        c3 = c2 + pmf
-        pmf *= lam / 4
-        c4 = c3 + pmf
-        pmf *= lam / 5
-        c5 = c4 + pmf
-        below = (c0 < u) + (c1 < u) + (c2 < u) + (c3 < u) + (c4 < u) + (c5 < u)
-        if below < _FIRST:
-            return below
-        k = _FIRST - 1
-        cdf = c5
-        while cdf < u:
-            k += 1
-            pmf *= lam / k
-            cdf += pmf
-            if pmf < cdf * _NEGLIGIBLE and k > lam:
-                break
-        return k
+        return _poisson_small(lam, u)
     m = int(lam)
     pm = math.exp(m * math.log(lam) - lam - math.lgamma(m + 1.0))
     cdf = pm
@@ -274,3 +287,20 @@ def poisson_inv(lam, u):
         if cdf >= u or pk < cdf * _NEGLIGIBLE:
             break
     return k
+
+
+@njit(cache=True, inline="always")
+def binom_inv_inline(n, p, u):
+    """``binom_inv`` with its common case (small mean, u outside the tails) compiled into
+    the caller: the kernel's hot draws skip a call. The same k for every (n, p, u)."""
+    if n > 0 and p > 0.0 and p < 1.0 and u >= TAIL and u <= 1.0 - TAIL and n * p < SMALL_MEAN:
+        return _binom_small(n, p, u)
+    return binom_inv(n, p, u)
+
+
+@njit(cache=True, inline="always")
+def poisson_inv_inline(lam, u):
+    """``poisson_inv`` with its common case compiled into the caller (the same k)."""
+    if lam > 0.0 and u >= TAIL and u <= 1.0 - TAIL and lam < SMALL_MEAN:
+        return _poisson_small(lam, u)
+    return poisson_inv(lam, u)

@@ -9,6 +9,11 @@ from one draw to the next, so
 - a variant that changes one parameter changes only the draws that parameter enters,
   and by inversion moves them monotonically (exact common random numbers);
 - the plain-numpy reference (``reference.py``) consumes exactly the same uniforms.
+
+The uniforms a path needs (nearly) every month, its cohorts' churn and adoption and the
+month's incidents, are computed ahead in loops over the month coordinate that compile to
+SIMD code (``fill_uniforms``): the same numbers, at a fraction of the cost of one
+Philox call per draw. A cohort's are computed when it registers with someone in it.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .inversion import binom_inv, poisson_inv
+from .inversion import binom_inv, binom_inv_inline, poisson_inv_inline
 from .layout import (
     A_MAX,
     A_OOD,
@@ -176,12 +181,13 @@ def fill_cohort(u_churn, u_adopt, filled, k0, k1, path, c, last_age):
 @njit(cache=True, inline="always")
 def binom_at(n, p, u):
     """Binomial(n, p) by inversion of a uniform drawn beforehand (same edge cases as
-    ``cohort_draw_binom``)."""
+    ``cohort_draw_binom``); the common case compiled in place (used for churn, the most
+    frequent draw: one inlined copy keeps the compile short)."""
     if n <= 0 or not p > 0.0:
         return 0
     if p >= 1.0:
         return n
-    return binom_inv(n, p, u)
+    return binom_inv_inline(n, p, u)
 
 
 @njit(cache=True)
@@ -293,8 +299,9 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
     net : ndarray, float64, shape (H+1,)
         Scratch: net cash per month.
     u_churn, u_adopt : ndarray, float64, shape (C, H+1)
-        Scratch: each registered cohort's churn and adoption uniforms by age (filled when
-        the cohort registers with someone to draw for; ``filled[c]`` says so).
+        Scratch: each cohort's churn and adoption uniforms by age (filled when the cohort
+        registers with someone to draw for, at the latest before its first draw;
+        ``filled[c]`` says so).
     u_inc : ndarray, float64, shape (H+1,)
         Scratch: the incident uniform of each month.
     filled : ndarray, bool, shape (C,)
@@ -341,13 +348,11 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
     active[0] = cohort_size[0]
     potential[0] = cohort_size[0]
     # The draws made (nearly) every month, computed up front in SIMD loops: the pilot
-    # team's churn and each month's incidents; a later cohort's when it registers.
+    # team's and each month's incidents now; a later cohort's when it registers.
     for c in range(n_coh):
         filled[c] = False
     if cohort_size[0] > 0:
-        fill_uniforms(u_churn[0], k0, k1, path, horizon, STREAM_COHORT,
-                      EVENTS_PER_COHORT * 0 + EV_CHURN)
-        filled[0] = True  # (its adoption row is never read: nobody starts as never-tried)
+        fill_cohort(u_churn, u_adopt, filled, k0, k1, path, 0, horizon - start[0])
     if x[LAM_PILOT] > 0.0:
         fill_uniforms(u_inc, k0, k1, path, horizon, STREAM_DEPLOYMENT, EV_INCIDENTS)
     cost0 = x[BUILD]
@@ -480,7 +485,7 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
         inc = 0
         if load > 0.0 and x[LAM_PILOT] > 0.0:
             lam = min(LAMBDA_CAP, x[LAM_PILOT] * (load / pilot_users) ** alpha)
-            inc = poisson_inv(lam, u_inc[t])
+            inc = poisson_inv_inline(lam, u_inc[t])
         total_inc += inc
         # Human review: a share r of outputs is checked before use; users see only the
         # errors nobody reviewed, so trust follows the accuracy they see.
@@ -499,21 +504,16 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
             a_c = active[c]
             if a_c == 0 and lapsed[c] == 0 and never[c] == 0:
                 continue  # nobody to draw for (active[c] stays 0)
-            pre = filled[c]
-            if pre:
-                churn = binom_at(a_c, churn_rate, u_churn[c, age])
-            else:
-                churn = cohort_draw_binom(k0, k1, path, age, c, EV_CHURN, a_c, churn_rate)
+            if not filled[c]:  # (a cohort with users registered with some: not reached)
+                fill_cohort(u_churn, u_adopt, filled, k0, k1, path, c, horizon - start[c])
+            churn = binom_at(a_c, churn_rate, u_churn[c, age])
             ret = 0
             if trusted:
                 ret = cohort_draw_binom(k0, k1, path, age, c, EV_RETURN, lapsed[c], x[RETURN])
             p_adopt = 0.0
             if potential[c] > 0:
                 p_adopt = min(1.0, tier[k, T_P] + tier[k, T_Q] * a_c / potential[c])
-            if pre and c > 0:
-                new = binom_at(never[c], p_adopt, u_adopt[c, age])
-            else:
-                new = cohort_draw_binom(k0, k1, path, age, c, EV_ADOPT, never[c], p_adopt)
+            new = binom_inv(never[c], p_adopt, u_adopt[c, age])
             active[c] = a_c - churn + ret + new
             lapsed[c] += churn - ret
             never[c] -= new
