@@ -68,7 +68,8 @@ def memory_budget_bytes(budget_mb: float | None = None) -> int:
 
 
 def estimate_run_bytes(sc: Scenario, paths: int, horizon: int | None = None,
-                       bands: bool = True, pilot_lens: bool = True) -> int:
+                       bands: bool = True, pilot_lens: bool = True,
+                       keep_trajectories: bool | None = None) -> int:
     """Bytes a ``simulate(sc, paths, horizon=horizon, bands=bands)`` run needs at its peak
     (an estimate: within 25 % of the measured peak for medium and large runs)."""
     n = max(int(paths), 0)
@@ -125,13 +126,13 @@ def _refuse(need: int, budget: int, head: str) -> None:
 
 def check_run_budget(sc: Scenario, paths: int, horizon: int | None = None,
                      bands: bool = True, *, budget_mb: float | None = None,
-                     pilot_lens: bool = True) -> int:
+                     pilot_lens: bool = True, keep_trajectories: bool | None = None) -> int:
     """Refuse (:class:`MemoryBudgetError`, one line) a run whose estimate exceeds the
     budget; return the estimate in bytes otherwise. Invalid ``paths`` or ``horizon`` are
     left for :func:`~simulator.simulate` to report."""
     if not _valid(paths, horizon):
         return 0
-    need = estimate_run_bytes(sc, paths, horizon, bands, pilot_lens)
+    need = estimate_run_bytes(sc, paths, horizon, bands, pilot_lens, keep_trajectories)
     budget = memory_budget_bytes(budget_mb)
     if need > budget:
         h = sc.horizon if horizon is None else horizon

@@ -309,3 +309,282 @@ def _bands_compiled(traj, registered, qs, block):
 
 def default_qs() -> np.ndarray:
     return np.array([p / 100 for p in PERCENTILES], dtype=np.float64)
+
+
+# ---------------------------------------------------------------------------------------
+# Streaming bands: the same exact bands over paths that arrive in chunks, without keeping
+# the trajectories. The first chunk (a random subsample: sampled rows are exchangeable)
+# sets, per column and percentile, a window of values that holds the wanted order
+# statistics with overwhelming probability; every chunk then adds to exact counts below
+# and at each window's ends and keeps only the values strictly inside. The order
+# statistics are then read from the windows; should one fall outside its window (or a
+# window outgrow its reserved room) the caller is told and recomputes without streaming.
+# Means are running float64 sums in path order, as quantiles_hist takes them.
+# ---------------------------------------------------------------------------------------
+
+#: Columns per month the stream tracks: the five stored rows, then net and cumulative net.
+_STREAM_COLS = len(_STORED) + len(_NET_DEST)
+#: Their rows in METRICS.
+_STREAM_DEST = _STORED_DEST + _NET_DEST
+#: Half-width of a window, in standard errors of the first chunk's order statistic (the
+#: chance that the run's order statistic falls outside is ~1e-9 per window).
+WINDOW_Z = 6.0
+
+
+def window_fraction(qs: np.ndarray, n_first: int) -> float:
+    """Share of all values a stream keeps per column (its windows' total width) when its
+    first chunk has ``n_first`` paths: the memory the streaming bands need."""
+    n0 = max(int(n_first), 1)
+    return float(min(1.0, sum(2.0 * (WINDOW_Z * math.sqrt(q * (1 - q) / n0) + 2.0 / n0)
+                              for q in np.asarray(qs, dtype=np.float64))))
+
+
+@njit(cache=True, parallel=PRANGE_ONLY)
+def _fill_cum(traj, cum):
+    """Cumulative net (cum[m, i]) of every path of a chunk, summed over months in order
+    exactly as :func:`_fill_net_block` does."""
+    n = traj.shape[2]
+    n_months = traj.shape[1]
+    chunk = 4096
+    for c in prange((n + chunk - 1) // chunk):
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            s = 0.0
+            for m in range(n_months):
+                s += np.float64(traj[TR_BEN, m, i]) - np.float64(traj[TR_COST, m, i])
+                cum[m, i] = s
+
+
+@njit(cache=True)
+def _column(traj, cum, r, m):
+    """Column r (of _STREAM_COLS) of month m as float64 (a copy)."""
+    n = traj.shape[2]
+    col = np.empty(n)
+    if r < len(_STORED):
+        row = _STORED[r]
+        for i in range(n):
+            col[i] = np.float64(traj[row, m, i])
+    elif r == len(_STORED):
+        for i in range(n):
+            col[i] = np.float64(traj[TR_BEN, m, i]) - np.float64(traj[TR_COST, m, i])
+    else:
+        for i in range(n):
+            col[i] = cum[m, i]
+    return col
+
+
+@njit(cache=True, parallel=PRANGE_ONLY)
+def _first_windows(traj, cum, qlo, qhi, lo, hi, share, n_win):
+    """Windows [lo, hi] per column from the first chunk: its quantiles at ``qlo`` / ``qhi``
+    (fractions; at or below 0, at or above 1: an open end), overlapping windows merged;
+    share[c, w]: the share of all values window w is expected to hold."""
+    n_months = traj.shape[1]
+    nq = qlo.shape[0]
+    qs = np.empty(2 * nq)
+    for j in range(nq):
+        qs[2 * j] = min(1.0, max(0.0, qlo[j]))
+        qs[2 * j + 1] = min(1.0, max(0.0, qhi[j]))
+    for c in prange(n_months * _STREAM_COLS):
+        m = c // _STREAM_COLS
+        r = c % _STREAM_COLS
+        v = np.empty(2 * nq)
+        quantiles_hist(_column(traj, cum, r, m), qs, v)
+        w = 0
+        for j in range(nq):
+            a = -np.inf if qlo[j] <= 0.0 else v[2 * j]
+            b = np.inf if qhi[j] >= 1.0 else v[2 * j + 1]
+            part = qs[2 * j + 1] - qs[2 * j]
+            if w > 0 and a <= hi[c, w - 1]:
+                hi[c, w - 1] = max(hi[c, w - 1], b)
+                share[c, w - 1] += part
+            else:
+                lo[c, w] = a
+                hi[c, w] = b
+                share[c, w] = part
+                w += 1
+        n_win[c] = w
+
+
+@njit(cache=True, parallel=PRANGE_ONLY)
+def _scan_chunk(traj, cum, lo, hi, n_win, below, eq_lo, eq_hi, fill, offset, cap, buf,
+                sums, flags):
+    """Add one chunk to every column: running sum, exact counts below and at each
+    window's ends, values strictly inside kept in the window's room of ``buf``.
+    flags[0] is set on a non-finite value, flags[1] when a window's room is full."""
+    n_months = traj.shape[1]
+    for c in prange(n_months * _STREAM_COLS):
+        m = c // _STREAM_COLS
+        r = c % _STREAM_COLS
+        col = _column(traj, cum, r, m)
+        s = sums[c]
+        finite = True
+        for v in col:
+            s += v
+            if not math.isfinite(v):
+                finite = False
+        sums[c] = s
+        if not finite:
+            flags[0] = 1
+            continue
+        for w in range(n_win[c]):
+            a = lo[c, w]
+            b = hi[c, w]
+            nb = 0
+            na = 0
+            nh = 0
+            k = fill[c, w]
+            base = offset[c, w]
+            room = cap[c, w]
+            for v in col:
+                nb += v < a
+                na += v == a
+                nh += v == b
+                if a < v and v < b:
+                    if k < room:
+                        buf[base + k] = v
+                    k += 1
+            if k > room:
+                flags[1] = 1
+                k = room
+            below[c, w] += nb
+            eq_lo[c, w] += na
+            if b != a:
+                eq_hi[c, w] += nh
+            fill[c, w] = k
+
+
+@njit(cache=True, parallel=PRANGE_ONLY)
+def _finish_stream(lo, hi, n_win, below, eq_lo, eq_hi, fill, offset, buf, sums, n, qs,
+                   registered, out, ok):
+    """Bands (H+1, len(METRICS), len(qs)+1) from the counts and windows; ok[c] = 0 where
+    an order statistic of column c fell outside every window."""
+    nq = qs.shape[0]
+    n_months = out.shape[0]
+    for c in prange(n_months * _STREAM_COLS):
+        m = c // _STREAM_COLS
+        r = c % _STREAM_COLS
+        dest = _STREAM_DEST[r]
+        for w in range(n_win[c]):  # sorted once, in place
+            buf[offset[c, w]:offset[c, w] + fill[c, w]].sort()
+        vals = np.empty(2)
+        for j in range(nq):
+            q = min(1.0, max(0.0, qs[j])) if qs[j] == qs[j] else 0.0
+            h = q * (n - 1)
+            rlo = min(max(math.floor(h), 0), n - 1)
+            gamma = h - rlo
+            for s in range(2):
+                rank = rlo if s == 0 else min(rlo + 1, n - 1)
+                found = False
+                for w in range(n_win[c]):
+                    k = rank - below[c, w]
+                    if k < 0:
+                        continue
+                    if k < eq_lo[c, w]:
+                        vals[s] = lo[c, w]
+                        found = True
+                        break
+                    k -= eq_lo[c, w]
+                    if k < fill[c, w]:
+                        vals[s] = buf[offset[c, w] + k]
+                        found = True
+                        break
+                    k -= fill[c, w]
+                    if k < eq_hi[c, w]:
+                        vals[s] = hi[c, w]
+                        found = True
+                        break
+                if not found:
+                    ok[c] = 0
+                    vals[s] = np.nan
+            out[m, dest, j] = _lerp(vals[0], vals[1], gamma)
+        out[m, dest, nq] = sums[c] / n
+    for m in range(n_months):
+        reg = registered[m]
+        for j in range(nq + 1):
+            out[m, 1, j] = out[m, 0, j] / reg if reg > 0 else 0.0
+
+
+class StreamBandsFailed(Exception):
+    """The streamed bands cannot be read exactly (an order statistic outside its window, a
+    window's room outgrown): the caller recomputes them from the whole run."""
+
+
+class StreamingBands:
+    """Exact bands of a run whose paths arrive in chunks (in path order), keeping only
+    narrow windows of values: equal bit for bit to :func:`bands_from_trajectories` on the
+    whole run, or :class:`StreamBandsFailed` (about once in 10^5 runs) from :meth:`result`.
+    """
+
+    def __init__(self, n_paths: int, registered: np.ndarray, qs: np.ndarray):
+        self.n = int(n_paths)
+        self.registered = np.ascontiguousarray(registered, dtype=np.float64)
+        self.qs = np.ascontiguousarray(qs, dtype=np.float64)
+        self.n_months = self.registered.shape[0]
+        n_cols = self.n_months * _STREAM_COLS
+        nq = self.qs.shape[0]
+        self.lo = np.empty((n_cols, nq))
+        self.hi = np.empty((n_cols, nq))
+        self.n_win = np.zeros(n_cols, dtype=np.int64)
+        self.below = np.zeros((n_cols, nq), dtype=np.int64)
+        self.eq_lo = np.zeros((n_cols, nq), dtype=np.int64)
+        self.eq_hi = np.zeros((n_cols, nq), dtype=np.int64)
+        self.fill = np.zeros((n_cols, nq), dtype=np.int64)
+        self.sums = np.zeros(n_cols)
+        self.flags = np.zeros(2, dtype=np.int64)
+        self.seen = 0
+        self.bad: tuple[int, int, int, float] | None = None  # first non-finite value
+
+    def _start(self, traj: np.ndarray, cum: np.ndarray) -> None:
+        n0 = traj.shape[2]
+        se = WINDOW_Z * np.sqrt(self.qs * (1 - self.qs) / n0) + 2.0 / n0
+        share = np.zeros_like(self.lo)
+        _first_windows(traj, cum, self.qs - se, self.qs + se, self.lo, self.hi, share,
+                       self.n_win)
+        # Room per window: its expected share of the run, with a wide margin (the
+        # count's standard deviation is about sqrt(share * n)).
+        expect = share * self.n
+        self.cap = np.where(share > 0, np.ceil(1.2 * expect + 64 * np.sqrt(expect) + 256),
+                            0).astype(np.int64)
+        self.offset = np.zeros_like(self.cap)
+        flat = self.cap.reshape(-1)
+        self.offset.reshape(-1)[1:] = np.cumsum(flat)[:-1]
+        self.buf = np.empty(int(flat.sum()))
+
+    def add(self, traj: np.ndarray, first_path: int) -> None:
+        """Add the trajectories (len(TRAJ), H+1, n) of paths first_path .. first_path+n-1."""
+        if first_path != self.seen:
+            raise ValueError(f"chunk starts at path {first_path}, expected {self.seen}")
+        cum = np.empty((traj.shape[1], traj.shape[2]))
+        _fill_cum(traj, cum)
+        if self.seen == 0:
+            self._start(traj, cum)
+        _scan_chunk(traj, cum, self.lo, self.hi, self.n_win, self.below, self.eq_lo,
+                    self.eq_hi, self.fill, self.offset, self.cap, self.buf, self.sums,
+                    self.flags)
+        if self.flags[0] and self.bad is None:
+            r, m, i = first_non_finite(traj)
+            if r >= 0:
+                self.bad = (int(r), int(m), int(i) + first_path, float(traj[r, m, i]))
+        self.seen += traj.shape[2]
+
+    def result(self) -> np.ndarray:
+        """Bands (H+1, len(METRICS), len(qs)+1) of every path added (all ``n_paths`` of
+        them): :class:`NonFiniteTrajectoryError` as :func:`bands_from_trajectories`,
+        :class:`StreamBandsFailed` where the windows cannot give them exactly."""
+        if self.seen != self.n:
+            raise ValueError(f"{self.seen} of {self.n} paths were added")
+        if self.bad is not None:
+            r, m, i, v = self.bad
+            raise NonFiniteTrajectoryError([
+                f"trajectories: {_ROW_NAMES.get(r, f'row {r}')} in month {m} of path {i} is "
+                f"{v!r}, not a finite number (allowed range: finite float32, |x| < 3.4e38): "
+                f"the inputs are too large to simulate"])
+        if self.flags[1]:
+            raise StreamBandsFailed("a window outgrew its room")
+        out = np.empty((self.n_months, len(METRICS), self.qs.shape[0] + 1))
+        ok = np.ones(self.lo.shape[0], dtype=np.int64)
+        _finish_stream(self.lo, self.hi, self.n_win, self.below, self.eq_lo, self.eq_hi,
+                       self.fill, self.offset, self.buf, self.sums, self.n, self.qs,
+                       self.registered, out, ok)
+        if not ok.all():
+            raise StreamBandsFailed("an order statistic fell outside its window")
+        return out
