@@ -341,17 +341,19 @@ def window_fraction(qs: np.ndarray, n_first: int) -> float:
 
 @njit(cache=True, parallel=PRANGE_ONLY)
 def _fill_cum(traj, cum):
-    """Cumulative net (cum[m, i]) of every path of a chunk, summed over months in order
-    exactly as :func:`_fill_net_block` does."""
+    """Cumulative net (cum[m, i]) of every path of a chunk: the same sums, in the same
+    order, as :func:`_fill_net_block` (month by month, contiguous over paths)."""
     n = traj.shape[2]
     n_months = traj.shape[1]
-    chunk = 4096
+    chunk = 16384
     for c in prange((n + chunk - 1) // chunk):
-        for i in range(c * chunk, min(n, (c + 1) * chunk)):
-            s = 0.0
-            for m in range(n_months):
-                s += np.float64(traj[TR_BEN, m, i]) - np.float64(traj[TR_COST, m, i])
-                cum[m, i] = s
+        i1 = min(n, (c + 1) * chunk)
+        for i in range(c * chunk, i1):
+            cum[0, i] = 0.0 + (np.float64(traj[TR_BEN, 0, i]) - np.float64(traj[TR_COST, 0, i]))
+        for m in range(1, n_months):
+            for i in range(c * chunk, i1):
+                cum[m, i] = cum[m - 1, i] + (np.float64(traj[TR_BEN, m, i])
+                                             - np.float64(traj[TR_COST, m, i]))
 
 
 @njit(cache=True)
@@ -372,11 +374,18 @@ def _column(traj, cum, r, m):
     return col
 
 
+#: Bins per column of a stream's fast pass: values in a bin that holds no window end and
+#: lies in no window are only counted.
+STREAM_BINS = 2048
+
+
 @njit(cache=True, parallel=PRANGE_ONLY)
-def _first_windows(traj, cum, qlo, qhi, lo, hi, share, n_win):
+def _first_windows(traj, cum, qlo, qhi, lo, hi, pilot, n_win, bin_lo, bin_scale, first_win):
     """Windows [lo, hi] per column from the first chunk: its quantiles at ``qlo`` / ``qhi``
     (fractions; at or below 0, at or above 1: an open end), overlapping windows merged;
-    share[c, w]: the share of all values window w is expected to hold."""
+    pilot[c, w]: how many of the chunk's values lie strictly inside window w. Also the
+    column's bins (from the chunk's min and max) and, per bin, the first window whose
+    bins hold it (-1: none; its values are only counted)."""
     n_months = traj.shape[1]
     nq = qlo.shape[0]
     qs = np.empty(2 * nq)
@@ -386,75 +395,155 @@ def _first_windows(traj, cum, qlo, qhi, lo, hi, share, n_win):
     for c in prange(n_months * _STREAM_COLS):
         m = c // _STREAM_COLS
         r = c % _STREAM_COLS
+        col = _column(traj, cum, r, m)
         v = np.empty(2 * nq)
-        quantiles_hist(_column(traj, cum, r, m), qs, v)
+        quantiles_hist(col, qs, v)
         w = 0
         for j in range(nq):
             a = -np.inf if qlo[j] <= 0.0 else v[2 * j]
             b = np.inf if qhi[j] >= 1.0 else v[2 * j + 1]
-            part = qs[2 * j + 1] - qs[2 * j]
             if w > 0 and a <= hi[c, w - 1]:
                 hi[c, w - 1] = max(hi[c, w - 1], b)
-                share[c, w - 1] += part
             else:
                 lo[c, w] = a
                 hi[c, w] = b
-                share[c, w] = part
                 w += 1
         n_win[c] = w
+        mn = np.inf
+        mx = -np.inf
+        for x in col:
+            mn = min(mn, x)
+            mx = max(mx, x)
+            for k in range(w):
+                pilot[c, k] += lo[c, k] < x and x < hi[c, k]
+        if not (math.isfinite(mn) and math.isfinite(mx)) or mx <= mn:
+            mn, mx = 0.0, 1.0  # one value (or a non-finite one): any scale will do
+        bin_lo[c] = mn
+        bin_scale[c] = STREAM_BINS / (mx - mn)
+        for k in range(w - 1, -1, -1):  # last to first: the first window wins a bin
+            b0 = _bin_n(lo[c, k], mn, bin_scale[c], STREAM_BINS)
+            b1 = _bin_n(hi[c, k], mn, bin_scale[c], STREAM_BINS)
+            if hi[c, k] == np.inf:
+                b1 = STREAM_BINS - 1
+            for b in range(b0, b1 + 1):
+                first_win[c, b] = k
+
+
+@njit(cache=True)
+def _bin_n(v, mn, scale, nbins):
+    """Bin of ``v`` among ``nbins`` from ``mn`` by ``scale``, clamped (NaN: bin 0)."""
+    f = (v - mn) * scale
+    if not f >= 0.0:
+        return 0
+    if f >= nbins:
+        return nbins - 1
+    return int(f)
+
+
+@njit(cache=True)
+def _scan_column(col, c, keep32, lo, hi, n_win, bin_lo, bin_scale, first_win, bin_count,
+                 below, eq_lo, eq_hi, fill, offset, cap, buf32, buf64, sums, flags):
+    """:func:`_scan_chunk` for column ``c``, its values ``col`` (float32 or float64)."""
+    s = sums[c]
+    mn = bin_lo[c]
+    scale = bin_scale[c]
+    nw = n_win[c]
+    counts = bin_count[c]
+    fw = first_win[c]
+    for x in col:
+        v = np.float64(x)
+        s += v  # finite values of float32 size cannot overflow it: NaN or inf shows here
+        b = _bin_n(v, mn, scale, STREAM_BINS)
+        counts[b] += 1
+        w = fw[b]
+        if w < 0:
+            continue
+        # the windows whose bins hold b (one, or two sharing a bin): exact tests
+        while w < nw and _bin_n(lo[c, w], mn, scale, STREAM_BINS) <= b:
+            a = lo[c, w]
+            z = hi[c, w]
+            if v < a:
+                below[c, w] += 1  # in the window's first bin, under its low end
+            elif v == a:
+                eq_lo[c, w] += 1
+            elif v < z:
+                k = fill[c, w]
+                if k < cap[c, w]:
+                    if keep32:
+                        buf32[offset[c, w] + k] = x
+                    else:
+                        buf64[offset[c, w] + k] = v
+                    fill[c, w] = k + 1
+                else:
+                    flags[1] = 1
+            elif v == z:
+                eq_hi[c, w] += 1
+            w += 1
+    sums[c] = s
+    if not math.isfinite(s):
+        flags[0] = 1
 
 
 @njit(cache=True, parallel=PRANGE_ONLY)
-def _scan_chunk(traj, cum, lo, hi, n_win, below, eq_lo, eq_hi, fill, offset, cap, buf,
-                sums, flags):
-    """Add one chunk to every column: running sum, exact counts below and at each
-    window's ends, values strictly inside kept in the window's room of ``buf``.
-    flags[0] is set on a non-finite value, flags[1] when a window's room is full."""
+def _scan_chunk(traj, cum, lo, hi, n_win, bin_lo, bin_scale, first_win, bin_count, below,
+                eq_lo, eq_hi, fill, offset, cap, buf32, buf64, sums, flags):
+    """Add one chunk to every column: its running sum; per bin, how many values fall in
+    it; for values in a bin of a window (first_win >= 0: the first such window), exact
+    counts below its low end (in its first bin) and at its ends, and the values strictly
+    inside, kept in the window's room (``buf32`` for the float32 rows, ``buf64`` for net
+    and cumulative net). flags[0] is set on a non-finite value, flags[1] when a window's
+    room is full."""
     n_months = traj.shape[1]
     for c in prange(n_months * _STREAM_COLS):
         m = c // _STREAM_COLS
         r = c % _STREAM_COLS
-        col = _column(traj, cum, r, m)
-        s = sums[c]
-        finite = True
-        for v in col:
-            s += v
-            if not math.isfinite(v):
-                finite = False
-        sums[c] = s
-        if not finite:
-            flags[0] = 1
-            continue
-        for w in range(n_win[c]):
-            a = lo[c, w]
-            b = hi[c, w]
-            nb = 0
-            na = 0
-            nh = 0
-            k = fill[c, w]
-            base = offset[c, w]
-            room = cap[c, w]
-            for v in col:
-                nb += v < a
-                na += v == a
-                nh += v == b
-                if a < v and v < b:
-                    if k < room:
-                        buf[base + k] = v
-                    k += 1
-            if k > room:
-                flags[1] = 1
-                k = room
-            below[c, w] += nb
-            eq_lo[c, w] += na
-            if b != a:
-                eq_hi[c, w] += nh
-            fill[c, w] = k
+        if r < len(_STORED):
+            _scan_column(traj[_STORED[r], m], c, True, lo, hi, n_win, bin_lo, bin_scale,
+                         first_win, bin_count, below, eq_lo, eq_hi, fill, offset, cap,
+                         buf32, buf64, sums, flags)
+        elif r == len(_STORED):
+            _scan_column(_column(traj, cum, r, m), c, False, lo, hi, n_win, bin_lo,
+                         bin_scale, first_win, bin_count, below, eq_lo, eq_hi, fill,
+                         offset, cap, buf32, buf64, sums, flags)
+        else:
+            _scan_column(cum[m], c, False, lo, hi, n_win, bin_lo, bin_scale, first_win,
+                         bin_count, below, eq_lo, eq_hi, fill, offset, cap, buf32, buf64,
+                         sums, flags)
+
+
+@njit(cache=True)
+def _select(a, k):
+    """The k-th smallest of ``a`` (0-based), reordering ``a`` in place (Hoare's
+    quickselect with a median-of-three pivot): O(len(a)), no sort."""
+    lo = 0
+    hi = a.shape[0] - 1
+    while hi > lo:
+        mid = (lo + hi) // 2
+        x, y, z = a[lo], a[mid], a[hi]
+        pivot = max(min(x, y), min(max(x, y), z))
+        i = lo
+        j = hi
+        while i <= j:
+            while a[i] < pivot:
+                i += 1
+            while a[j] > pivot:
+                j -= 1
+            if i <= j:
+                a[i], a[j] = a[j], a[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            return a[k]
+    return a[k]
 
 
 @njit(cache=True, parallel=PRANGE_ONLY)
-def _finish_stream(lo, hi, n_win, below, eq_lo, eq_hi, fill, offset, buf, sums, n, qs,
-                   registered, out, ok):
+def _finish_stream(lo, hi, n_win, bin_lo, bin_scale, bin_count, below, eq_lo, eq_hi,
+                   fill, offset, buf32, buf64, sums, n, qs, registered, out, ok):
     """Bands (H+1, len(METRICS), len(qs)+1) from the counts and windows; ok[c] = 0 where
     an order statistic of column c fell outside every window."""
     nq = qs.shape[0]
@@ -463,8 +552,16 @@ def _finish_stream(lo, hi, n_win, below, eq_lo, eq_hi, fill, offset, buf, sums, 
         m = c // _STREAM_COLS
         r = c % _STREAM_COLS
         dest = _STREAM_DEST[r]
-        for w in range(n_win[c]):  # sorted once, in place
-            buf[offset[c, w]:offset[c, w] + fill[c, w]].sort()
+        nw = n_win[c]
+        tot_below = np.empty(nw, dtype=np.int64)
+        for w in range(nw):
+            # values below the window: every value of the bins under its first bin (bins
+            # follow the values' order), plus those of its first bin under its low end
+            b0 = _bin_n(lo[c, w], bin_lo[c], bin_scale[c], STREAM_BINS)
+            t = below[c, w]
+            for b in range(b0):
+                t += bin_count[c, b]
+            tot_below[w] = t
         vals = np.empty(2)
         for j in range(nq):
             q = min(1.0, max(0.0, qs[j])) if qs[j] == qs[j] else 0.0
@@ -474,8 +571,8 @@ def _finish_stream(lo, hi, n_win, below, eq_lo, eq_hi, fill, offset, buf, sums, 
             for s in range(2):
                 rank = rlo if s == 0 else min(rlo + 1, n - 1)
                 found = False
-                for w in range(n_win[c]):
-                    k = rank - below[c, w]
+                for w in range(nw):
+                    k = rank - tot_below[w]
                     if k < 0:
                         continue
                     if k < eq_lo[c, w]:
@@ -484,7 +581,11 @@ def _finish_stream(lo, hi, n_win, below, eq_lo, eq_hi, fill, offset, buf, sums, 
                         break
                     k -= eq_lo[c, w]
                     if k < fill[c, w]:
-                        vals[s] = buf[offset[c, w] + k]
+                        a = offset[c, w]
+                        if r < len(_STORED):
+                            vals[s] = np.float64(_select(buf32[a:a + fill[c, w]], k))
+                        else:
+                            vals[s] = _select(buf64[a:a + fill[c, w]], k)
                         found = True
                         break
                     k -= fill[c, w]
@@ -521,9 +622,13 @@ class StreamingBands:
         self.n_months = self.registered.shape[0]
         n_cols = self.n_months * _STREAM_COLS
         nq = self.qs.shape[0]
-        self.lo = np.empty((n_cols, nq))
-        self.hi = np.empty((n_cols, nq))
+        self.lo = np.zeros((n_cols, nq))
+        self.hi = np.zeros((n_cols, nq))
         self.n_win = np.zeros(n_cols, dtype=np.int64)
+        self.bin_lo = np.zeros(n_cols)
+        self.bin_scale = np.zeros(n_cols)
+        self.first_win = np.full((n_cols, STREAM_BINS), -1, dtype=np.int8)
+        self.bin_count = np.zeros((n_cols, STREAM_BINS), dtype=np.int64)
         self.below = np.zeros((n_cols, nq), dtype=np.int64)
         self.eq_lo = np.zeros((n_cols, nq), dtype=np.int64)
         self.eq_hi = np.zeros((n_cols, nq), dtype=np.int64)
@@ -536,18 +641,24 @@ class StreamingBands:
     def _start(self, traj: np.ndarray, cum: np.ndarray) -> None:
         n0 = traj.shape[2]
         se = WINDOW_Z * np.sqrt(self.qs * (1 - self.qs) / n0) + 2.0 / n0
-        share = np.zeros_like(self.lo)
-        _first_windows(traj, cum, self.qs - se, self.qs + se, self.lo, self.hi, share,
-                       self.n_win)
-        # Room per window: its expected share of the run, with a wide margin (the
-        # count's standard deviation is about sqrt(share * n)).
-        expect = share * self.n
-        self.cap = np.where(share > 0, np.ceil(1.2 * expect + 64 * np.sqrt(expect) + 256),
-                            0).astype(np.int64)
+        pilot = np.zeros(self.lo.shape, dtype=np.int64)
+        _first_windows(traj, cum, self.qs - se, self.qs + se, self.lo, self.hi, pilot,
+                       self.n_win, self.bin_lo, self.bin_scale, self.first_win)
+        # Room per window: the first chunk's count scaled to the run, with a margin of
+        # eight of its relative standard errors, and a floor for windows it left empty.
+        expect = pilot * (self.n / n0)
+        cap = np.ceil(expect * (1.0 + 8.0 / np.sqrt(pilot + 1.0))) + 256
+        cap[np.arange(self.qs.shape[0])[None, :] >= self.n_win[:, None]] = 0
+        self.cap = cap.astype(np.int64)
         self.offset = np.zeros_like(self.cap)
-        flat = self.cap.reshape(-1)
-        self.offset.reshape(-1)[1:] = np.cumsum(flat)[:-1]
-        self.buf = np.empty(int(flat.sum()))
+        f32 = (np.arange(self.cap.shape[0]) % _STREAM_COLS) < len(_STORED)
+        for rows in (f32, ~f32):  # one buffer each for the float32 and float64 columns
+            flat = self.cap[rows].reshape(-1)
+            off = np.zeros_like(flat)
+            off[1:] = np.cumsum(flat)[:-1]
+            self.offset[rows] = off.reshape(-1, self.cap.shape[1])
+        self.buf32 = np.empty(int(self.cap[f32].sum()), dtype=np.float32)
+        self.buf64 = np.empty(int(self.cap[~f32].sum()))
 
     def add(self, traj: np.ndarray, first_path: int) -> None:
         """Add the trajectories (len(TRAJ), H+1, n) of paths first_path .. first_path+n-1."""
@@ -557,9 +668,9 @@ class StreamingBands:
         _fill_cum(traj, cum)
         if self.seen == 0:
             self._start(traj, cum)
-        _scan_chunk(traj, cum, self.lo, self.hi, self.n_win, self.below, self.eq_lo,
-                    self.eq_hi, self.fill, self.offset, self.cap, self.buf, self.sums,
-                    self.flags)
+        _scan_chunk(traj, cum, self.lo, self.hi, self.n_win, self.bin_lo, self.bin_scale,
+                    self.first_win, self.bin_count, self.below, self.eq_lo, self.eq_hi, self.fill,
+                    self.offset, self.cap, self.buf32, self.buf64, self.sums, self.flags)
         if self.flags[0] and self.bad is None:
             r, m, i = first_non_finite(traj)
             if r >= 0:
@@ -582,8 +693,9 @@ class StreamingBands:
             raise StreamBandsFailed("a window outgrew its room")
         out = np.empty((self.n_months, len(METRICS), self.qs.shape[0] + 1))
         ok = np.ones(self.lo.shape[0], dtype=np.int64)
-        _finish_stream(self.lo, self.hi, self.n_win, self.below, self.eq_lo, self.eq_hi,
-                       self.fill, self.offset, self.buf, self.sums, self.n, self.qs,
+        _finish_stream(self.lo, self.hi, self.n_win, self.bin_lo, self.bin_scale,
+                       self.bin_count, self.below, self.eq_lo, self.eq_hi, self.fill,
+                       self.offset, self.buf32, self.buf64, self.sums, self.n, self.qs,
                        self.registered, out, ok)
         if not ok.all():
             raise StreamBandsFailed("an order statistic fell outside its window")
