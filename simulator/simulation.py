@@ -8,7 +8,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from .budget import check_run_budget
+from . import budget
+from .budget import check_run_budget, streams_trajectories
 from .distributions import sample
 from .engine.bands import (StreamBandsFailed, StreamingBands, bands_from_trajectories,
                            default_qs)
@@ -28,14 +29,6 @@ LENS_MAX_PATHS = 100_000
 LENS_SE_SHARE = 0.01
 #: It grows in steps of this many paths.
 LENS_STEP = 256
-#: A run whose monthly trajectories would take more than this many bytes streams them:
-#: the kernel runs on chunks of STREAM_CHUNK_PATHS paths and the bands are taken across
-#: the chunks (exact, :class:`~simulator.engine.bands.StreamingBands`); the result then
-#: keeps no trajectories (``keep_trajectories=True`` keeps them, at 4 bytes per path,
-#: month and trajectory row).
-STREAM_TRAJECTORY_BYTES = 512 * 2**20
-#: Paths per chunk of a streamed run.
-STREAM_CHUNK_PATHS = 131_072
 
 
 def _check_int(name: str, value, lo: int, hi: int | None) -> int:
@@ -173,16 +166,6 @@ def run_pilot_lens(sc: Scenario, x: np.ndarray, names: list[str], kseed: int, ho
         n = min(cap, 4 * done, max(done + LENS_STEP, LENS_STEP * math.ceil(want / LENS_STEP)))
 
 
-def streams_trajectories(paths: int, horizon: int, bands: bool = True,
-                         keep_trajectories: bool | None = None) -> bool:
-    """Whether a run of ``paths`` x ``horizon`` streams its trajectories (keeps none):
-    with bands, more than one chunk of paths, and ``keep_trajectories`` False, or None
-    and trajectories above STREAM_TRAJECTORY_BYTES."""
-    if not bands or keep_trajectories or paths <= STREAM_CHUNK_PATHS:
-        return False
-    return keep_trajectories is False or 5 * (horizon + 1) * paths * 4 > STREAM_TRAJECTORY_BYTES
-
-
 def simulate(sc: Scenario, paths: int = 20_000, seed: int = 7, horizon: int | None = None, *,
              bands: bool = True, pilot_lens: bool = True,
              keep_trajectories: bool | None = None) -> SimulationResult:
@@ -191,7 +174,7 @@ def simulate(sc: Scenario, paths: int = 20_000, seed: int = 7, horizon: int | No
     The same (scenario, paths, seed, horizon) gives bit-identical results whatever the
     number of numba threads. ``bands=False`` skips the monthly trajectories (less memory,
     faster: for sweeps and analysis that only need per-path results). Large runs stream
-    their trajectories (:func:`streams_trajectories`): bands and summary are the same,
+    their trajectories (:func:`simulator.budget.streams_trajectories`): bands and summary are the same,
     bit for bit, but ``trajectories`` is None (so no telemetry, cash-flow lines or
     conditioning on actuals); ``keep_trajectories=True`` keeps them.
     """
@@ -206,13 +189,15 @@ def simulate(sc: Scenario, paths: int = 20_000, seed: int = 7, horizon: int | No
 
 
 def _run_streamed(m: ModelArrays, kseed: int) -> tuple[np.ndarray, np.ndarray, StreamingBands]:
-    """The kernel on chunks of STREAM_CHUNK_PATHS paths (each drawing as its own paths):
-    per-path outputs and gate outputs of the whole run, and its bands' stream."""
+    """The kernel on chunks of :data:`simulator.budget.STREAM_CHUNK_PATHS` paths (each
+    drawing as its own paths): per-path outputs and gate outputs of the whole run, and its
+    bands' stream."""
     n = m.n_paths
+    chunk = budget.STREAM_CHUNK_PATHS
     stream = StreamingBands(n, m.registered.astype(np.float64), default_qs())
     out = gate_out = None
-    for a in range(0, n, STREAM_CHUNK_PATHS):
-        b = min(n, a + STREAM_CHUNK_PATHS)
+    for a in range(0, n, chunk):
+        b = min(n, a + chunk)
         o, traj, g = run_kernel_gates(replace(m, x=np.asfortranarray(m.x[a:b])), kseed,
                                       store=True, first_path=a)
         if out is None:

@@ -323,7 +323,7 @@ def default_qs() -> np.ndarray:
 # ---------------------------------------------------------------------------------------
 
 #: Columns per month the stream tracks: the five stored rows, then net and cumulative net.
-_STREAM_COLS = len(_STORED) + len(_NET_DEST)
+STREAM_COLS = len(_STORED) + len(_NET_DEST)
 #: Their rows in METRICS.
 _STREAM_DEST = _STORED_DEST + _NET_DEST
 #: Half-width of a window, in standard errors of the first chunk's order statistic (the
@@ -358,7 +358,7 @@ def _fill_cum(traj, cum):
 
 @njit(cache=True)
 def _column(traj, cum, r, m):
-    """Column r (of _STREAM_COLS) of month m as float64 (a copy)."""
+    """Column r (of STREAM_COLS) of month m as float64 (a copy)."""
     n = traj.shape[2]
     col = np.empty(n)
     if r < len(_STORED):
@@ -392,9 +392,9 @@ def _first_windows(traj, cum, qlo, qhi, lo, hi, pilot, n_win, bin_lo, bin_scale,
     for j in range(nq):
         qs[2 * j] = min(1.0, max(0.0, qlo[j]))
         qs[2 * j + 1] = min(1.0, max(0.0, qhi[j]))
-    for c in prange(n_months * _STREAM_COLS):
-        m = c // _STREAM_COLS
-        r = c % _STREAM_COLS
+    for c in prange(n_months * STREAM_COLS):
+        m = c // STREAM_COLS
+        r = c % STREAM_COLS
         col = _column(traj, cum, r, m)
         v = np.empty(2 * nq)
         quantiles_hist(col, qs, v)
@@ -494,9 +494,9 @@ def _scan_chunk(traj, cum, lo, hi, n_win, bin_lo, bin_scale, first_win, bin_coun
     and cumulative net). flags[0] is set on a non-finite value, flags[1] when a window's
     room is full."""
     n_months = traj.shape[1]
-    for c in prange(n_months * _STREAM_COLS):
-        m = c // _STREAM_COLS
-        r = c % _STREAM_COLS
+    for c in prange(n_months * STREAM_COLS):
+        m = c // STREAM_COLS
+        r = c % STREAM_COLS
         if r < len(_STORED):
             _scan_column(traj[_STORED[r], m], c, True, lo, hi, n_win, bin_lo, bin_scale,
                          first_win, bin_count, below, eq_lo, eq_hi, fill, offset, cap,
@@ -548,9 +548,9 @@ def _finish_stream(lo, hi, n_win, bin_lo, bin_scale, bin_count, below, eq_lo, eq
     an order statistic of column c fell outside every window."""
     nq = qs.shape[0]
     n_months = out.shape[0]
-    for c in prange(n_months * _STREAM_COLS):
-        m = c // _STREAM_COLS
-        r = c % _STREAM_COLS
+    for c in prange(n_months * STREAM_COLS):
+        m = c // STREAM_COLS
+        r = c % STREAM_COLS
         dest = _STREAM_DEST[r]
         nw = n_win[c]
         tot_below = np.empty(nw, dtype=np.int64)
@@ -620,7 +620,7 @@ class StreamingBands:
         self.registered = np.ascontiguousarray(registered, dtype=np.float64)
         self.qs = np.ascontiguousarray(qs, dtype=np.float64)
         self.n_months = self.registered.shape[0]
-        n_cols = self.n_months * _STREAM_COLS
+        n_cols = self.n_months * STREAM_COLS
         nq = self.qs.shape[0]
         self.lo = np.zeros((n_cols, nq))
         self.hi = np.zeros((n_cols, nq))
@@ -651,7 +651,7 @@ class StreamingBands:
         cap[np.arange(self.qs.shape[0])[None, :] >= self.n_win[:, None]] = 0
         self.cap = cap.astype(np.int64)
         self.offset = np.zeros_like(self.cap)
-        f32 = (np.arange(self.cap.shape[0]) % _STREAM_COLS) < len(_STORED)
+        f32 = (np.arange(self.cap.shape[0]) % STREAM_COLS) < len(_STORED)
         for rows in (f32, ~f32):  # one buffer each for the float32 and float64 columns
             flat = self.cap[rows].reshape(-1)
             off = np.zeros_like(flat)
