@@ -65,7 +65,7 @@ def test_windows_keep_a_small_share_of_values():
     s = StreamingBands(n, np.ones(2), default_qs())
     for a in range(0, n, 10_000):
         s.add(np.ascontiguousarray(traj[:, :, a:a + 10_000]), a)
-    kept = s.fill.sum() / (n * s.lo.shape[0])
+    kept = s.inside.sum() / (n * s.lo.shape[0])
     assert 0 < kept <= 1.2 * B.window_fraction(default_qs(), 10_000) < 0.5
     np.testing.assert_array_equal(s.result(), bands_from_trajectories(traj, np.ones(2),
                                                                       default_qs()))

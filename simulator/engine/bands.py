@@ -380,12 +380,13 @@ STREAM_BINS = 2048
 
 
 @njit(cache=True, parallel=PRANGE_ONLY)
-def _first_windows(traj, cum, qlo, qhi, lo, hi, pilot, n_win, bin_lo, bin_scale, first_win):
+def _first_windows(traj, cum, qlo, qhi, lo, hi, n_win, bin_lo, bin_scale, first_win, atom):
     """Windows [lo, hi] per column from the first chunk: its quantiles at ``qlo`` / ``qhi``
-    (fractions; at or below 0, at or above 1: an open end), overlapping windows merged;
-    pilot[c, w]: how many of the chunk's values lie strictly inside window w. Also the
-    column's bins (from the chunk's min and max) and, per bin, the first window whose
-    bins hold it (-1: none; its values are only counted)."""
+    (fractions; at or below 0, at or above 1: an open end), overlapping windows merged.
+    Also the column's bins (spanning the windows' finite ends), per bin the first window
+    whose bins hold it (-1: none; its values are only counted) and a window end lying in
+    it (``atom``, NaN: none): ties with it (counts, constants) are counted in the fast
+    pass, not tested."""
     n_months = traj.shape[1]
     nq = qlo.shape[0]
     qs = np.empty(2 * nq)
@@ -409,57 +410,84 @@ def _first_windows(traj, cum, qlo, qhi, lo, hi, pilot, n_win, bin_lo, bin_scale,
                 hi[c, w] = b
                 w += 1
         n_win[c] = w
+        # Bins span the windows' finite ends (where the values that need exact tests
+        # are), so a window's bins hold little more than the window.
         mn = np.inf
         mx = -np.inf
-        for x in col:
-            mn = min(mn, x)
-            mx = max(mx, x)
-            for k in range(w):
-                pilot[c, k] += lo[c, k] < x and x < hi[c, k]
-        if not (math.isfinite(mn) and math.isfinite(mx)) or mx <= mn:
-            mn, mx = 0.0, 1.0  # one value (or a non-finite one): any scale will do
+        for k in range(w):
+            for e in (lo[c, k], hi[c, k]):
+                if math.isfinite(e):
+                    mn = min(mn, e)
+                    mx = max(mx, e)
+        if not mx > mn:
+            mn = mn if math.isfinite(mn) else 0.0
+            mx = mn + STREAM_BINS - 3  # one value, or none finite: unit bins
         bin_lo[c] = mn
-        bin_scale[c] = STREAM_BINS / (mx - mn)
+        bin_scale[c] = (STREAM_BINS - 3) / (mx - mn)
         for k in range(w - 1, -1, -1):  # last to first: the first window wins a bin
             b0 = _bin_n(lo[c, k], mn, bin_scale[c], STREAM_BINS)
             b1 = _bin_n(hi[c, k], mn, bin_scale[c], STREAM_BINS)
-            if hi[c, k] == np.inf:
-                b1 = STREAM_BINS - 1
             for b in range(b0, b1 + 1):
                 first_win[c, b] = k
+            for b, e in ((b0, lo[c, k]), (b1, hi[c, k])):
+                if math.isfinite(e) and not atom[c, b] == atom[c, b]:
+                    atom[c, b] = e
 
 
 @njit(cache=True)
 def _bin_n(v, mn, scale, nbins):
-    """Bin of ``v`` among ``nbins`` from ``mn`` by ``scale``, clamped (NaN: bin 0)."""
-    f = (v - mn) * scale
-    if not f >= 0.0:
+    """Bin of ``v`` among ``nbins``, in the values' order: 0 below ``mn`` (and NaN), then
+    bins of width 1 / ``scale``, the last one holding everything from mn + (nbins - 2) /
+    scale up (and inf)."""
+    if not v >= mn:
         return 0
-    if f >= nbins:
+    f = (v - mn) * scale
+    if f >= nbins - 2:
         return nbins - 1
-    return int(f)
+    return 1 + int(f)
 
 
 @njit(cache=True)
-def _scan_column(col, c, keep32, lo, hi, n_win, bin_lo, bin_scale, first_win, bin_count,
-                 below, eq_lo, eq_hi, fill, offset, cap, buf32, buf64, sums, flags):
-    """:func:`_scan_chunk` for column ``c``, its values ``col`` (float32 or float64)."""
+def _scan_column(col, c, keep32, lo, hi, n_win, bin_lo, bin_scale, first_win, atom,
+                 bin_count, below, eq_lo, eq_hi, inside, offset, cap, buf32,
+                 buf64, sums, flags):
+    """:func:`_scan_chunk` for column ``c``, its values ``col`` (float32 or float64): a
+    fast pass (sum, bin counts, and the values of window bins gathered without a branch),
+    then the exact tests on the gathered values only."""
+    n = col.shape[0]
     s = sums[c]
     mn = bin_lo[c]
     scale = bin_scale[c]
     nw = n_win[c]
     counts = bin_count[c]
     fw = first_win[c]
+    at = atom[c]
+    gathered = np.empty(n)
+    win = np.empty(n, dtype=np.int8)
+    g = 0
     for x in col:
         v = np.float64(x)
         s += v  # finite values of float32 size cannot overflow it: NaN or inf shows here
         b = _bin_n(v, mn, scale, STREAM_BINS)
-        counts[b] += 1
         w = fw[b]
-        if w < 0:
-            continue
+        hit = v == at[b]  # a window end's ties: counted here, not tested
+        counts[2 * b + hit] += 1
+        gathered[g] = v
+        win[g] = w
+        g += (w >= 0) & (not hit)
+    sums[c] = s
+    if not math.isfinite(s):
+        flags[0] = 1
+        return
+    first_bin = np.empty(nw, dtype=np.int64)
+    for w in range(nw):
+        first_bin[w] = _bin_n(lo[c, w], mn, scale, STREAM_BINS)
+    for t in range(g):
+        v = gathered[t]
+        w = np.int64(win[t])
+        b = _bin_n(v, mn, scale, STREAM_BINS)
         # the windows whose bins hold b (one, or two sharing a bin): exact tests
-        while w < nw and _bin_n(lo[c, w], mn, scale, STREAM_BINS) <= b:
+        while w < nw and first_bin[w] <= b:
             a = lo[c, w]
             z = hi[c, w]
             if v < a:
@@ -467,48 +495,43 @@ def _scan_column(col, c, keep32, lo, hi, n_win, bin_lo, bin_scale, first_win, bi
             elif v == a:
                 eq_lo[c, w] += 1
             elif v < z:
-                k = fill[c, w]
+                k = inside[c, w]
                 if k < cap[c, w]:
                     if keep32:
-                        buf32[offset[c, w] + k] = x
+                        buf32[offset[c, w] + k] = np.float32(v)
                     else:
                         buf64[offset[c, w] + k] = v
-                    fill[c, w] = k + 1
-                else:
-                    flags[1] = 1
+                inside[c, w] = k + 1
             elif v == z:
                 eq_hi[c, w] += 1
             w += 1
-    sums[c] = s
-    if not math.isfinite(s):
-        flags[0] = 1
 
 
 @njit(cache=True, parallel=PRANGE_ONLY)
-def _scan_chunk(traj, cum, lo, hi, n_win, bin_lo, bin_scale, first_win, bin_count, below,
-                eq_lo, eq_hi, fill, offset, cap, buf32, buf64, sums, flags):
+def _scan_chunk(traj, cum, lo, hi, n_win, bin_lo, bin_scale, first_win, atom,
+                bin_count, below, eq_lo, eq_hi, inside, offset, cap, buf32, buf64, sums,
+                flags):
     """Add one chunk to every column: its running sum; per bin, how many values fall in
     it; for values in a bin of a window (first_win >= 0: the first such window), exact
-    counts below its low end (in its first bin) and at its ends, and the values strictly
-    inside, kept in the window's room (``buf32`` for the float32 rows, ``buf64`` for net
-    and cumulative net). flags[0] is set on a non-finite value, flags[1] when a window's
-    room is full."""
+    counts below its low end (in its first bin), at its ends and strictly inside
+    (``inside``), those kept in the window's room while it lasts (``buf32`` for the float32
+    rows, ``buf64`` for net and cumulative net). flags[0] is set on a non-finite value."""
     n_months = traj.shape[1]
     for c in prange(n_months * STREAM_COLS):
         m = c // STREAM_COLS
         r = c % STREAM_COLS
         if r < len(_STORED):
             _scan_column(traj[_STORED[r], m], c, True, lo, hi, n_win, bin_lo, bin_scale,
-                         first_win, bin_count, below, eq_lo, eq_hi, fill, offset, cap,
+                         first_win, atom, bin_count, below, eq_lo, eq_hi, inside, offset, cap,
                          buf32, buf64, sums, flags)
         elif r == len(_STORED):
             _scan_column(_column(traj, cum, r, m), c, False, lo, hi, n_win, bin_lo,
-                         bin_scale, first_win, bin_count, below, eq_lo, eq_hi, fill,
+                         bin_scale, first_win, atom, bin_count, below, eq_lo, eq_hi, inside,
                          offset, cap, buf32, buf64, sums, flags)
         else:
             _scan_column(cum[m], c, False, lo, hi, n_win, bin_lo, bin_scale, first_win,
-                         bin_count, below, eq_lo, eq_hi, fill, offset, cap, buf32, buf64,
-                         sums, flags)
+                         atom, bin_count, below, eq_lo, eq_hi, inside, offset, cap, buf32,
+                         buf64, sums, flags)
 
 
 @njit(cache=True)
@@ -542,8 +565,9 @@ def _select(a, k):
 
 
 @njit(cache=True, parallel=PRANGE_ONLY)
-def _finish_stream(lo, hi, n_win, bin_lo, bin_scale, bin_count, below, eq_lo, eq_hi,
-                   fill, offset, buf32, buf64, sums, n, qs, registered, out, ok):
+def _finish_stream(lo, hi, n_win, bin_lo, bin_scale, atom, bin_count, below,
+                   eq_lo, eq_hi, fill, offset, buf32, buf64, sums, n, qs, registered, out,
+                   ok):
     """Bands (H+1, len(METRICS), len(qs)+1) from the counts and windows; ok[c] = 0 where
     an order statistic of column c fell outside every window."""
     nq = qs.shape[0]
@@ -559,8 +583,12 @@ def _finish_stream(lo, hi, n_win, bin_lo, bin_scale, bin_count, below, eq_lo, eq
             # follow the values' order), plus those of its first bin under its low end
             b0 = _bin_n(lo[c, w], bin_lo[c], bin_scale[c], STREAM_BINS)
             t = below[c, w]
-            for b in range(b0):
+            for b in range(2 * b0):  # every value of the bins below (ties or not)
                 t += bin_count[c, b]
+            # the ties of a window end counted in the fast pass, below this window's low
+            # end in its first bin
+            if atom[c, b0] < lo[c, w]:
+                t += bin_count[c, 2 * b0 + 1]
             tot_below[w] = t
         vals = np.empty(2)
         for j in range(nq):
@@ -575,11 +603,15 @@ def _finish_stream(lo, hi, n_win, bin_lo, bin_scale, bin_count, below, eq_lo, eq
                     k = rank - tot_below[w]
                     if k < 0:
                         continue
-                    if k < eq_lo[c, w]:
+                    ties = eq_lo[c, w]
+                    b0 = _bin_n(lo[c, w], bin_lo[c], bin_scale[c], STREAM_BINS)
+                    if atom[c, b0] == lo[c, w]:
+                        ties += bin_count[c, 2 * b0 + 1]
+                    if k < ties:
                         vals[s] = lo[c, w]
                         found = True
                         break
-                    k -= eq_lo[c, w]
+                    k -= ties
                     if k < fill[c, w]:
                         a = offset[c, w]
                         if r < len(_STORED):
@@ -589,7 +621,11 @@ def _finish_stream(lo, hi, n_win, bin_lo, bin_scale, bin_count, below, eq_lo, eq
                         found = True
                         break
                     k -= fill[c, w]
-                    if k < eq_hi[c, w]:
+                    ties = eq_hi[c, w]
+                    b1 = _bin_n(hi[c, w], bin_lo[c], bin_scale[c], STREAM_BINS)
+                    if hi[c, w] != lo[c, w] and atom[c, b1] == hi[c, w]:
+                        ties += bin_count[c, 2 * b1 + 1]
+                    if k < ties:
                         vals[s] = hi[c, w]
                         found = True
                         break
@@ -628,24 +664,34 @@ class StreamingBands:
         self.bin_lo = np.zeros(n_cols)
         self.bin_scale = np.zeros(n_cols)
         self.first_win = np.full((n_cols, STREAM_BINS), -1, dtype=np.int8)
-        self.bin_count = np.zeros((n_cols, STREAM_BINS), dtype=np.int64)
+        self.atom = np.full((n_cols, STREAM_BINS), np.nan)
+
+        #: per bin: values that are not (2b) and are (2b + 1) the bin's window end
+        self.bin_count = np.zeros((n_cols, 2 * STREAM_BINS), dtype=np.int64)
         self.below = np.zeros((n_cols, nq), dtype=np.int64)
         self.eq_lo = np.zeros((n_cols, nq), dtype=np.int64)
         self.eq_hi = np.zeros((n_cols, nq), dtype=np.int64)
-        self.fill = np.zeros((n_cols, nq), dtype=np.int64)
+        self.inside = np.zeros((n_cols, nq), dtype=np.int64)
         self.sums = np.zeros(n_cols)
-        self.flags = np.zeros(2, dtype=np.int64)
+        self._cum: np.ndarray | None = None
+        self.flags = np.zeros(1, dtype=np.int64)
         self.seen = 0
         self.bad: tuple[int, int, int, float] | None = None  # first non-finite value
 
     def _start(self, traj: np.ndarray, cum: np.ndarray) -> None:
         n0 = traj.shape[2]
         se = WINDOW_Z * np.sqrt(self.qs * (1 - self.qs) / n0) + 2.0 / n0
-        pilot = np.zeros(self.lo.shape, dtype=np.int64)
-        _first_windows(traj, cum, self.qs - se, self.qs + se, self.lo, self.hi, pilot,
-                       self.n_win, self.bin_lo, self.bin_scale, self.first_win)
-        # Room per window: the first chunk's count scaled to the run, with a margin of
-        # eight of its relative standard errors, and a floor for windows it left empty.
+        _first_windows(traj, cum, self.qs - se, self.qs + se, self.lo, self.hi, self.n_win,
+                       self.bin_lo, self.bin_scale, self.first_win, self.atom)
+        # A counting pass over the first chunk (no room yet), then room per window: the
+        # chunk's count scaled to the run, with a margin of eight of its relative standard
+        # errors, and a floor for windows it left empty.
+        none = np.zeros_like(self.inside)
+        self._scan(traj, cum, none, np.zeros(0, np.float32), np.zeros(0))
+        pilot = self.inside.copy()
+        for a in (self.bin_count, self.below, self.eq_lo, self.eq_hi,
+                  self.inside, self.sums, self.flags):
+            a[...] = 0
         expect = pilot * (self.n / n0)
         cap = np.ceil(expect * (1.0 + 8.0 / np.sqrt(pilot + 1.0))) + 256
         cap[np.arange(self.qs.shape[0])[None, :] >= self.n_win[:, None]] = 0
@@ -660,22 +706,31 @@ class StreamingBands:
         self.buf32 = np.empty(int(self.cap[f32].sum()), dtype=np.float32)
         self.buf64 = np.empty(int(self.cap[~f32].sum()))
 
+    def _scan(self, traj, cum, cap, buf32, buf64) -> None:
+        """One chunk through :func:`_scan_chunk`, into rooms ``cap`` (all 0: count only)."""
+        offset = getattr(self, "offset", cap)
+        _scan_chunk(traj, cum, self.lo, self.hi, self.n_win, self.bin_lo, self.bin_scale,
+                    self.first_win, self.atom, self.bin_count, self.below,
+                    self.eq_lo, self.eq_hi, self.inside, offset, cap, buf32, buf64, self.sums, self.flags)
+
     def add(self, traj: np.ndarray, first_path: int) -> None:
         """Add the trajectories (len(TRAJ), H+1, n) of paths first_path .. first_path+n-1."""
         if first_path != self.seen:
             raise ValueError(f"chunk starts at path {first_path}, expected {self.seen}")
-        cum = np.empty((traj.shape[1], traj.shape[2]))
+        if self._cum is None or self._cum.shape != traj.shape[1:]:
+            self._cum = np.empty(traj.shape[1:])
+        cum = self._cum
         _fill_cum(traj, cum)
         if self.seen == 0:
             self._start(traj, cum)
-        _scan_chunk(traj, cum, self.lo, self.hi, self.n_win, self.bin_lo, self.bin_scale,
-                    self.first_win, self.bin_count, self.below, self.eq_lo, self.eq_hi, self.fill,
-                    self.offset, self.cap, self.buf32, self.buf64, self.sums, self.flags)
+        self._scan(traj, cum, self.cap, self.buf32, self.buf64)
         if self.flags[0] and self.bad is None:
             r, m, i = first_non_finite(traj)
             if r >= 0:
                 self.bad = (int(r), int(m), int(i) + first_path, float(traj[r, m, i]))
         self.seen += traj.shape[2]
+        if self.seen == self.n:
+            self._cum = None
 
     def result(self) -> np.ndarray:
         """Bands (H+1, len(METRICS), len(qs)+1) of every path added (all ``n_paths`` of
@@ -689,12 +744,12 @@ class StreamingBands:
                 f"trajectories: {_ROW_NAMES.get(r, f'row {r}')} in month {m} of path {i} is "
                 f"{v!r}, not a finite number (allowed range: finite float32, |x| < 3.4e38): "
                 f"the inputs are too large to simulate"])
-        if self.flags[1]:
+        if (self.inside > self.cap).any():
             raise StreamBandsFailed("a window outgrew its room")
         out = np.empty((self.n_months, len(METRICS), self.qs.shape[0] + 1))
         ok = np.ones(self.lo.shape[0], dtype=np.int64)
-        _finish_stream(self.lo, self.hi, self.n_win, self.bin_lo, self.bin_scale,
-                       self.bin_count, self.below, self.eq_lo, self.eq_hi, self.fill,
+        _finish_stream(self.lo, self.hi, self.n_win, self.bin_lo, self.bin_scale, self.atom,
+                       self.bin_count, self.below, self.eq_lo, self.eq_hi, self.inside,
                        self.offset, self.buf32, self.buf64, self.sums, self.n, self.qs,
                        self.registered, out, ok)
         if not ok.all():
