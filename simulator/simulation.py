@@ -11,8 +11,7 @@ import numpy as np
 from . import budget
 from .budget import check_run_budget, streams_trajectories
 from .distributions import sample
-from .engine.bands import (StreamBandsFailed, StreamingBands, bands_from_trajectories,
-                           default_qs)
+from .engine.bands import StreamBandsFailed, StreamingBands, bands_from_trajectories, default_qs
 from .engine.kernel import simulate_kernel
 from .engine.layout import ModelArrays, prepare
 from .engine.philox import split_key
@@ -174,9 +173,9 @@ def simulate(sc: Scenario, paths: int = 20_000, seed: int = 7, horizon: int | No
     The same (scenario, paths, seed, horizon) gives bit-identical results whatever the
     number of numba threads. ``bands=False`` skips the monthly trajectories (less memory,
     faster: for sweeps and analysis that only need per-path results). Large runs stream
-    their trajectories (:func:`simulator.budget.streams_trajectories`): bands and summary are the same,
-    bit for bit, but ``trajectories`` is None (so no telemetry, cash-flow lines or
-    conditioning on actuals); ``keep_trajectories=True`` keeps them.
+    their trajectories (:func:`simulator.budget.streams_trajectories`): bands and summary
+    are the same, bit for bit, but ``trajectories`` is None (so no telemetry, cash-flow
+    lines or conditioning on actuals); ``keep_trajectories=True`` keeps them.
     """
     paths = _check_int("paths", paths, 1, None)
     seed = _check_int("seed", seed, 0, 2**63 - 1)

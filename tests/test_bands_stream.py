@@ -15,8 +15,13 @@ from hypothesis import strategies as st
 
 from simulator import budget, simulate
 from simulator.engine import bands as B
-from simulator.engine.bands import (NonFiniteTrajectoryError, StreamBandsFailed,
-                                    StreamingBands, bands_from_trajectories, default_qs)
+from simulator.engine.bands import (
+    NonFiniteTrajectoryError,
+    StreamBandsFailed,
+    StreamingBands,
+    bands_from_trajectories,
+    default_qs,
+)
 
 
 def _stream(traj: np.ndarray, reg: np.ndarray, chunks: list[int]) -> np.ndarray:
@@ -90,6 +95,7 @@ def test_a_non_finite_value_in_a_later_chunk_names_its_path():
 @pytest.mark.parametrize("chunk", [700, 1999])
 def test_a_streamed_run_equals_the_whole_run(monkeypatch, case, chunk):
     from conftest import SCENARIOS
+
     from simulator import load_scenario
 
     sc = load_scenario(SCENARIOS / case)
@@ -109,7 +115,7 @@ def test_a_streamed_run_equals_the_whole_run(monkeypatch, case, chunk):
     assert core.equals(whole.bands[whole.bands["metric"].isin(B.METRICS)].reset_index(
         drop=True))
     with pytest.raises(ValueError, match="streamed"):
-        streamed.telemetry
+        _ = streamed.telemetry
 
 
 def test_a_failed_stream_falls_back_to_the_whole_run(monkeypatch, seed_case):

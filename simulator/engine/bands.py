@@ -710,8 +710,8 @@ class StreamingBands:
         """One chunk through :func:`_scan_chunk`, into rooms ``cap`` (all 0: count only)."""
         offset = getattr(self, "offset", cap)
         _scan_chunk(traj, cum, self.lo, self.hi, self.n_win, self.bin_lo, self.bin_scale,
-                    self.first_win, self.atom, self.bin_count, self.below,
-                    self.eq_lo, self.eq_hi, self.inside, offset, cap, buf32, buf64, self.sums, self.flags)
+                    self.first_win, self.atom, self.bin_count, self.below, self.eq_lo,
+                    self.eq_hi, self.inside, offset, cap, buf32, buf64, self.sums, self.flags)
 
     def add(self, traj: np.ndarray, first_path: int) -> None:
         """Add the trajectories (len(TRAJ), H+1, n) of paths first_path .. first_path+n-1."""
