@@ -119,11 +119,14 @@ def pure_python(n: int, horizon: int) -> dict:
     t_k = median_time(lambda: kernel.simulate_kernel(*args), 5)
     # Swap every jitted helper for its Python function so nothing compiled runs.
     saved = []
-    for mod, names in ((kernel, ("run_block", "run_path", "cohort_draw_binom",
-                                 "irr_monthly", "payback_month", "binom_inv", "poisson_inv",
+    for mod, names in ((kernel, ("run_block", "run_path", "cohort_draw_binom", "fill_uniforms",
+                                 "fill_cohort", "binom_at", "irr_monthly", "payback_month",
+                                 "binom_inv", "binom_inv_inline", "poisson_inv_inline",
                                  "uniform_at")),
                        (philox, ("philox4x32",)),
-                       (inversion, ("_binom_mode", "_binom_tail", "_poisson_tail"))):
+                       (inversion, ("_binom_mode", "_binom_tail", "_poisson_tail",
+                                    "_binom_small", "_poisson_small", "pow_int", "binom_inv",
+                                    "poisson_inv"))):
         for name in names:
             f = getattr(mod, name)
             saved.append((mod, name, f))

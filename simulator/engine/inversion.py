@@ -156,7 +156,8 @@ def _binom_small(n, p, u):
     c4 = c3 + pmf
     pmf = pmf * ((n - 4) / 5.0 * r)
     c5 = c4 + pmf
-    below = (c0 < u) + (c1 < u) + (c2 < u) + (c3 < u) + (c4 < u) + (c5 < u)
+    below = (int(c0 < u) + int(c1 < u) + int(c2 < u) + int(c3 < u) + int(c4 < u)
+             + int(c5 < u))
     if below < _FIRST:
         return min(below, n)
     k = _FIRST - 1
@@ -190,7 +191,8 @@ def _poisson_small(lam, u):
     c4 = c3 + pmf
     pmf *= lam / 5
     c5 = c4 + pmf
-    below = (c0 < u) + (c1 < u) + (c2 < u) + (c3 < u) + (c4 < u) + (c5 < u)
+    below = (int(c0 < u) + int(c1 < u) + int(c2 < u) + int(c3 < u) + int(c4 < u)
+             + int(c5 < u))
     if below < _FIRST:
         return below
     k = _FIRST - 1
