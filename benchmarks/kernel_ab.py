@@ -4,8 +4,9 @@
         [--threads 2 1] [--rounds 3] [--repeats 5]
 
 Each side runs in a fresh process with its own source tree on ``PYTHONPATH`` and its own
-``NUMBA_CACHE_DIR`` (``ROOT/.numba_cache``), on the seed case's sampled inputs (seed 7),
-warm (compile excluded). A round times old then new; a process reports the median of
+``NUMBA_CACHE_DIR`` (``ROOT/.numba_cache``), warm (compile excluded), on the seed case's
+inputs as the first process samples them (seed 7; so a change of sampling on one side
+does not change the work). A round times old then new; a process reports the median of
 ``--repeats`` calls of the kernel with trajectories stored (as ``simulate()`` runs it), at
 each thread count, and a digest of its outputs, so the table also shows that both sides
 produced the same bits. The 1-minute load average is recorded with every round.
@@ -19,6 +20,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +34,14 @@ from simulator.simulation import run_kernel, sample_inputs, seeds
 n, h, repeats = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 threads = [int(t) for t in sys.argv[4].split(",")]
 sc = load_scenario(os.path.join(sys.argv[5], "scenarios", "seed_case.toml"))
-x, names = sample_inputs(sc, n, 7)
+shared = sys.argv[6]
+if os.path.exists(shared + ".npy"):  # the same sampled inputs on both sides
+    x = np.load(shared + ".npy")
+    names = json.load(open(shared + ".json"))
+else:
+    x, names = sample_inputs(sc, n, 7)
+    np.save(shared + ".npy", x)
+    json.dump(list(names), open(shared + ".json", "w"))
 _, k = seeds(7)
 m = prepare(sc, x, names, h)
 out, traj = run_kernel(m, k, store=True)
@@ -52,12 +61,14 @@ print(json.dumps(res))
 """
 
 
-def run_side(root: Path, n: int, h: int, repeats: int, threads: list[int]) -> dict:
-    """One fresh process on ``root``'s sources and cache: medians per thread count."""
+def run_side(root: Path, n: int, h: int, repeats: int, threads: list[int],
+             shared: str) -> dict:
+    """One fresh process on ``root``'s sources and cache: medians per thread count (on
+    the inputs saved at ``shared`` by the first process, so both sides run the same)."""
     env = dict(os.environ, PYTHONPATH=str(root), NUMBA_CACHE_DIR=str(root / ".numba_cache"))
     proc = subprocess.run(
         [sys.executable, "-c", WORKER, str(n), str(h), str(repeats),
-         ",".join(map(str, threads)), str(root)],
+         ",".join(map(str, threads)), str(root), shared],
         env=env, capture_output=True, text=True, check=True, cwd=str(root))
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -74,10 +85,12 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     rows: dict[str, list] = {"old": [], "new": []}
     loads = []
+    tmp = tempfile.TemporaryDirectory()
+    shared = os.path.join(tmp.name, "inputs")
     for r in range(a.rounds):
         for side, root in (("old", a.old), ("new", a.new)):
             loads.append(os.getloadavg()[0])
-            res = run_side(root.resolve(), a.paths, a.months, a.repeats, a.threads)
+            res = run_side(root.resolve(), a.paths, a.months, a.repeats, a.threads, shared)
             rows[side].append(res)
             cells = "  ".join(f"{th} thr {res[str(th)]['wall']:.3f} s wall "
                               f"{res[str(th)]['cpu']:.3f} s cpu" for th in a.threads)
