@@ -21,7 +21,7 @@ from ..scenario import Scenario
 from .decisions import Decisions, build_decisions
 from .groups import group_members, group_of
 from .luck import luck_share
-from .regression import Resampling, SplineCache, candidate_designs, evppi
+from .regression import Estimate, Resampling, SplineCache, candidate_designs, evppi
 from .sobol import sobol_indices
 from .studies import Study, parse_study, study_statistic
 
@@ -157,7 +157,7 @@ class _Fits:
         return cls(Resampling.draw(n, rng), SplineCache())
 
     def evppi(self, nb: np.ndarray, theta: np.ndarray | None = None, *,
-              basis: list[np.ndarray] | None = None):
+              basis: list[np.ndarray] | None = None) -> Estimate:
         """:func:`evppi` on the shared folds, weights and splines."""
         return evppi(nb, theta, basis=basis, resampling=self.resampling,
                      splines=self.splines)

@@ -25,6 +25,15 @@ converges, and an input with no effect gets 0 in expectation.
 Standard error: a Poisson bootstrap of the whole procedure (paths reweighted by
 Poisson(1) counts, each path keeping its fold so that no copy is both fitted and
 scored), N_BOOT replicates.
+
+Computation (issue 29: about 1,400 cross-fits per analysis at 20,000 paths): the paths
+are laid out fold by fold once (:class:`Resampling`, shared by the estimates of one
+analysis with the bootstrap weights); each fold's normal equations are one symmetric
+rank-k update over its rows of nonzero weight (a third of the rows weigh 0 in a
+replicate), every fold's training equations are the total minus the fold's, and the
+folds are solved in one batched call. Candidate designs and replicates are cross-fitted
+on the cores in threads, with single-threaded BLAS. The mathematics is the one above:
+results agree with the former implementation to rounding (tests/test_voi_regression.py).
 """
 
 from __future__ import annotations
@@ -214,11 +223,15 @@ def _parallel() -> Iterator[Callable[[Callable[[Any], Any], Sequence[Any]], list
 
 
 def _cores() -> int:
-    """CPU cores this process may run on."""
+    """Threads for the cross-fits: the cores this process may use, at most numba's
+    thread count (``NUMBA_NUM_THREADS`` caps both the simulation and this)."""
+    import numba
+
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, numba.get_num_threads()))
 
 
 @dataclass(frozen=True)
