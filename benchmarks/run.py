@@ -114,7 +114,7 @@ def pure_python(n: int, horizon: int) -> dict:
     _, m, k = arrays(n, horizon)
     k0, k1 = split_key(k)
     args = (m.x, m.core_cols, m.tier_cols, m.cohort_size, m.cohort_start, m.cohort_tier, m.flags,
-            m.gates, m.horizon, m.monthly_rate, k0, k1, 0, True, False)
+            m.gates, m.horizon, m.monthly_rate, k0, k1, 0, np.zeros(0, np.int64), True, False)
     kernel.simulate_kernel(*args)
     t_k = median_time(lambda: kernel.simulate_kernel(*args), 5)
     # Swap every jitted helper for its Python function so nothing compiled runs.

@@ -648,10 +648,12 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
 
 @njit(cache=True, nogil=True)
 def run_block(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, cohort_tier,
-              flags, gates, horizon, monthly_rate, k0, k1, first_path, out, traj, store,
+              flags, gates, horizon, monthly_rate, k0, k1, first_path, keys, out, traj, store,
               cohort_traj, store_cohorts, gate_out):
     """Run rows ``lo`` to ``hi - 1`` (one work item of the parallel loop) with their own
-    scratch arrays."""
+    scratch arrays; row i draws as path ``keys[i]``, or ``first_path + i`` when ``keys``
+    is empty."""
+    keyed = keys.shape[0] > 0
     n_coh = cohort_size.shape[0]
     n_core = core_cols.shape[0]
     n_tiers = tier_cols.shape[0]
@@ -674,7 +676,8 @@ def run_block(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
         for k in range(n_tiers):
             for f in range(4):
                 tier[k, f] = inputs[i, tier_cols[k, f]]
-        run_path(i, first_path + i, x, tier, cohort_size, cohort_start, cohort_tier,
+        path = keys[i] if keyed else first_path + i
+        run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier,
                  flags, gates, horizon, monthly_rate, k0, k1, out, traj, store,
                  cohort_traj, store_cohorts, gate_out, never, active, lapsed, potential,
                  start, tier_of, net, u_churn, u_adopt, u_inc, filled)
@@ -682,7 +685,7 @@ def run_block(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
 
 @njit(cache=True, parallel=PRANGE_ONLY, nogil=True)
 def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, cohort_tier,
-                    flags, gates, horizon, monthly_rate, k0, k1, first_path, store,
+                    flags, gates, horizon, monthly_rate, k0, k1, first_path, keys, store,
                     store_cohorts):
     """Run every path; a pure function of its arguments.
 
@@ -709,6 +712,9 @@ def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, coh
     first_path : int
         Path coordinate of row 0: row i draws as path ``first_path + i`` (to run a slice
         of a larger run on that run's draws).
+    keys : ndarray, int64, shape (N,) or (0,)
+        When not empty, row i draws as path ``keys[i]`` instead (the update's particles,
+        each with its own luck key, not contiguous after resampling).
     store : bool
         Keep the monthly trajectories.
     store_cohorts : bool
@@ -740,6 +746,6 @@ def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, coh
     for b in prange(n_blocks):  # the parallel region only calls: cheap to compile
         run_block(b * BLOCK, min(n, (b + 1) * BLOCK), inputs, core_cols, tier_cols,
                   cohort_size, cohort_start, cohort_tier, flags, gates, horizon,
-                  monthly_rate, k0, k1, first_path, out, traj, store, cohort_traj,
+                  monthly_rate, k0, k1, first_path, keys, out, traj, store, cohort_traj,
                   store_cohorts, gate_out)
     return out, traj, cohort_traj, gate_out
