@@ -17,17 +17,13 @@ Every writer is atomic: the target appears, or is replaced, only when complete.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING
+import importlib as _importlib
 
 from .deck import build_deck, deck_bytes, write_deck
 from .deck_answer import Findings, run_findings
 from .files import write_atomic, write_csv
 from .sipmath import SipError, sip_library, write_sip_library
 from .workbook import workbook_bytes, write_workbook, write_workbook_to
-
-if TYPE_CHECKING:
-    from .images import result_charts, write_images
 
 #: Loaded on first use: the chart images need altair and vl-convert (about 0.3 s to
 #: import), which a deck or a workbook does not.
@@ -36,10 +32,14 @@ _LAZY = {"result_charts": "images", "write_images": "images"}
 
 def __getattr__(name: str):
     if name in _LAZY:
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(_importlib.import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 __all__ = ["Findings", "SipError", "build_deck", "deck_bytes", "result_charts", "run_findings",
