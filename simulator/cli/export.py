@@ -161,12 +161,14 @@ def _slides(args: argparse.Namespace) -> list[str] | None:
 def cmd_export(args: argparse.Namespace) -> int:
     date = check_args(args)
     sc = scenario_from_args(args)
-    check_run_budget(sc, args.paths, args.horizon)  # before any work
+    check_run_budget(sc, args.paths, args.horizon, keep_trajectories=True)  # before any work
     if args.levers:
         check_analysis_budget(sc, args.paths, args.horizon, what="levers", columns=40)
     from ..export import write_csv, write_deck, write_workbook
 
-    res = simulate(sc, paths=args.paths, seed=args.seed, horizon=args.horizon)
+    # the deck's usage charts and cash-flow lines read the trajectories: keep them
+    res = simulate(sc, paths=args.paths, seed=args.seed, horizon=args.horizon,
+                   keep_trajectories=True)
     levers = _lever_table(sc, args) if args.levers else None
     written: list[Path] = []
     try:
