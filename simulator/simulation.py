@@ -66,13 +66,17 @@ def on_first_kernel(hook: Callable[[], object]) -> None:
     _first_kernel_hooks.append(hook)
 
 
+#: The kernel's ``keys`` argument when rows draw as ``first_path + i``.
+NO_KEYS = np.zeros(0, dtype=np.int64)
+
+
 def _kernel(m: ModelArrays, kseed: int, store: bool, store_cohorts: bool, first_path: int):
     while _first_kernel_hooks:
         _first_kernel_hooks.pop(0)()
     k0, k1 = split_key(kseed)
     return simulate_kernel(m.x, m.core_cols, m.tier_cols, m.cohort_size, m.cohort_start,
                            m.cohort_tier, m.flags, m.gates, m.horizon, m.monthly_rate, k0, k1,
-                           first_path, store, store_cohorts)
+                           first_path, NO_KEYS, store, store_cohorts)
 
 
 def run_kernel(m: ModelArrays, kseed: int, store: bool,
