@@ -164,13 +164,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     check_run_budget(sc, args.paths, args.horizon, keep_trajectories=True)  # before any work
     if args.levers:
         check_analysis_budget(sc, args.paths, args.horizon, what="levers", columns=40)
-    from ..export import (
-        result_charts,
-        write_csv,
-        write_deck,
-        write_images,
-        write_workbook,
-    )
+    from ..export import write_csv, write_deck, write_workbook
 
     # the deck's usage charts and cash-flow lines read the trajectories: keep them
     res = simulate(sc, paths=args.paths, seed=args.seed, horizon=args.horizon,
@@ -192,6 +186,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.sipmath:
             written.append(_sipmath(res, args))
         if args.png or args.svg:
+            from ..export.images import result_charts, write_images
+
             charts = result_charts(res)
             for opt in ("png", "svg"):
                 d = getattr(args, opt)
