@@ -23,7 +23,7 @@ APP_NAME = "ai-rollout-sim"
 #: what the first-run notice announces...
 COLD_COMPILE_SECONDS = 15
 #: ...and with one core, one kernel after the other.
-COLD_COMPILE_SECONDS_ONE_CORE = 22
+COLD_COMPILE_SECONDS_ONE_CORE = 20
 
 
 def default_cache_dir() -> Path:
