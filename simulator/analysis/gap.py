@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..results import percentiles
+from ..results import SimulationResult, percentiles
 from ..scenario import MODE_LABELS, MODE_SPECS, MODES, Scenario
 from .variants import AnalysisError, Variants, npv_stats, pct
 
@@ -122,19 +122,22 @@ def _stat(stat: str):
 
 def expectation_gap(sc: Scenario, paths: int = 20_000, seed: int = 7,
                     horizon: int | None = None, *, stat: str = "p50",
-                    bootstrap: int = 100) -> GapAnalysis:
+                    bootstrap: int = 100, base: SimulationResult | None = None
+                    ) -> GapAnalysis:
     """The pilot-lens NPV beside the production range, and the gap's causes.
 
     ``stat`` is the statistic the gap is measured in: ``p50`` (lens median minus
     production median, as in the run summary) or ``mean``. Standard errors of the gap
     and the Shapley values come from ``bootstrap`` resamples of the paths (all the
     combinations resampled together; 0 skips them). Latin hypercube paths are not
-    independent draws, so these errors are on the safe (large) side.
+    independent draws, so these errors are on the safe (large) side. ``base``: the run of
+    ``sc`` with these paths, seed and horizon (and its pilot lens) if one was made already
+    (reused, see :meth:`Variants.start`).
     """
     f = _stat(stat)
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0:
         raise AnalysisError(f"bootstrap: {bootstrap!r} must be a whole number >= 0")
-    runner = Variants.start(sc, paths, seed, horizon, pilot_lens=True)
+    runner = Variants.start(sc, paths, seed, horizon, pilot_lens=True, base=base)
     npvs = _combination_npvs(runner, mode_switches(sc))
     v = f(npvs, axis=1)
     se_shap, se_gap = _bootstrap_errors(npvs, f, bootstrap, runner.base.seed)

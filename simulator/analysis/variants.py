@@ -63,7 +63,7 @@ class Variants:
         paths = _check_int("paths", paths, 1, None)
         seed = _check_int("seed", seed, 0, 2**63 - 1)
         h = sc.horizon if horizon is None else _check_int("horizon", horizon, 1, 120)
-        if base is not None and _reusable(base, sc, paths, seed, h, pilot_lens):
+        if base is not None and is_run_of(base, sc, paths, seed, h, pilot_lens):
             return cls(sc, base.inputs, base.input_names, seed, h, pilot_lens, base)
         check_run_budget(sc, paths, h, False, pilot_lens=pilot_lens)
         x, names = sample_inputs(sc, paths, seed)
@@ -127,9 +127,10 @@ class Variants:
         return self._held[key]
 
 
-def _reusable(base: SimulationResult, sc: Scenario, paths: int, seed: int, horizon: int,
-              pilot_lens: bool) -> bool:
-    """Whether ``base`` is the run :meth:`Variants.start` would make (or more)."""
+def is_run_of(base: SimulationResult, sc: Scenario, paths: int, seed: int, horizon: int,
+              pilot_lens: bool = False) -> bool:
+    """Whether ``base`` is the run of ``sc`` with these paths, seed and horizon (with the
+    pilot lens if ``pilot_lens``): an analysis may use it as its base run."""
     return (base.n_paths == paths and base.seed == seed and base.horizon == horizon
             and (base.scenario is sc or base.scenario == sc)
             and (not pilot_lens or base.lens_median is not None))
@@ -200,5 +201,5 @@ def lever_label(levers: tuple[str, ...] | list[str]) -> str:
     return " + ".join(LEVER_SHORT[lv] for lv in LEVERS if lv in levers)
 
 
-__all__ = ["LEVER_LABELS", "LEVER_SHORT", "AnalysisError", "Variants", "input_dist",
+__all__ = ["LEVER_LABELS", "LEVER_SHORT", "AnalysisError", "Variants", "input_dist", "is_run_of",
            "lever_label", "npv_stats", "pct", "used_inputs"]
