@@ -173,6 +173,33 @@ def _combination_npvs(runner: Variants,
     return npvs
 
 
+class _ResampledMedians:
+    """Row medians of ``npvs[:, idx]`` for many resamples ``idx``, equal bit for bit to
+    :func:`_median_rows` of the resampled matrix, without building it: each row is sorted
+    once; a resample is then a count per path, and its median's two order statistics are
+    where the running counts (in sorted order) pass their ranks."""
+
+    def __init__(self, npvs: np.ndarray) -> None:
+        self.order = np.argsort(npvs, axis=1, kind="stable")
+        self.sorted = np.take_along_axis(npvs, self.order, axis=1)
+        n = npvs.shape[1]
+        h = 0.5 * (n - 1)  # np.percentile's linear method: h = q (n - 1)
+        self.lo = int(math.floor(h))
+        self.hi = min(self.lo + 1, n - 1)
+        self.gamma = h - self.lo
+        self.rows = np.arange(npvs.shape[0])
+
+    def of(self, idx: np.ndarray) -> np.ndarray:
+        counts = np.bincount(idx, minlength=self.order.shape[1])
+        running = np.cumsum(counts[self.order], axis=1)  # non-decreasing along each row
+        at = np.array([np.searchsorted(r, (self.lo, self.hi), side="right")
+                       for r in running])
+        a = self.sorted[self.rows, at[:, 0]]
+        b = self.sorted[self.rows, at[:, 1]]
+        d = b - a  # numpy's lerp, as the compiled select does it
+        return b - d * (1.0 - self.gamma) if self.gamma >= 0.5 else a + d * self.gamma
+
+
 def _bootstrap_errors(npvs: np.ndarray, f: Callable[..., np.ndarray], bootstrap: int,
                       seed: int) -> tuple[np.ndarray, float]:
     """Standard errors of the Shapley values and of the gap from ``bootstrap``
@@ -183,8 +210,10 @@ def _bootstrap_errors(npvs: np.ndarray, f: Callable[..., np.ndarray], bootstrap:
         rng = np.random.default_rng(np.random.SeedSequence([seed, 4]))
         n = npvs.shape[1]
         vb = np.empty((bootstrap, _ALL_ON + 1))
+        medians = _ResampledMedians(npvs) if f is _median_rows else None
         for b in range(bootstrap):
-            vb[b] = f(npvs[:, rng.integers(0, n, n)], axis=1)
+            idx = rng.integers(0, n, n)
+            vb[b] = medians.of(idx) if medians is not None else f(npvs[:, idx], axis=1)
         if bootstrap > 1:
             se_shap = (vb @ _W_SHAP).std(axis=0, ddof=1)
             se_gap = float((vb[:, 0] - vb[:, _ALL_ON]).std(ddof=1))

@@ -199,12 +199,14 @@ def lever_analysis(sc: Scenario, paths: int = 20_000, seed: int = 7,
 
     marg = []
     n = runner.n_paths
+    p50 = [r["npv_p50"] for r in rows]  # by mask, as computed for the table
+    prob = [r["prob_npv_positive"] for r in rows]
     for i, lv in enumerate(LEVERS):
         bit = 1 << i
         without = [m for m in range(n_combo) if not m & bit]
         d = np.mean([npv[m | bit] - npv[m] for m in without], axis=0)
-        d_p50 = np.mean([pct(npv[m | bit], 50) - pct(npv[m], 50) for m in without])
-        d_prob = np.mean([np.mean(npv[m | bit] > 0) - np.mean(npv[m] > 0) for m in without])
+        d_p50 = np.mean([p50[m | bit] - p50[m] for m in without])
+        d_prob = np.mean([prob[m | bit] - prob[m] for m in without])
         full = n_combo - 1
         cost_mean = float(costs[lv].mean() + np.mean(run_costs.get(lv, [0.0])))
         mean = float(d.mean())
