@@ -44,7 +44,7 @@ def _assert_straight(runner: Variants, path: str) -> None:
     n_lo, _ = _npv_held(runner, path, lo)
     n_hi, _ = _npv_held(runner, path, hi)
     n_mid, scale = _npv_held(runner, path, mid)
-    line = affine_mod.Line(lo, n_lo, hi, n_hi)
+    line = affine_mod.Line.through(lo, n_lo, hi, n_hi)
     assert np.all(np.abs(line.at(mid) - n_mid) <= RTOL * scale), path
     own = runner.base.metric("npv")
     assert np.all(np.abs(line.at(runner.column(path)) - own) <= RTOL * scale), path
@@ -141,15 +141,21 @@ def test_sensitivity_costs_one_run_per_money_only_input(seed_case, monkeypatch):
         return real(sc, x, *a, **k)
 
     monkeypatch.setattr(variants_mod, "simulate_inputs", counting)
-    sa = sensitivity(seed_case, paths=PATHS, seed=SEED, top_k=6, spider_k=6)
+    sa = sensitivity(seed_case, paths=PATHS, seed=SEED, top_k=8, spider_k=8)
     names = list(sa.tornado["input"])
     linear = set(sa.tornado.attrs["linear"])
     assert linear and linear <= affine_inputs(seed_case)
     full = [n for n in calls if n == PATHS]
-    # base + one run per money-only input + 5 spider values per other input (their P10
-    # and P90 tornado runs are not among the spider's quantiles, so 2 + 5 each)
+    # base + one run per money-only input whose slope does not follow from the base run
+    # (of minutes saved and rework minutes, only the first) + 5 spider values per other
+    # input (their P10 and P90 tornado runs are not among the spider's quantiles: 2 + 5)
+    pair = {affine_mod.MINUTES, affine_mod.REWORK}
+    derived = {affine_mod.BUILD, affine_mod.HOURLY, affine_mod.PLATFORM, affine_mod.LICENCE,
+               affine_mod.PILOT_COST}
+    with_run = len(linear - derived - pair) + (1 if linear & pair else 0)
+    assert linear & derived and linear >= pair  # the case exercises both
     others = len(names) - len(linear)
-    assert len(full) == 1 + len(linear) + 7 * others
+    assert len(full) == 1 + with_run + 7 * others
     assert len(calls) - len(full) == len(linear)  # one small check per line
 
 

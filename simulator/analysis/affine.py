@@ -9,15 +9,19 @@ sampled inputs and draws, every other input as sampled) each path's NPV is there
     NPV(v) = NPV(w1) + (v - w1) / (w2 - w1) * (NPV(w2) - NPV(w1))     (path by path)
 
 so a tornado and a spider need one run per such input instead of seven, and a breakeven
-two runs instead of a bisection's fifteen. The list below is read off the kernel
-(``engine/kernel.py``: each input appears only in a term of ``benefit``, ``cost`` or
-``cost0``, linearly) and the layout (``pilot.cost_per_month`` is booked into the build
-cost). Tasks per user are money-only unless corrections can move the learning curve (a
-feedback loop) or the reviewed outputs can stop human review (a stopping threshold).
+two runs instead of a bisection's fifteen. For some the slope follows from the base run
+itself (:func:`derived_slope`: the build cost, the hourly cost, the second of minutes saved
+and rework minutes, the platform fee and licences without gates): no run at all.
 
-Every use is checked: :func:`line_through` reruns the first :data:`CHECK_PATHS` paths at a
-third value and returns None (the caller then runs every value directly) unless the line
-gives their NPVs to :data:`CHECK_RTOL` of the run's present values.
+The list below is read off the kernel (``engine/kernel.py``: each input appears only in a
+term of ``benefit``, ``cost`` or ``cost0``, linearly) and the layout
+(``pilot.cost_per_month`` is booked into the build cost). Tasks per user are money-only
+unless corrections can move the learning curve (a feedback loop) or the reviewed outputs
+can stop human review (a stopping threshold).
+
+Every use is checked: :func:`checked` reruns the first :data:`CHECK_PATHS` paths at a third
+value and returns None (the caller then runs every value directly) unless the line gives
+their NPVs to :data:`CHECK_RTOL` of the run's present values.
 """
 
 from __future__ import annotations
@@ -74,29 +78,29 @@ def affine_inputs(sc: Scenario) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Line:
-    """NPV per path as a straight line in one input's value: through ``npv1`` at ``w1``
-    and ``npv2`` at ``w2`` (each a number or one value per path)."""
+    """NPV per path as a straight line in one input's value: ``npv0`` at ``w0`` (a number
+    or one value per path) with ``slope`` per unit of the input (a number or per path)."""
 
-    w1: np.ndarray | float
-    npv1: np.ndarray
-    w2: np.ndarray | float
-    npv2: np.ndarray
+    w0: np.ndarray | float
+    npv0: np.ndarray
+    slope: np.ndarray | float
 
-    def at(self, v: float, rows: int | None = None) -> np.ndarray:
+    @classmethod
+    def through(cls, w1: np.ndarray | float, npv1: np.ndarray, w2: np.ndarray | float,
+                npv2: np.ndarray) -> Line:
+        """The line through two runs: the input at ``w1`` and at ``w2``."""
+        return cls(w1, npv1, (npv2 - npv1) / (np.asarray(w2) - w1))
+
+    def at(self, v: float | np.ndarray, rows: int | None = None) -> np.ndarray:
         """NPV per path (the first ``rows`` paths) with the input held at ``v``."""
-        sl = slice(rows)
-        w1 = self.w1[sl] if isinstance(self.w1, np.ndarray) else self.w1
-        w2 = self.w2[sl] if isinstance(self.w2, np.ndarray) else self.w2
-        n1 = self.npv1[sl]
-        return n1 + (v - w1) / (w2 - w1) * (self.npv2[sl] - n1)
+        def part(a):
+            return a[:rows] if isinstance(a, np.ndarray) and a.ndim else a
+        return part(self.npv0) + (part(v) - part(self.w0)) * part(self.slope)
 
 
-def line_through(runner, path: str, w1: np.ndarray | float, npv1: np.ndarray,
-                 w2: np.ndarray | float, npv2: np.ndarray, check: float) -> Line | None:
-    """The line through two runs of ``runner`` (a :class:`~simulator.analysis.Variants`)
-    with input ``path`` at ``w1`` and ``w2``, if a direct run of the first paths at
-    ``check`` agrees with it (see :data:`CHECK_RTOL`); None otherwise."""
-    line = Line(w1, npv1, w2, npv2)
+def checked(runner, path: str, line: Line, check: float) -> Line | None:
+    """``line`` if a direct run of ``runner``'s first :data:`CHECK_PATHS` paths with input
+    ``path`` at ``check`` agrees with it (see :data:`CHECK_RTOL`); None otherwise."""
     n = min(CHECK_PATHS, runner.n_paths)
     direct = runner.run(values={path: float(check)}, rows=n)
     npv = direct.metric("npv")
@@ -105,4 +109,63 @@ def line_through(runner, path: str, w1: np.ndarray | float, npv1: np.ndarray,
     return line if ok else None
 
 
-__all__ = ["CHECK_PATHS", "CHECK_RTOL", "MONEY_ONLY", "Line", "affine_inputs", "line_through"]
+def line_through(runner, path: str, w1: np.ndarray | float, npv1: np.ndarray,
+                 w2: np.ndarray | float, npv2: np.ndarray, check: float) -> Line | None:
+    """The line through two runs of ``runner`` (a :class:`~simulator.analysis.Variants`)
+    with input ``path`` at ``w1`` and ``w2``, if it passes :func:`checked` at ``check``."""
+    return checked(runner, path, Line.through(w1, npv1, w2, npv2), check)
+
+
+#: Inputs whose slope follows from the base run alone (or from a partner's slope).
+BUILD, PILOT_COST = "economics.build_cost", "pilot.cost_per_month"
+HOURLY, PLATFORM, LICENCE = ("economics.hourly_cost", "economics.platform_monthly",
+                             "economics.licence_per_seat_month")
+MINUTES, REWORK = "economics.minutes_saved_per_task", "economics.rework_minutes_per_error"
+
+
+def derived_slope(runner, path: str, known: dict[str, np.ndarray | float]
+                  ) -> np.ndarray | float | None:
+    """d NPV / d value of money-only input ``path`` per path, without a run; None if it
+    does not follow. ``known``: slopes of other inputs found so far (checked lines).
+
+    * build cost: -1 (booked in month 0, undiscounted, whatever happens later); the
+      pilot's cost per month: -(pilot months) (booked with the build);
+    * hourly cost: PV benefit / hourly cost (the benefit is proportional to it);
+    * minutes saved and rework minutes: the benefit is tasks x (accuracy x minutes saved
+      - unreviewed error share x rework minutes) x value of a minute x uptime, linear in
+      the two together with no other term, so PV benefit = M dB/dM + R dB/dR (Euler): one
+      slope gives the other;
+    * platform fee and licence per seat, without gates (nothing stops the rollout): the
+      discounted sum of months 1..H (times the registered users, for licences).
+
+    Divisions need the divisor's column non-zero on every path (else None: a run).
+    """
+    sc = runner.scenario
+    if path == BUILD:
+        return -1.0
+    if path == PILOT_COST:
+        return -float(sc.pilot.months)
+    base = runner.base
+    pv_b = base.metric("pv_benefit")
+
+    def ratio(num: np.ndarray, col: str) -> np.ndarray | None:
+        x = runner.column(col)
+        return num / x if np.all(x != 0.0) else None
+
+    if path == HOURLY:
+        return ratio(pv_b, HOURLY)
+    partner = {MINUTES: REWORK, REWORK: MINUTES}.get(path)
+    if partner is not None and isinstance(known.get(partner), np.ndarray):
+        return ratio(pv_b - runner.column(partner) * known[partner], path)
+    if path in (PLATFORM, LICENCE) and not sc.gates:
+        rate = sc.scenario.discount_rate_annual
+        disc = 1.0 / (1.0 + ((1.0 + rate) ** (1.0 / 12.0) - 1.0))
+        f = np.cumprod(np.full(base.horizon, disc))  # months 1..H, as the kernel discounts
+        if path == PLATFORM:
+            return -float(f.sum())
+        return -float(f @ np.asarray(base.registered[1:], dtype=np.float64))
+    return None
+
+
+__all__ = ["CHECK_PATHS", "CHECK_RTOL", "MONEY_ONLY", "Line", "affine_inputs", "checked",
+           "derived_slope", "line_through"]

@@ -31,7 +31,7 @@ from scipy import stats
 
 from ..results import SimulationResult
 from ..scenario import Scenario
-from .affine import Line, affine_inputs, line_through
+from .affine import Line, affine_inputs, checked, derived_slope
 from .variants import AnalysisError, Variants, pct, used_inputs
 
 SPIDER_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -103,12 +103,13 @@ def _check_q(q: float, name: str) -> float:
 class _HeldNpv:
     """NPV per path with one input held at a value, sharing the work between values.
 
-    A money-only input (:mod:`.affine`) costs one run for every value: the base run has
-    it at its sampled value on each path, one more run holds it, on each path, at
-    whichever end of the values asked for first is farther from that path's own value
-    (so the two points are at least half that range apart), and the line through them
-    gives every value, checked on a few paths. Any other input costs one run per value
-    (a value asked for again is not rerun).
+    A money-only input (:mod:`.affine`) costs at most one run for every value: the base
+    run has it at its sampled value on each path, and its slope per path either follows
+    from the base run (:func:`~.affine.derived_slope`) or from one more run that holds it,
+    on each path, at whichever end of the values asked for first is farther from that
+    path's own value (so the two points are at least half that range apart); the line is
+    checked on a few paths. Any other input costs one run per value (a value asked for
+    again is not rerun).
     """
 
     def __init__(self, runner: Variants) -> None:
@@ -129,14 +130,20 @@ class _HeldNpv:
     def _line(self, path: str, values: Sequence[float]) -> Line | None:
         if path not in self.lines:
             lo, hi = min(values), max(values)
-            if not hi > lo:
-                return None  # one value: a direct run costs the same
             x = self.runner.column(path)
-            far = np.where(np.abs(x - lo) >= np.abs(x - hi), lo, hi)
-            npv_far = self.runner.run(values={path: far}).metric("npv")
-            self.lines[path] = line_through(self.runner, path, x,
-                                            self.runner.base.metric("npv"), far, npv_far,
-                                            check=0.5 * (lo + hi))
+            npv = self.runner.base.metric("npv")
+            known = {p: ln.slope for p, ln in self.lines.items() if ln is not None}
+            slope = derived_slope(self.runner, path, known)
+            if slope is not None:
+                line = Line(x, npv, slope)
+            elif hi > lo:
+                far = np.where(np.abs(x - lo) >= np.abs(x - hi), lo, hi)
+                line = Line.through(x, npv, far, self.runner.run(values={path: far})
+                                    .metric("npv"))
+            else:
+                return None  # one value: a direct run costs the same
+            check = 0.5 * (lo + hi) if hi > lo else lo + 0.5 * (abs(lo) + 1.0)
+            self.lines[path] = checked(self.runner, path, line, check)
         return self.lines[path]
 
 
