@@ -207,3 +207,31 @@ def test_gate_analysis_reuses_the_gated_run(staged):
     a = gate_analysis(sc, paths=PATHS, seed=SEED)
     b = gate_analysis(sc, paths=PATHS, seed=SEED, base=res)
     assert a.summary.equals(b.summary)
+
+
+@pytest.mark.parametrize("case", ["seed_case", "all_levers", "staged"])
+def test_derived_slopes_equal_the_slopes_of_direct_runs(case, request):
+    sc = request.getfixturevalue(case)
+    runner = Variants.start(sc, PATHS, SEED)
+    slopes = {}
+    for path in (affine_mod.MINUTES, affine_mod.BUILD, affine_mod.PILOT_COST,
+                 affine_mod.HOURLY, affine_mod.PLATFORM, affine_mod.LICENCE,
+                 affine_mod.REWORK):
+        d = sc.inputs()[path]
+        lo, hi = d.quantile(0.1), d.quantile(0.9)
+        if not hi > lo:
+            lo, hi = lo, lo + abs(lo) + 1.0
+        n_lo, _ = _npv_held(runner, path, lo)
+        n_hi, scale = _npv_held(runner, path, hi)
+        direct = (n_hi - n_lo) / (hi - lo)
+        slopes[path] = direct
+        got = affine_mod.derived_slope(runner, path, {affine_mod.MINUTES:
+                                                      slopes[affine_mod.MINUTES]})
+        if path == affine_mod.MINUTES:
+            assert got is None  # needs a partner's slope (rework's, not given here)
+            continue
+        if sc.gates and path in (affine_mod.PLATFORM, affine_mod.LICENCE):
+            assert got is None  # a gate may stop the rollout: fees stop, a run is needed
+            continue
+        assert got is not None, path
+        assert np.all(np.abs((got - direct) * (hi - lo)) <= RTOL * scale), path
