@@ -132,8 +132,9 @@ def test_sensitivity_falls_back_to_runs_when_the_check_fails(seed_case, monkeypa
         assert t_f.loc[p, "npv_p50_high"] == t_s.loc[p, "npv_p50_high"]
 
 
-def test_sensitivity_costs_one_run_per_money_only_input(seed_case, monkeypatch):
-    calls = []
+def _count_runs(monkeypatch) -> list[int]:
+    """Record the paths of every kernel run the analyses make (through Variants)."""
+    calls: list[int] = []
     real = variants_mod.simulate_inputs
 
     def counting(sc, x, *a, **k):
@@ -141,6 +142,11 @@ def test_sensitivity_costs_one_run_per_money_only_input(seed_case, monkeypatch):
         return real(sc, x, *a, **k)
 
     monkeypatch.setattr(variants_mod, "simulate_inputs", counting)
+    return calls
+
+
+def test_sensitivity_costs_one_run_per_money_only_input(seed_case, monkeypatch):
+    calls = _count_runs(monkeypatch)
     sa = sensitivity(seed_case, paths=PATHS, seed=SEED, top_k=8, spider_k=8)
     names = list(sa.tornado["input"])
     linear = set(sa.tornado.attrs["linear"])
@@ -162,7 +168,10 @@ def test_sensitivity_costs_one_run_per_money_only_input(seed_case, monkeypatch):
 def test_breakeven_on_a_line_equals_bisection_on_runs(seed_case, monkeypatch):
     path = "economics.minutes_saved_per_task"
     for target in ("p50:0", "prob:0.6", "mean:100000"):
+        calls = _count_runs(monkeypatch)
         fast = breakeven(seed_case, path, target, paths=1_000, seed=SEED).iloc[0]
+        monkeypatch.undo()
+        assert sorted(calls) == [affine_mod.CHECK_PATHS, 1_000, 1_000]  # the ends, a check
         monkeypatch.setattr(breakeven_mod, "affine_inputs", lambda sc: frozenset())
         slow = breakeven(seed_case, path, target, paths=1_000, seed=SEED).iloc[0]
         monkeypatch.undo()

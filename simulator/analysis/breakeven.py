@@ -196,7 +196,7 @@ def breakeven(sc: Scenario, path: str, target: str | Target = "prob:0.8",
         "metric_at_lo": m_lo, "metric_at_hi": m_hi, "metric_at_value": m_value,
         "input_p50": current, "prob_input_on_good_side": prob_true, "runs": runs,
         "method": LINEAR if line is not None else BISECTION if status == SOLVED else ENDS,
-        "paths": runner.n_paths, "seed": runner.base.seed,
+        "paths": runner.n_paths, "seed": runner.seed,
     }])
 
 
