@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 from conftest import ROOT, SCENARIOS
@@ -22,8 +23,13 @@ def test_update_table(capsys):
     assert main(["update", SEED, "--actuals", EXAMPLE, "--paths", "3000", "--no-levers"]) == 0
     out = capsys.readouterr().out
     for label in ("Paths / ESS", "P(NPV > 0) prior -> posterior", "Diagnosis",
-                  "Your actuals ", "Change management", "prob_worse", "70th percentile"):
+                  "Your actuals ", "Change management", "P(worse than assumed)",
+                  "Strongest input", "70th percentile"):
         assert label in out, label
+    for key in ("prob_worse", "prior_prob_worse", "confounded_with", "strongest_input"):
+        assert key not in out, key  # the reader sees labels, the JSON keeps the keys
+    assert not re.search(r"\b(?:data|adoption|integration|improvement|economics)\.[a-z_]+",
+                         out.split("Diagnosis", 1)[1])
 
 
 def test_update_json_levers_and_files(capsys, tmp_path):

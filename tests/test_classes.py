@@ -65,6 +65,8 @@ def test_short_reference_class_file_validates_runs_and_marks_inherited_inputs(tm
     assert src["adoption.tiers.rollout.ceiling"] == "class:support_assistant"
     assert src["usage.weekly_share"] == "class:support_assistant"
     assert sum(s == "file" for s in src.values()) == 2
+    head = json.loads(_cli("validate", str(f), "--format", "json").stdout)
+    assert (head["inputs"], head["from_file"]) == (len(rows), 2)  # one count everywhere
     assert all(set(r) >= {"path", "label", "p10", "p50", "p90", "source", "note"}
                for r in rows)
     sc = load_scenario(f)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..labels import input_label
 from ..results import SimulationResult
 from ..scenario import MODE_SPECS, Scenario
 from .condition import Posterior, ess_inflation
@@ -180,6 +181,28 @@ class Diagnosis:
     confounded: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=PAIR_COLUMNS))
     correlation: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def plain_modes(self) -> pd.DataFrame:
+        """The mode table as a reader sees it: readable headers, failure modes and inputs
+        by their labels, no column keys (the CLI's text report and the app's table)."""
+        m = self.modes
+        labels = {k: v[0] for k, v in MODES.items()}
+
+        def names(keys: str) -> str:
+            return ", ".join(labels.get(k.strip(), k.strip()) for k in keys.split(",")
+                             if k.strip())
+
+        return pd.DataFrame({
+            "Rank": m["rank"],
+            "Failure mode": m["label"],
+            "P(worse than assumed)": m["prob_worse"],
+            "s.e.": m["prob_worse_se"],
+            "P(worse) before the actuals": m["prior_prob_worse"],
+            "Verdict": m["verdict"],
+            "Cannot be told apart from": [names(k) for k in m["confounded_with"]],
+            "Strongest input": [input_label(k, unit=False) if k else ""
+                                for k in m["strongest_input"]],
+        })
 
     @property
     def worse(self) -> list[str]:

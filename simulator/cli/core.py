@@ -34,17 +34,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     sc = load_scenario(args.file)
-    inputs = sc.inputs()
+    inputs = sc.all_inputs()  # the same set the provenance line and `--inputs` count
     n_random = sum(not d.is_fixed for d in inputs.values())
+    own = sum(v == "file" for v in sc.sources().values())
     users = sc.pilot.users + sum(c.size for c in sc.adoption.cohorts)
-    line = (f"ok: {sc.name!r}: {len(inputs)} inputs ({n_random} uncertain), "
+    line = (f"ok: {sc.name!r}: {len(inputs)} inputs ({n_random} uncertain, {own} from "
+            f"your file), "
             f"{len(sc.adoption.cohorts)} cohorts, {users} users, "
             f"{sc.horizon} months, {len(sc.correlations)} correlations")
     fmt = getattr(args, "format", "text")
     if not getattr(args, "inputs", False):
         if fmt == "json":
             print(json.dumps({"ok": True, "scenario": sc.name, "inputs": len(inputs),
-                              "uncertain": n_random}))
+                              "uncertain": n_random, "from_file": own}))
         else:
             print(line)
         return 0

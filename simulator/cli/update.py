@@ -151,11 +151,10 @@ def _print_table(post: Posterior, actuals: Actuals, diag: Diagnosis,
     for note in post.notes:
         print(f"! {note}")
     print()
-    emit(diag.modes[["rank", "label", "prob_worse", "prob_worse_se", "prior_prob_worse",
-                     "verdict", "confounded_with", "strongest_input"]],
-         "table", f"Diagnosis (probability that each mode is worse than assumed: past "
-                  f"the prior's {round(100 * (0.5 + MARGIN))}th percentile on the bad "
-                  f"side; called from {THRESHOLD:.2f})")
+    emit(diag.plain_modes(), "table",
+         f"Diagnosis (probability that each mode is worse than assumed: past the prior's "
+         f"{round(100 * (0.5 + MARGIN))}th percentile on the bad side; called from "
+         f"{THRESHOLD:.2f})")
     print(diag.sentence)
     if gains is not None:
         print()

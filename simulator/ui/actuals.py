@@ -146,9 +146,7 @@ def render(ctx: TabContext) -> None:
                f"({1 - (0.5 + MARGIN):.2f} before any actuals); a mode is called worse "
                f"than assumed from {THRESHOLD:.2f}, the level that keeps false alarms on "
                f"healthy rollouts at or below 10 % (docs/actuals.md).")
-    st.dataframe(diag.modes[["rank", "label", "prob_worse", "prob_worse_se",
-                             "prior_prob_worse", "verdict", "confounded_with", "scored_by",
-                             "strongest_input"]], width="stretch", hide_index=True)
+    st.dataframe(diag.plain_modes(), width="stretch", hide_index=True)
     if len(diag.confounded):
         with st.expander("Failure modes that explain the same observations"):
             st.dataframe(diag.confounded.drop(columns=["vsi"]), width="stretch",
