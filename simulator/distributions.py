@@ -1,14 +1,16 @@
 """Input distributions, Latin hypercube sampling and rank correlation.
 
 Every uncertain input of a scenario is a :class:`Dist` (or a fixed number). Sampling
-happens once per path, outside the compiled core: a Latin hypercube design in [0, 1)^K
-(scipy's implementation) is pushed through each input's quantile function, then
+happens once per path, outside the compiled core: a Latin hypercube design in [0, 1)^K,
+one column per input drawn from a stream addressed by the input's name, is pushed
+through each input's quantile function, then
 optionally reordered with the Iman-Conover method so that requested Spearman rank
 correlations hold while every margin keeps its exact stratification.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import warnings
@@ -214,21 +216,6 @@ def normal_from_p10_p90(p10: float, p90: float) -> tuple[float, float]:
     return 0.5 * (p10 + p90), (p90 - p10) / (2.0 * Z90)
 
 
-def lhs_uniforms(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
-    """A Latin hypercube design, returned as (d, n): row j puts one point in each 1/n stratum.
-
-    u[j, i] = (pi_j(i) + U_ij) / n with pi_j an independent random permutation of 0..n-1
-    and U_ij uniform (McKay, Beckman & Conover 1979). Written with numpy's Generator
-    rather than ``scipy.stats.qmc.LatinHypercube`` (the same design) because that was 2x
-    slower at a million paths (3.9 s vs 1.7 s for 51 inputs) and rows suit the per-input
-    transforms that follow.
-    """
-    u = np.empty((d, n))
-    for j in range(d):
-        u[j] = (rng.permutation(n) + rng.random(n)) / n
-    return u
-
-
 def iman_conover(x: np.ndarray, target: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Reorder the columns of ``x`` so their rank correlation approaches ``target``.
 
@@ -293,14 +280,30 @@ _COLUMNS = _ByteLRU(160 * 2**20)
 CACHE_MAX_SAMPLE_BYTES = 32 * 2**20
 
 
-def _design(n: int, d: int, rng: np.random.Generator, key) -> np.ndarray:
-    if key is None:
-        return lhs_uniforms(n, d, rng)
-    rows = _DESIGNS.get((key, n, d))
-    if rows is None:
-        rows = lhs_uniforms(n, d, rng)
-        _DESIGNS.put((key, n, d), rows)
-    return rows
+def key_number(key: str) -> int:
+    """A stable 64-bit number for an input's name (the same in every process and run)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
+
+
+def column_rng(rng: np.random.Generator, key: str) -> np.random.Generator:
+    """The generator of one input's design column: a child of ``rng``'s seed addressed by
+    the input's name, so an input's draws do not depend on which other inputs exist."""
+    base = rng.bit_generator.seed_seq
+    if not isinstance(base, np.random.SeedSequence):  # a generator built from raw state
+        raise TypeError("sample() needs a Generator seeded from a SeedSequence")
+    ss = np.random.SeedSequence(base.entropy, spawn_key=(*base.spawn_key, key_number(key)))
+    return np.random.default_rng(ss)
+
+
+def lhs_column(n: int, rng: np.random.Generator) -> np.ndarray:
+    """One Latin hypercube column: u_i = (pi(i) + U_i) / n, one point in each 1/n stratum.
+
+    pi is a random permutation of 0..n-1 and U_i uniform (McKay, Beckman & Conover 1979).
+    Written with numpy's Generator rather than ``scipy.stats.qmc.LatinHypercube`` (the
+    same design) because that was 2x slower at a million paths, and because each column
+    must come from its own addressed stream (:func:`column_rng`).
+    """
+    return (rng.permutation(n) + rng.random(n)) / n
 
 
 def sample(
@@ -309,36 +312,43 @@ def sample(
     rng: np.random.Generator,
     correlation: np.ndarray | None = None,
     design_key=None,
+    keys: list[str] | None = None,
 ) -> np.ndarray:
     """Sample ``n`` rows of the inputs by LHS, with optional rank correlation.
 
-    ``correlation`` is a (d, d) Spearman matrix over *all* inputs (identity where an
-    input is uncorrelated). Every input gets its own design column even when it is
-    fixed, so turning one input from a distribution into a number (a sweep, a
-    tornado) leaves the random numbers of all the others unchanged: common random
-    numbers across scenario variants. With ``design_key`` (a hashable that determines
-    ``rng``'s state, such as the seed) the result is the same, from a cache when the key,
-    size and input were seen before.
+    Each input's design column comes from its own stream, addressed by (``rng``'s seed,
+    the input's key): its name in ``keys``, else its position. So fixing one input (a
+    sweep, a tornado), adding an input or reordering the file leaves the draws of every
+    other input unchanged: common random numbers across scenario variants and across
+    versions of a file. ``correlation`` is a (d, d) Spearman matrix over *all* inputs
+    (identity where an input is uncorrelated); only the correlated inputs are reordered
+    (Iman-Conover). With ``design_key`` (a hashable that determines ``rng``'s state, such
+    as the seed) the result is the same, from a cache when the key, size and input were
+    seen before.
     """
     d = len(dists)
-    ic_rng, lhs_rng = rng.spawn(2)
+    keys = [str(j) for j in range(d)] if keys is None else list(keys)
+    if len(keys) != d or len(set(keys)) != d:
+        raise ValueError("sample(): keys must name each input once")
+    ic_rng = column_rng(rng, "iman-conover")  # input keys are dotted paths: no clash
     if n * d * 8 > CACHE_MAX_SAMPLE_BYTES:
         design_key = None
-    if design_key is None:
-        rows = lhs_uniforms(n, d, lhs_rng)  # (d, n), transformed in place, input by input
-        for j, dd in enumerate(dists):
-            rows[j] = dd.ppf(rows[j])
-    else:
-        # ``design_key`` names the generator's state (the seed): then the design and each
-        # transformed column are reused from earlier runs of the same key and size.
-        design = _design(n, d, lhs_rng, design_key)
-        rows = np.empty((d, n))
-        for j, dd in enumerate(dists):
-            col = _COLUMNS.get((design_key, n, d, j, dd))
-            if col is None:
-                col = dd.ppf(np.array(design[j]))  # scipy wants a writeable buffer
-                _COLUMNS.put((design_key, n, d, j, dd), col)
-            rows[j] = col
+    rows = np.empty((d, n))
+    for j, (dd, key) in enumerate(zip(dists, keys, strict=True)):
+        if design_key is None:
+            rows[j] = dd.ppf(lhs_column(n, column_rng(rng, key)))
+            continue
+        # ``design_key`` names the generator's state (the seed): then each design column
+        # and each transformed column are reused from earlier runs of the same key and size.
+        col = _COLUMNS.get((design_key, key, n, dd))
+        if col is None:
+            u = _DESIGNS.get((design_key, key, n))
+            if u is None:
+                u = lhs_column(n, column_rng(rng, key))
+                _DESIGNS.put((design_key, key, n), u)
+            col = dd.ppf(np.array(u))  # scipy wants a writeable buffer
+            _COLUMNS.put((design_key, key, n, dd), col)
+        rows[j] = col
     out = rows.T  # (n, d) view in column-major order: no copy
     if correlation is not None:
         idx = [j for j in range(d) if not dists[j].is_fixed and np.any(correlation[j] != (

@@ -50,7 +50,8 @@ def sample_inputs(sc: Scenario, paths: int, seed: int) -> tuple[np.ndarray, list
     names = list(dists)
     corr = sc.correlation_matrix() if sc.correlations else None
     rng, _ = seeds(seed)
-    return sample(list(dists.values()), paths, rng, corr, design_key=("seed", seed)), names
+    return (sample(list(dists.values()), paths, rng, corr, design_key=("seed", seed),
+                   keys=names), names)
 
 
 #: Called once each, just before this process's first kernel call: where the CLI announces

@@ -134,7 +134,8 @@ def test_simulating_calibrated_file_reproduces_posterior_bands(calibrated):
             se = math.hypot(quantile_se(a, q),
                             weighted_quantile_se(b, w_eq, q, min(post.ess, n)))
             diff = abs(float(np.quantile(a, q)) - float(np.quantile(b, q)))
-            assert diff <= 4 * se + step, (metric, q, diff, se)
+            # one step of the active rate's 1/200 grid is allowed, with its rounding
+            assert diff <= 4 * se + step * (1 + 1e-9), (metric, q, diff, se)
 
 
 def test_calibrated_80pc_intervals_cover_true_inputs(seed_case):

@@ -116,16 +116,20 @@ def test_survey_intervals_cover_the_true_active_rate(seed_case):
     rate = truths.metric("active_rate_m6")
     d, w = draw_usage(rate, 150, obs.frequency_mix, obs.frequency_concentration,
                       obs.active_overdispersion, rng)
-    covered, moved = [], []
+    covered, widths = [], []
     for j in range(truths.n_paths):
         act = reads_actuals(f"month,survey_n,used_daily,used_weekly\n6,150,{d[j]:.6f},"
                             f"{w[j]:.6f}\n")
         post = condition(prior, act)
         x = post.metric("active_rate_m6")
         covered.append(post.quantile(x, 0.1) <= rate[j] <= post.quantile(x, 0.9))
-        prior_x = prior.metric("active_rate_m6")
-        moved.append(post.quantile(x, 0.9) - post.quantile(x, 0.1)
-                     < np.percentile(prior_x, 90) - np.percentile(prior_x, 10))
+        widths.append(post.quantile(x, 0.9) - post.quantile(x, 0.1))
     cov = float(np.mean(covered))
     assert abs(cov - 0.8) <= 3 * math.sqrt(0.16 / len(covered)), cov
-    assert all(moved)  # a survey is informative
+    # A survey is informative: the posterior interval is narrower than the prior's on
+    # average (the law of total variance promises it on average, not for every truth: a
+    # truth in the prior's tail can widen it), by more than 3 s.e. of the mean width.
+    prior_x = prior.metric("active_rate_m6")
+    prior_width = np.percentile(prior_x, 90) - np.percentile(prior_x, 10)
+    wid = np.asarray(widths)
+    assert wid.mean() < prior_width - 3 * wid.std(ddof=1) / math.sqrt(wid.size), wid

@@ -55,5 +55,30 @@ def test_sample_inputs_uses_the_seed_as_key(seed_case):
     x1, _ = sample_inputs(seed_case, 300, 11)
     rng, _ = seeds(11)
     x2 = sample(list(seed_case.inputs().values()), 300, rng,
-                seed_case.correlation_matrix() if seed_case.correlations else None)
+                seed_case.correlation_matrix() if seed_case.correlations else None,
+                keys=seed_case.input_paths())
     np.testing.assert_array_equal(x1, x2)
+
+
+def test_a_new_tier_in_the_file_leaves_every_other_inputs_draws_unchanged(tmp_path):
+    """Two versions of a scenario file are paired: a tier added before the others (new
+    inputs, every later input moved along) changes no draw of an input both versions have."""
+    from conftest import SCENARIOS
+
+    from simulator.scenario import load_scenario
+
+    text = (SCENARIOS / "seed_case.toml").read_text()
+    extra = ('[adoption.tiers.coached]\ndescription = "A coach per team"\n'
+             'ceiling = { dist = "pert", min = 0.5, mode = 0.6, max = 0.7 }\n'
+             'innovation_p = { dist = "pert", min = 0.05, mode = 0.1, max = 0.2 }\n'
+             'imitation_q = { dist = "pert", min = 0.2, mode = 0.3, max = 0.4 }\n'
+             'cost_per_user = 50.0\n\n')
+    f = tmp_path / "v2.toml"
+    f.write_text(text.replace("[adoption.tiers.pilot]", extra + "[adoption.tiers.pilot]", 1))
+    old, new = load_scenario(SCENARIOS / "seed_case.toml"), load_scenario(f)
+    x_old, n_old = sample_inputs(old, 400, 21)
+    x_new, n_new = sample_inputs(new, 400, 21)
+    moved = [n for j, n in enumerate(n_old) if n_new.index(n) != j]
+    assert len(n_new) == len(n_old) + 4 and len(moved) >= 4  # positions shifted
+    for j, name in enumerate(n_old):
+        np.testing.assert_array_equal(x_old[:, j], x_new[:, n_new.index(name)], err_msg=name)
