@@ -147,21 +147,21 @@ def _count_runs(monkeypatch) -> list[int]:
 
 def test_sensitivity_costs_one_run_per_money_only_input(seed_case, monkeypatch):
     calls = _count_runs(monkeypatch)
-    sa = sensitivity(seed_case, paths=PATHS, seed=SEED, top_k=8, spider_k=8)
-    names = list(sa.tornado["input"])
+    sa = sensitivity(seed_case, paths=PATHS, seed=SEED, top_k=None, spider_k=12)
     linear = set(sa.tornado.attrs["linear"])
     assert linear and linear <= affine_inputs(seed_case)
     full = [n for n in calls if n == PATHS]
     # base + one run per money-only input whose slope does not follow from the base run
-    # (of minutes saved and rework minutes, only the first) + 5 spider values per other
-    # input (their P10 and P90 tornado runs are not among the spider's quantiles: 2 + 5)
+    # (of minutes saved and rework minutes, only the first) + 2 tornado and 5 spider
+    # values per other input (P10 and P90 are not among the spider's quantiles)
     pair = {affine_mod.MINUTES, affine_mod.REWORK}
     derived = {affine_mod.BUILD, affine_mod.HOURLY, affine_mod.PLATFORM, affine_mod.LICENCE,
                affine_mod.PILOT_COST}
     with_run = len(linear - derived - pair) + (1 if linear & pair else 0)
     assert linear & derived and linear >= pair  # the case exercises both
-    others = len(names) - len(linear)
-    assert len(full) == 1 + with_run + 7 * others
+    others_t = set(sa.tornado["input"]) - linear
+    others_s = set(sa.spider["input"]) - linear
+    assert len(full) == 1 + with_run + 2 * len(others_t) + 5 * len(others_s)
     assert len(calls) - len(full) == len(linear)  # one small check per line
 
 
