@@ -114,16 +114,19 @@ def pure_python(n: int, horizon: int) -> dict:
     _, m, k = arrays(n, horizon)
     k0, k1 = split_key(k)
     args = (m.x, m.core_cols, m.tier_cols, m.cohort_size, m.cohort_start, m.cohort_tier, m.flags,
-            m.gates, m.horizon, m.monthly_rate, k0, k1, 0, True, False)
+            m.gates, m.horizon, m.monthly_rate, k0, k1, 0, np.zeros(0, np.int64), True, False)
     kernel.simulate_kernel(*args)
     t_k = median_time(lambda: kernel.simulate_kernel(*args), 5)
     # Swap every jitted helper for its Python function so nothing compiled runs.
     saved = []
-    for mod, names in ((kernel, ("run_block", "run_path", "cohort_draw_binom",
-                                 "irr_monthly", "payback_month", "binom_inv", "poisson_inv",
+    for mod, names in ((kernel, ("run_block", "run_path", "cohort_draw_binom", "fill_uniforms",
+                                 "fill_cohort", "binom_at", "irr_monthly", "payback_month",
+                                 "binom_inv", "binom_inv_inline", "poisson_inv_inline",
                                  "uniform_at")),
                        (philox, ("philox4x32",)),
-                       (inversion, ("_binom_mode", "_binom_tail", "_poisson_tail"))):
+                       (inversion, ("_binom_mode", "_binom_tail", "_poisson_tail",
+                                    "_binom_small", "_poisson_small", "pow_int", "binom_inv",
+                                    "poisson_inv"))):
         for name in names:
             f = getattr(mod, name)
             saved.append((mod, name, f))

@@ -1,8 +1,9 @@
 """Memory a run needs, estimated before it starts, and a budget that refuses runs above it.
 
 A run holds its sampled inputs (paths x inputs float64), the per-path outputs, the monthly
-trajectories (5 x (horizon + 1) x paths float32, when bands are kept), the pilot-lens run
-and the band workspace. Refusing a run that would not fit, with one line, beats being
+trajectories (5 x (horizon + 1) x paths float32, when bands are kept; a large run streams
+them: one chunk of paths at a time and narrow windows of values for the bands), the
+pilot-lens run and the band workspace. Refusing a run that would not fit, with one line, beats being
 killed by the operating system halfway through (and, behind the app, taking every
 analyst's session with it).
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 import math
 import os
 
-from .engine.bands import band_block_months
+from .engine.bands import STREAM_BINS, STREAM_COLS, band_block_months, default_qs, window_fraction
 from .scenario import Scenario, ScenarioError
 
 #: Environment variable holding the memory budget in MB (MiB).
@@ -40,6 +41,39 @@ LENS_ESTIMATE_COLUMNS = 6
 FIXED_BYTES = 8 * 2**20
 
 MiB = 2**20
+#: A run whose monthly trajectories would take more than this many bytes streams them:
+#: the kernel runs on chunks of STREAM_CHUNK_PATHS paths and the bands are taken across
+#: the chunks (exact: :class:`simulator.engine.bands.StreamingBands`); the result then
+#: keeps no trajectories (``simulate(..., keep_trajectories=True)`` keeps them).
+STREAM_TRAJECTORY_BYTES = 512 * MiB
+#: Paths per chunk of a streamed run.
+STREAM_CHUNK_PATHS = 131_072
+
+
+def streams_trajectories(paths: int, horizon: int, bands: bool = True,
+                         keep_trajectories: bool | None = None) -> bool:
+    """Whether a run of ``paths`` x ``horizon`` streams its trajectories (keeps none):
+    with bands, more than one chunk of paths, and ``keep_trajectories`` False, or None
+    with trajectories above STREAM_TRAJECTORY_BYTES."""
+    if not bands or keep_trajectories or paths <= STREAM_CHUNK_PATHS:
+        return False
+    return (keep_trajectories is False
+            or TRAJECTORY_ROWS * (horizon + 1) * paths * 4 > STREAM_TRAJECTORY_BYTES)
+
+
+def _stream_bytes(n: int, h: int, n_inputs: int) -> tuple[int, int]:
+    """(kept, per chunk) bytes of a streamed run's bands: the windows' values (float32 for
+    the five stored rows, float64 for net and cumulative net, with 10 % room) and bin
+    counts; one chunk's trajectories and outputs, with its inputs' copy (during the
+    kernel) or its cumulative net (during the bands' pass), whichever is larger."""
+    c = STREAM_CHUNK_PATHS
+    share = window_fraction(default_qs(), c)
+    per_value = (4 * 5 + 8 * (STREAM_COLS - 5)) / STREAM_COLS
+    kept = int(1.1 * share * n * STREAM_COLS * (h + 1) * per_value)
+    kept += STREAM_COLS * (h + 1) * STREAM_BINS * 9
+    chunk = c * (TRAJECTORY_ROWS * (h + 1) * 4 + 8 * max(h + 1, n_inputs)
+                 + 8 * OUTPUTS_PER_PATH)
+    return kept, chunk
 
 
 class MemoryBudgetError(ScenarioError):
@@ -68,7 +102,8 @@ def memory_budget_bytes(budget_mb: float | None = None) -> int:
 
 
 def estimate_run_bytes(sc: Scenario, paths: int, horizon: int | None = None,
-                       bands: bool = True, pilot_lens: bool = True) -> int:
+                       bands: bool = True, pilot_lens: bool = True,
+                       keep_trajectories: bool | None = None) -> int:
     """Bytes a ``simulate(sc, paths, horizon=horizon, bands=bands)`` run needs at its peak
     (an estimate: within 25 % of the measured peak for medium and large runs)."""
     n = max(int(paths), 0)
@@ -78,8 +113,13 @@ def estimate_run_bytes(sc: Scenario, paths: int, horizon: int | None = None,
     inputs = n * n_inputs * 8
     outputs = n * OUTPUTS_PER_PATH * 8
     work = n * WORK_COLUMNS * 8
-    traj = TRAJECTORY_ROWS * (h + 1) * n * 4 if bands else 0
-    if bands:  # the bands' net / cumulative-net workspace, one block of months
+    streamed = streams_trajectories(n, h, bands, keep_trajectories)
+    traj = TRAJECTORY_ROWS * (h + 1) * n * 4 if bands and not streamed else 0
+    if streamed:  # windows kept to the end, one chunk's arrays at a time
+        kept, chunk = _stream_bytes(n, h, n_inputs)
+        traj = kept
+        work = max(work, chunk)
+    elif bands:  # the bands' net / cumulative-net workspace, one block of months
         work += 16 * n * band_block_months(h + 1, n)
     lens = 0
     if pilot_lens:
@@ -125,13 +165,13 @@ def _refuse(need: int, budget: int, head: str) -> None:
 
 def check_run_budget(sc: Scenario, paths: int, horizon: int | None = None,
                      bands: bool = True, *, budget_mb: float | None = None,
-                     pilot_lens: bool = True) -> int:
+                     pilot_lens: bool = True, keep_trajectories: bool | None = None) -> int:
     """Refuse (:class:`MemoryBudgetError`, one line) a run whose estimate exceeds the
     budget; return the estimate in bytes otherwise. Invalid ``paths`` or ``horizon`` are
     left for :func:`~simulator.simulate` to report."""
     if not _valid(paths, horizon):
         return 0
-    need = estimate_run_bytes(sc, paths, horizon, bands, pilot_lens)
+    need = estimate_run_bytes(sc, paths, horizon, bands, pilot_lens, keep_trajectories)
     budget = memory_budget_bytes(budget_mb)
     if need > budget:
         h = sc.horizon if horizon is None else horizon

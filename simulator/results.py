@@ -63,7 +63,11 @@ class SimulationResult:
 
     ``paths``, ``bands`` and ``summary`` are built on first access. ``trajectories``
     (float32, (len(TRAJ), H+1, N)) and ``registered`` stay available for analysis
-    (actuals conditioning, custom bands with weights).
+    (actuals conditioning, custom bands with weights). A large run streams its
+    trajectories (``meta["streamed_trajectories"]``, see
+    :func:`simulator.budget.streams_trajectories`): ``trajectories`` is None, so
+    ``bands`` holds the core metrics only (no telemetry rows), ``paths`` no telemetry
+    columns, and ``telemetry`` raises a one-line ValueError.
     """
 
     scenario: Scenario
@@ -87,6 +91,14 @@ class SimulationResult:
     @property
     def n_paths(self) -> int:
         return self.out.shape[0]
+
+    def no_trajectories(self, what: str) -> str:
+        """One line saying why ``what`` cannot be had from this run (no trajectories)."""
+        if self.meta.get("streamed_trajectories"):
+            return (f"{what} needs the monthly trajectories, which this run of "
+                    f"{self.n_paths:,} paths streamed to save memory (bands and summary "
+                    f"are exact); simulate(..., keep_trajectories=True) keeps them")
+        return f"{what} needs the trajectories (simulate(..., bands=True))"
 
     def metric(self, name: str) -> np.ndarray:
         """One per-path output as a float array (payback: NaN where never reached)."""
@@ -119,7 +131,7 @@ class SimulationResult:
         """Per month and path (H+1, N): ever_used, active_rate, weekly_active_rate,
         daily_active_rate; needs the trajectories (simulate(..., bands=True))."""
         if self.trajectories is None:
-            raise ValueError("telemetry needs the trajectories (simulate(..., bands=True))")
+            raise ValueError(self.no_trajectories("telemetry"))
         x = {n: self.inputs[:, j] for j, n in enumerate(self.input_names)}
         return telemetry_rates(self.trajectories[:, : self.horizon + 1], self.registered,
                                x, self.usage)

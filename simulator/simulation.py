@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
-from .budget import check_run_budget
+from . import budget
+from .budget import check_run_budget, streams_trajectories
 from .distributions import sample
-from .engine.bands import bands_from_trajectories, default_qs
+from .engine.bands import StreamBandsFailed, StreamingBands, bands_from_trajectories, default_qs
 from .engine.kernel import simulate_kernel
 from .engine.layout import ModelArrays, prepare
 from .engine.philox import split_key
@@ -64,13 +66,17 @@ def on_first_kernel(hook: Callable[[], object]) -> None:
     _first_kernel_hooks.append(hook)
 
 
+#: The kernel's ``keys`` argument when rows draw as ``first_path + i``.
+NO_KEYS = np.zeros(0, dtype=np.int64)
+
+
 def _kernel(m: ModelArrays, kseed: int, store: bool, store_cohorts: bool, first_path: int):
     while _first_kernel_hooks:
         _first_kernel_hooks.pop(0)()
     k0, k1 = split_key(kseed)
     return simulate_kernel(m.x, m.core_cols, m.tier_cols, m.cohort_size, m.cohort_start,
                            m.cohort_tier, m.flags, m.gates, m.horizon, m.monthly_rate, k0, k1,
-                           first_path, store, store_cohorts)
+                           first_path, NO_KEYS, store, store_cohorts)
 
 
 def run_kernel(m: ModelArrays, kseed: int, store: bool,
@@ -165,24 +171,53 @@ def run_pilot_lens(sc: Scenario, x: np.ndarray, names: list[str], kseed: int, ho
 
 
 def simulate(sc: Scenario, paths: int = 20_000, seed: int = 7, horizon: int | None = None, *,
-             bands: bool = True, pilot_lens: bool = True) -> SimulationResult:
+             bands: bool = True, pilot_lens: bool = True,
+             keep_trajectories: bool | None = None) -> SimulationResult:
     """Run ``paths`` Monte Carlo paths of scenario ``sc``.
 
     The same (scenario, paths, seed, horizon) gives bit-identical results whatever the
     number of numba threads. ``bands=False`` skips the monthly trajectories (less memory,
-    faster: for sweeps and analysis that only need per-path results).
+    faster: for sweeps and analysis that only need per-path results). Large runs stream
+    their trajectories (:func:`simulator.budget.streams_trajectories`): bands and summary
+    are the same, bit for bit, but ``trajectories`` is None (so no telemetry, cash-flow
+    lines or conditioning on actuals); ``keep_trajectories=True`` keeps them.
     """
     paths = _check_int("paths", paths, 1, None)
     seed = _check_int("seed", seed, 0, 2**63 - 1)
     h = sc.horizon if horizon is None else _check_int("horizon", horizon, 1, 120)
-    check_run_budget(sc, paths, h, bands, pilot_lens=pilot_lens)
+    check_run_budget(sc, paths, h, bands, pilot_lens=pilot_lens,
+                     keep_trajectories=keep_trajectories)
     x, names = sample_inputs(sc, paths, seed)
-    return simulate_inputs(sc, x, names, seed, h, bands=bands, pilot_lens=pilot_lens)
+    return simulate_inputs(sc, x, names, seed, h, bands=bands, pilot_lens=pilot_lens,
+                           keep_trajectories=keep_trajectories)
+
+
+def _run_streamed(m: ModelArrays, kseed: int) -> tuple[np.ndarray, np.ndarray, StreamingBands]:
+    """The kernel on chunks of :data:`simulator.budget.STREAM_CHUNK_PATHS` paths (each
+    drawing as its own paths): per-path outputs and gate outputs of the whole run, and its
+    bands' stream."""
+    n = m.n_paths
+    chunk = budget.STREAM_CHUNK_PATHS
+    stream = StreamingBands(n, m.registered.astype(np.float64), default_qs())
+    out = gate_out = None
+    for a in range(0, n, chunk):
+        b = min(n, a + chunk)
+        o, traj, g = run_kernel_gates(replace(m, x=np.asfortranarray(m.x[a:b])), kseed,
+                                      store=True, first_path=a)
+        if out is None:
+            out = np.empty((n, o.shape[1]))
+            gate_out = np.empty((n, g.shape[1]))
+        out[a:b] = o
+        gate_out[a:b] = g
+        stream.add(traj, a)
+        del traj, o, g
+    return out, gate_out, stream
 
 
 def simulate_inputs(sc: Scenario, x: np.ndarray, names: list[str], seed: int,
                     horizon: int | None = None, *, bands: bool = True,
-                    pilot_lens: bool = True) -> SimulationResult:
+                    pilot_lens: bool = True,
+                    keep_trajectories: bool | None = None) -> SimulationResult:
     """Run the model on given per-path inputs ``x`` (columns ``names``, as sampled).
 
     For analyses that edit or reweight sampled inputs (variants on common random numbers,
@@ -193,18 +228,30 @@ def simulate_inputs(sc: Scenario, x: np.ndarray, names: list[str], seed: int,
     _check_inputs_finite(x, names)
     _, kseed = seeds(seed)
     m = prepare(sc, x, names, h)
-    out, traj, gate_out = run_kernel_gates(m, kseed, store=bands)
+    registered = m.registered
+    streamed = streams_trajectories(x.shape[0], h, bands, keep_trajectories)
+    traj = stream = None
+    if streamed:
+        out, gate_out, stream = _run_streamed(m, kseed)
+    else:
+        out, traj, gate_out = run_kernel_gates(m, kseed, store=bands)
     _check_finite(out)
     lens, median = np.full(x.shape[0], np.nan), None
     if pilot_lens:
         lens, median = run_pilot_lens(sc, x, names, kseed, h, out[:, 0])
-    registered = m.registered
     band_array = None
-    if bands:
+    if stream is not None:
+        try:
+            band_array = stream.result()
+        except StreamBandsFailed:  # about once in 10^5 runs: the whole run, unstreamed
+            del stream
+            traj = run_kernel_gates(m, kseed, store=True)[1]
+    if bands and band_array is None:
         band_array = bands_from_trajectories(traj, registered.astype(np.float64), default_qs())
     return SimulationResult(
         scenario=sc, seed=seed, horizon=h, inputs=x, input_names=names, out=out,
         lens_npv=lens, lens_median=median, registered=registered,
-        trajectories=traj if bands else None, band_array=band_array,
+        trajectories=traj if bands and not streamed else None, band_array=band_array,
         gate_out=gate_out if sc.gates else None,
+        meta={"streamed_trajectories": True} if streamed else {},
     )

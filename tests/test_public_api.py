@@ -1,8 +1,9 @@
 """The public API guard (after httpx's): each package's ``__all__`` lists exactly its
 public names, and the ``>>>`` examples in the package docstrings run.
 
-Public names are the names a package's ``__init__`` defines or imports at its top level,
-less those starting with ``_``, submodules and ``from __future__`` features. A package
+Public names are the names a package's ``__init__`` defines or imports at its top level
+(or lists in its ``__dir__``: names it loads on first use, PEP 562), less those starting
+with ``_``, submodules and ``from __future__`` features. A package
 that has none needs no ``__all__``. The examples run in a temporary folder that sees the
 repository's ``scenarios/`` and ``examples/`` (so whatever they write stays out of the
 tree), at small sizes; they print properties, never simulated numbers.
@@ -29,9 +30,9 @@ WITH_EXAMPLES = ["simulator", "simulator.actuals", "simulator.analysis", "simula
 
 
 def public_names(module: types.ModuleType) -> set[str]:
-    return {name for name, value in vars(module).items()
+    return {name for name in dir(module)
             if not name.startswith("_")
-            and not isinstance(value, types.ModuleType | __future__._Feature)}
+            and not isinstance(getattr(module, name), types.ModuleType | __future__._Feature)}
 
 
 def test_the_api_packages_are_found():

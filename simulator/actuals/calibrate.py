@@ -311,4 +311,4 @@ def posterior_predictive(post: Posterior, paths: int, seed: int):
     rng = np.random.default_rng(seed)
     x = x[rng.permutation(paths)]
     return simulate_inputs(post.sample.scenario, x, list(post.sample.input_names), seed,
-                           post.sample.horizon)
+                           post.sample.horizon, keep_trajectories=True)

@@ -337,7 +337,8 @@ def condition(sc: Scenario | SimulationResult, actuals: Actuals | None,
         base = sc.scenario if isinstance(sc, SimulationResult) else sc
         if isinstance(sc, SimulationResult):
             paths, seed, horizon = sc.n_paths, sc.seed, sc.horizon
-        prior = simulate(base, paths=paths, seed=seed, horizon=horizon)
+        prior = simulate(base, paths=paths, seed=seed, horizon=horizon,
+                         keep_trajectories=True)  # conditioning reads them
     scenario, kseed = prior.scenario, seeds(prior.seed)[1]
     check_actuals(actuals, prior.registered, prior.horizon)
     notes, _ = registered_mismatch(actuals, prior.registered)

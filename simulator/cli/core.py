@@ -124,4 +124,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             {k: json_value(v) for k, v in res.summary.items()}, indent=2))
         if args.format == "table":
             print(f"wrote {d / 'paths.csv'}, {d / 'bands.csv'}, {d / 'summary.json'}")
+            if res.meta.get("streamed_trajectories"):
+                print("(a run this large streams its monthly trajectories: bands.csv and "
+                      "paths.csv hold no usage telemetry; fewer paths or a shorter horizon "
+                      "keep it)")
     return 0

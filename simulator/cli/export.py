@@ -166,18 +166,14 @@ def _slides(args: argparse.Namespace) -> list[str] | None:
 def cmd_export(args: argparse.Namespace) -> int:
     date = check_args(args)
     sc = scenario_from_args(args)
-    check_run_budget(sc, args.paths, args.horizon)  # before any work
+    check_run_budget(sc, args.paths, args.horizon, keep_trajectories=True)  # before any work
     if args.levers:
         check_analysis_budget(sc, args.paths, args.horizon, what="levers", columns=40)
-    from ..export import (
-        result_charts,
-        write_csv,
-        write_deck,
-        write_images,
-        write_workbook,
-    )
+    from ..export import write_csv, write_deck, write_workbook
 
-    res = simulate(sc, paths=args.paths, seed=args.seed, horizon=args.horizon)
+    # the deck's usage charts and cash-flow lines read the trajectories: keep them
+    res = simulate(sc, paths=args.paths, seed=args.seed, horizon=args.horizon,
+                   keep_trajectories=True)
     findings = args.analysis
     if args.levers and args.pptx and args.analysis:  # the deck's analyses, run once
         from ..export import run_findings
@@ -200,6 +196,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.sipmath:
             written.append(_sipmath(res, args))
         if args.png or args.svg:
+            from ..export.images import result_charts, write_images
+
             charts = result_charts(res)
             for opt in ("png", "svg"):
                 d = getattr(args, opt)

@@ -12,6 +12,14 @@ CDF is summed downwards until the terms stop counting (about 9 standard deviatio
 a draw costs O(sd) instead of O(mean) and nothing underflows for large n. Uniforms in
 the outer 0.1 % on either side are inverted by summing the tail from its far end (the
 lower CDF or the survival function), so even a uniform of 1e-16 gets its exact quantile.
+
+Most of the model's draws have means below 1 and a random answer of 0, 1 or 2, so a
+search that stops at a data-dependent step mispredicts a branch on nearly every draw.
+The small-mean searches therefore compute the CDF at 0..5 unconditionally (the same
+products and sums, in the same order, as the step-by-step search) and count how many
+lie below u, without a branch; only a u above CDF(5) continues step by step. The answer
+is the same k for every (n, p, u): tests/test_inversion.py holds both to a plain search
+from 0 and to scipy.
 """
 
 from __future__ import annotations
@@ -27,6 +35,25 @@ _NEGLIGIBLE = 1e-17
 #: Uniforms this close to 0 or 1 are inverted by summing the tail from its far end, so
 #: tiny tail probabilities are not lost to cancellation against the CDF near 1.
 TAIL = 1e-3
+#: CDF terms the small-mean searches compute before they need a loop.
+_FIRST = 6
+
+
+@njit(cache=True, inline="always")
+def pow_int(q, n):
+    """q ** n, bit for bit as numba computes it (repeated squaring), without branches for
+    n < 64: a factor of 1.0 where a bit of n is clear is exact, and the loop has a fixed
+    length, so a draw's varying n costs no mispredicted branch (twice as fast)."""
+    if n >= 64:
+        return q ** n
+    r = 1.0
+    a = q
+    e = n
+    for _ in range(6):
+        r *= a if (e & 1) else 1.0
+        e >>= 1
+        a *= a
+    return r
 
 
 @njit(cache=True)
@@ -108,6 +135,77 @@ def _poisson_tail(lam, u):
     return m
 
 
+@njit(cache=True, inline="always")
+def _binom_small(n, p, u):
+    """The search from 0 for 0 < n*p < SMALL_MEAN, 0 < p < 1, TAIL <= u <= 1 - TAIL."""
+    q = 1.0 - p
+    # P(0) = q**n by repeated squaring (integer power): no exp/log per draw, and far
+    # from underflow here (n*p < 10 with p < 1 - 1e-16 keeps n*log(q) above -400).
+    # CDF(0..5) without a branch: for k >= n the factor (n - k) makes every further
+    # term 0 (or -0.0), so the sums stop growing and min(count, n) is the answer.
+    pmf = pow_int(q, n)
+    r = p / q
+    c0 = pmf
+    pmf = pmf * (n / 1.0 * r)
+    c1 = c0 + pmf
+    pmf = pmf * ((n - 1) / 2.0 * r)
+    c2 = c1 + pmf
+    pmf = pmf * ((n - 2) / 3.0 * r)
+    c3 = c2 + pmf
+    pmf = pmf * ((n - 3) / 4.0 * r)
+    c4 = c3 + pmf
+    pmf = pmf * ((n - 4) / 5.0 * r)
+    c5 = c4 + pmf
+    below = (int(c0 < u) + int(c1 < u) + int(c2 < u) + int(c3 < u) + int(c4 < u)
+             + int(c5 < u))
+    if below < _FIRST:
+        return min(below, n)
+    k = _FIRST - 1
+    if k >= n:
+        return n
+    cdf = c5
+    while cdf < u and k < n:
+        pmf *= (n - k) / (k + 1.0) * r
+        k += 1
+        cdf += pmf
+        if pmf == 0.0:
+            break
+    return k
+
+
+@njit(cache=True, inline="always")
+def _poisson_small(lam, u):
+    """The search from 0 for 0 < lam < SMALL_MEAN, TAIL <= u <= 1 - TAIL."""
+    # CDF(0..5) without a branch, as for the binomial. The search's early stop (a
+    # negligible term above the mean) cannot fire at k <= 5 below a u < 1 - TAIL: the
+    # mass above k would then be under 6e-17, not the 1e-3 that u leaves.
+    pmf = math.exp(-lam)
+    c0 = pmf
+    pmf *= lam / 1
+    c1 = c0 + pmf
+    pmf *= lam / 2
+    c2 = c1 + pmf
+    pmf *= lam / 3
+    c3 = c2 + pmf
+    pmf *= lam / 4
+    c4 = c3 + pmf
+    pmf *= lam / 5
+    c5 = c4 + pmf
+    below = (int(c0 < u) + int(c1 < u) + int(c2 < u) + int(c3 < u) + int(c4 < u)
+             + int(c5 < u))
+    if below < _FIRST:
+        return below
+    k = _FIRST - 1
+    cdf = c5
+    while cdf < u:
+        k += 1
+        pmf *= lam / k
+        cdf += pmf
+        if pmf < cdf * _NEGLIGIBLE and k > lam:
+            break
+    return k
+
+
 @njit(cache=True)
 def binom_inv(n, p, u):
     """Smallest k in [0, n] with Binomial(n, p) CDF(k) >= u, for u in (0, 1)."""
@@ -117,21 +215,9 @@ def binom_inv(n, p, u):
         return n
     if u < TAIL or u > 1.0 - TAIL:
         return _binom_tail(n, p, u)
-    q = 1.0 - p
     if n * p < SMALL_MEAN:
-        # P(0) = q**n by repeated squaring (integer power): no exp/log per draw, and far
-        # from underflow here (n*p < 10 with p < 1 - 1e-16 keeps n*log(q) above -400).
-        pmf = q ** n
-        cdf = pmf
-        k = 0
-        r = p / q
-        while cdf < u and k < n:
-            pmf *= (n - k) / (k + 1.0) * r
-            k += 1
-            cdf += pmf
-            if pmf == 0.0:
-                break
-        return k
+        return _binom_small(n, p, u)
+    q = 1.0 - p
     m, pm = _binom_mode(n, p)
     # CDF at the mode: below the mode the probabilities fall monotonically.
     down = q / p
@@ -173,16 +259,7 @@ def poisson_inv(lam, u):
     if u < TAIL or u > 1.0 - TAIL:
         return _poisson_tail(lam, u)
     if lam < SMALL_MEAN:
-        pmf = math.exp(-lam)
-        cdf = pmf
-        k = 0
-        while cdf < u:
-            k += 1
-            pmf *= lam / k
-            cdf += pmf
-            if pmf < cdf * _NEGLIGIBLE and k > lam:
-                break
-        return k
+        return _poisson_small(lam, u)
     m = int(lam)
     pm = math.exp(m * math.log(lam) - lam - math.lgamma(m + 1.0))
     cdf = pm
@@ -212,3 +289,20 @@ def poisson_inv(lam, u):
         if cdf >= u or pk < cdf * _NEGLIGIBLE:
             break
     return k
+
+
+@njit(cache=True, inline="always")
+def binom_inv_inline(n, p, u):
+    """``binom_inv`` with its common case (small mean, u outside the tails) compiled into
+    the caller: the kernel's hot draws skip a call. The same k for every (n, p, u)."""
+    if n > 0 and p > 0.0 and p < 1.0 and u >= TAIL and u <= 1.0 - TAIL and n * p < SMALL_MEAN:
+        return _binom_small(n, p, u)
+    return binom_inv(n, p, u)
+
+
+@njit(cache=True, inline="always")
+def poisson_inv_inline(lam, u):
+    """``poisson_inv`` with its common case compiled into the caller (the same k)."""
+    if lam > 0.0 and u >= TAIL and u <= 1.0 - TAIL and lam < SMALL_MEAN:
+        return _poisson_small(lam, u)
+    return poisson_inv(lam, u)

@@ -9,6 +9,11 @@ from one draw to the next, so
 - a variant that changes one parameter changes only the draws that parameter enters,
   and by inversion moves them monotonically (exact common random numbers);
 - the plain-numpy reference (``reference.py``) consumes exactly the same uniforms.
+
+The uniforms a path needs (nearly) every month, its cohorts' churn and adoption and the
+month's incidents, are computed ahead in loops over the month coordinate that compile to
+SIMD code (``fill_uniforms``): the same numbers, at a fraction of the cost of one
+Philox call per draw. A cohort's are computed when it registers with someone in it.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .inversion import binom_inv, poisson_inv
+from .inversion import binom_inv, binom_inv_inline, poisson_inv_inline
 from .layout import (
     A_MAX,
     A_OOD,
@@ -150,6 +155,42 @@ def cohort_draw_binom(k0, k1, path, age, cohort, event, n, p):
 
 
 @njit(cache=True)
+def fill_uniforms(row, k0, k1, path, last, stream, index):
+    """row[a] = the uniform addressed by (path, a, stream, index) for a = 0..last.
+
+    The same numbers ``uniform_at`` gives one at a time, computed in one loop over the
+    month coordinate that the compiler turns into SIMD code (Philox is integer multiplies
+    and xors): several times cheaper per uniform than one call per draw, even counting
+    the months whose draw the path never makes. (Called, not inlined: one compiled
+    copy of the vector loop.)
+    """
+    for a in range(last + 1):
+        row[a] = uniform_at(k0, k1, path, a, stream, index)
+
+
+@njit(cache=True)
+def fill_cohort(u_churn, u_adopt, filled, k0, k1, path, c, last_age):
+    """Cohort c's churn and adoption uniforms for ages 0..last_age (it registers now)."""
+    fill_uniforms(u_churn[c], k0, k1, path, last_age, STREAM_COHORT,
+                  EVENTS_PER_COHORT * c + EV_CHURN)
+    fill_uniforms(u_adopt[c], k0, k1, path, last_age, STREAM_COHORT,
+                  EVENTS_PER_COHORT * c + EV_ADOPT)
+    filled[c] = True
+
+
+@njit(cache=True, inline="always")
+def binom_at(n, p, u):
+    """Binomial(n, p) by inversion of a uniform drawn beforehand (same edge cases as
+    ``cohort_draw_binom``); the common case compiled in place (used for churn, the most
+    frequent draw: one inlined copy keeps the compile short)."""
+    if n <= 0 or not p > 0.0:
+        return 0
+    if p >= 1.0:
+        return n
+    return binom_inv_inline(n, p, u)
+
+
+@njit(cache=True)
 def irr_monthly(net, n):
     """Monthly IRR of cash flows net[0..n-1]; NaN unless it is unique and in [-0.99, 10].
 
@@ -216,7 +257,8 @@ def payback_month(net, horizon):
 @njit(cache=True)
 def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, gates, horizon,
              monthly_rate, k0, k1, out, traj, store, cohort_traj, store_cohorts, gate_out,
-             never, active, lapsed, potential, start, tier_of, net):
+             never, active, lapsed, potential, start, tier_of, net, u_churn, u_adopt, u_inc,
+             filled):
     """Simulate path ``i``; write its metrics to ``out[i]`` and, if asked, its months.
 
     Parameters
@@ -256,6 +298,14 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
         adopt; the actual start month; the tier the cohort was onboarded in.
     net : ndarray, float64, shape (H+1,)
         Scratch: net cash per month.
+    u_churn, u_adopt : ndarray, float64, shape (C, H+1)
+        Scratch: each cohort's churn and adoption uniforms by age (filled when the cohort
+        registers with someone to draw for, at the latest before its first draw;
+        ``filled[c]`` says so).
+    u_inc : ndarray, float64, shape (H+1,)
+        Scratch: the incident uniform of each month.
+    filled : ndarray, bool, shape (C,)
+        Scratch: whether cohort c's rows of ``u_churn`` and ``u_adopt`` hold its uniforms.
     """
     lens = flags[F_LENS] == 1
     n_coh = cohort_size.shape[0]
@@ -297,6 +347,14 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
         tier_of[c] = cohort_tier[c]
     active[0] = cohort_size[0]
     potential[0] = cohort_size[0]
+    # The draws made (nearly) every month, computed up front in SIMD loops: the pilot
+    # team's and each month's incidents now; a later cohort's when it registers.
+    for c in range(n_coh):
+        filled[c] = False
+    if cohort_size[0] > 0:
+        fill_cohort(u_churn, u_adopt, filled, k0, k1, path, 0, horizon - start[0])
+    if x[LAM_PILOT] > 0.0:
+        fill_uniforms(u_inc, k0, k1, path, horizon, STREAM_DEPLOYMENT, EV_INCIDENTS)
     cost0 = x[BUILD]
     if vt_from == 0:
         cost0 += x[VT_COST]
@@ -316,6 +374,8 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
                                              cohort_size[c], tier[k, T_CEIL])
             never[c] = potential[c]
             registered += cohort_size[c]
+            if potential[c] > 0:
+                fill_cohort(u_churn, u_adopt, filled, k0, k1, path, c, horizon)
     net[0] = -cost0
     pv_b = 0.0
     pv_c = cost0
@@ -416,6 +476,8 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
                                                  cohort_size[c], tier[k, T_CEIL])
                 never[c] = potential[c]
                 registered += cohort_size[c]
+                if potential[c] > 0:
+                    fill_cohort(u_churn, u_adopt, filled, k0, k1, path, c, horizon - t)
         # Incidents scale with the load (active users) at the start of the month.
         load = 0.0
         for c in range(n_coh):
@@ -423,7 +485,7 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
         inc = 0
         if load > 0.0 and x[LAM_PILOT] > 0.0:
             lam = min(LAMBDA_CAP, x[LAM_PILOT] * (load / pilot_users) ** alpha)
-            inc = poisson_inv(lam, uniform_at(k0, k1, path, t, STREAM_DEPLOYMENT, EV_INCIDENTS))
+            inc = poisson_inv_inline(lam, u_inc[t])
         total_inc += inc
         # Human review: a share r of outputs is checked before use; users see only the
         # errors nobody reviewed, so trust follows the accuracy they see.
@@ -440,14 +502,18 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
             age = t - start[c]
             k = tier_of[c]
             a_c = active[c]
-            churn = cohort_draw_binom(k0, k1, path, age, c, EV_CHURN, a_c, churn_rate)
+            if a_c == 0 and lapsed[c] == 0 and never[c] == 0:
+                continue  # nobody to draw for (active[c] stays 0)
+            if not filled[c]:  # (a cohort with users registered with some: not reached)
+                fill_cohort(u_churn, u_adopt, filled, k0, k1, path, c, horizon - start[c])
+            churn = binom_at(a_c, churn_rate, u_churn[c, age])
             ret = 0
             if trusted:
                 ret = cohort_draw_binom(k0, k1, path, age, c, EV_RETURN, lapsed[c], x[RETURN])
             p_adopt = 0.0
             if potential[c] > 0:
                 p_adopt = min(1.0, tier[k, T_P] + tier[k, T_Q] * a_c / potential[c])
-            new = cohort_draw_binom(k0, k1, path, age, c, EV_ADOPT, never[c], p_adopt)
+            new = binom_inv(never[c], p_adopt, u_adopt[c, age])
             active[c] = a_c - churn + ret + new
             lapsed[c] += churn - ret
             never[c] -= new
@@ -582,10 +648,12 @@ def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, ga
 
 @njit(cache=True, nogil=True)
 def run_block(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, cohort_tier,
-              flags, gates, horizon, monthly_rate, k0, k1, first_path, out, traj, store,
+              flags, gates, horizon, monthly_rate, k0, k1, first_path, keys, out, traj, store,
               cohort_traj, store_cohorts, gate_out):
     """Run rows ``lo`` to ``hi - 1`` (one work item of the parallel loop) with their own
-    scratch arrays."""
+    scratch arrays; row i draws as path ``keys[i]``, or ``first_path + i`` when ``keys``
+    is empty."""
+    keyed = keys.shape[0] > 0
     n_coh = cohort_size.shape[0]
     n_core = core_cols.shape[0]
     n_tiers = tier_cols.shape[0]
@@ -596,6 +664,10 @@ def run_block(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
     start = np.zeros(n_coh, dtype=np.int64)
     tier_of = np.zeros(n_coh, dtype=np.int64)
     net = np.zeros(horizon + 1)
+    u_churn = np.empty((n_coh, horizon + 1))
+    u_adopt = np.empty((n_coh, horizon + 1))
+    u_inc = np.empty(horizon + 1)
+    filled = np.zeros(n_coh, dtype=np.bool_)
     x = np.empty(n_core)
     tier = np.empty((n_tiers, 4))
     for i in range(lo, hi):
@@ -604,15 +676,16 @@ def run_block(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
         for k in range(n_tiers):
             for f in range(4):
                 tier[k, f] = inputs[i, tier_cols[k, f]]
-        run_path(i, first_path + i, x, tier, cohort_size, cohort_start, cohort_tier,
+        path = keys[i] if keyed else first_path + i
+        run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier,
                  flags, gates, horizon, monthly_rate, k0, k1, out, traj, store,
                  cohort_traj, store_cohorts, gate_out, never, active, lapsed, potential,
-                 start, tier_of, net)
+                 start, tier_of, net, u_churn, u_adopt, u_inc, filled)
 
 
 @njit(cache=True, parallel=PRANGE_ONLY, nogil=True)
 def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, cohort_tier,
-                    flags, gates, horizon, monthly_rate, k0, k1, first_path, store,
+                    flags, gates, horizon, monthly_rate, k0, k1, first_path, keys, store,
                     store_cohorts):
     """Run every path; a pure function of its arguments.
 
@@ -639,6 +712,9 @@ def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, coh
     first_path : int
         Path coordinate of row 0: row i draws as path ``first_path + i`` (to run a slice
         of a larger run on that run's draws).
+    keys : ndarray, int64, shape (N,) or (0,)
+        When not empty, row i draws as path ``keys[i]`` instead (the update's particles,
+        each with its own luck key, not contiguous after resampling).
     store : bool
         Keep the monthly trajectories.
     store_cohorts : bool
@@ -670,6 +746,6 @@ def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, coh
     for b in prange(n_blocks):  # the parallel region only calls: cheap to compile
         run_block(b * BLOCK, min(n, (b + 1) * BLOCK), inputs, core_cols, tier_cols,
                   cohort_size, cohort_start, cohort_tier, flags, gates, horizon,
-                  monthly_rate, k0, k1, first_path, out, traj, store, cohort_traj,
+                  monthly_rate, k0, k1, first_path, keys, out, traj, store, cohort_traj,
                   store_cohorts, gate_out)
     return out, traj, cohort_traj, gate_out

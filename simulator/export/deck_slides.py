@@ -159,7 +159,7 @@ def npv_slide(prs, res: SimulationResult, bins: int) -> None:
 
 
 def waterfall_slide(prs, res: SimulationResult, gap) -> None:
-    from ..charts.analysis import gap_waterfall_frame
+    from ..charts.waterfall import gap_waterfall_frame
 
     cur = res.summary["currency"]
     slide = new_slide(prs, TITLE_WATERFALL)

@@ -177,7 +177,8 @@ def _simulate_text(toml_text: str, paths: int, seed: int) -> SimulationResult:
         numba.set_num_threads(compute_threads(others))
         t0 = time.perf_counter()
         try:
-            return simulate(sc, paths=paths, seed=seed)
+            # the app's usage charts and actuals tab read the trajectories
+            return simulate(sc, paths=paths, seed=seed, keep_trajectories=True)
         finally:
             timing.add_compute(time.perf_counter() - t0)
             numba.set_num_threads(before)

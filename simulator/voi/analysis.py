@@ -21,7 +21,7 @@ from ..scenario import Scenario
 from .decisions import Decisions, build_decisions
 from .groups import group_members, group_of
 from .luck import luck_share
-from .regression import candidate_designs, evppi
+from .regression import Estimate, Resampling, SplineCache, candidate_designs, evppi
 from .sobol import sobol_indices
 from .studies import Study, parse_study, study_statistic
 
@@ -124,15 +124,16 @@ def value_of_information(sc: Scenario, paths: int = 20_000, seed: int = 7,
     inputs = dec.relevant_inputs()
     col = {p: i for i, p in enumerate(base.input_names)}
     theta = base.inputs[:, [col[p] for p in inputs]]
-    rows, order, material = _evppi_rows(nb, theta, inputs, seed)
-    evpi_value, evpi_se, fit_r2 = _evpi(dec, nb, theta, order, material, seed)
+    fits = _Fits.start(nb.shape[0], seed)
+    rows, order, material = _evppi_rows(fits, nb, theta, inputs)
+    evpi_value, evpi_se, fit_r2 = _evpi(fits, dec, nb, theta, order, material)
     # A value of information cannot be negative (one may always ignore what one learns):
     # a negative cross-fitted estimate means the fitted rule gains nothing, so each value
     # is floored at 0 (the raw estimate is kept). Shares of a zero EVPI are 0, not NaN.
     evpi_raw = float(evpi_value)
     evpi_value = max(0.0, evpi_raw)
     ev = _evppi_table(rows, evpi_value)
-    evsi = _evsi_table(parsed, dec, nb, seed)
+    evsi = _evsi_table(fits, parsed, dec, nb, seed)
     luck = luck_share(base, reruns=luck_reruns)
     sob = _sobol_table(sc, dec, inputs, sobol, sobol_n, seed, notes)
     return VoiAnalysis(decisions=table, evpi=evpi_value, evpi_se=evpi_se, evppi=ev,
@@ -141,12 +142,28 @@ def value_of_information(sc: Scenario, paths: int = 20_000, seed: int = 7,
                        paths=base.n_paths, seed=seed, notes=notes, evpi_raw=evpi_raw)
 
 
-def _folds(seed: int) -> np.random.Generator:
-    """The same cross-fitting folds for every estimate, so that they are paired."""
-    return np.random.default_rng(np.random.SeedSequence([seed, 0xE7B1]))
+@dataclass(frozen=True)
+class _Fits:
+    """What every regression estimate of one analysis shares: the same cross-fitting
+    folds and bootstrap weights (so that the estimates are paired), drawn once, and the
+    inputs' spline bases, built once."""
+
+    resampling: Resampling
+    splines: SplineCache
+
+    @classmethod
+    def start(cls, n: int, seed: int) -> _Fits:
+        rng = np.random.default_rng(np.random.SeedSequence([seed, 0xE7B1]))
+        return cls(Resampling.draw(n, rng), SplineCache())
+
+    def evppi(self, nb: np.ndarray, theta: np.ndarray | None = None, *,
+              basis: list[np.ndarray] | None = None) -> Estimate:
+        """:func:`evppi` on the shared folds, weights and splines."""
+        return evppi(nb, theta, basis=basis, resampling=self.resampling,
+                     splines=self.splines)
 
 
-def _evppi_rows(nb: np.ndarray, theta: np.ndarray, inputs: list[str], seed: int
+def _evppi_rows(fits: _Fits, nb: np.ndarray, theta: np.ndarray, inputs: list[str]
                 ) -> tuple[list[dict[str, Any]], list[int], list[int]]:
     """EVPPI of each input alone and of each group of inputs; also the inputs' order by
     how much of the net benefits each explains alone, and the inputs of the groups whose
@@ -154,7 +171,7 @@ def _evppi_rows(nb: np.ndarray, theta: np.ndarray, inputs: list[str], seed: int
     rows = []
     explained = []
     for j, p in enumerate(inputs):
-        e = evppi(nb, theta[:, [j]], rng=_folds(seed))
+        e = fits.evppi(nb, theta[:, [j]])
         explained.append(e.explained)
         rows.append({"input": p, "kind": "input", "group": group_of(p), "value": e.value,
                      "se": e.se})
@@ -164,25 +181,27 @@ def _evppi_rows(nb: np.ndarray, theta: np.ndarray, inputs: list[str], seed: int
     material: list[int] = []  # inputs of the groups whose value is clearly above 0
     for g, paths_in in members.items():
         idx = [j for j in order if inputs[j] in paths_in]
-        e = evppi(nb, theta[:, idx], rng=_folds(seed))
+        e = fits.evppi(nb, theta[:, idx])
         rows.append({"input": g, "kind": "group", "group": g, "value": e.value, "se": e.se})
         if e.value > 2 * e.se:
             material += idx
     return rows, order, material
 
 
-def _evpi(dec: Decisions, nb: np.ndarray, theta: np.ndarray, order: list[int],
-          material: list[int], seed: int) -> tuple[float, float, float]:
+def _evpi(fits: _Fits, dec: Decisions, nb: np.ndarray, theta: np.ndarray,
+          order: list[int], material: list[int]) -> tuple[float, float, float]:
     """EVPI (raw estimate), its standard error and the all-inputs fit's out-of-sample R^2."""
     if not order:
         return 0.0, 0.0, float("nan")
     # Knowing every input is worth at least knowing some: besides the designs on all
     # inputs, the designs on the material groups' inputs compete (out-of-fold error).
-    cands = candidate_designs(theta[:, order])
+    every = candidate_designs(theta[:, order], splines=fits.splines)
+    cands = list(every)
     if material:
-        cands += candidate_designs(theta[:, [j for j in order if j in material]])
-    full = evppi(nb, basis=cands, rng=_folds(seed))
-    return full.value, full.se, float(_fit_r2(dec, theta[:, order]))
+        cands += candidate_designs(theta[:, [j for j in order if j in material]],
+                                   splines=fits.splines)
+    full = fits.evppi(nb, basis=cands)
+    return full.value, full.se, float(_fit_r2(dec, every))
 
 
 def _evppi_table(rows: list[dict[str, Any]], evpi_value: float) -> pd.DataFrame:
@@ -198,14 +217,14 @@ def _evppi_table(rows: list[dict[str, Any]], evpi_value: float) -> pd.DataFrame:
                      ignore_index=True)
 
 
-def _evsi_table(parsed: list[Study], dec: Decisions, nb: np.ndarray,
+def _evsi_table(fits: _Fits, parsed: list[Study], dec: Decisions, nb: np.ndarray,
                 seed: int) -> pd.DataFrame:
     """EVSI of each study, and of its perfect-information limit when it has one."""
     srows = []
     for s in parsed:
         stat, limit = study_statistic(s, dec, seed)
-        e = evppi(nb, stat, rng=_folds(seed))
-        lim = evppi(nb, limit, rng=_folds(seed)) if limit is not None else None
+        e = fits.evppi(nb, stat)
+        lim = fits.evppi(nb, limit) if limit is not None else None
         srows.append({"study": s.label, "value": max(0.0, e.value), "se": e.se,
                       "limit": max(0.0, lim.value) if lim else np.nan,
                       "limit_se": lim.se if lim else np.nan})
@@ -228,10 +247,12 @@ def _sobol_table(sc: Scenario, dec: Decisions, inputs: list[str], sobol: bool,
     return sob
 
 
-def _fit_r2(dec: Decisions, theta: np.ndarray) -> float:
-    """Out-of-sample R^2 of the all-inputs regression for the NPV as written."""
+def _fit_r2(dec: Decisions, designs: list[np.ndarray]) -> float:
+    """Out-of-sample R^2 of the all-inputs regression (the best of its candidate
+    ``designs``) for the NPV as written."""
     y = dec.nb[:, dec.as_written]
-    return float(evppi(np.column_stack([np.zeros_like(y), y]), theta, n_boot=0).r2[1])
+    return float(evppi(np.column_stack([np.zeros_like(y), y]), basis=designs,
+                       n_boot=0).r2[1])
 
 
 def _used_as_written(dec: Decisions) -> set[str]:

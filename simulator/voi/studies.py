@@ -133,7 +133,7 @@ def _trial(study: Study, dec: Decisions, seed: int, rng: np.random.Generator,
     except ScenarioError as exc:
         raise AnalysisError(f"--study {study.label}: {exc}") from None
     res = simulate_inputs(trial, base.inputs, base.input_names, derived_seed(seed, 0x7121),
-                          study.months, bands=True, pilot_lens=False)
+                          study.months, bands=True, pilot_lens=False, keep_trajectories=True)
     active = res.trajectories[TR_ACTIVE].astype(np.float64)  # (months+1, paths)
     rho = obs.active_overdispersion
     out = np.empty((base.n_paths, study.months))
