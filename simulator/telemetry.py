@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .engine.bands import quantiles_hist
 from .engine.layout import TR_ACC, TR_ACTIVE, TR_INC
 
 #: Telemetry metrics added to the bands, after the core's.
@@ -109,6 +110,17 @@ def active_share_of_adopters(rates: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def rate_bands(rates: np.ndarray, percentiles: tuple[int, ...]) -> np.ndarray:
-    """(H+1, len(percentiles)+1) percentiles and mean of a (H+1, N) rate."""
-    q = np.percentile(rates, percentiles, axis=1).T
+    """(H+1, len(percentiles)+1) percentiles and mean of a (H+1, N) rate.
+
+    The percentiles are ``np.percentile``'s bit for bit, by the compiled select the bands
+    use, a month at a time (a fifth of the time of numpy's partition over the paths).
+    """
+    rates = np.ascontiguousarray(rates, dtype=np.float64)
+    if not np.isfinite(rates).all():  # the select gives NaN for any non-finite value
+        q = np.percentile(rates, percentiles, axis=1).T
+    else:
+        levels = np.asarray(percentiles, dtype=np.float64) / 100.0
+        q = np.empty((rates.shape[0], levels.size))
+        for t in range(rates.shape[0]):
+            quantiles_hist(rates[t], levels, q[t])
     return np.column_stack([q, rates.mean(axis=1)])

@@ -119,3 +119,19 @@ def test_bootstrap_median_is_numpys_percentile_bit_for_bit():
         a[3] = np.round(a[3], -6)  # many ties
         assert np.array_equal(_median_rows(a, axis=1), np.percentile(a, 50, axis=1))
         assert _median_rows(a) == np.percentile(a, 50)
+
+
+def test_resampled_medians_equal_medians_of_the_resampled_matrix():
+    """The bootstrap's medians from one sort per row and counts per path equal
+    np.percentile of the resampled matrix bit for bit (ties, odd and even counts)."""
+    from simulator.analysis.gap import _ResampledMedians
+
+    rng = np.random.default_rng(11)
+    for n in (1, 2, 3, 1_000, 2_001):
+        a = rng.standard_normal((16, n)) * 1e6
+        a[3] = np.round(a[3], -6)  # many ties
+        a[5] = 7.0  # a constant row
+        medians = _ResampledMedians(a)
+        for _ in range(20):
+            idx = rng.integers(0, n, n)
+            assert np.array_equal(medians.of(idx), np.percentile(a[:, idx], 50, axis=1))

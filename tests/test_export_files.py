@@ -191,10 +191,23 @@ def test_cli_export_writes_everything(tmp_path, capsys):
     assert not list((tmp_path / "png").glob("*.svg"))
 
 
-def test_cli_export_with_levers_without_paths_sheet(tmp_path):
+def test_cli_export_with_levers_without_paths_sheet(tmp_path, monkeypatch):
+    import simulator.analysis as analysis
+    import simulator.analysis.levers as levers_mod
+
+    calls = []
+    real = levers_mod.lever_analysis
+
+    def counting(*a, **k):
+        calls.append(k.get("paths"))
+        return real(*a, **k)
+
+    monkeypatch.setattr(analysis, "lever_analysis", counting)
+    monkeypatch.setattr(levers_mod, "lever_analysis", counting)
     rc = main(["export", SEED_CASE, "--paths", "40", "--levers", "--no-paths-sheet",
                "--pptx", str(tmp_path / "deck.pptx"), "--xlsx", str(tmp_path / "book.xlsx")])
     assert rc == 0
+    assert calls == [40]  # the deck's lever analysis is the lever table's: run once
     wb = openpyxl.load_workbook(tmp_path / "book.xlsx", read_only=True)
     assert wb.sheetnames == ["Summary", "Cash flow", "Base case", "Bands", "Assumptions",
                              "Levers"]

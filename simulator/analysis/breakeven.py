@@ -9,6 +9,10 @@ within the allowed range*; if both meet it the target is met everywhere; otherwi
 bisection on [lo, hi] narrows the bracket to ``tol`` and reports the end of the
 bracket that meets the target (so the reported value is on the safe side).
 
+For a money-only input (:mod:`.affine`) each path's NPV is a straight line in the value,
+so the two runs at the ends give the metric at every bisection step (equal to a run there
+to rounding; checked on a few paths, with runs as the fallback): two runs in all.
+
 The metric need not be exactly monotone between the ends (a Monte Carlo estimate,
 and inputs such as the capture rate act through random adoption paths); bisection then
 finds *a* crossing, which for practical purposes is the crossing.
@@ -24,11 +28,16 @@ import numpy as np
 import pandas as pd
 
 from ..scenario import Scenario, field_meta
+from .affine import Line, affine_inputs, line_through
 from .variants import AnalysisError, Variants, input_dist, pct, used_inputs
 
 NOT_REACHABLE = "not reachable within the allowed range"
 MET_EVERYWHERE = "met everywhere in the allowed range"
 SOLVED = "solved"
+#: How the metric between the two ends was computed (the table's ``method``).
+ENDS = "model runs at the two ends"
+BISECTION = "model runs at the two ends and at every bisection step"
+LINEAR = "model runs at the two ends, a straight line between them (money-only input)"
 #: How far an open-ended search runs: this many times the input's largest magnitude.
 OPEN_RANGE_FACTOR = 10.0
 
@@ -124,7 +133,8 @@ def breakeven(sc: Scenario, path: str, target: str | Target = "prob:0.8",
     ends give the same metric), lo/hi of the search,
     the metric at lo, hi and value, the input's current P50 and the probability, under
     its current distribution, that the input is on the good side of the value (how
-    likely "what must be true" already is), and the number of kernel runs.
+    likely "what must be true" already is), the number of kernel runs and the method
+    (:data:`ENDS`, :data:`BISECTION`, or :data:`LINEAR` for a money-only input).
     ``tol`` defaults to 1e-4 of the range.
     """
     tgt = target if isinstance(target, Target) else Target.parse(target)
@@ -138,11 +148,14 @@ def breakeven(sc: Scenario, path: str, target: str | Target = "prob:0.8",
         raise AnalysisError(f"tol: {tol!r} must be above 0")
     runner = Variants.start(sc, paths, seed, horizon)
     runs = 0
+    line: Line | None = None
 
     def m(v: float) -> float:
         nonlocal runs
+        if line is not None:
+            return tgt.metric(line.at(v))
         runs += 1
-        return tgt.metric(runner.run(values={path: v}).metric("npv"))
+        return tgt.metric(runner.held_npv(path, v))
 
     m_lo, m_hi = m(a), m(b)
     direction = ("increasing" if m_hi > m_lo else "decreasing" if m_hi < m_lo
@@ -153,6 +166,9 @@ def breakeven(sc: Scenario, path: str, target: str | Target = "prob:0.8",
     elif not tgt.met(m_lo) and not tgt.met(m_hi):
         status = NOT_REACHABLE
     else:
+        if path in affine_inputs(sc):
+            line = line_through(runner, path, a, runner.held_npv(path, a), b,
+                                runner.held_npv(path, b), check=0.5 * (a + b))
         good, bad = (b, a) if tgt.met(m_hi) else (a, b)
         m_good = m_hi if good == b else m_lo
         for _ in range(max_iter):
@@ -179,9 +195,10 @@ def breakeven(sc: Scenario, path: str, target: str | Target = "prob:0.8",
         "value": value, "direction": direction, "lo": a, "hi": b,
         "metric_at_lo": m_lo, "metric_at_hi": m_hi, "metric_at_value": m_value,
         "input_p50": current, "prob_input_on_good_side": prob_true, "runs": runs,
-        "paths": runner.n_paths, "seed": runner.base.seed,
+        "method": LINEAR if line is not None else BISECTION if status == SOLVED else ENDS,
+        "paths": runner.n_paths, "seed": runner.seed,
     }])
 
 
-__all__ = ["MET_EVERYWHERE", "NOT_REACHABLE", "SOLVED", "Target", "breakeven",
-           "search_range"]
+__all__ = ["BISECTION", "ENDS", "LINEAR", "MET_EVERYWHERE", "NOT_REACHABLE", "SOLVED",
+           "Target", "breakeven", "search_range"]

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..results import percentiles
+from ..results import SimulationResult, percentiles
 from ..scenario import MODE_LABELS, MODE_SPECS, MODES, Scenario
 from .variants import AnalysisError, Variants, npv_stats, pct
 
@@ -122,19 +122,22 @@ def _stat(stat: str):
 
 def expectation_gap(sc: Scenario, paths: int = 20_000, seed: int = 7,
                     horizon: int | None = None, *, stat: str = "p50",
-                    bootstrap: int = 100) -> GapAnalysis:
+                    bootstrap: int = 100, base: SimulationResult | None = None
+                    ) -> GapAnalysis:
     """The pilot-lens NPV beside the production range, and the gap's causes.
 
     ``stat`` is the statistic the gap is measured in: ``p50`` (lens median minus
     production median, as in the run summary) or ``mean``. Standard errors of the gap
     and the Shapley values come from ``bootstrap`` resamples of the paths (all the
     combinations resampled together; 0 skips them). Latin hypercube paths are not
-    independent draws, so these errors are on the safe (large) side.
+    independent draws, so these errors are on the safe (large) side. ``base``: the run of
+    ``sc`` with these paths, seed and horizon (and its pilot lens) if one was made already
+    (reused, see :meth:`Variants.start`).
     """
     f = _stat(stat)
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0:
         raise AnalysisError(f"bootstrap: {bootstrap!r} must be a whole number >= 0")
-    runner = Variants.start(sc, paths, seed, horizon, pilot_lens=True)
+    runner = Variants.start(sc, paths, seed, horizon, pilot_lens=True, base=base)
     npvs = _combination_npvs(runner, mode_switches(sc))
     v = f(npvs, axis=1)
     se_shap, se_gap = _bootstrap_errors(npvs, f, bootstrap, runner.base.seed)
@@ -170,6 +173,33 @@ def _combination_npvs(runner: Variants,
     return npvs
 
 
+class _ResampledMedians:
+    """Row medians of ``npvs[:, idx]`` for many resamples ``idx``, equal bit for bit to
+    :func:`_median_rows` of the resampled matrix, without building it: each row is sorted
+    once; a resample is then a count per path, and its median's two order statistics are
+    where the running counts (in sorted order) pass their ranks."""
+
+    def __init__(self, npvs: np.ndarray) -> None:
+        self.order = np.argsort(npvs, axis=1, kind="stable")
+        self.sorted = np.take_along_axis(npvs, self.order, axis=1)
+        n = npvs.shape[1]
+        h = 0.5 * (n - 1)  # np.percentile's linear method: h = q (n - 1)
+        self.lo = int(math.floor(h))
+        self.hi = min(self.lo + 1, n - 1)
+        self.gamma = h - self.lo
+        self.rows = np.arange(npvs.shape[0])
+
+    def of(self, idx: np.ndarray) -> np.ndarray:
+        counts = np.bincount(idx, minlength=self.order.shape[1])
+        running = np.cumsum(counts[self.order], axis=1)  # non-decreasing along each row
+        at = np.array([np.searchsorted(r, (self.lo, self.hi), side="right")
+                       for r in running])
+        a = self.sorted[self.rows, at[:, 0]]
+        b = self.sorted[self.rows, at[:, 1]]
+        d = b - a  # numpy's lerp, as the compiled select does it
+        return b - d * (1.0 - self.gamma) if self.gamma >= 0.5 else a + d * self.gamma
+
+
 def _bootstrap_errors(npvs: np.ndarray, f: Callable[..., np.ndarray], bootstrap: int,
                       seed: int) -> tuple[np.ndarray, float]:
     """Standard errors of the Shapley values and of the gap from ``bootstrap``
@@ -180,8 +210,10 @@ def _bootstrap_errors(npvs: np.ndarray, f: Callable[..., np.ndarray], bootstrap:
         rng = np.random.default_rng(np.random.SeedSequence([seed, 4]))
         n = npvs.shape[1]
         vb = np.empty((bootstrap, _ALL_ON + 1))
+        medians = _ResampledMedians(npvs) if f is _median_rows else None
         for b in range(bootstrap):
-            vb[b] = f(npvs[:, rng.integers(0, n, n)], axis=1)
+            idx = rng.integers(0, n, n)
+            vb[b] = medians.of(idx) if medians is not None else f(npvs[:, idx], axis=1)
         if bootstrap > 1:
             se_shap = (vb @ _W_SHAP).std(axis=0, ddof=1)
             se_gap = float((vb[:, 0] - vb[:, _ALL_ON]).std(ddof=1))

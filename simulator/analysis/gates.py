@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..results import quantile_se
+from ..results import SimulationResult, quantile_se
 from ..scenario import Scenario, ScenarioError
 from ..simulation import _check_int, sample_inputs, simulate_inputs
-from .variants import AnalysisError
+from .variants import AnalysisError, is_run_of
 
 #: The three plans compared, in display order.
 PLANS = ("big bang", "gated", "no-go")
@@ -108,18 +108,24 @@ def _npv(sc: Scenario, x: np.ndarray, names: list[str], seed: int, h: int):
 
 
 def gate_analysis(sc: Scenario, paths: int = 20_000, seed: int = 7,
-                  horizon: int | None = None) -> GateAnalysis:
+                  horizon: int | None = None, *,
+                  base: SimulationResult | None = None) -> GateAnalysis:
     """Compare big bang, the gated plan and no-go on common random numbers.
 
     Big bang's per-path NPVs are bit-identical to ``simulate(sc.with_values({"gates": []}),
-    paths, seed, horizon)``; the gated plan's to ``simulate(sc, ...)``.
+    paths, seed, horizon)``; the gated plan's to ``simulate(sc, ...)``, which ``base`` is
+    when given and of these paths, seed and horizon (then not simulated again).
     """
     _need_gates(sc)
     paths, seed, h = _settings(sc, paths, seed, horizon)
-    x, names = sample_inputs(sc, paths, seed)
+    if base is not None and is_run_of(base, sc, paths, seed, h):
+        x, names = base.inputs, base.input_names
+        npv_gated, gout = base.metric("npv"), base.gate_out
+    else:
+        x, names = sample_inputs(sc, paths, seed)
+        npv_gated, gout = _npv(sc, x, names, seed, h)
     big = sc.with_values({"gates": []})
     npv_big, _ = _npv(big, x, names, seed, h)
-    npv_gated, gout = _npv(sc, x, names, seed, h)
     npv = {"big bang": npv_big, "gated": npv_gated, "no-go": np.zeros(paths)}
     rows = []
     for plan in PLANS:

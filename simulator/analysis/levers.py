@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..results import SimulationResult
 from ..scenario import LEVER, LEVER_SPECS, LEVERS, Scenario
 from .variants import LEVER_LABELS, AnalysisError, Variants, lever_label, npv_stats, pct
 
@@ -155,14 +156,17 @@ def _path_cols(r: dict[str, Any], key: str) -> dict[str, Any]:
 
 def lever_analysis(sc: Scenario, paths: int = 20_000, seed: int = 7,
                    horizon: int | None = None, *, budget: float | None = None,
-                   criterion: str = "p50") -> LeverAnalysis:
+                   criterion: str = "p50", base: SimulationResult | None = None
+                   ) -> LeverAnalysis:
     """Run every lever portfolio of ``sc`` on common random numbers and compare them.
 
     ``criterion``: ``p50`` (NPV median), ``p10`` (NPV P10, the downside) or ``prob``
-    (P(NPV > 0)). ``budget`` caps the mean present value of the lever cost.
+    (P(NPV > 0)). ``budget`` caps the mean present value of the lever cost. ``base``: the
+    run of ``sc`` with these paths, seed and horizon if one was made already (reused, see
+    :meth:`Variants.start`).
     """
     _check_criterion(criterion, budget)
-    runner = Variants.start(sc, paths, seed, horizon)
+    runner = Variants.start(sc, paths, seed, horizon, base=base)
     h = runner.base.horizon
     costs = lever_costs(sc, runner.base.inputs, runner.names, h)
     n_combo = 1 << len(LEVERS)
@@ -195,12 +199,14 @@ def lever_analysis(sc: Scenario, paths: int = 20_000, seed: int = 7,
 
     marg = []
     n = runner.n_paths
+    p50 = [r["npv_p50"] for r in rows]  # by mask, as computed for the table
+    prob = [r["prob_npv_positive"] for r in rows]
     for i, lv in enumerate(LEVERS):
         bit = 1 << i
         without = [m for m in range(n_combo) if not m & bit]
         d = np.mean([npv[m | bit] - npv[m] for m in without], axis=0)
-        d_p50 = np.mean([pct(npv[m | bit], 50) - pct(npv[m], 50) for m in without])
-        d_prob = np.mean([np.mean(npv[m | bit] > 0) - np.mean(npv[m] > 0) for m in without])
+        d_p50 = np.mean([p50[m | bit] - p50[m] for m in without])
+        d_prob = np.mean([prob[m | bit] - prob[m] for m in without])
         full = n_combo - 1
         cost_mean = float(costs[lv].mean() + np.mean(run_costs.get(lv, [0.0])))
         mean = float(d.mean())

@@ -11,9 +11,12 @@
 
 Tornado and spider cost two (or ``len(quantiles)``) kernel runs per input, so by
 default they cover the ``top_k`` inputs with the largest |rho|; pass ``top_k=None`` for
-every input. Inputs that cannot affect the scenario as configured (a lever that is off,
-a tier nobody gets; see :func:`~simulator.analysis.variants.used_inputs`) are left out
-unless ``include_unused=True``.
+every input. A money-only input (an hourly cost, minutes saved, a cost: NPV is a straight
+line in it on every path, :mod:`.affine`) costs one run for all its values, which then
+equal direct runs to rounding (checked on every use; the inputs so computed are listed in
+the tables' ``attrs["linear"]``). Inputs that cannot affect the scenario as configured (a
+lever that is off, a tier nobody gets; see :func:`~simulator.analysis.variants.used_inputs`)
+are left out unless ``include_unused=True``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from scipy import stats
 
 from ..results import SimulationResult
 from ..scenario import Scenario
+from .affine import Line, affine_inputs, checked, derived_slope
 from .variants import AnalysisError, Variants, pct, used_inputs
 
 SPIDER_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -96,15 +100,62 @@ def _check_q(q: float, name: str) -> float:
     return float(q)
 
 
-def _tornado(runner: Variants, names: list[str], rho: dict[str, float], low_q: float,
+class _HeldNpv:
+    """NPV per path with one input held at a value, sharing the work between values.
+
+    A money-only input (:mod:`.affine`) costs at most one run for every value: the base
+    run has it at its sampled value on each path, and its slope per path either follows
+    from the base run (:func:`~.affine.derived_slope`) or from one more run that holds it,
+    on each path, at whichever end of the values asked for first is farther from that
+    path's own value (so the two points are at least half that range apart); the line is
+    checked on a few paths. Any other input costs one run per value (a value asked for
+    again is not rerun).
+    """
+
+    def __init__(self, runner: Variants) -> None:
+        self.runner = runner
+        self.affine = affine_inputs(runner.scenario)
+        self.lines: dict[str, Line | None] = {}
+
+    def at(self, path: str, values: Sequence[float]) -> list[np.ndarray]:
+        line = self._line(path, values) if path in self.affine else None
+        if line is not None:
+            return [line.at(v) for v in values]
+        return [self.runner.held_npv(path, v) for v in values]
+
+    def linear(self) -> list[str]:
+        """The inputs whose NPVs came from a line."""
+        return [p for p, line in self.lines.items() if line is not None]
+
+    def _line(self, path: str, values: Sequence[float]) -> Line | None:
+        if path not in self.lines:
+            lo, hi = min(values), max(values)
+            x = self.runner.column(path)
+            npv = self.runner.base.metric("npv")
+            known = {p: ln.slope for p, ln in self.lines.items() if ln is not None}
+            slope = derived_slope(self.runner, path, known)
+            if slope is not None:
+                line = Line(x, npv, slope)
+            elif hi > lo:
+                far = np.where(np.abs(x - lo) >= np.abs(x - hi), lo, hi)
+                line = Line.through(x, npv, far, self.runner.run(values={path: far})
+                                    .metric("npv"))
+            else:
+                return None  # one value: a direct run costs the same
+            check = 0.5 * (lo + hi) if hi > lo else lo + 0.5 * (abs(lo) + 1.0)
+            self.lines[path] = checked(self.runner, path, line, check)
+        return self.lines[path]
+
+
+def _tornado(held: _HeldNpv, names: list[str], rho: dict[str, float], low_q: float,
              high_q: float) -> pd.DataFrame:
+    runner = held.runner
     dists = runner.scenario.inputs()
     base = pct(runner.base.metric("npv"), 50)
     rows = []
     for p in names:
         lo_v, hi_v = dists[p].quantile(low_q), dists[p].quantile(high_q)
-        npv_lo = runner.run(values={p: lo_v}).metric("npv")
-        npv_hi = runner.run(values={p: hi_v}).metric("npv")
+        npv_lo, npv_hi = held.at(p, [lo_v, hi_v])
         p50_lo, p50_hi = pct(npv_lo, 50), pct(npv_hi, 50)
         rows.append({"input": p, "low_value": lo_v, "high_value": hi_v,
                      "npv_p50_low": p50_lo, "npv_p50_high": p50_hi,
@@ -117,11 +168,12 @@ def _tornado(runner: Variants, names: list[str], rho: dict[str, float], low_q: f
     df = pd.DataFrame(rows, columns=cols)
     df = df.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
     df.insert(0, "rank", np.arange(1, len(df) + 1))
-    df.attrs.update(low_quantile=low_q, high_quantile=high_q)
+    df.attrs.update(low_quantile=low_q, high_quantile=high_q, linear=held.linear())
     return df
 
 
-def _spider(runner: Variants, names: list[str], quantiles: Sequence[float]) -> pd.DataFrame:
+def _spider(held: _HeldNpv, names: list[str], quantiles: Sequence[float]) -> pd.DataFrame:
+    runner = held.runner
     dists = runner.scenario.inputs()
     qs = [_check_q(q, "quantiles") for q in quantiles]
     if not qs:
@@ -129,12 +181,14 @@ def _spider(runner: Variants, names: list[str], quantiles: Sequence[float]) -> p
     base = pct(runner.base.metric("npv"), 50)
     rows = []
     for p in names:
-        for q in qs:
-            v = dists[p].quantile(q)
-            p50 = pct(runner.run(values={p: v}).metric("npv"), 50)
+        vs = [dists[p].quantile(q) for q in qs]
+        for q, v, npv in zip(qs, vs, held.at(p, vs), strict=True):
+            p50 = pct(npv, 50)
             rows.append({"input": p, "quantile": q, "value": v, "npv_p50": p50,
                          "change": p50 - base})
-    return pd.DataFrame(rows, columns=["input", "quantile", "value", "npv_p50", "change"])
+    df = pd.DataFrame(rows, columns=["input", "quantile", "value", "npv_p50", "change"])
+    df.attrs.update(linear=held.linear())
+    return df
 
 
 def tornado(sc: Scenario, paths: int = 20_000, seed: int = 7, horizon: int | None = None, *,
@@ -149,8 +203,8 @@ def tornado(sc: Scenario, paths: int = 20_000, seed: int = 7, horizon: int | Non
     runner = Variants.start(sc, paths, seed, horizon)
     sp = rank_correlations(runner.base)
     names = _pick(sp, sc.inputs(), inputs, top_k)
-    return _tornado(runner, names, dict(zip(sp["input"], sp["rho"], strict=True)), low_q,
-                    high_q)
+    return _tornado(_HeldNpv(runner), names, dict(zip(sp["input"], sp["rho"], strict=True)),
+                    low_q, high_q)
 
 
 def spider(sc: Scenario, paths: int = 20_000, seed: int = 7, horizon: int | None = None, *,
@@ -159,23 +213,28 @@ def spider(sc: Scenario, paths: int = 20_000, seed: int = 7, horizon: int | None
     """Spider table: NPV P50 as each input is held at each of ``quantiles`` of its range."""
     runner = Variants.start(sc, paths, seed, horizon)
     sp = rank_correlations(runner.base)
-    return _spider(runner, _pick(sp, sc.inputs(), inputs, top_k), quantiles)
+    return _spider(_HeldNpv(runner), _pick(sp, sc.inputs(), inputs, top_k), quantiles)
 
 
 def sensitivity(sc: Scenario, paths: int = 20_000, seed: int = 7,
                 horizon: int | None = None, *, top_k: int | None = 10, spider_k: int = 5,
                 quantiles: Sequence[float] = SPIDER_QUANTILES,
-                include_unused: bool = False) -> SensitivityAnalysis:
+                include_unused: bool = False,
+                base: SimulationResult | None = None) -> SensitivityAnalysis:
     """Spearman table, tornado (``top_k`` inputs; None = all) and spider (``spider_k``
-    inputs with the largest tornado swing) on one set of common random numbers."""
+    inputs with the largest tornado swing) on one set of common random numbers.
+
+    ``base``: the run of ``sc`` with these paths, seed and horizon if one was made
+    already (reused, see :meth:`Variants.start`)."""
     if isinstance(spider_k, bool) or not isinstance(spider_k, int) or spider_k < 0:
         raise AnalysisError(f"spider_k: {spider_k!r} must be a whole number >= 0")
-    runner = Variants.start(sc, paths, seed, horizon)
+    runner = Variants.start(sc, paths, seed, horizon, base=base)
     sp = rank_correlations(runner.base, include_unused=include_unused)
     rho = dict(zip(sp["input"], sp["rho"], strict=True))
     names = _pick(sp, sc.inputs(), None, top_k)
-    tor = _tornado(runner, names, rho, 0.1, 0.9)
-    spi = _spider(runner, list(tor["input"])[:spider_k], quantiles)
+    held = _HeldNpv(runner)
+    tor = _tornado(held, names, rho, 0.1, 0.9)
+    spi = _spider(held, list(tor["input"])[:spider_k], quantiles)
     return SensitivityAnalysis(spearman=sp, tornado=tor, spider=spi,
                                base_npv_p50=pct(runner.base.metric("npv"), 50),
                                currency=sc.scenario.currency)

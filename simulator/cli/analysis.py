@@ -288,7 +288,8 @@ BREAKEVEN_FIELDS = {
     "metric_at_value": "Target metric at the value found",
     "input_p50": "The input's median today",
     "prob_input_on_good_side": "Chance the input is already on the good side",
-    "runs": "Model runs", "paths": "Monte Carlo paths", "seed": "Random seed"}
+    "runs": "Model runs", "method": "How the metric between the ends was computed",
+    "paths": "Monte Carlo paths", "seed": "Random seed"}
 
 
 def cmd_breakeven(args: argparse.Namespace) -> int:

@@ -111,14 +111,19 @@ def check_args(args: argparse.Namespace) -> dt.date:
         raise CliError(f"--date {args.date!r}: expected YYYY-MM-DD") from None
 
 
-def _lever_table(sc, args):
+def _lever_table(sc, args, res, findings):
+    """The lever table: the deck's own lever analysis when it ran on these paths (the
+    same portfolios on the same paths: not simulated twice), else its own, on ``res``."""
     from ..analysis.levers import lever_analysis
     from ..export.tables import levers_frame
 
-    try:
-        la = lever_analysis(sc, paths=args.paths, seed=args.seed, horizon=args.horizon)
-    except ValueError as exc:
-        raise CliError(f"--levers: {exc}") from None
+    la = getattr(findings, "levers", None)
+    if la is None or findings.paths != args.paths:
+        try:
+            la = lever_analysis(sc, paths=args.paths, seed=args.seed, horizon=args.horizon,
+                                base=res)
+        except ValueError as exc:
+            raise CliError(f"--levers: {exc}") from None
     return levers_frame(la.combinations)
 
 
@@ -169,12 +174,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     # the deck's usage charts and cash-flow lines read the trajectories: keep them
     res = simulate(sc, paths=args.paths, seed=args.seed, horizon=args.horizon,
                    keep_trajectories=True)
-    levers = _lever_table(sc, args) if args.levers else None
+    findings = args.analysis
+    if args.levers and args.pptx and args.analysis:  # the deck's analyses, run once
+        from ..export import run_findings
+
+        findings = run_findings(res)
+    levers = _lever_table(sc, args, res, findings) if args.levers else None
     written: list[Path] = []
     try:
         if args.pptx:
             written.append(write_deck(res, args.pptx, levers=levers, date=date,
-                                      findings=args.analysis,
+                                      findings=findings,
                                       extra_slides=_extra_slides(sc, args),
                                       slides=_slides(args), appendix=args.appendix))
         if args.xlsx:

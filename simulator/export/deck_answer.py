@@ -44,7 +44,8 @@ def run_findings(res: SimulationResult, *, max_paths: int = MAX_ANALYSIS_PATHS,
     sc = res.scenario
     s = res.summary
     n = max(1, min(int(s["paths"]), max_paths))
-    kw = {"paths": n, "seed": int(s["seed"]), "horizon": res.horizon}
+    # The result is each analysis' base run when it has their paths: not simulated again.
+    kw = {"paths": n, "seed": int(s["seed"]), "horizon": res.horizon, "base": res}
     gates, rows = None, ()
     if sc.gates:  # a staged plan: the gated plan against big bang and no-go
         from ..analysis.gates import gate_analysis
