@@ -15,6 +15,7 @@ import math
 import threading
 import warnings
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -306,6 +307,19 @@ def lhs_column(n: int, rng: np.random.Generator) -> np.ndarray:
     return (rng.permutation(n) + rng.random(n)) / n
 
 
+#: Samples at least this long are drawn on several threads (below, threads cost more
+#: than they save).
+PARALLEL_SAMPLE_MIN = 50_000
+
+
+def sampling_threads() -> int:
+    """Threads for drawing a large sample: numba's thread count (the user's
+    ``NUMBA_NUM_THREADS`` setting), so sampling uses what the kernel uses."""
+    import numba
+
+    return max(1, int(numba.get_num_threads()))
+
+
 def sample(
     dists: list[Dist],
     n: int,
@@ -334,9 +348,22 @@ def sample(
     if n * d * 8 > CACHE_MAX_SAMPLE_BYTES:
         design_key = None
     rows = np.empty((d, n))
+    if design_key is None:
+        # Large samples: the columns are independent streams, so they are drawn on a
+        # few threads (numpy and scipy release the GIL in the fills and transforms) and
+        # the sample is the same whatever the thread count.
+        def fill(j: int) -> None:
+            rows[j] = dists[j].ppf(lhs_column(n, column_rng(rng, keys[j])))
+
+        workers = min(d, sampling_threads()) if n >= PARALLEL_SAMPLE_MIN else 1
+        if workers > 1:
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(fill, range(d)))
+        else:
+            for j in range(d):
+                fill(j)
     for j, (dd, key) in enumerate(zip(dists, keys, strict=True)):
         if design_key is None:
-            rows[j] = dd.ppf(lhs_column(n, column_rng(rng, key)))
             continue
         # ``design_key`` names the generator's state (the seed): then each design column
         # and each transformed column are reused from earlier runs of the same key and size.
