@@ -6,12 +6,15 @@ and machine instead of once per way of starting the program. ``NUMBA_CACHE_DIR``
 it is set (the Makefile and the tests set a repository-local one); otherwise
 :func:`default_cache_dir` is used: the platform's per-user cache directory (what
 ``platformdirs.user_cache_dir`` returns, written out here to add no dependency for three
-lines), ``ai-rollout-sim/numba`` inside it. ``simulator/__init__.py`` calls
+lines), ``ai-rollout-sim/numba`` inside it. Either way the kernels live in a
+subdirectory ``kernels-<digest of the kernel sources>``, so that a changed helper in any
+kernel file is never served from a stale cache. ``simulator/__init__.py`` calls
 :func:`configure` before anything imports numba's compiled modules.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -47,9 +50,39 @@ def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK | os.X_OK)
 
 
+#: The package's files whose code the compiled kernels contain: the engine (kernels, the
+#: draws and inversions they inline, the layout constants they freeze) and the lens fit.
+#: numba checks only the *entry* function's own file before loading a cached kernel, so
+#: a change to a helper in another file would otherwise be served stale.
+KERNEL_SOURCES = ("engine/*.py", "lens_estimate.py")
+#: Name prefix of a cache directory that belongs to one version of those sources.
+TAG_PREFIX = "kernels-"
+
+
+def source_tag(root: Path | None = None) -> str:
+    """A short digest of every file in :data:`KERNEL_SOURCES` (names and contents) under
+    ``root`` (this package)."""
+    root = Path(__file__).resolve().parent if root is None else root
+    h = hashlib.blake2b(digest_size=6)
+    for pattern in KERNEL_SOURCES:
+        for f in sorted(root.glob(pattern)):
+            h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def tagged(base: str) -> str:
+    """``base``/kernels-<tag>: one cache directory per version of the kernel sources (a
+    directory already tagged, inherited from a parent process, is re-tagged, not nested)."""
+    path = Path(base)
+    if path.name.startswith(TAG_PREFIX):
+        path = path.parent
+    return str(path / f"{TAG_PREFIX}{source_tag()}")
+
+
 def configure() -> str | None:
-    """Point numba's cache at :func:`default_cache_dir` unless ``NUMBA_CACHE_DIR`` is set;
-    return the directory in use (None: numba's own default, next to the sources).
+    """Point numba's cache at :func:`default_cache_dir` unless ``NUMBA_CACHE_DIR`` is set,
+    in a subdirectory named by :func:`source_tag`; return the directory in use (None:
+    numba's own default, next to the sources).
 
     Must run before the kernels' modules are imported: numba fixes a function's cache
     location when it is decorated. An unwritable directory is left alone (numba then
@@ -58,17 +91,19 @@ def configure() -> str | None:
     chosen = os.environ.get("NUMBA_CACHE_DIR")
     if not chosen:
         try:
-            path = default_cache_dir()
+            chosen = str(default_cache_dir())
         except RuntimeError:  # no home directory to be found
             return None
-        if not _writable(path):
-            return None
-        chosen = str(path)
-        os.environ["NUMBA_CACHE_DIR"] = chosen
-        numba_config = sys.modules.get("numba.core.config")
-        if numba_config is not None:  # numba already imported: its config read the env
-            numba_config.CACHE_DIR = chosen
-    return chosen
+    elif not os.path.isabs(chosen):
+        chosen = os.path.abspath(chosen)
+    path = tagged(chosen)
+    if not _writable(Path(path)):
+        return os.environ.get("NUMBA_CACHE_DIR") or None
+    os.environ["NUMBA_CACHE_DIR"] = path
+    numba_config = sys.modules.get("numba.core.config")
+    if numba_config is not None:  # numba already imported: its config read the env
+        numba_config.CACHE_DIR = path
+    return path
 
 
 def _has_cached_overload(dispatcher) -> bool:

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from simulator.kernel_cache import source_tag
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "seed_case.toml"
 
@@ -44,12 +46,13 @@ def test_default_cache_dir_is_per_user_and_set_before_numba(tmp_path):
     code = ("import os, simulator, numba.core.config as c; "
             "print(os.environ['NUMBA_CACHE_DIR']); print(c.CACHE_DIR)")
     got = _python(["-c", code], _env(tmp_path)).stdout.split()
-    want = str(tmp_path / "ai-rollout-sim" / "numba")
+    tag = f"kernels-{source_tag()}"  # one directory per version of the kernel sources
+    want = str(tmp_path / "ai-rollout-sim" / "numba" / tag)
     assert got == [want, want]
-    assert (tmp_path / "ai-rollout-sim" / "numba").is_dir()
+    assert Path(want).is_dir()
     mine = tmp_path / "mine"
     got = _python(["-c", code], {**_env(tmp_path), "NUMBA_CACHE_DIR": str(mine)}).stdout.split()
-    assert got == [str(mine), str(mine)]
+    assert got == [str(mine / tag), str(mine / tag)]
 
 
 def test_empty_cache_is_reported_as_needing_a_compile(tmp_path):
@@ -63,6 +66,7 @@ def test_cli_after_warm_loads_every_kernel_from_the_shared_cache(tmp_path):
     (here the suite's warmed cache, linked where the default directory lies) is hit and
     nothing is compiled, and no compile notice is printed."""
     shared = Path(os.environ.get("NUMBA_CACHE_DIR", ROOT / ".numba_cache")).resolve()
+    shared = shared.parent if shared.name.startswith("kernels-") else shared  # untagged
     shared.mkdir(parents=True, exist_ok=True)
     (tmp_path / "ai-rollout-sim").mkdir()
     (tmp_path / "ai-rollout-sim" / "numba").symlink_to(shared, target_is_directory=True)
@@ -156,3 +160,33 @@ def test_a_failing_second_process_leaves_the_compile_to_this_one(monkeypatch):
     assert [c[:3] for c in calls] == [(k, 4, name) for k, name in enumerate(
         ("simulation kernel", "percentile bands", "percentiles", "pilot-lens estimate"), 1)]
     assert len(started) == 1 and started[0].returncode == 3
+
+
+def test_the_cache_directory_follows_every_kernel_source(tmp_path):
+    """numba checks only an entry kernel's own file: a change in any file the kernels
+    compile in (here a helper module) must lead to another cache directory."""
+    from simulator import kernel_cache
+
+    (tmp_path / "engine").mkdir()
+    (tmp_path / "engine" / "kernel.py").write_text("def run(): return helper()\n")
+    (tmp_path / "engine" / "inversion.py").write_text("def helper(): return 1\n")
+    (tmp_path / "lens_estimate.py").write_text("x = 1\n")
+    (tmp_path / "other.py").write_text("y = 1\n")
+    before = kernel_cache.source_tag(tmp_path)
+    (tmp_path / "other.py").write_text("y = 2\n")  # not a kernel source: same tag
+    assert kernel_cache.source_tag(tmp_path) == before
+    (tmp_path / "engine" / "inversion.py").write_text("def helper(): return 2\n")
+    assert kernel_cache.source_tag(tmp_path) != before
+    tag = kernel_cache.source_tag()
+    assert kernel_cache.tagged("/c") == f"/c/kernels-{tag}"
+    assert kernel_cache.tagged("/c/kernels-0123456789ab") == f"/c/kernels-{tag}"  # no nesting
+    assert os.environ["NUMBA_CACHE_DIR"].endswith(f"kernels-{tag}")  # the suite's own cache
+
+
+def test_every_file_with_a_compiled_function_is_a_kernel_source():
+    from simulator import kernel_cache
+
+    root = Path(kernel_cache.__file__).parent
+    covered = {f for pattern in kernel_cache.KERNEL_SOURCES for f in root.glob(pattern)}
+    jitted = {f for f in root.rglob("*.py") if "@njit" in f.read_text()}
+    assert jitted and jitted <= covered, sorted(map(str, jitted - covered))
