@@ -16,7 +16,8 @@ from __future__ import annotations
 import math
 import os
 
-from .engine.bands import STREAM_BINS, STREAM_COLS, band_block_months, default_qs, window_fraction
+from .engine.bands import band_block_months, default_qs
+from .engine.bands_stream import STREAM_BINS, STREAM_COLS, window_fraction
 from .scenario import Scenario, ScenarioError
 
 #: Environment variable holding the memory budget in MB (MiB).
@@ -43,7 +44,7 @@ FIXED_BYTES = 8 * 2**20
 MiB = 2**20
 #: A run whose monthly trajectories would take more than this many bytes streams them:
 #: the kernel runs on chunks of STREAM_CHUNK_PATHS paths and the bands are taken across
-#: the chunks (exact: :class:`simulator.engine.bands.StreamingBands`); the result then
+#: the chunks (exact: :class:`simulator.engine.bands_stream.StreamingBands`); the result then
 #: keeps no trajectories (``simulate(..., keep_trajectories=True)`` keeps them).
 STREAM_TRAJECTORY_BYTES = 512 * MiB
 #: Paths per chunk of a streamed run.

@@ -11,7 +11,8 @@ import numpy as np
 from . import budget
 from .budget import check_run_budget, streams_trajectories
 from .distributions import sample
-from .engine.bands import StreamBandsFailed, StreamingBands, bands_from_trajectories, default_qs
+from .engine.bands import bands_from_trajectories, default_qs
+from .engine.bands_stream import StreamBandsFailed, StreamingBands
 from .engine.kernel import simulate_kernel
 from .engine.layout import ModelArrays, prepare
 from .engine.philox import split_key

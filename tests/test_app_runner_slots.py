@@ -26,7 +26,7 @@ def test_overlapping_runs_compute_side_by_side_with_the_same_results(seed_case, 
     barrier = threading.Barrier(2, timeout=60)
     real = runner.simulate
 
-    def spy(sc, paths, seed):
+    def spy(sc, paths, seed, **kwargs):
         with lock:
             inside[0] += 1
             peak[0] = max(peak[0], inside[0])
@@ -67,7 +67,7 @@ def test_runs_that_would_not_fit_the_memory_budget_together_take_turns(seed_case
     waited = threading.Event()
     real = runner.simulate
 
-    def spy(sc, paths, seed):
+    def spy(sc, paths, seed, **kwargs):
         with lock:
             inside[0] += 1
             peak[0] = max(peak[0], inside[0])

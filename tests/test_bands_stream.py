@@ -15,13 +15,9 @@ from hypothesis import strategies as st
 
 from simulator import budget, simulate
 from simulator.engine import bands as B
-from simulator.engine.bands import (
-    NonFiniteTrajectoryError,
-    StreamBandsFailed,
-    StreamingBands,
-    bands_from_trajectories,
-    default_qs,
-)
+from simulator.engine import bands_stream as BS
+from simulator.engine.bands import NonFiniteTrajectoryError, bands_from_trajectories, default_qs
+from simulator.engine.bands_stream import StreamBandsFailed, StreamingBands
 
 
 def _stream(traj: np.ndarray, reg: np.ndarray, chunks: list[int]) -> np.ndarray:
@@ -71,14 +67,14 @@ def test_windows_keep_a_small_share_of_values():
     for a in range(0, n, 10_000):
         s.add(np.ascontiguousarray(traj[:, :, a:a + 10_000]), a)
     kept = s.inside.sum() / (n * s.lo.shape[0])
-    assert 0 < kept <= 1.2 * B.window_fraction(default_qs(), 10_000) < 0.5
+    assert 0 < kept <= 1.2 * BS.window_fraction(default_qs(), 10_000) < 0.5
     np.testing.assert_array_equal(s.result(), bands_from_trajectories(traj, np.ones(2),
                                                                       default_qs()))
 
 
 def test_a_window_that_misses_its_order_statistic_is_reported(monkeypatch):
     # Windows far too narrow (and a first chunk unlike the rest) cannot give the bands.
-    monkeypatch.setattr(B, "WINDOW_Z", 0.0)
+    monkeypatch.setattr(BS, "WINDOW_Z", 0.0)
     traj = np.concatenate([np.zeros((5, 1, 3000)), np.ones((5, 1, 3000))], axis=2)
     with pytest.raises(StreamBandsFailed):
         _stream(traj.astype(np.float32), np.ones(1), [3000])
@@ -121,7 +117,7 @@ def test_a_streamed_run_equals_the_whole_run(monkeypatch, case, chunk):
 def test_a_failed_stream_falls_back_to_the_whole_run(monkeypatch, seed_case):
     whole = simulate(seed_case, paths=3000, seed=2, horizon=12)
     monkeypatch.setattr(budget, "STREAM_CHUNK_PATHS", 1000)
-    monkeypatch.setattr(B, "WINDOW_Z", -1.0)  # windows that hold nothing: always fails
+    monkeypatch.setattr(BS, "WINDOW_Z", -1.0)  # windows that hold nothing: always fails
     calls = []
     real = StreamingBands.result
 
