@@ -201,10 +201,15 @@ def _run_streamed(m: ModelArrays, kseed: int) -> tuple[np.ndarray, np.ndarray, S
     chunk = budget.STREAM_CHUNK_PATHS
     stream = StreamingBands(n, m.registered.astype(np.float64), default_qs())
     out = gate_out = None
+    buf = np.empty((min(n, chunk), m.x.shape[1]), order="F")  # full chunks' inputs, reused
     for a in range(0, n, chunk):
         b = min(n, a + chunk)
-        o, traj, g = run_kernel_gates(replace(m, x=np.asfortranarray(m.x[a:b])), kseed,
-                                      store=True, first_path=a)
+        if b - a == buf.shape[0]:
+            x = buf
+            np.copyto(x, m.x[a:b])
+        else:  # the last, shorter chunk (a row slice of buf would not be F-contiguous)
+            x = np.asfortranarray(m.x[a:b])
+        o, traj, g = run_kernel_gates(replace(m, x=x), kseed, store=True, first_path=a)
         if out is None:
             out = np.empty((n, o.shape[1]))
             gate_out = np.empty((n, g.shape[1]))
