@@ -130,6 +130,20 @@ def kernels_cached() -> bool:
                for d in (simulate_kernel, _bands_compiled, quantiles_hist, _predict))
 
 
+def stream_kernels_cached() -> bool:
+    """True when the streaming-band kernels (runs too large to keep their trajectories,
+    :mod:`simulator.engine.bands_stream`) are compiled on disk or in this process."""
+    from .engine.bands_stream import _fill_cum, _finish_stream, _first_windows, _scan_chunk
+
+    return all(d.signatures or _has_cached_overload(d)
+               for d in (_fill_cum, _first_windows, _scan_chunk, _finish_stream))
+
+
+#: Seconds the streaming-band kernels take to compile on the reference machine (the first
+#: run large enough to stream; benchmarks/RESULTS.md, issue 29 second pass).
+STREAM_COMPILE_SECONDS = 10
+
+
 def cores() -> int:
     """CPU cores this process may run on."""
     try:

@@ -62,6 +62,16 @@ def sample_inputs(sc: Scenario, paths: int, seed: int) -> tuple[np.ndarray, list
 _first_kernel_hooks: list[Callable[[], object]] = []
 
 
+#: Called once each, just before this process's first streamed run (one too large to keep
+#: its trajectories): where the CLI announces the streaming kernels' first compile.
+_first_stream_hooks: list[Callable[[], object]] = []
+
+
+def on_first_stream(hook: Callable[[], object]) -> None:
+    """Run ``hook()`` once, before the next streamed run of this process."""
+    _first_stream_hooks.append(hook)
+
+
 def on_first_kernel(hook: Callable[[], object]) -> None:
     """Run ``hook()`` once, before the next kernel call of this process."""
     _first_kernel_hooks.append(hook)
@@ -197,6 +207,8 @@ def _run_streamed(m: ModelArrays, kseed: int) -> tuple[np.ndarray, np.ndarray, S
     """The kernel on chunks of :data:`simulator.budget.STREAM_CHUNK_PATHS` paths (each
     drawing as its own paths): per-path outputs and gate outputs of the whole run, and its
     bands' stream."""
+    while _first_stream_hooks:
+        _first_stream_hooks.pop(0)()
     n = m.n_paths
     chunk = budget.STREAM_CHUNK_PATHS
     stream = StreamingBands(n, m.registered.astype(np.float64), default_qs())

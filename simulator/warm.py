@@ -43,6 +43,20 @@ def announce_compile(stream=None) -> bool:
     return True
 
 
+def announce_stream_compile(stream=None) -> bool:
+    """Before the first run too large to keep its trajectories: if its streaming-band
+    kernels are not compiled yet, say so on ``stream`` (stderr) and return True (numba
+    then compiles them as the run starts)."""
+    from .kernel_cache import STREAM_COMPILE_SECONDS, stream_kernels_cached
+
+    if stream_kernels_cached():
+        return False
+    stream = sys.stderr if stream is None else stream
+    print(f"Compiling the streaming-band kernels for runs this large, first time only, "
+          f"about {STREAM_COMPILE_SECONDS} s", file=stream, flush=True)
+    return True
+
+
 def warm(scenario: Path = SCENARIO, paths: int = 64) -> float:
     """Run a tiny simulation through each compiled code path; return the seconds it took."""
     from .scenario import load_scenario

@@ -192,3 +192,23 @@ def test_cli_run_of_a_streamed_size_writes_exact_tables_and_says_what_they_lack(
         streamed, whole[whole["metric"].isin(B.METRICS)].reset_index(drop=True))
     assert (tmp_path / "whole" / "summary.json").read_text() == (
         tmp_path / "streamed" / "summary.json").read_text()
+
+
+def test_the_first_streamed_run_of_a_cli_process_says_when_it_compiles(monkeypatch, capsys):
+    """A run too large to keep its trajectories compiles the streaming kernels the first
+    time: the CLI says so once, before the run, and says nothing when they are cached."""
+    from simulator import kernel_cache, simulation
+    from simulator.cli import main
+
+    monkeypatch.setattr(budget, "STREAM_CHUNK_PATHS", 500)
+    monkeypatch.setattr(budget, "STREAM_TRAJECTORY_BYTES", 1)
+    monkeypatch.setattr(simulation, "_first_stream_hooks", [])
+    monkeypatch.setattr(kernel_cache, "stream_kernels_cached", lambda: False)
+    argv = ["run", "scenarios/seed_case.toml", "--paths", "1200", "--horizon", "12"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert err.count("Compiling the streaming-band kernels") == 1
+    assert not simulation._first_stream_hooks  # used up: said once per process
+    monkeypatch.setattr(kernel_cache, "stream_kernels_cached", lambda: True)
+    assert main(argv) == 0
+    assert "streaming-band" not in capsys.readouterr().err

@@ -59,10 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
-    from ..simulation import on_first_kernel
-    from ..warm import announce_compile
+    from ..simulation import on_first_kernel, on_first_stream
+    from ..warm import announce_compile, announce_stream_compile
 
     on_first_kernel(announce_compile)  # a cold compile says so on stderr, with progress
+    on_first_stream(announce_stream_compile)  # and so does a first very large run
     try:
         return int(args.func(args) or 0)
     except (ScenarioError, CliError) as exc:
