@@ -119,6 +119,11 @@ def _has_cached_overload(dispatcher) -> bool:
         return False
 
 
+def _all_cached(dispatchers) -> bool:
+    """Whether each dispatcher is compiled in this process or cached on disk."""
+    return all(d.signatures or _has_cached_overload(d) for d in dispatchers)
+
+
 def kernels_cached() -> bool:
     """True when every entry kernel has a compiled version on disk (or is already
     compiled in this process): the next run only loads them."""
@@ -126,8 +131,7 @@ def kernels_cached() -> bool:
     from .engine.kernel import simulate_kernel
     from .lens_estimate import _predict
 
-    return all(d.signatures or _has_cached_overload(d)
-               for d in (simulate_kernel, _bands_compiled, quantiles_hist, _predict))
+    return _all_cached((simulate_kernel, _bands_compiled, quantiles_hist, _predict))
 
 
 def stream_kernels_cached() -> bool:
@@ -135,8 +139,7 @@ def stream_kernels_cached() -> bool:
     :mod:`simulator.engine.bands_stream`) are compiled on disk or in this process."""
     from .engine.bands_stream import _fill_cum, _finish_stream, _first_windows, _scan_chunk
 
-    return all(d.signatures or _has_cached_overload(d)
-               for d in (_fill_cum, _first_windows, _scan_chunk, _finish_stream))
+    return _all_cached((_fill_cum, _first_windows, _scan_chunk, _finish_stream))
 
 
 #: Seconds the streaming-band kernels take to compile on the reference machine (the first

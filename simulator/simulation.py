@@ -77,13 +77,18 @@ def on_first_kernel(hook: Callable[[], object]) -> None:
     _first_kernel_hooks.append(hook)
 
 
+def _run_hooks(hooks: list[Callable[[], object]]) -> None:
+    """Call and drop each registered hook, in order (each runs once)."""
+    while hooks:
+        hooks.pop(0)()
+
+
 #: The kernel's ``keys`` argument when rows draw as ``first_path + i``.
 NO_KEYS = np.zeros(0, dtype=np.int64)
 
 
 def _kernel(m: ModelArrays, kseed: int, store: bool, store_cohorts: bool, first_path: int):
-    while _first_kernel_hooks:
-        _first_kernel_hooks.pop(0)()
+    _run_hooks(_first_kernel_hooks)
     k0, k1 = split_key(kseed)
     return simulate_kernel(m.x, m.core_cols, m.tier_cols, m.cohort_size, m.cohort_start,
                            m.cohort_tier, m.flags, m.gates, m.horizon, m.monthly_rate, k0, k1,
@@ -207,8 +212,7 @@ def _run_streamed(m: ModelArrays, kseed: int) -> tuple[np.ndarray, np.ndarray, S
     """The kernel on chunks of :data:`simulator.budget.STREAM_CHUNK_PATHS` paths (each
     drawing as its own paths): per-path outputs and gate outputs of the whole run, and its
     bands' stream."""
-    while _first_stream_hooks:
-        _first_stream_hooks.pop(0)()
+    _run_hooks(_first_stream_hooks)
     n = m.n_paths
     chunk = budget.STREAM_CHUNK_PATHS
     stream = StreamingBands(n, m.registered.astype(np.float64), default_qs())

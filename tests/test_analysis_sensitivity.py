@@ -102,3 +102,5 @@ def test_bad_sensitivity_arguments(seed_case):
         tornado(seed_case, paths=200, low_q=1.5)
     with pytest.raises(AnalysisError, match="quantiles"):
         spider(seed_case, paths=200, quantiles=(0.0, 0.5))
+    with pytest.raises(AnalysisError, match="paths: 2 is too few"):
+        sensitivity(seed_case, paths=2)  # no rank correlation, not "nothing is uncertain"

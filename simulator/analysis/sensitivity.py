@@ -35,6 +35,8 @@ from .affine import Line, affine_inputs, checked, derived_slope
 from .variants import AnalysisError, Variants, pct, used_inputs
 
 SPIDER_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+#: Fewest paths a rank correlation is defined on (Spearman's rho needs three).
+MIN_PATHS = 3
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,10 @@ def sensitivity(sc: Scenario, paths: int = 20_000, seed: int = 7,
     already (reused, see :meth:`Variants.start`)."""
     if isinstance(spider_k, bool) or not isinstance(spider_k, int) or spider_k < 0:
         raise AnalysisError(f"spider_k: {spider_k!r} must be a whole number >= 0")
+    if isinstance(paths, int) and not isinstance(paths, bool) and 0 < paths < MIN_PATHS:
+        raise AnalysisError(f"paths: {paths} is too few to rank inputs by their rank "
+                            f"correlation with NPV (at least {MIN_PATHS}; 2,000 or more "
+                            f"for a stable ranking)")
     runner = Variants.start(sc, paths, seed, horizon, base=base)
     sp = rank_correlations(runner.base, include_unused=include_unused)
     rho = dict(zip(sp["input"], sp["rho"], strict=True))
