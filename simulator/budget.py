@@ -49,6 +49,11 @@ MiB = 2**20
 STREAM_TRAJECTORY_BYTES = 512 * MiB
 #: Paths per chunk of a streamed run.
 STREAM_CHUNK_PATHS = 131_072
+#: Usage-telemetry rows per month a streamed run's windows track (ever used, weekly and
+#: daily active: simulator.telemetry.TELEMETRY_METRICS)...
+TELEMETRY_ROWS = 3
+#: ...and float64 columns per path it keeps (two usage draws, three month-6 values).
+TELEMETRY_PATH_COLUMNS = 5
 
 
 def streams_trajectories(paths: int, horizon: int, bands: bool = True,
@@ -64,14 +69,18 @@ def streams_trajectories(paths: int, horizon: int, bands: bool = True,
 
 def _stream_bytes(n: int, h: int, n_inputs: int) -> tuple[int, int]:
     """(kept, per chunk) bytes of a streamed run's bands: the windows' values (float32 for
-    the five stored rows, float64 for net and cumulative net, with 10 % room) and bin
-    counts; one chunk's trajectories and outputs, with its inputs' copy (during the
-    kernel) or its cumulative net (during the bands' pass), whichever is larger."""
+    the five stored rows, float64 for net, cumulative net and the usage telemetry, with
+    10 % room), bin counts and the telemetry's per-path columns; one chunk's trajectories
+    and outputs, with its inputs' copy (during the kernel) or its cumulative net (during
+    the bands' pass), whichever is larger."""
     c = STREAM_CHUNK_PATHS
     share = window_fraction(default_qs(), c)
     per_value = (4 * 5 + 8 * (STREAM_COLS - 5)) / STREAM_COLS
     kept = int(1.1 * share * n * STREAM_COLS * (h + 1) * per_value)
     kept += STREAM_COLS * (h + 1) * STREAM_BINS * 9
+    # the usage telemetry's windows (float64), bins, and its per-path columns
+    kept += int(1.1 * share * n * TELEMETRY_ROWS * (h + 1) * 8)
+    kept += TELEMETRY_ROWS * (h + 1) * STREAM_BINS * 25 + n * TELEMETRY_PATH_COLUMNS * 8
     chunk = c * (TRAJECTORY_ROWS * (h + 1) * 4 + 8 * max(h + 1, n_inputs)
                  + 8 * OUTPUTS_PER_PATH)
     return kept, chunk

@@ -12,14 +12,20 @@ import pandas as pd
 from .engine.bands import METRICS, PERCENTILES, STATS, quantiles_hist
 from .engine.layout import OUT, TRAJ
 from .scenario import Scenario
-from .telemetry import TELEMETRY_METRICS, rate_bands, telemetry_rates, usage_draws
+from .telemetry import (
+    TELEMETRY_METRICS,
+    TELEMETRY_MONTH,
+    rate_bands,
+    telemetry_rates,
+    usage_draws,
+)
 
 #: Per-path output columns, in the order of ``SimulationResult.paths`` after the inputs.
 PATH_METRICS = ("npv", "roi", "irr", "payback_month", "launch_accuracy", "accuracy_m6",
                 "accuracy_final", "active_rate_m6", "active_rate_final", "incidents",
                 "pilot_users_lapsed_m6", "pv_benefit", "pv_cost", "pilot_lens_npv")
-#: Telemetry per path at month 6 (simulator.telemetry), after PATH_METRICS when the
-#: trajectories were kept.
+#: Telemetry per path at month 6 (simulator.telemetry), after PATH_METRICS when the run
+#: kept its trajectories or streamed its telemetry; in TELEMETRY_METRICS' order.
 TELEMETRY_PATH_METRICS = ("ever_used_m6", "weekly_active_rate_m6", "daily_active_rate_m6")
 
 
@@ -65,9 +71,10 @@ class SimulationResult:
     (float32, (len(TRAJ), H+1, N)) and ``registered`` stay available for analysis
     (actuals conditioning, custom bands with weights). A large run streams its
     trajectories (``meta["streamed_trajectories"]``, see
-    :func:`simulator.budget.streams_trajectories`): ``trajectories`` is None, so
-    ``bands`` holds the core metrics only (no telemetry rows), ``paths`` no telemetry
-    columns, and ``telemetry`` raises a one-line ValueError.
+    :func:`simulator.budget.streams_trajectories`): ``trajectories`` is None, its usage
+    telemetry was taken chunk by chunk (``telemetry_band_array``, ``telemetry_at_m6``), so
+    ``bands`` and ``paths`` are an unstreamed run's, bit for bit, and only ``telemetry``
+    (every month of every path) raises a one-line ValueError.
     """
 
     scenario: Scenario
@@ -87,6 +94,11 @@ class SimulationResult:
     #: The lens median as the run estimated it (see :mod:`simulator.lens_estimate`);
     #: None: the median of the lens paths' NPVs.
     lens_median: LensMedian | None = None
+    #: Streamed runs: the bands of TELEMETRY_METRICS (H+1, len(TELEMETRY_METRICS),
+    #: len(STATS)) and each path's TELEMETRY_PATH_METRICS (N, 3), taken chunk by chunk;
+    #: None where ``telemetry`` gives them (trajectories kept).
+    telemetry_band_array: np.ndarray | None = None
+    telemetry_at_m6: np.ndarray | None = None
 
     @property
     def n_paths(self) -> int:
@@ -96,8 +108,9 @@ class SimulationResult:
         """One line saying why ``what`` cannot be had from this run (no trajectories)."""
         if self.meta.get("streamed_trajectories"):
             return (f"{what} needs the monthly trajectories, which this run of "
-                    f"{self.n_paths:,} paths streamed to save memory (bands and summary "
-                    f"are exact); simulate(..., keep_trajectories=True) keeps them")
+                    f"{self.n_paths:,} paths streamed to save memory (bands, with the "
+                    f"usage telemetry, paths and summary are exact); "
+                    f"simulate(..., keep_trajectories=True) keeps them")
         return f"{what} needs the trajectories (simulate(..., bands=True))"
 
     def metric(self, name: str) -> np.ndarray:
@@ -129,9 +142,10 @@ class SimulationResult:
     @cached_property
     def telemetry(self) -> dict[str, np.ndarray]:
         """Per month and path (H+1, N): ever_used, active_rate, weekly_active_rate,
-        daily_active_rate; needs the trajectories (simulate(..., bands=True))."""
+        daily_active_rate; needs the trajectories (simulate(..., bands=True)). A streamed
+        run has their bands and month-6 values, not these."""
         if self.trajectories is None:
-            raise ValueError(self.no_trajectories("telemetry"))
+            raise ValueError(self.no_trajectories("telemetry by month and path"))
         x = {n: self.inputs[:, j] for j, n in enumerate(self.input_names)}
         return telemetry_rates(self.trajectories[:, : self.horizon + 1], self.registered,
                                x, self.usage)
@@ -147,8 +161,11 @@ class SimulationResult:
             dtype="Int64")
         for m in ("incidents", "pilot_users_lapsed_m6"):
             outs[m] = outs[m].astype(np.int64)
-        if self.trajectories is not None:
-            tel, m = self.telemetry, min(6, self.horizon)
+        if self.telemetry_at_m6 is not None:
+            for k, name in enumerate(TELEMETRY_PATH_METRICS):
+                outs[name] = self.telemetry_at_m6[:, k]
+        elif self.trajectories is not None:
+            tel, m = self.telemetry, min(TELEMETRY_MONTH, self.horizon)
             for name in TELEMETRY_PATH_METRICS:
                 outs[name] = tel[name.removesuffix("_m6")][m]
         df = pd.concat([df, pd.DataFrame(outs)], axis=1)
@@ -161,9 +178,12 @@ class SimulationResult:
         if self.band_array is None:
             raise ValueError("bands were not computed (simulate(..., bands=False))")
         arr, names = self.band_array, list(METRICS)
-        if self.trajectories is not None and arr.shape[2] == len(STATS):
-            extra = [rate_bands(self.telemetry[m], PERCENTILES) for m in TELEMETRY_METRICS]
-            arr = np.concatenate([arr, np.stack(extra, axis=1)], axis=1)
+        extra = self.telemetry_band_array
+        if extra is None and self.trajectories is not None and arr.shape[2] == len(STATS):
+            extra = np.stack([rate_bands(self.telemetry[m], PERCENTILES)
+                              for m in TELEMETRY_METRICS], axis=1)
+        if extra is not None:
+            arr = np.concatenate([arr, extra], axis=1)
             names += list(TELEMETRY_METRICS)
         h1, nm, ns = arr.shape
         months = np.repeat(np.arange(h1), nm * ns)

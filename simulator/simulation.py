@@ -11,7 +11,7 @@ import numpy as np
 from . import budget
 from .budget import check_run_budget, streams_trajectories
 from .distributions import sample
-from .engine.bands import bands_from_trajectories, default_qs
+from .engine.bands import PERCENTILES, bands_from_trajectories, default_qs
 from .engine.bands_stream import StreamBandsFailed, StreamingBands
 from .engine.kernel import simulate_kernel
 from .engine.layout import ModelArrays, prepare
@@ -19,6 +19,12 @@ from .engine.philox import split_key
 from .lens_estimate import lens_median
 from .results import LensMedian, SimulationResult, percentiles
 from .scenario import Scenario, ScenarioError
+from .telemetry import (
+    TELEMETRY_MONTH,
+    StreamedTelemetry,
+    telemetry_bands_months,
+    usage_draws,
+)
 
 #: The pilot lens runs on at least this many paths (all of them if fewer)...
 LENS_MIN_PATHS = 1_024
@@ -194,9 +200,10 @@ def simulate(sc: Scenario, paths: int = 20_000, seed: int = 7, horizon: int | No
     The same (scenario, paths, seed, horizon) gives bit-identical results whatever the
     number of numba threads. ``bands=False`` skips the monthly trajectories (less memory,
     faster: for sweeps and analysis that only need per-path results). Large runs stream
-    their trajectories (:func:`simulator.budget.streams_trajectories`): bands and summary
-    are the same, bit for bit, but ``trajectories`` is None (so no telemetry, cash-flow
-    lines or conditioning on actuals); ``keep_trajectories=True`` keeps them.
+    their trajectories (:func:`simulator.budget.streams_trajectories`): bands (usage
+    telemetry included), paths and summary are the same, bit for bit, but
+    ``trajectories`` is None (so no per-path monthly telemetry, cash-flow lines or
+    conditioning on actuals); ``keep_trajectories=True`` keeps them.
     """
     paths = _check_int("paths", paths, 1, None)
     seed = _check_int("seed", seed, 0, 2**63 - 1)
@@ -208,32 +215,45 @@ def simulate(sc: Scenario, paths: int = 20_000, seed: int = 7, horizon: int | No
                            keep_trajectories=keep_trajectories)
 
 
-def _run_streamed(m: ModelArrays, kseed: int) -> tuple[np.ndarray, np.ndarray, StreamingBands]:
+def _run_streamed(m: ModelArrays, kseed: int, telemetry: StreamedTelemetry
+                  ) -> tuple[np.ndarray, np.ndarray | None, StreamingBands]:
     """The kernel on chunks of :data:`simulator.budget.STREAM_CHUNK_PATHS` paths (each
-    drawing as its own paths): per-path outputs and gate outputs of the whole run, and its
-    bands' stream."""
+    drawing as its own paths): per-path outputs and gate outputs of the whole run (None
+    without gates), and its bands' stream; each chunk's usage telemetry goes to
+    ``telemetry``."""
     _run_hooks(_first_stream_hooks)
     n = m.n_paths
     chunk = budget.STREAM_CHUNK_PATHS
     stream = StreamingBands(n, m.registered.astype(np.float64), default_qs())
     out = gate_out = None
-    buf = np.empty((min(n, chunk), m.x.shape[1]), order="F")  # full chunks' inputs, reused
     for a in range(0, n, chunk):
         b = min(n, a + chunk)
-        if b - a == buf.shape[0]:
-            x = buf
-            np.copyto(x, m.x[a:b])
-        else:  # the last, shorter chunk (a row slice of buf would not be F-contiguous)
-            x = np.asfortranarray(m.x[a:b])
+        # the chunk's inputs, F-contiguous for the kernel; freed before the bands' passes
+        # (a streamed run's peak memory is one chunk's arrays over the windows)
+        x = np.asfortranarray(m.x[a:b])
         o, traj, g = run_kernel_gates(replace(m, x=x), kseed, store=True, first_path=a)
+        del x
         if out is None:
             out = np.empty((n, o.shape[1]))
-            gate_out = np.empty((n, g.shape[1]))
+            # gate outputs are kept only where there are gates (simulate_inputs)
+            gate_out = np.empty((n, g.shape[1])) if m.gates.shape[0] else None
         out[a:b] = o
-        gate_out[a:b] = g
+        if gate_out is not None:
+            gate_out[a:b] = g
+        del o, g
         stream.add(traj, a)
-        del traj, o, g
+        telemetry.add(traj, a)
+        del traj
     return out, gate_out, stream
+
+
+def _streamed_telemetry(sc: Scenario, x: np.ndarray, names: list[str], seed: int,
+                        registered: np.ndarray, h: int) -> StreamedTelemetry:
+    """The usage telemetry a streamed run takes chunk by chunk (what an unstreamed run's
+    ``SimulationResult.telemetry`` gives its bands and paths)."""
+    usage = usage_draws(sc.usage_inputs(), x.shape[0], seed)
+    cols = {n: x[:, j] for j, n in enumerate(names)}
+    return StreamedTelemetry(registered, cols, usage, min(TELEMETRY_MONTH, h), PERCENTILES)
 
 
 def simulate_inputs(sc: Scenario, x: np.ndarray, names: list[str], seed: int,
@@ -252,9 +272,11 @@ def simulate_inputs(sc: Scenario, x: np.ndarray, names: list[str], seed: int,
     m = prepare(sc, x, names, h)
     registered = m.registered
     streamed = streams_trajectories(x.shape[0], h, bands, keep_trajectories)
-    traj = stream = None
+    traj = stream = tel = tel_result = None
     if streamed:
-        out, gate_out, stream = _run_streamed(m, kseed)
+        tel = _streamed_telemetry(sc, x, names, seed, registered, h)
+        out, gate_out, stream = _run_streamed(m, kseed, tel)
+        tel_result = tel.result()  # now: its windows are freed before the lens runs
     else:
         out, traj, gate_out = run_kernel_gates(m, kseed, store=bands)
     _check_finite(out)
@@ -265,9 +287,15 @@ def simulate_inputs(sc: Scenario, x: np.ndarray, names: list[str], seed: int,
     if stream is not None:
         try:
             band_array = stream.result()
+            if tel_result is None:
+                raise StreamBandsFailed("the telemetry's windows")
         except StreamBandsFailed:  # about once in 10^5 runs: the whole run, unstreamed
             del stream
             traj = run_kernel_gates(m, kseed, store=True)[1]
+            tel_result = telemetry_bands_months(traj, registered, tel.x, tel.usage,
+                                                tel.month, PERCENTILES)
+        del tel
+    tel_bands, tel_at = tel_result if tel_result is not None else (None, None)
     if bands and band_array is None:
         band_array = bands_from_trajectories(traj, registered.astype(np.float64), default_qs())
     return SimulationResult(
@@ -276,4 +304,5 @@ def simulate_inputs(sc: Scenario, x: np.ndarray, names: list[str], seed: int,
         trajectories=traj if bands and not streamed else None, band_array=band_array,
         gate_out=gate_out if sc.gates else None,
         meta={"streamed_trajectories": True} if streamed else {},
+        telemetry_band_array=tel_bands, telemetry_at_m6=tel_at,
     )

@@ -1,6 +1,6 @@
 """Streamed runs (kernel on chunks of paths, bands across the chunks) give the bands,
-summary and per-path results of the whole run bit for bit, whatever the chunk size and the
-thread count; they keep no trajectories and say so."""
+usage telemetry, summary and per-path results of the whole run bit for bit, whatever the
+chunk size and the thread count; they keep no trajectories and say so."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from simulator import budget, simulate
 from simulator.engine import bands as B
 from simulator.engine import bands_stream as BS
 from simulator.engine.bands import NonFiniteTrajectoryError, bands_from_trajectories, default_qs
-from simulator.engine.bands_stream import StreamBandsFailed, StreamingBands
+from simulator.engine.bands_stream import StreamBandsFailed, StreamingBands, StreamingRows
+from simulator.telemetry import TELEMETRY_METRICS, rate_bands
 
 
 def _stream(traj: np.ndarray, reg: np.ndarray, chunks: list[int]) -> np.ndarray:
@@ -105,12 +106,19 @@ def test_a_streamed_run_equals_the_whole_run(monkeypatch, case, chunk):
     np.testing.assert_array_equal(streamed.lens_npv, whole.lens_npv)
     if sc.gates:
         np.testing.assert_array_equal(streamed.gate_out, whole.gate_out)
+    else:
+        assert streamed.gate_out is None and whole.gate_out is None
     assert dict(streamed.summary) == dict(whole.summary)
-    core = streamed.bands
-    assert set(core["metric"]) == set(B.METRICS)  # no telemetry rows without trajectories
-    assert core.equals(whole.bands[whole.bands["metric"].isin(B.METRICS)].reset_index(
-        drop=True))
-    with pytest.raises(ValueError, match="streamed"):
+    # the usage telemetry too: its bands and each path's month-6 values, bit for bit
+    assert set(streamed.bands["metric"]) == set(B.METRICS) | set(TELEMETRY_METRICS)
+    assert streamed.bands.equals(whole.bands)
+    assert streamed.paths.equals(whole.paths)
+    tel = whole.telemetry
+    np.testing.assert_array_equal(streamed.telemetry_band_array, np.stack(
+        [rate_bands(tel[m], B.PERCENTILES) for m in TELEMETRY_METRICS], axis=1))
+    np.testing.assert_array_equal(streamed.telemetry_at_m6, np.column_stack(
+        [tel[m][6] for m in TELEMETRY_METRICS]))
+    with pytest.raises(ValueError, match="streamed"):  # every month of every path: not kept
         _ = streamed.telemetry
 
 
@@ -133,6 +141,54 @@ def test_a_failed_stream_falls_back_to_the_whole_run(monkeypatch, seed_case):
     assert calls == [1]
     np.testing.assert_array_equal(streamed.band_array, whole.band_array)
     assert streamed.trajectories is None
+    assert streamed.bands.equals(whole.bands) and streamed.paths.equals(whole.paths)
+
+
+def test_a_failed_telemetry_stream_falls_back_to_the_whole_run(monkeypatch, seed_case):
+    """The core bands stream but the telemetry's windows miss: the telemetry is taken
+    from the whole run, the same bits."""
+    whole = simulate(seed_case, paths=3000, seed=2, horizon=12)
+    monkeypatch.setattr(budget, "STREAM_CHUNK_PATHS", 1000)
+    calls = []
+
+    def result(self):
+        calls.append(1)
+        raise StreamBandsFailed("forced")
+
+    monkeypatch.setattr(StreamingRows, "result", result)
+    streamed = simulate(seed_case, paths=3000, seed=2, horizon=12, keep_trajectories=False)
+    assert calls == [1] and streamed.trajectories is None
+    assert streamed.bands.equals(whole.bands) and streamed.paths.equals(whole.paths)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 5000),
+       kind=st.sampled_from(["continuous", "counts", "constant", "mixed"]),
+       first=st.integers(1, 2500), rest=st.integers(1, 3000), split=st.integers(0, 6))
+def test_streamed_rows_equal_whole_row_bands_bit_for_bit(seed, n, kind, first, rest, split):
+    """Rows fed in two groups, chunk by chunk: rate_bands' percentiles and mean."""
+    rng = np.random.default_rng(seed)
+    rows = _traj(rng, n, 6, kind)[0].astype(np.float64) / 7.0  # (6, n), float64 values
+    want = rate_bands(rows, B.PERCENTILES)
+    s = StreamingRows(n, 6, default_qs())
+    bounds = [0] + [min(n, first + i * rest) for i in range(n // rest + 2)] + [n]
+    bounds = sorted(set(bounds))
+    groups = [(0, rows[:split]), (split, rows[split:])]
+    for c0, g in groups:
+        if len(g):
+            s.start(g[:, :bounds[1]], c0)
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        for c0, g in groups:
+            if len(g):
+                s.add(g[:, a:b], a, c0)
+    np.testing.assert_array_equal(s.result(), want)
+
+
+def test_streamed_rows_refuse_chunks_out_of_order():
+    s = StreamingRows(10, 2, default_qs())
+    s.start(np.zeros((2, 5)))
+    with pytest.raises(ValueError, match="expected 0"):
+        s.add(np.zeros((2, 5)), 5)
 
 
 def test_large_runs_stream_and_small_ones_keep_their_trajectories():
@@ -152,7 +208,7 @@ budget.STREAM_CHUNK_PATHS = 1500
 res = simulate(load_scenario(sys.argv[1]), paths=5000, seed=42, horizon=24,
                keep_trajectories=False)
 h = hashlib.sha256()
-for a in (res.out, res.band_array):
+for a in (res.out, res.band_array, res.telemetry_band_array, res.telemetry_at_m6):
     h.update(a.tobytes())
 print(h.hexdigest())
 """
@@ -170,7 +226,7 @@ def test_a_streamed_run_gives_the_same_bits_on_one_and_two_threads():
     assert len(digests) == 1 and len(digests.pop()) == 64
 
 
-def test_cli_run_of_a_streamed_size_writes_exact_tables_and_says_what_they_lack(
+def test_cli_run_of_a_streamed_size_writes_the_whole_runs_tables_and_says_it_streamed(
         tmp_path, monkeypatch, capsys):
     import pandas as pd
     from conftest import SCENARIOS
@@ -185,13 +241,12 @@ def test_cli_run_of_a_streamed_size_writes_exact_tables_and_says_what_they_lack(
     monkeypatch.setattr(budget, "STREAM_CHUNK_PATHS", 1000)
     assert main(["run", f, "--paths", "3000", "--horizon", "12", "--out",
                  str(tmp_path / "streamed")]) == 0
-    assert "streams its monthly trajectories" in capsys.readouterr().out
-    whole = pd.read_csv(tmp_path / "whole" / "bands.csv")
-    streamed = pd.read_csv(tmp_path / "streamed" / "bands.csv")
-    pd.testing.assert_frame_equal(
-        streamed, whole[whole["metric"].isin(B.METRICS)].reset_index(drop=True))
-    assert (tmp_path / "whole" / "summary.json").read_text() == (
-        tmp_path / "streamed" / "summary.json").read_text()
+    out = capsys.readouterr().out
+    assert "streams its monthly trajectories" in out and "usage telemetry included" in out
+    for name in ("bands.csv", "paths.csv", "summary.json"):  # telemetry rows and columns too
+        assert (tmp_path / "whole" / name).read_bytes() == (
+            tmp_path / "streamed" / name).read_bytes(), name
+    assert "ever_used" in set(pd.read_csv(tmp_path / "streamed" / "bands.csv")["metric"])
 
 
 def test_the_first_streamed_run_of_a_cli_process_says_when_it_compiles(monkeypatch, capsys):

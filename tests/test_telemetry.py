@@ -7,11 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator import simulate
+from simulator.engine.bands import PERCENTILES
 from simulator.engine.layout import TR_ACC, TR_ACTIVE
 from simulator.telemetry import (
     TELEMETRY_METRICS,
     active_share_of_adopters,
     ever_used_counts,
+    rate_bands,
+    telemetry_bands_months,
     telemetry_rates,
 )
 
@@ -82,3 +85,41 @@ def test_order_property_on_random_trajectories(months, n, seed):
     used = rates["ever_used"] > 0
     np.testing.assert_allclose(share[used], rates["active_rate"][used] / rates["ever_used"][used])
     assert (share[~used] == 0).all()
+
+
+def test_a_paths_telemetry_depends_on_that_path_only():
+    """Any subset of paths (a streamed run's chunk) gets the values the whole run gives
+    them, even where another path's active count (float32) rounds above the registered
+    users: path 0's cumulative adopters reach the registered users in month 6, and the
+    wave of month 8 shows whether they were capped there or at path 1's count."""
+    big = 16_777_217  # not a float32: 16,777,219 rounds to 16,777,220
+    reg = np.array([10.0, 100, 100, 100, 100, 100, big, big, 20_000_000])
+    rng = np.random.default_rng(4)
+    n = 12
+    traj = np.zeros((5, reg.size, n), dtype=np.float32)
+    traj[TR_ACTIVE] = np.floor(rng.random((reg.size, n)) * np.minimum(reg, 90)[:, None])
+    traj[TR_ACTIVE, :, 0] = [0, 10, 10, 10, 10, 10, big - 1, big - 1, 2**23]  # none new in 8
+    traj[TR_ACTIVE, 6:, 1] = 16_777_219
+    assert traj[TR_ACTIVE, 7, 1] > reg[7]
+    usage = rng.random((n, 2))
+    x = {"adoption.base_churn": np.full(n, 0.5), "adoption.return_rate": np.zeros(n)}
+    whole = telemetry_rates(traj, reg, x, usage)
+    assert whole["ever_used"][8, 0] == big / reg[8]  # capped at the registered users
+    for idx in (np.array([0]), np.arange(0, 5), np.arange(5, n), np.array([0, 1, 7])):
+        part = telemetry_rates(traj[:, :, idx], reg, {k: v[idx] for k, v in x.items()},
+                               usage[idx])
+        for k in whole:
+            np.testing.assert_array_equal(part[k], whole[k][:, idx], err_msg=k)
+
+
+def test_month_by_month_bands_equal_the_rate_bands(seed_case):
+    """The streamed run's fallback (a month at a time) gives rate_bands' bits and the
+    paths' month-6 values."""
+    res = simulate(seed_case, paths=500, seed=8, horizon=14)
+    x = {n: res.inputs[:, j] for j, n in enumerate(res.input_names)}
+    bands, at = telemetry_bands_months(res.trajectories, res.registered, x, res.usage, 6,
+                                       PERCENTILES)
+    tel = res.telemetry
+    for k, m in enumerate(TELEMETRY_METRICS):
+        np.testing.assert_array_equal(bands[:, k], rate_bands(tel[m], PERCENTILES))
+        np.testing.assert_array_equal(at[:, k], res.paths[f"{m}_m6"].to_numpy())

@@ -65,14 +65,14 @@ Key = tuple[str, int, int]
 def result_bytes(res: SimulationResult) -> int:
     """Memory held by a result's arrays (what the cache budget counts)."""
     arrays = (res.inputs, res.out, res.lens_npv, res.registered, res.trajectories,
-              res.band_array)
+              res.band_array, res.telemetry_band_array, res.telemetry_at_m6)
     return sum(a.nbytes for a in arrays if a is not None)
 
 
 def _freeze(res: SimulationResult) -> SimulationResult:
     """Make a shared result's arrays read-only: no session can change another's numbers."""
     for a in (res.inputs, res.out, res.lens_npv, res.registered, res.trajectories,
-              res.band_array):
+              res.band_array, res.telemetry_band_array, res.telemetry_at_m6):
         if a is not None:
             a.setflags(write=False)
     return res
