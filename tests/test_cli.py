@@ -57,3 +57,58 @@ def test_bad_input_exits_2_with_one_line(capsys, args, message):
 def test_missing_file(capsys, tmp_path):
     assert main(["validate", str(tmp_path / "nope.toml")]) == 2
     assert "cannot read file" in capsys.readouterr().err
+
+
+#: Minimal short files: the rest of every input from a template, or from a reference class.
+_SHORT_FILES = {
+    "template": 'template = "seed_case"\n[scenario]\nname = "Mini"\n'
+                '[economics]\nhourly_cost = 60.0\n',
+    "class": 'reference_class = "support_assistant"\n[scenario]\nname = "Mini"\n'
+             '[pilot]\nusers = 10\n[[adoption.cohorts]]\nname = "Agents"\nsize = 100\n',
+}
+
+
+def _validate_counts(capsys, path: str) -> dict[str, int]:
+    """The input counts ``validate`` prints: header, provenance line, table and JSON."""
+    import re
+
+    assert main(["validate", path, "--inputs"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    head = re.search(r": (\d+) inputs \((\d+) uncertain, (\d+) from your file\)", lines[0])
+    prov = re.fullmatch(r"(\d+) of (\d+) inputs are from your file(?: \((.*)\))?", lines[1])
+    assert head and prov, lines[:2]
+    rest = sum(int(part.rsplit(": ", 1)[1]) for part in (prov[3] or "").split("; ") if part)
+    assert main(["validate", path, "--format", "json"]) == 0
+    js = json.loads(capsys.readouterr().out)
+    assert main(["validate", path, "--inputs", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["inputs"]
+    return {"header": int(head[1]), "header_own": int(head[3]), "provenance": int(prov[2]),
+            "provenance_own": int(prov[1]), "provenance_parts": int(prov[1]) + rest,
+            "table": len(lines) - 3, "json": js["inputs"], "json_own": js["from_file"],
+            "json_rows": len(rows), "json_rows_own": sum(r["source"] == "file" for r in rows),
+            "uncertain": int(head[2]), "json_uncertain": js["uncertain"]}
+
+
+@pytest.mark.parametrize("path", sorted(str(p.relative_to(SCENARIOS))
+                                        for p in SCENARIOS.rglob("*.toml")))
+def test_validate_counts_one_set_of_inputs_for_every_shipped_scenario(capsys, path):
+    """The header's total, the provenance line's, the table's rows and the JSON's are one
+    count (every input the model reads: simulated and usage intensity), and so are the
+    inputs from the user's file."""
+    c = _validate_counts(capsys, str(SCENARIOS / path))
+    assert c["header"] == c["provenance"] == c["provenance_parts"] == c["table"] == c[
+        "json"] == c["json_rows"] > 0, c
+    assert c["header_own"] == c["provenance_own"] == c["json_own"] == c["json_rows_own"], c
+    assert c["uncertain"] == c["json_uncertain"] <= c["header"], c
+
+
+@pytest.mark.parametrize("kind", sorted(_SHORT_FILES))
+def test_validate_counts_one_set_of_inputs_for_a_minimal_short_file(capsys, tmp_path, kind):
+    f = tmp_path / "short.toml"
+    f.write_text(_SHORT_FILES[kind])
+    c = _validate_counts(capsys, str(f))
+    assert c["header"] == c["provenance"] == c["provenance_parts"] == c["table"] == c[
+        "json"] == c["json_rows"] > 0, c
+    assert c["header_own"] == c["provenance_own"] == c["json_own"] == c["json_rows_own"], c
+    assert c["header_own"] == (1 if kind == "template" else 0), c  # hourly_cost; pilot.users
+    # is a setting, not a counted input
