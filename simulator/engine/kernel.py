@@ -26,7 +26,13 @@ import numpy as np
 from numba import njit, prange
 
 from .inversion import binom_inv
-from .lane_draws import binom_lanes, poisson_lanes, uniforms_at, uniforms_month
+from .lane_draws import (
+    LAMBDA_CAP,
+    binom_lanes,
+    poisson_lanes,
+    uniforms_at,
+    uniforms_month,
+)
 from .layout import (
     A_MAX,
     A_OOD,
@@ -141,9 +147,6 @@ N_TRAJ = len(TRAJ)
 #: addressed by path, so the block size changes no result, only the load balance: small
 #: enough that a run of a thousand paths (the pilot lens) still uses every thread.
 BLOCK = 256
-#: Incidents a month are drawn from a Poisson mean capped here: at this rate every
-#: month is fully down already, and the cap bounds the cost of one draw.
-LAMBDA_CAP = 1e5
 
 
 @njit(cache=True, inline="always")
@@ -377,7 +380,8 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
     net = np.empty((horizon + 1, m))
     # Scratch of one month: who is live, the draws' parameters and results.
     live = np.empty(m, dtype=np.bool_)
-    lam = np.empty(m)
+    load = np.empty(m)  # (then the month's incident rate)
+    e0 = np.empty(m)
     inc = np.empty(m, dtype=np.int64)
     r_share = np.empty(m)
     churn_rate = np.empty(m)
@@ -390,8 +394,8 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
     p_adopt = np.empty(m)
     churn = np.empty(m, dtype=np.int64)
     new = np.empty(m, dtype=np.int64)
+    ret = np.empty(m, dtype=np.int64)
     u = np.empty(m)
-    e0 = np.empty(m)
     slow = np.empty(m, dtype=np.bool_)
     flows = np.empty(horizon + 1)
 
@@ -462,7 +466,7 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
             if stop_month[ln] >= 0:
                 # Stopped: nobody uses it; platform and licences run until notice ends.
                 live[ln] = False
-                lam[ln] = 0.0
+                load[ln] = 0.0
                 cost = 0.0
                 if t <= stop_month[ln] + notice[ln]:
                     cost = x[PLATFORM, ln] + x[LICENCE, ln] * registered[ln]
@@ -534,15 +538,15 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
                     registered[ln] += cohort_size[c]
             onboard[ln] = onboard_t
             # Incidents scale with the load (active users) at the start of the month.
-            load = 0.0
+            load_t = 0.0
             for c in range(n_coh):
-                load += active[c, ln]
+                load_t += active[c, ln]
             lam_t = 0.0
-            if load > 0.0 and x[LAM_PILOT, ln] > 0.0:
-                lam_t = min(LAMBDA_CAP, x[LAM_PILOT, ln] * (load / pilot_users) ** alpha[ln])
-            lam[ln] = lam_t
+            if load_t > 0.0 and x[LAM_PILOT, ln] > 0.0:
+                lam_t = min(LAMBDA_CAP, x[LAM_PILOT, ln] * (load_t / pilot_users) ** alpha[ln])
+            load[ln] = lam_t
         uniforms_month(u, k0, k1, paths, t, STREAM_DEPLOYMENT, EV_INCIDENTS, m)
-        poisson_lanes(inc, lam, u, m, e0, slow)
+        poisson_lanes(inc, load, u, m, e0, slow)
         # Human review: a share r of outputs is checked before use; users see only the
         # errors nobody reviewed, so trust follows the accuracy they see.
         for ln in range(m):
@@ -572,23 +576,21 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
             binom_lanes(churn, n_churn, churn_rate, u, m, slow)
             uniforms_at(u, k0, k1, paths, age, STREAM_COHORT, EVENTS_PER_COHORT * c + EV_ADOPT, m)
             binom_lanes(new, n_adopt, p_adopt, u, m, slow)
+            ret.fill(0)
+            for ln in range(m):  # rare: trusted again with lapsed users in the cohort
+                if live[ln] and trusted[ln] and lapsed[c, ln] > 0 and start[c, ln] <= t:
+                    ret[ln] = cohort_draw_binom(k0, k1, paths[ln], age[ln], c, EV_RETURN,
+                                                lapsed[c, ln], x[RETURN, ln])
+            # (A lane that is not live or whose cohort has not started drew 0 of each.)
             for ln in range(m):
-                if not live[ln] or start[c, ln] > t:
-                    continue
-                ret = 0
-                if trusted[ln] and lapsed[c, ln] > 0:
-                    ret = cohort_draw_binom(k0, k1, paths[ln], age[ln], c, EV_RETURN,
-                                            lapsed[c, ln], x[RETURN, ln])
-                a_c = active[c, ln]
-                active[c, ln] = a_c - churn[ln] + ret + new[ln]
-                lapsed[c, ln] += churn[ln] - ret
+                a_c = active[c, ln] - churn[ln] + ret[ln] + new[ln]
+                active[c, ln] = a_c
+                lapsed[c, ln] += churn[ln] - ret[ln]
                 never[c, ln] -= new[ln]
-                act_total[ln] += active[c, ln]
-        # Cash flows, feedback, the review's stop and the gates.
+                act_total[ln] += a_c
+        # Cash flows and trajectories of the live lanes (stopped ones were done above).
+        retrain_t = t % every == 0
         for ln in range(m):
-            if not live[ln]:
-                continue
-            i = lo + ln
             tasks = act_total[ln] * x[TASKS, ln]
             down = min(1.0, inc[ln] * x[DOWNTIME, ln])
             rs = r_share[ln]
@@ -597,60 +599,74 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
             benefit = tasks * (a * x[MIN_SAVED, ln] - rework) * value_minute[ln] * (1.0 - down)
             review_cost = rs * tasks * x[HR_MINUTES, ln] / 60.0 * x[HR_HOURLY, ln]
             feedback = t >= fbm_from[ln]
-            retrain = feedback and (t % every == 0)
             cost = (x[PLATFORM, ln] + x[LICENCE, ln] * registered[ln] + x[INFERENCE, ln] * tasks
                     + x[SUPPORT, ln] * act_total[ln] + inc[ln] * x[FIX_COST, ln] + onboard[ln]
                     + levers[ln] + review_cost)
             if t >= fbc_from[ln]:
                 cost += x[FB_MONTHLY, ln]
-                if retrain:
+                if feedback and retrain_t:
                     cost += x[FB_RETRAIN, ln]
-            net[t, ln] = benefit - cost
-            pv_b[ln] += benefit * factor
-            pv_c[ln] += cost * factor
-            pv_rev[ln] += review_cost * factor
-            if store:
-                traj[TR_ACTIVE, t, i] = act_total[ln]
-                traj[TR_ACC, t, i] = a
-                traj[TR_BEN, t, i] = benefit
-                traj[TR_COST, t, i] = cost
-                traj[TR_INC, t, i] = inc[ln]
-            if store_cohorts:
-                for c in range(n_coh):
-                    cohort_traj[c, t, i] = active[c, ln]
-            if t == m6:
-                out[i, O_ACC6] = a
-                out[i, O_ACT6] = act_total[ln]
-                out[i, O_PLAPSED] = lapsed[0, ln]
             # Feedback: captured corrections; retraining moves along the learning curve.
             # Reviewed errors are corrections whether or not a feedback loop captures the
             # rest.
             if feedback:
-                corrections[ln] += (rs + (1.0 - rs) * capture[ln]) * tasks * (1.0 - a)
+                fixed = (rs + (1.0 - rs) * capture[ln]) * tasks * (1.0 - a)
             else:
-                corrections[ln] += rs * tasks * (1.0 - a)
-            if retrain:
-                a_base[ln] = a_max[ln] - (a_max[ln] - a0[ln]) * (
-                    1.0 + corrections[ln] / x[F0, ln]) ** (-x[LEARN_B, ln])
-                last_retrain[ln] = t
-            # Review stops once the accuracy measured on the month's reviewed outputs
-            # passes the threshold (what the reviewers observe, not the true accuracy).
-            if rs > 0.0 and hr_stop >= 0:
-                n_rev = int(rs * tasks)
-                if n_rev > 0:
-                    correct = n_rev
-                    if a < 1.0:
-                        correct = 0
-                        if a > 0.0:
-                            correct = binom_inv(n_rev, a, uniform_at(k0, k1, paths[ln], t,
-                                                                     STREAM_REVIEW, 0))
-                    if correct / n_rev >= hr_stop / HR_STOP_SCALE:
-                        review_done[ln] = True
-            if n_gates > 0:
-                judge_gates(ln, i, t, a, inc[ln], gates, k0, k1, paths[ln], act_total,
-                            registered, inc_since_gate, stop_month, notice, wind_down,
-                            holding, reonboard_month, vt_from, lt_from, cp_from, fbm_from,
-                            fbc_from, hr_from, active, lapsed, gate_out)
+                fixed = rs * tasks * (1.0 - a)
+            if live[ln]:
+                net[t, ln] = benefit - cost
+                pv_b[ln] += benefit * factor
+                pv_c[ln] += cost * factor
+                pv_rev[ln] += review_cost * factor
+                corrections[ln] += fixed
+                if store:
+                    i = lo + ln
+                    traj[TR_ACTIVE, t, i] = act_total[ln]
+                    traj[TR_ACC, t, i] = a
+                    traj[TR_BEN, t, i] = benefit
+                    traj[TR_COST, t, i] = cost
+                    traj[TR_INC, t, i] = inc[ln]
+        if store_cohorts:
+            for c in range(n_coh):
+                for ln in range(m):
+                    if live[ln]:
+                        cohort_traj[c, t, lo + ln] = active[c, ln]
+        if t == m6:
+            for ln in range(m):
+                if live[ln]:
+                    i = lo + ln
+                    out[i, O_ACC6] = a_t[ln]
+                    out[i, O_ACT6] = act_total[ln]
+                    out[i, O_PLAPSED] = lapsed[0, ln]
+        # Retraining, the review's stop and the gates: only where they can happen.
+        if retrain_t or hr_stop >= 0 or n_gates > 0:
+            for ln in range(m):
+                if not live[ln]:
+                    continue
+                a = a_t[ln]
+                if retrain_t and t >= fbm_from[ln]:
+                    a_base[ln] = a_max[ln] - (a_max[ln] - a0[ln]) * (
+                        1.0 + corrections[ln] / x[F0, ln]) ** (-x[LEARN_B, ln])
+                    last_retrain[ln] = t
+                # Review stops once the accuracy measured on the month's reviewed outputs
+                # passes the threshold (what the reviewers observe, not the true accuracy).
+                rs = r_share[ln]
+                if rs > 0.0 and hr_stop >= 0:
+                    n_rev = int(rs * (act_total[ln] * x[TASKS, ln]))
+                    if n_rev > 0:
+                        correct = n_rev
+                        if a < 1.0:
+                            correct = 0
+                            if a > 0.0:
+                                correct = binom_inv(n_rev, a, uniform_at(k0, k1, paths[ln], t,
+                                                                         STREAM_REVIEW, 0))
+                        if correct / n_rev >= hr_stop / HR_STOP_SCALE:
+                            review_done[ln] = True
+                if n_gates > 0:
+                    judge_gates(ln, lo + ln, t, a, inc[ln], gates, k0, k1, paths[ln],
+                                act_total, registered, inc_since_gate, stop_month, notice,
+                                wind_down, holding, reonboard_month, vt_from, lt_from,
+                                cp_from, fbm_from, fbc_from, hr_from, active, lapsed, gate_out)
 
     for ln in range(m):
         i = lo + ln

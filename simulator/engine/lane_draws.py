@@ -23,6 +23,10 @@ from numba import njit
 from .inversion import _FIRST, SMALL_MEAN, TAIL, binom_inv, poisson_inv
 from .philox import uniform_at
 
+#: Incidents a month are drawn from a Poisson mean capped here: at this rate every
+#: month is fully down already, and the cap bounds the cost of one draw.
+LAMBDA_CAP = 1e5
+
 
 @njit(cache=True, error_model="numpy")
 def uniforms_at(dst, k0, k1, paths, months, stream, index, m):
