@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numba import njit
 
 from simulator.engine.inversion import TAIL, binom_inv, poisson_inv
-from simulator.engine.lane_draws import binom_lanes, poisson_lanes, uniforms_at, uniforms_month
+from simulator.engine.lane_draws import (
+    LAMBDA_CAP,
+    RATE_SCRATCH,
+    binom_lanes,
+    incidents_lanes,
+    poisson_lanes,
+    uniforms_at,
+    uniforms_month,
+)
 from simulator.engine.philox import split_key, uniform_at
 
 
@@ -84,3 +95,69 @@ def test_lane_uniforms_are_the_addressed_uniforms(seed):
     assert dst.tolist() == expected
     uniforms_month(dst, k0, k1, paths, 12, 0, 0, paths.size)
     assert dst.tolist() == [uniform_at(k0, k1, a, 12, 0, 0) for a in paths]
+
+
+@njit
+def _one_path_incidents(load, alpha, lam_pilot, pilot_users, u):
+    """The incident draw as the one-path kernel made it: exact pow, then inversion."""
+    out = np.zeros(load.size, dtype=np.int64)
+    for j in range(load.size):
+        if load[j] > 0.0 and lam_pilot[j] > 0.0:
+            lam = min(LAMBDA_CAP, lam_pilot[j] * (load[j] / pilot_users) ** alpha[j])
+            out[j] = poisson_inv(lam, u[j])
+    return out
+
+
+@njit
+def _cdf_values(load, alpha, lam_pilot, pilot_users):
+    """CDF(0..5) of each lane's exact rate, summed as the small-mean search sums them."""
+    c = np.zeros((load.size, 6))
+    for j in range(load.size):
+        lam = lam_pilot[j] * (load[j] / pilot_users) ** alpha[j]
+        pmf = math.exp(-lam)
+        c[j, 0] = pmf
+        for k in range(1, 6):
+            pmf *= lam / k
+            c[j, k] = c[j, k - 1] + pmf
+    return c
+
+
+def _incidents(load, alpha, lam_pilot, pilot_users, u):
+    out = np.empty(load.size, dtype=np.int64)
+    incidents_lanes(out, load, alpha, lam_pilot, pilot_users, u, load.size,
+                    np.empty((RATE_SCRATCH, load.size)), np.empty(load.size, dtype=np.bool_))
+    return out
+
+
+def _rates(rng, size):
+    load = rng.integers(0, 600, size).astype(float)
+    load[::13] = 0.0
+    alpha = rng.uniform(0.0, 2.0, size)
+    alpha[::17] = 0.0
+    alpha[::19] = -0.5
+    lam_pilot = rng.uniform(0.0, 1.5, size) ** 2
+    lam_pilot[::23] = 0.0
+    return load, alpha, lam_pilot
+
+
+@pytest.mark.parametrize("pilot_users", [1.0, 12.0, 200.0])
+def test_incident_lanes_equal_the_one_path_draw(pilot_users):
+    rng = np.random.default_rng(int(pilot_users))
+    load, alpha, lam_pilot = _rates(rng, 100_000)
+    _, _, u = _edge_cases(rng, load.size)
+    np.testing.assert_array_equal(_incidents(load, alpha, lam_pilot, pilot_users, u),
+                                  _one_path_incidents(load, alpha, lam_pilot, pilot_users, u))
+
+
+def test_incident_lanes_decide_uniforms_on_a_cdf_value_exactly():
+    """The fast rate errs by ~1e-12, so a uniform equal to a CDF value (or one ulp
+    either side) is the case it must leave to the exact computation."""
+    rng = np.random.default_rng(11)
+    load, alpha, lam_pilot = _rates(rng, 20_000)
+    c = _cdf_values(load, alpha, lam_pilot, 12.0)
+    k = rng.integers(0, 6, load.size)
+    on = c[np.arange(load.size), k]
+    for u in (on, np.nextafter(on, 0.0), np.nextafter(on, 1.0)):
+        u = np.clip(u, 2.0**-53, 1.0 - 2.0**-53)
+        np.testing.assert_array_equal(_incidents(load, alpha, lam_pilot, 12.0, u),
+                                      _one_path_incidents(load, alpha, lam_pilot, 12.0, u))

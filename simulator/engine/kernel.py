@@ -27,9 +27,9 @@ from numba import njit, prange
 
 from .inversion import binom_inv
 from .lane_draws import (
-    LAMBDA_CAP,
+    RATE_SCRATCH,
     binom_lanes,
-    poisson_lanes,
+    incidents_lanes,
     uniforms_at,
     uniforms_month,
 )
@@ -380,8 +380,8 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
     net = np.empty((horizon + 1, m))
     # Scratch of one month: who is live, the draws' parameters and results.
     live = np.empty(m, dtype=np.bool_)
-    load = np.empty(m)  # (then the month's incident rate)
-    e0 = np.empty(m)
+    load = np.empty(m)
+    rate_scratch = np.empty((RATE_SCRATCH, m))
     inc = np.empty(m, dtype=np.int64)
     r_share = np.empty(m)
     churn_rate = np.empty(m)
@@ -541,12 +541,9 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
             load_t = 0.0
             for c in range(n_coh):
                 load_t += active[c, ln]
-            lam_t = 0.0
-            if load_t > 0.0 and x[LAM_PILOT, ln] > 0.0:
-                lam_t = min(LAMBDA_CAP, x[LAM_PILOT, ln] * (load_t / pilot_users) ** alpha[ln])
-            load[ln] = lam_t
+            load[ln] = load_t
         uniforms_month(u, k0, k1, paths, t, STREAM_DEPLOYMENT, EV_INCIDENTS, m)
-        poisson_lanes(inc, load, u, m, e0, slow)
+        incidents_lanes(inc, load, alpha, x[LAM_PILOT], pilot_users, u, m, rate_scratch, slow)
         # Human review: a share r of outputs is checked before use; users see only the
         # errors nobody reviewed, so trust follows the accuracy they see.
         for ln in range(m):

@@ -18,14 +18,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 from .inversion import _FIRST, SMALL_MEAN, TAIL, binom_inv, poisson_inv
 from .philox import uniform_at
-
-#: Incidents a month are drawn from a Poisson mean capped here: at this rate every
-#: month is fully down already, and the cap bounds the cost of one draw.
-LAMBDA_CAP = 1e5
 
 
 @njit(cache=True, error_model="numpy")
@@ -125,3 +122,140 @@ def poisson_lanes(out, lam, u, m, e0, slow):
         for j in range(m):
             if slow[j]:
                 out[j] = poisson_inv(lam[j], u[j])
+
+
+#: Incidents a month are drawn from a Poisson mean capped here: at this rate every
+#: month is fully down already, and the cap bounds the cost of one draw.
+LAMBDA_CAP = 1e5
+#: Relative distance under which a CDF value of the fast path is too close to its uniform
+#: to decide the draw: about 100 times the fast path's largest error (docs/model.md).
+DECIDE_TOL = 1e-9
+#: Largest |y| whose exp the fast path takes (2**k stays a normal double).
+_EXP_ARG_MAX = 700.0
+_SQRT2 = 1.4142135623730951
+_LN2 = 0.6931471805599453
+_INV_LN2 = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01  # fdlibm's split of ln 2: k * _LN2_HI is exact
+_LN2_LO = 1.90821492927058770002e-10
+_MANT = 0x000FFFFFFFFFFFFF
+_ONE_BITS = 0x3FF0000000000000
+#: Scratch rows of ``incidents_lanes``.
+RATE_SCRATCH = 8
+
+
+@njit(cache=True, inline="always")
+def _exp_poly(y):
+    """(2**k, as the exponent bits of a double, and exp(y - k ln 2)), |y| < _EXP_ARG_MAX:
+    the reduced argument lies in [-ln(2)/2, ln(2)/2], where the degree-11 Taylor
+    polynomial errs by less than 1e-14."""
+    kf = math.floor(y * _INV_LN2 + 0.5)
+    r = (y - kf * _LN2_HI) - kf * _LN2_LO
+    p = 1 / 39916800
+    p = p * r + 1 / 3628800
+    p = p * r + 1 / 362880
+    p = p * r + 1 / 40320
+    p = p * r + 1 / 5040
+    p = p * r + 1 / 720
+    p = p * r + 1 / 120
+    p = p * r + 1 / 24
+    p = p * r + 1 / 6
+    p = p * r + 1 / 2
+    p = p * r + 1.0
+    p = p * r + 1.0
+    k = min(max(int(kf), -1000), 1000)
+    return (k + 1023) << 52, p
+
+
+@njit(cache=True, error_model="numpy")
+def incidents_lanes(out, load, alpha, lam_pilot, pilot_users, u, m, scratch, slow):
+    """out[j] = the month's incident count of lane j: ``poisson_inv(lam, u[j])`` with
+    lam = min(LAMBDA_CAP, lam_pilot[j] * (load[j] / pilot_users) ** alpha[j]) where
+    load[j] > 0 and lam_pilot[j] > 0, else 0 (``scratch``: (RATE_SCRATCH, m) floats).
+
+    ``pow`` and ``exp`` are library calls that keep a loop from vectorising, yet a draw
+    depends on them only through where u falls among the CDF values. So the vector
+    passes compute lam and exp(-lam) by a log and an exp of their own (from the bits of
+    the double: plain arithmetic), relative error below 1e-11 all told, and keep the
+    count wherever no CDF value at 0..5 lies within DECIDE_TOL of u: there the exact
+    computation gives the same count. The other lanes (about one in 10**8, plus every
+    mean of 10 or more, tail uniform or count above 5) compute lam exactly, as the
+    one-path kernel did, and invert by the full search.
+    """
+    ratio = scratch[0]
+    mant = scratch[1]
+    ex = scratch[2]
+    scale = scratch[3]
+    poly = scratch[4]
+    scale2 = scratch[5]
+    poly2 = scratch[6]
+    rate = scratch[7]
+    ratio_bits = ratio.view(np.int64)
+    mant_bits = mant.view(np.int64)
+    scale_bits = scale.view(np.int64)
+    scale2_bits = scale2.view(np.int64)
+    for j in range(m):
+        ratio[j] = load[j] / pilot_users
+    for j in range(m):  # ratio = 2**e * mant, mant in [1, 2) (for ratio > 0)
+        b = ratio_bits[j]
+        mant_bits[j] = (b & _MANT) | _ONE_BITS
+        ex[j] = float((b >> 52) - 1023)
+    for j in range(m):  # log by atanh's series, then exp(alpha * log)
+        mm = mant[j]
+        big = mm > _SQRT2
+        mm = mm * 0.5 if big else mm
+        e = ex[j] + 1.0 if big else ex[j]
+        s = (mm - 1.0) / (mm + 1.0)  # |s| <= 0.172: the series errs below 1e-15
+        s2 = s * s
+        q = 1 / 17
+        q = q * s2 + 1 / 15
+        q = q * s2 + 1 / 13
+        q = q * s2 + 1 / 11
+        q = q * s2 + 1 / 9
+        q = q * s2 + 1 / 7
+        q = q * s2 + 1 / 5
+        q = q * s2 + 1 / 3
+        q = q * s2 + 1.0
+        y = alpha[j] * (e * _LN2 + 2.0 * s * q)
+        rate[j] = y
+        kb, p = _exp_poly(min(max(y, -_EXP_ARG_MAX), _EXP_ARG_MAX))
+        scale_bits[j] = kb
+        poly[j] = p
+    for j in range(m):  # exp(-lam) for lam in [0, 20]
+        lam = lam_pilot[j] * (poly[j] * scale[j])
+        kb, p = _exp_poly(-min(max(lam, 0.0), 20.0))
+        scale2_bits[j] = kb
+        poly2[j] = p
+        ratio[j] = lam
+    lam_max = SMALL_MEAN * (1.0 - DECIDE_TOL)
+    any_slow = False
+    for j in range(m):
+        lam = ratio[j]
+        uj = u[j]
+        pmf = poly2[j] * scale2[j]
+        c0 = pmf
+        pmf *= lam / 1
+        c1 = c0 + pmf
+        pmf *= lam / 2
+        c2 = c1 + pmf
+        pmf *= lam / 3
+        c3 = c2 + pmf
+        pmf *= lam / 4
+        c4 = c3 + pmf
+        pmf *= lam / 5
+        c5 = c4 + pmf
+        below = ((c0 < uj) + (c1 < uj) + (c2 < uj) + (c3 < uj) + (c4 < uj) + (c5 < uj))
+        gap = DECIDE_TOL * uj
+        clear = ((abs(c0 - uj) > gap) & (abs(c1 - uj) > gap) & (abs(c2 - uj) > gap)
+                 & (abs(c3 - uj) > gap) & (abs(c4 - uj) > gap) & (abs(c5 - uj) > gap))
+        drawn = (load[j] > 0.0) & (lam_pilot[j] > 0.0)
+        fast = ((abs(rate[j]) < _EXP_ARG_MAX) & (lam >= 0.0) & (lam < lam_max)
+                & (uj >= TAIL) & (uj <= 1.0 - TAIL) & (below < _FIRST) & clear)
+        out[j] = below if drawn & fast else 0
+        s = drawn & (not fast)
+        slow[j] = s
+        any_slow |= s
+    if any_slow:
+        for j in range(m):
+            if slow[j]:
+                lam = min(LAMBDA_CAP, lam_pilot[j] * (load[j] / pilot_users) ** alpha[j])
+                out[j] = poisson_inv(lam, u[j])
