@@ -380,6 +380,7 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
     net = np.empty((horizon + 1, m))
     # Scratch of one month: who is live, the draws' parameters and results.
     live = np.empty(m, dtype=np.bool_)
+    event = np.empty(m, dtype=np.bool_)
     load = np.empty(m)
     rate_scratch = np.empty((RATE_SCRATCH, m))
     inc = np.empty(m, dtype=np.int64)
@@ -460,13 +461,29 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
     factor = 1.0
     for t in range(1, horizon + 1):
         factor *= disc
-        # Stopped lanes; levers taking effect; cohorts registering; the incident rate.
+        # The lanes with more to do this month than drift and load (rare): stopped, a
+        # lever taking effect, lapsed users onboarded again, a cohort registering.
         for ln in range(m):
+            event[ln] = ((stop_month[ln] >= 0) | (t == vt_from[ln]) | (t == lt_from[ln])
+                         | (t == cp_from[ln]) | (t == fbc_from[ln])
+                         | (t == reonboard_month[ln]))
+        for c in range(1, n_coh):
+            for ln in range(m):
+                event[ln] |= start[c, ln] == t
+        any_event = False
+        for ln in range(m):
+            any_event |= event[ln]
+        levers.fill(0.0)
+        onboard.fill(0.0)
+        for ln in range(m):
+            if not any_event:
+                break
+            if not event[ln]:
+                continue
             i = lo + ln
             if stop_month[ln] >= 0:
                 # Stopped: nobody uses it; platform and licences run until notice ends.
                 live[ln] = False
-                load[ln] = 0.0
                 cost = 0.0
                 if t <= stop_month[ln] + notice[ln]:
                     cost = x[PLATFORM, ln] + x[LICENCE, ln] * registered[ln]
@@ -489,7 +506,6 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
                     out[i, O_ACT6] = 0.0
                     out[i, O_PLAPSED] = lapsed[0, ln]
                 continue
-            live[ln] = True
             # Levers taking effect this month (enabled later, or switched on by a gate).
             levers_t = 0.0
             if t == vt_from[ln]:
@@ -518,10 +534,6 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
                         lapsed[c, ln] = 0
                         tier_of[c, ln] = plan_tier
             levers[ln] = levers_t
-            a_t[ln] = max(a_base[ln] - drift[ln] * (t - last_retrain[ln] - 1),
-                          min(x[FLOOR, ln], a_base[ln]))
-            if holding[ln]:
-                held[ln] += 1
             # Cohorts registered this month (or deferred while a gate holds them).
             onboard_t = 0.0
             for c in range(1, n_coh):
@@ -537,11 +549,19 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
                     never[c, ln] = potential[c, ln]
                     registered[ln] += cohort_size[c]
             onboard[ln] = onboard_t
-            # Incidents scale with the load (active users) at the start of the month.
-            load_t = 0.0
-            for c in range(n_coh):
-                load_t += active[c, ln]
-            load[ln] = load_t
+        # Accuracy drifts since the last retraining; the load (active users at the start
+        # of the month) sets the incident rate.
+        for ln in range(m):
+            on = stop_month[ln] < 0
+            live[ln] = on
+            if on:
+                a_t[ln] = max(a_base[ln] - drift[ln] * (t - last_retrain[ln] - 1),
+                              min(x[FLOOR, ln], a_base[ln]))
+            held[ln] += on & holding[ln]
+            load[ln] = 0.0
+        for c in range(n_coh):
+            for ln in range(m):
+                load[ln] += active[c, ln]
         uniforms_month(u, k0, k1, paths, t, STREAM_DEPLOYMENT, EV_INCIDENTS, m)
         incidents_lanes(inc, load, alpha, x[LAM_PILOT], pilot_users, u, m, rate_scratch, slow)
         # Human review: a share r of outputs is checked before use; users see only the
@@ -573,11 +593,17 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
             binom_lanes(churn, n_churn, churn_rate, u, m, slow)
             uniforms_at(u, k0, k1, paths, age, STREAM_COHORT, EVENTS_PER_COHORT * c + EV_ADOPT, m)
             binom_lanes(new, n_adopt, p_adopt, u, m, slow)
-            ret.fill(0)
+            any_ret = False
             for ln in range(m):  # rare: trusted again with lapsed users in the cohort
-                if live[ln] and trusted[ln] and lapsed[c, ln] > 0 and start[c, ln] <= t:
-                    ret[ln] = cohort_draw_binom(k0, k1, paths[ln], age[ln], c, EV_RETURN,
-                                                lapsed[c, ln], x[RETURN, ln])
+                need = live[ln] & trusted[ln] & (lapsed[c, ln] > 0) & (start[c, ln] <= t)
+                event[ln] = need
+                any_ret |= need
+                ret[ln] = 0
+            if any_ret:
+                for ln in range(m):
+                    if event[ln]:
+                        ret[ln] = cohort_draw_binom(k0, k1, paths[ln], age[ln], c, EV_RETURN,
+                                                    lapsed[c, ln], x[RETURN, ln])
             # (A lane that is not live or whose cohort has not started drew 0 of each.)
             for ln in range(m):
                 a_c = active[c, ln] - churn[ln] + ret[ln] + new[ln]
