@@ -108,7 +108,7 @@ def reference_ratio(sizes, horizon, repeats) -> list[dict]:
 
 def pure_python(n: int, horizon: int) -> dict:
     """The kernel's own Python source (numba's py_func), run by the interpreter."""
-    from simulator.engine import inversion, kernel, philox
+    from simulator.engine import inversion, kernel, lane_draws, philox
     from simulator.engine.philox import split_key
 
     _, m, k = arrays(n, horizon)
@@ -119,10 +119,13 @@ def pure_python(n: int, horizon: int) -> dict:
     t_k = median_time(lambda: kernel.simulate_kernel(*args), 5)
     # Swap every jitted helper for its Python function so nothing compiled runs.
     saved = []
-    for mod, names in ((kernel, ("run_block", "run_path", "cohort_draw_binom", "fill_uniforms",
-                                 "fill_cohort", "binom_at", "irr_monthly", "payback_month",
-                                 "binom_inv", "binom_inv_inline", "poisson_inv_inline",
-                                 "uniform_at")),
+    for mod, names in ((kernel, ("run_lanes", "judge_gates", "cohort_draw_binom",
+                                 "irr_monthly", "payback_month", "binom_inv", "uniform_at",
+                                 "binom_lanes", "poisson_lanes", "uniforms_at",
+                                 "uniforms_month")),
+                       (lane_draws, ("binom_lanes", "poisson_lanes", "uniforms_at",
+                                     "uniforms_month", "binom_inv", "poisson_inv",
+                                     "uniform_at")),
                        (philox, ("philox4x32",)),
                        (inversion, ("_binom_mode", "_binom_tail", "_poisson_tail",
                                     "_binom_small", "_poisson_small", "pow_int", "binom_inv",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernel import LAMBDA_CAP
+from .lane_draws import LAMBDA_CAP
 from .layout import (
     ACTION_HOLD,
     ACTION_STOP,

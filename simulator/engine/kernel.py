@@ -10,10 +10,12 @@ from one draw to the next, so
   and by inversion moves them monotonically (exact common random numbers);
 - the plain-numpy reference (``reference.py``) consumes exactly the same uniforms.
 
-The uniforms a path needs (nearly) every month, its cohorts' churn and adoption and the
-month's incidents, are computed ahead in loops over the month coordinate that compile to
-SIMD code (``fill_uniforms``): the same numbers, at a fraction of the cost of one
-Philox call per draw. A cohort's are computed when it registers with someone in it.
+The parallel loop hands out blocks of paths. A block advances month by month with its
+paths as lanes: the state of every path lives in arrays over the lanes, and the same
+event of all lanes (the month's incidents, each cohort's churn and adoption) is drawn in
+one loop that compiles to SIMD code (``lane_draws.py``). Each lane still computes
+exactly what its path would alone: the order in which paths are visited is all that
+changes.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .inversion import binom_inv, binom_inv_inline, poisson_inv_inline
+from .inversion import binom_inv
+from .lane_draws import (
+    RATE_SCRATCH,
+    binom_lanes,
+    incidents_lanes,
+    uniforms_at,
+    uniforms_month,
+)
 from .layout import (
     A_MAX,
     A_OOD,
@@ -138,9 +147,6 @@ N_TRAJ = len(TRAJ)
 #: addressed by path, so the block size changes no result, only the load balance: small
 #: enough that a run of a thousand paths (the pilot lens) still uses every thread.
 BLOCK = 256
-#: Incidents a month are drawn from a Poisson mean capped here: at this rate every
-#: month is fully down already, and the cap bounds the cost of one draw.
-LAMBDA_CAP = 1e5
 
 
 @njit(cache=True, inline="always")
@@ -152,42 +158,6 @@ def cohort_draw_binom(k0, k1, path, age, cohort, event, n, p):
         return n
     u = uniform_at(k0, k1, path, age, STREAM_COHORT, EVENTS_PER_COHORT * cohort + event)
     return binom_inv(n, p, u)
-
-
-@njit(cache=True)
-def fill_uniforms(row, k0, k1, path, last, stream, index):
-    """row[a] = the uniform addressed by (path, a, stream, index) for a = 0..last.
-
-    The same numbers ``uniform_at`` gives one at a time, computed in one loop over the
-    month coordinate that the compiler turns into SIMD code (Philox is integer multiplies
-    and xors): several times cheaper per uniform than one call per draw, even counting
-    the months whose draw the path never makes. (Called, not inlined: one compiled
-    copy of the vector loop.)
-    """
-    for a in range(last + 1):
-        row[a] = uniform_at(k0, k1, path, a, stream, index)
-
-
-@njit(cache=True)
-def fill_cohort(u_churn, u_adopt, filled, k0, k1, path, c, last_age):
-    """Cohort c's churn and adoption uniforms for ages 0..last_age (it registers now)."""
-    fill_uniforms(u_churn[c], k0, k1, path, last_age, STREAM_COHORT,
-                  EVENTS_PER_COHORT * c + EV_CHURN)
-    fill_uniforms(u_adopt[c], k0, k1, path, last_age, STREAM_COHORT,
-                  EVENTS_PER_COHORT * c + EV_ADOPT)
-    filled[c] = True
-
-
-@njit(cache=True, inline="always")
-def binom_at(n, p, u):
-    """Binomial(n, p) by inversion of a uniform drawn beforehand (same edge cases as
-    ``cohort_draw_binom``); the common case compiled in place (used for churn, the most
-    frequent draw: one inlined copy keeps the compile short)."""
-    if n <= 0 or not p > 0.0:
-        return 0
-    if p >= 1.0:
-        return n
-    return binom_inv_inline(n, p, u)
 
 
 @njit(cache=True)
@@ -255,432 +225,493 @@ def payback_month(net, horizon):
 
 
 @njit(cache=True)
-def run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier, flags, gates, horizon,
-             monthly_rate, k0, k1, out, traj, store, cohort_traj, store_cohorts, gate_out,
-             never, active, lapsed, potential, start, tier_of, net, u_churn, u_adopt, u_inc,
-             filled):
-    """Simulate path ``i``; write its metrics to ``out[i]`` and, if asked, its months.
-
-    Parameters
-    ----------
-    i : int
-        Row of ``out`` and ``gate_out``, column of ``traj`` and ``cohort_traj``.
-    path : int
-        The path coordinate of every random draw of this path.
-    x : ndarray, float64, shape (len(CORE),)
-        This path's scalar inputs in ``layout.CORE`` order.
-    tier : ndarray, float64, shape (n_tiers, 4)
-        This path's tier parameters, columns ``layout.TIER_FIELDS``.
-    cohort_size, cohort_start, cohort_tier : ndarray, int64, shape (C,)
-        Cohorts, pilot team first: size, planned start month, own tier (row of ``tier``).
-    flags : ndarray, int64, shape (N_FLAGS,)
-        The month each lever takes effect (``NEVER`` if off), the change plan's tier, the
-        retraining interval, the pilot-lens switch (``layout.F_*``).
-    gates : ndarray, float64, shape (G, N_GATE_COLS)
-        Go/no-go reviews in month order (``layout.G_*``).
-    horizon : int
-        Months after go-live, H.
-    monthly_rate : float
-        Discount rate per month.
-    k0, k1 : uint64
-        Philox key words from the seed.
-    out : ndarray, float64, shape (N, len(OUT))
-        Per-path metrics (written: row ``i``).
-    traj : ndarray, float32, shape (len(TRAJ), H+1, N)
-        Monthly trajectories (written: column ``i``) when ``store``.
-    cohort_traj : ndarray, float32, shape (C, H+1, N)
-        Active users by cohort (written: column ``i``) when ``store_cohorts``.
-    gate_out : ndarray, float64, shape (N, G+2)
-        Each gate's result (``GATE_PASS``, ``GATE_FAIL``, ``GATE_NOT_REACHED``), the month
-        the rollout stopped (-1 if never) and the months on hold (written: row ``i``).
-    never, active, lapsed, potential, start, tier_of : ndarray, int64, shape (C,)
-        Scratch per cohort: users who never tried, are active, have lapsed, will ever
-        adopt; the actual start month; the tier the cohort was onboarded in.
-    net : ndarray, float64, shape (H+1,)
-        Scratch: net cash per month.
-    u_churn, u_adopt : ndarray, float64, shape (C, H+1)
-        Scratch: each cohort's churn and adoption uniforms by age (filled when the cohort
-        registers with someone to draw for, at the latest before its first draw;
-        ``filled[c]`` says so).
-    u_inc : ndarray, float64, shape (H+1,)
-        Scratch: the incident uniform of each month.
-    filled : ndarray, bool, shape (C,)
-        Scratch: whether cohort c's rows of ``u_churn`` and ``u_adopt`` hold its uniforms.
-    """
-    lens = flags[F_LENS] == 1
-    n_coh = cohort_size.shape[0]
+def judge_gates(ln, i, t, a, inc, gates, k0, k1, path, act_total, registered,
+                inc_since_gate, stop_month, notice, wind_down, holding, reonboard_month,
+                vt_from, lt_from, cp_from, fbm_from, fbc_from, hr_from, active, lapsed,
+                gate_out):
+    """Lane ``ln``'s go/no-go reviews at the end of month t, judged on what the
+    organisation observes (active rate, spot-checked accuracy, incidents since the last
+    review); a failed gate holds, stops or switches levers on from the next month."""
     n_gates = gates.shape[0]
-    vt_from = flags[F_VT]
-    lt_from = flags[F_LT]
-    cp_from = flags[F_CP]
-    fbm_from = flags[F_FB_MECH]
-    fbc_from = flags[F_FB_COST]
-    plan_tier = flags[F_CP_TIER]
-    hr_from = flags[F_HR]
-    hr_stop = flags[F_HR_STOP]
-    review_done = False
-    pv_rev = 0.0
-    a_pilot = x[A_PILOT]
-    ood = 0.0 if lens else x[OOD_SHARE]
-    a_ood = x[A_OOD]
-    if vt_from == 0 and not lens:
-        a_ood = a_ood + x[VT_GAP] * (a_pilot - a_ood)
-    a0 = (1.0 - ood) * a_pilot + ood * a_ood
-    drift = 0.0 if lens else x[DRIFT]
-    floor = x[FLOOR]
-    a_max = max(x[A_MAX], a0)
-    alpha0 = 0.0 if lens else x[ALPHA]
-    alpha = alpha0 * (1.0 - x[LT_CUT]) if lt_from == 0 else alpha0
-    capture = 1.0 if lens else x[FB_CAPTURE]
-    every = flags[F_RETRAIN_EVERY]
-    pilot_users = float(cohort_size[0])
-    value_minute = x[HOURLY] / 60.0
-    disc = 1.0 / (1.0 + monthly_rate)
-
-    # Month 0: one-off costs; the pilot team is active; cohorts starting at 0 register.
-    for c in range(n_coh):
-        never[c] = 0
-        active[c] = 0
-        lapsed[c] = 0
-        potential[c] = 0
-        start[c] = cohort_start[c]
-        tier_of[c] = cohort_tier[c]
-    active[0] = cohort_size[0]
-    potential[0] = cohort_size[0]
-    # The draws made (nearly) every month, computed up front in SIMD loops: the pilot
-    # team's and each month's incidents now; a later cohort's when it registers.
-    for c in range(n_coh):
-        filled[c] = False
-    if cohort_size[0] > 0:
-        fill_cohort(u_churn, u_adopt, filled, k0, k1, path, 0, horizon - start[0])
-    if x[LAM_PILOT] > 0.0:
-        fill_uniforms(u_inc, k0, k1, path, horizon, STREAM_DEPLOYMENT, EV_INCIDENTS)
-    cost0 = x[BUILD]
-    if vt_from == 0:
-        cost0 += x[VT_COST]
-    if lt_from == 0:
-        cost0 += x[LT_COST]
-    if cp_from == 0:
-        cost0 += x[CP_COST]
-    if fbc_from == 0:
-        cost0 += x[FB_SETUP]
-    registered = cohort_size[0]
-    for c in range(1, n_coh):
-        if start[c] == 0:
-            k = plan_tier if cp_from == 0 else cohort_tier[c]
-            tier_of[c] = k
-            cost0 += cohort_size[c] * tier[k, T_COST]
-            potential[c] = cohort_draw_binom(k0, k1, path, 0, c, EV_POTENTIAL,
-                                             cohort_size[c], tier[k, T_CEIL])
-            never[c] = potential[c]
-            registered += cohort_size[c]
-            if potential[c] > 0:
-                fill_cohort(u_churn, u_adopt, filled, k0, k1, path, c, horizon)
-    net[0] = -cost0
-    pv_b = 0.0
-    pv_c = cost0
-    total_inc = 0
-    act_total = active[0]
-    a_t = a0
-    if store:
-        traj[TR_ACTIVE, 0, i] = act_total
-        traj[TR_ACC, 0, i] = a0
-        traj[TR_BEN, 0, i] = 0.0
-        traj[TR_COST, 0, i] = cost0
-        traj[TR_INC, 0, i] = 0.0
-    if store_cohorts:
-        for c in range(n_coh):
-            cohort_traj[c, 0, i] = active[c]
-    out[i, O_LAUNCH] = a0
-    m6 = min(6, horizon)
-    a_base = a0
-    last_retrain = 0
-    corrections = 0.0
-    factor = 1.0
-    # Staged rollout: gate state.
+    n_coh = active.shape[0]
+    inc_since_gate[ln] += inc
+    reviewed = False
     for g in range(n_gates):
-        gate_out[i, g] = GATE_NOT_REACHED
-    stop_month = -1
-    notice = 0
-    wind_down = 0.0
-    holding = False
-    held = 0
-    reonboard_month = NEVER
-    inc_since_gate = 0
-    for t in range(1, horizon + 1):
-        factor *= disc
-        if stop_month >= 0:
-            # Stopped: nobody uses it; platform and licences run until notice ends.
-            cost = 0.0
-            if t <= stop_month + notice:
-                cost = x[PLATFORM] + x[LICENCE] * registered
-            if t == stop_month + 1:
-                cost += wind_down
-            act_total = 0
-            net[t] = -cost
-            pv_c += cost * factor
-            if store:
-                traj[TR_ACTIVE, t, i] = 0.0
-                traj[TR_ACC, t, i] = a_t
-                traj[TR_BEN, t, i] = 0.0
-                traj[TR_COST, t, i] = cost
-                traj[TR_INC, t, i] = 0.0
-            if store_cohorts:
-                for c in range(n_coh):
-                    cohort_traj[c, t, i] = 0.0
-            if t == m6:
-                out[i, O_ACC6] = a_t
-                out[i, O_ACT6] = 0.0
-                out[i, O_PLAPSED] = lapsed[0]
+        if gates[g, G_MONTH] != t or stop_month[ln] >= 0:
             continue
-        # Levers taking effect this month (enabled later, or switched on by a gate).
-        levers_t = 0.0
-        if t == vt_from:
-            levers_t += x[VT_COST]
-            if not lens:
-                a_ood_new = a_ood + x[VT_GAP] * (a_pilot - a_ood)
-                a0_new = (1.0 - ood) * a_pilot + ood * a_ood_new
-                a_base += a0_new - a0
-                a0 = a0_new
-                a_ood = a_ood_new
-                a_max = max(x[A_MAX], a0)
-        if t == lt_from:
-            levers_t += x[LT_COST]
-            alpha = alpha0 * (1.0 - x[LT_CUT])
-        if t == cp_from:
-            levers_t += x[CP_COST]
-        if t == fbc_from:
-            levers_t += x[FB_SETUP]
-        if t == reonboard_month:
-            # Lapsed users of started cohorts are onboarded again in the plan's tier.
-            for c in range(1, n_coh):
-                if start[c] < t:
-                    levers_t += lapsed[c] * tier[plan_tier, T_COST]
-                    never[c] += lapsed[c]
-                    lapsed[c] = 0
-                    tier_of[c] = plan_tier
-        a_t = max(a_base - drift * (t - last_retrain - 1), min(floor, a_base))
-        if holding:
-            held += 1
-        # Cohorts registered this month (or deferred while a gate holds them).
-        onboard = 0.0
-        for c in range(1, n_coh):
-            if start[c] == t:
-                if holding:
-                    start[c] = t + 1
-                    continue
-                k = plan_tier if t >= cp_from else cohort_tier[c]
-                tier_of[c] = k
-                onboard += cohort_size[c] * tier[k, T_COST]
-                potential[c] = cohort_draw_binom(k0, k1, path, 0, c, EV_POTENTIAL,
-                                                 cohort_size[c], tier[k, T_CEIL])
-                never[c] = potential[c]
-                registered += cohort_size[c]
-                if potential[c] > 0:
-                    fill_cohort(u_churn, u_adopt, filled, k0, k1, path, c, horizon - t)
-        # Incidents scale with the load (active users) at the start of the month.
-        load = 0.0
-        for c in range(n_coh):
-            load += active[c]
-        inc = 0
-        if load > 0.0 and x[LAM_PILOT] > 0.0:
-            lam = min(LAMBDA_CAP, x[LAM_PILOT] * (load / pilot_users) ** alpha)
-            inc = poisson_inv_inline(lam, u_inc[t])
-        total_inc += inc
-        # Human review: a share r of outputs is checked before use; users see only the
-        # errors nobody reviewed, so trust follows the accuracy they see.
-        r_share = x[HR_SHARE] if t >= hr_from and not review_done else 0.0
-        a_seen = a_t + r_share * (1.0 - a_t)
-        churn_rate = (x[CHURN0] + x[CHURN_SENS] * max(0.0, x[A_TRUST] - a_seen)
-                      + x[TRUST_SHOCK] * inc)
-        churn_rate = min(1.0, max(0.0, churn_rate))
-        trusted = a_seen >= x[A_TRUST]
-        act_total = 0
-        for c in range(n_coh):
-            if start[c] > t:
-                continue
-            age = t - start[c]
-            k = tier_of[c]
-            a_c = active[c]
-            if a_c == 0 and lapsed[c] == 0 and never[c] == 0:
-                continue  # nobody to draw for (active[c] stays 0)
-            if not filled[c]:  # (a cohort with users registered with some: not reached)
-                fill_cohort(u_churn, u_adopt, filled, k0, k1, path, c, horizon - start[c])
-            churn = binom_at(a_c, churn_rate, u_churn[c, age])
-            ret = 0
-            if trusted:
-                ret = cohort_draw_binom(k0, k1, path, age, c, EV_RETURN, lapsed[c], x[RETURN])
-            p_adopt = 0.0
-            if potential[c] > 0:
-                p_adopt = min(1.0, tier[k, T_P] + tier[k, T_Q] * a_c / potential[c])
-            new = binom_inv(never[c], p_adopt, u_adopt[c, age])
-            active[c] = a_c - churn + ret + new
-            lapsed[c] += churn - ret
-            never[c] -= new
-            act_total += active[c]
-        tasks = act_total * x[TASKS]
-        down = min(1.0, inc * x[DOWNTIME])
-        rework = (1.0 - r_share) * (1.0 - a_t) * x[MIN_REWORK]  # reviewed errors: no rework
-        benefit = tasks * (a_t * x[MIN_SAVED] - rework) * value_minute * (1.0 - down)
-        review_cost = r_share * tasks * x[HR_MINUTES] / 60.0 * x[HR_HOURLY]
-        feedback = t >= fbm_from
-        retrain = feedback and (t % every == 0)
-        cost = (x[PLATFORM] + x[LICENCE] * registered + x[INFERENCE] * tasks
-                + x[SUPPORT] * act_total + inc * x[FIX_COST] + onboard + levers_t
-                + review_cost)
-        if t >= fbc_from:
-            cost += x[FB_MONTHLY]
-            if retrain:
-                cost += x[FB_RETRAIN]
-        net[t] = benefit - cost
-        pv_b += benefit * factor
-        pv_c += cost * factor
-        pv_rev += review_cost * factor
-        if store:
-            traj[TR_ACTIVE, t, i] = act_total
-            traj[TR_ACC, t, i] = a_t
-            traj[TR_BEN, t, i] = benefit
-            traj[TR_COST, t, i] = cost
-            traj[TR_INC, t, i] = inc
-        if store_cohorts:
+        reviewed = True
+        passed = True
+        if gates[g, G_MIN_ACTIVE] >= 0.0:
+            rate = act_total[ln] / registered[ln] if registered[ln] > 0 else 0.0
+            passed = passed and rate >= gates[g, G_MIN_ACTIVE]
+        if gates[g, G_MIN_ACC] >= 0.0:
+            checks = int(gates[g, G_SPOT])
+            correct = checks
+            if a < 1.0:
+                correct = 0
+                if a > 0.0:
+                    correct = binom_inv(checks, a, uniform_at(k0, k1, path, t,
+                                                              STREAM_OBSERVE, g))
+            passed = passed and correct / checks >= gates[g, G_MIN_ACC]
+        if gates[g, G_MAX_INC] >= 0.0:
+            passed = passed and inc_since_gate[ln] <= gates[g, G_MAX_INC]
+        gate_out[i, g] = GATE_PASS if passed else GATE_FAIL
+        if passed:
+            holding[ln] = False
+            continue
+        action = int(gates[g, G_ACTION])
+        if action == ACTION_HOLD:
+            holding[ln] = True
+        elif action == ACTION_STOP:
+            stop_month[ln] = t
+            notice[ln] = int(gates[g, G_NOTICE])
+            wind_down[ln] = gates[g, G_WIND]
             for c in range(n_coh):
-                cohort_traj[c, t, i] = active[c]
-        if t == m6:
-            out[i, O_ACC6] = a_t
-            out[i, O_ACT6] = act_total
-            out[i, O_PLAPSED] = lapsed[0]
-        # Feedback: captured corrections; retraining moves along the learning curve.
-        # Reviewed errors are corrections whether or not a feedback loop captures the rest.
-        if feedback:
-            corrections += (r_share + (1.0 - r_share) * capture) * tasks * (1.0 - a_t)
+                lapsed[c, ln] += active[c, ln]
+                active[c, ln] = 0
         else:
-            corrections += r_share * tasks * (1.0 - a_t)
-        if feedback:
-            if retrain:
-                a_base = a_max - (a_max - a0) * (1.0 + corrections / x[F0]) ** (-x[LEARN_B])
-                last_retrain = t
-        # Review stops once the accuracy measured on the month's reviewed outputs passes
-        # the threshold (what the reviewers observe, not the true accuracy).
-        if r_share > 0.0 and hr_stop >= 0:
-            n_rev = int(r_share * tasks)
-            if n_rev > 0:
-                correct = n_rev
-                if a_t < 1.0:
-                    correct = 0
-                    if a_t > 0.0:
-                        correct = binom_inv(n_rev, a_t, uniform_at(k0, k1, path, t,
-                                                                   STREAM_REVIEW, 0))
-                if correct / n_rev >= hr_stop / HR_STOP_SCALE:
-                    review_done = True
-        # Gates at the end of the month, judged on what the organisation observes.
-        inc_since_gate += inc
-        reviewed = False
-        for g in range(n_gates):
-            if gates[g, G_MONTH] != t or stop_month >= 0:
-                continue
-            reviewed = True
-            passed = True
-            if gates[g, G_MIN_ACTIVE] >= 0.0:
-                rate = act_total / registered if registered > 0 else 0.0
-                passed = passed and rate >= gates[g, G_MIN_ACTIVE]
-            if gates[g, G_MIN_ACC] >= 0.0:
-                checks = int(gates[g, G_SPOT])
-                correct = checks
-                if a_t < 1.0:
-                    correct = 0
-                    if a_t > 0.0:
-                        correct = binom_inv(checks, a_t, uniform_at(k0, k1, path, t,
-                                                                    STREAM_OBSERVE, g))
-                passed = passed and correct / checks >= gates[g, G_MIN_ACC]
-            if gates[g, G_MAX_INC] >= 0.0:
-                passed = passed and inc_since_gate <= gates[g, G_MAX_INC]
-            gate_out[i, g] = GATE_PASS if passed else GATE_FAIL
-            if passed:
-                holding = False
-                continue
-            action = int(gates[g, G_ACTION])
-            if action == ACTION_HOLD:
-                holding = True
-            elif action == ACTION_STOP:
-                stop_month = t
-                notice = int(gates[g, G_NOTICE])
-                wind_down = gates[g, G_WIND]
-                for c in range(n_coh):
-                    lapsed[c] += active[c]
-                    active[c] = 0
-            else:
-                nxt = t + 1
-                if gates[g, G_LV_VT] == 1.0 and vt_from > nxt:
-                    vt_from = nxt
-                if gates[g, G_LV_LT] == 1.0 and lt_from > nxt:
-                    lt_from = nxt
-                if gates[g, G_LV_CP] == 1.0 and cp_from > nxt:
-                    cp_from = nxt
-                if gates[g, G_LV_FB] == 1.0:
-                    if fbm_from > nxt:
-                        fbm_from = nxt
-                    if fbc_from > nxt:
-                        fbc_from = nxt
-                if gates[g, G_LV_HR] == 1.0 and hr_from > nxt:
-                    hr_from = nxt
-                if gates[g, G_REONBOARD] == 1.0:
-                    reonboard_month = nxt
-        if reviewed:
-            inc_since_gate = 0
-    out[i, O_NPV] = pv_b - pv_c
-    out[i, O_PVB] = pv_b
-    out[i, O_PVC] = pv_c
-    out[i, O_ACCF] = a_t
-    out[i, O_ACTF] = act_total
-    out[i, O_INC] = total_inc
-    out[i, O_PV_REVIEW] = pv_rev
-    if n_gates > 0:
-        gate_out[i, n_gates] = stop_month
-        gate_out[i, n_gates + 1] = held
-    if lens:  # the lens is only ever read for its NPV
-        out[i, O_PAYBACK] = -1.0
-        out[i, O_IRR] = np.nan
-        return
-    out[i, O_PAYBACK] = payback_month(net, horizon)
-    r = irr_monthly(net, horizon + 1)
-    out[i, O_IRR] = (1.0 + r) ** 12 - 1.0 if not math.isnan(r) else np.nan
+            nxt = t + 1
+            if gates[g, G_LV_VT] == 1.0 and vt_from[ln] > nxt:
+                vt_from[ln] = nxt
+            if gates[g, G_LV_LT] == 1.0 and lt_from[ln] > nxt:
+                lt_from[ln] = nxt
+            if gates[g, G_LV_CP] == 1.0 and cp_from[ln] > nxt:
+                cp_from[ln] = nxt
+            if gates[g, G_LV_FB] == 1.0:
+                if fbm_from[ln] > nxt:
+                    fbm_from[ln] = nxt
+                if fbc_from[ln] > nxt:
+                    fbc_from[ln] = nxt
+            if gates[g, G_LV_HR] == 1.0 and hr_from[ln] > nxt:
+                hr_from[ln] = nxt
+            if gates[g, G_REONBOARD] == 1.0:
+                reonboard_month[ln] = nxt
+    if reviewed:
+        inc_since_gate[ln] = 0
 
 
-@njit(cache=True, nogil=True)
-def run_block(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, cohort_tier,
+@njit(cache=True, error_model="numpy")
+def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, cohort_tier,
               flags, gates, horizon, monthly_rate, k0, k1, first_path, keys, out, traj, store,
               cohort_traj, store_cohorts, gate_out):
-    """Run rows ``lo`` to ``hi - 1`` (one work item of the parallel loop) with their own
-    scratch arrays; row i draws as path ``keys[i]``, or ``first_path + i`` when ``keys``
-    is empty."""
+    """Simulate rows ``lo`` to ``hi - 1`` (one work item of the parallel loop) month by month.
+
+    Each row is a lane: its state lives in arrays over the lanes, and every month the
+    same event of all lanes is drawn in one vector loop (``lane_draws.py``). A lane draws
+    as path ``keys[i]``, or ``first_path + i`` when ``keys`` is empty, and computes
+    exactly what it would alone: the same uniforms for the same addresses, the same
+    operations in the same order on its own numbers (``reference.py`` is the model in
+    plain numpy, one path at a time). The arguments are ``simulate_kernel``'s; rows
+    ``lo:hi`` of ``out`` and ``gate_out`` and columns ``lo:hi`` of ``traj`` and
+    ``cohort_traj`` are written.
+    """
+    m = hi - lo
     keyed = keys.shape[0] > 0
     n_coh = cohort_size.shape[0]
+    n_gates = gates.shape[0]
     n_core = core_cols.shape[0]
     n_tiers = tier_cols.shape[0]
-    never = np.zeros(n_coh, dtype=np.int64)
-    active = np.zeros(n_coh, dtype=np.int64)
-    lapsed = np.zeros(n_coh, dtype=np.int64)
-    potential = np.zeros(n_coh, dtype=np.int64)
-    start = np.zeros(n_coh, dtype=np.int64)
-    tier_of = np.zeros(n_coh, dtype=np.int64)
-    net = np.zeros(horizon + 1)
-    u_churn = np.empty((n_coh, horizon + 1))
-    u_adopt = np.empty((n_coh, horizon + 1))
-    u_inc = np.empty(horizon + 1)
-    filled = np.zeros(n_coh, dtype=np.bool_)
-    x = np.empty(n_core)
-    tier = np.empty((n_tiers, 4))
-    for i in range(lo, hi):
-        for j in range(n_core):
-            x[j] = inputs[i, core_cols[j]]
-        for k in range(n_tiers):
-            for f in range(4):
-                tier[k, f] = inputs[i, tier_cols[k, f]]
-        path = keys[i] if keyed else first_path + i
-        run_path(i, path, x, tier, cohort_size, cohort_start, cohort_tier,
-                 flags, gates, horizon, monthly_rate, k0, k1, out, traj, store,
-                 cohort_traj, store_cohorts, gate_out, never, active, lapsed, potential,
-                 start, tier_of, net, u_churn, u_adopt, u_inc, filled)
+    lens = flags[F_LENS] == 1
+    plan_tier = flags[F_CP_TIER]
+    hr_stop = flags[F_HR_STOP]
+    every = flags[F_RETRAIN_EVERY]
+    pilot_users = float(cohort_size[0])
+    disc = 1.0 / (1.0 + monthly_rate)
+    m6 = min(6, horizon)
+
+    # Inputs by field, contiguous over the lanes.
+    x = np.empty((n_core, m))
+    for j in range(n_core):
+        col = core_cols[j]
+        for ln in range(m):
+            x[j, ln] = inputs[lo + ln, col]
+    tier = np.empty((n_tiers, 4, m))
+    for k in range(n_tiers):
+        for f in range(4):
+            col = tier_cols[k, f]
+            for ln in range(m):
+                tier[k, f, ln] = inputs[lo + ln, col]
+    paths = np.empty(m, dtype=np.int64)
+    for ln in range(m):
+        paths[ln] = keys[lo + ln] if keyed else first_path + lo + ln
+
+    # Per-cohort state by lane: never tried, active, lapsed, will ever adopt; the actual
+    # start month and the tier the cohort was onboarded in.
+    never = np.zeros((n_coh, m), dtype=np.int64)
+    active = np.zeros((n_coh, m), dtype=np.int64)
+    lapsed = np.zeros((n_coh, m), dtype=np.int64)
+    potential = np.zeros((n_coh, m), dtype=np.int64)
+    start = np.empty((n_coh, m), dtype=np.int64)
+    tier_of = np.empty((n_coh, m), dtype=np.int64)
+    # Per-lane state: lever months (a gate can bring them forward), accuracy, money, gates.
+    vt_from = np.full(m, flags[F_VT])
+    lt_from = np.full(m, flags[F_LT])
+    cp_from = np.full(m, flags[F_CP])
+    fbm_from = np.full(m, flags[F_FB_MECH])
+    fbc_from = np.full(m, flags[F_FB_COST])
+    hr_from = np.full(m, flags[F_HR])
+    review_done = np.zeros(m, dtype=np.bool_)
+    ood = np.empty(m)
+    a_ood = np.empty(m)
+    a0 = np.empty(m)
+    drift = np.empty(m)
+    a_max = np.empty(m)
+    alpha0 = np.empty(m)
+    alpha = np.empty(m)
+    capture = np.empty(m)
+    value_minute = np.empty(m)
+    a_t = np.empty(m)
+    a_base = np.empty(m)
+    last_retrain = np.zeros(m, dtype=np.int64)
+    corrections = np.zeros(m)
+    pv_b = np.zeros(m)
+    pv_c = np.empty(m)
+    pv_rev = np.zeros(m)
+    registered = np.empty(m, dtype=np.int64)
+    act_total = np.empty(m, dtype=np.int64)
+    total_inc = np.zeros(m, dtype=np.int64)
+    stop_month = np.full(m, -1, dtype=np.int64)
+    notice = np.zeros(m, dtype=np.int64)
+    wind_down = np.zeros(m)
+    holding = np.zeros(m, dtype=np.bool_)
+    held = np.zeros(m, dtype=np.int64)
+    reonboard_month = np.full(m, NEVER, dtype=np.int64)
+    inc_since_gate = np.zeros(m, dtype=np.int64)
+    net = np.empty((horizon + 1, m))
+    # Scratch of one month: who is live, the draws' parameters and results.
+    live = np.empty(m, dtype=np.bool_)
+    event = np.empty(m, dtype=np.bool_)
+    load = np.empty(m)
+    rate_scratch = np.empty((RATE_SCRATCH, m))
+    inc = np.empty(m, dtype=np.int64)
+    r_share = np.empty(m)
+    churn_rate = np.empty(m)
+    trusted = np.empty(m, dtype=np.bool_)
+    onboard = np.empty(m)
+    levers = np.empty(m)
+    age = np.empty(m, dtype=np.int64)
+    n_churn = np.empty(m, dtype=np.int64)
+    n_adopt = np.empty(m, dtype=np.int64)
+    p_adopt = np.empty(m)
+    churn = np.empty(m, dtype=np.int64)
+    new = np.empty(m, dtype=np.int64)
+    ret = np.empty(m, dtype=np.int64)
+    u = np.empty(m)
+    slow = np.empty(m, dtype=np.bool_)
+    flows = np.empty(horizon + 1)
+
+    # Month 0: one-off costs; the pilot team is active; cohorts starting at 0 register.
+    for ln in range(m):
+        i = lo + ln
+        a_pilot = x[A_PILOT, ln]
+        ood[ln] = 0.0 if lens else x[OOD_SHARE, ln]
+        a_ood[ln] = x[A_OOD, ln]
+        if vt_from[ln] == 0 and not lens:
+            a_ood[ln] = a_ood[ln] + x[VT_GAP, ln] * (a_pilot - a_ood[ln])
+        a0[ln] = (1.0 - ood[ln]) * a_pilot + ood[ln] * a_ood[ln]
+        drift[ln] = 0.0 if lens else x[DRIFT, ln]
+        a_max[ln] = max(x[A_MAX, ln], a0[ln])
+        alpha0[ln] = 0.0 if lens else x[ALPHA, ln]
+        alpha[ln] = alpha0[ln] * (1.0 - x[LT_CUT, ln]) if lt_from[ln] == 0 else alpha0[ln]
+        capture[ln] = 1.0 if lens else x[FB_CAPTURE, ln]
+        value_minute[ln] = x[HOURLY, ln] / 60.0
+        for c in range(n_coh):
+            start[c, ln] = cohort_start[c]
+            tier_of[c, ln] = cohort_tier[c]
+        active[0, ln] = cohort_size[0]
+        potential[0, ln] = cohort_size[0]
+        cost0 = x[BUILD, ln]
+        if vt_from[ln] == 0:
+            cost0 += x[VT_COST, ln]
+        if lt_from[ln] == 0:
+            cost0 += x[LT_COST, ln]
+        if cp_from[ln] == 0:
+            cost0 += x[CP_COST, ln]
+        if fbc_from[ln] == 0:
+            cost0 += x[FB_SETUP, ln]
+        reg = cohort_size[0]
+        for c in range(1, n_coh):
+            if start[c, ln] == 0:
+                k = plan_tier if cp_from[ln] == 0 else cohort_tier[c]
+                tier_of[c, ln] = k
+                cost0 += cohort_size[c] * tier[k, T_COST, ln]
+                potential[c, ln] = cohort_draw_binom(k0, k1, paths[ln], 0, c, EV_POTENTIAL,
+                                                     cohort_size[c], tier[k, T_CEIL, ln])
+                never[c, ln] = potential[c, ln]
+                reg += cohort_size[c]
+        registered[ln] = reg
+        net[0, ln] = -cost0
+        pv_c[ln] = cost0
+        act_total[ln] = active[0, ln]
+        a_t[ln] = a0[ln]
+        a_base[ln] = a0[ln]
+        if store:
+            traj[TR_ACTIVE, 0, i] = act_total[ln]
+            traj[TR_ACC, 0, i] = a0[ln]
+            traj[TR_BEN, 0, i] = 0.0
+            traj[TR_COST, 0, i] = cost0
+            traj[TR_INC, 0, i] = 0.0
+        if store_cohorts:
+            for c in range(n_coh):
+                cohort_traj[c, 0, i] = active[c, ln]
+        out[i, O_LAUNCH] = a0[ln]
+        for g in range(n_gates):
+            gate_out[i, g] = GATE_NOT_REACHED
+
+    factor = 1.0
+    for t in range(1, horizon + 1):
+        factor *= disc
+        # The lanes with more to do this month than drift and load (rare): stopped, a
+        # lever taking effect, lapsed users onboarded again, a cohort registering.
+        for ln in range(m):
+            event[ln] = ((stop_month[ln] >= 0) | (t == vt_from[ln]) | (t == lt_from[ln])
+                         | (t == cp_from[ln]) | (t == fbc_from[ln])
+                         | (t == reonboard_month[ln]))
+        for c in range(1, n_coh):
+            for ln in range(m):
+                event[ln] |= start[c, ln] == t
+        any_event = False
+        for ln in range(m):
+            any_event |= event[ln]
+        levers.fill(0.0)
+        onboard.fill(0.0)
+        for ln in range(m):
+            if not any_event:
+                break
+            if not event[ln]:
+                continue
+            i = lo + ln
+            if stop_month[ln] >= 0:
+                # Stopped: nobody uses it; platform and licences run until notice ends.
+                live[ln] = False
+                cost = 0.0
+                if t <= stop_month[ln] + notice[ln]:
+                    cost = x[PLATFORM, ln] + x[LICENCE, ln] * registered[ln]
+                if t == stop_month[ln] + 1:
+                    cost += wind_down[ln]
+                act_total[ln] = 0
+                net[t, ln] = -cost
+                pv_c[ln] += cost * factor
+                if store:
+                    traj[TR_ACTIVE, t, i] = 0.0
+                    traj[TR_ACC, t, i] = a_t[ln]
+                    traj[TR_BEN, t, i] = 0.0
+                    traj[TR_COST, t, i] = cost
+                    traj[TR_INC, t, i] = 0.0
+                if store_cohorts:
+                    for c in range(n_coh):
+                        cohort_traj[c, t, i] = 0.0
+                if t == m6:
+                    out[i, O_ACC6] = a_t[ln]
+                    out[i, O_ACT6] = 0.0
+                    out[i, O_PLAPSED] = lapsed[0, ln]
+                continue
+            # Levers taking effect this month (enabled later, or switched on by a gate).
+            levers_t = 0.0
+            if t == vt_from[ln]:
+                levers_t += x[VT_COST, ln]
+                if not lens:
+                    a_pilot = x[A_PILOT, ln]
+                    a_ood_new = a_ood[ln] + x[VT_GAP, ln] * (a_pilot - a_ood[ln])
+                    a0_new = (1.0 - ood[ln]) * a_pilot + ood[ln] * a_ood_new
+                    a_base[ln] += a0_new - a0[ln]
+                    a0[ln] = a0_new
+                    a_ood[ln] = a_ood_new
+                    a_max[ln] = max(x[A_MAX, ln], a0[ln])
+            if t == lt_from[ln]:
+                levers_t += x[LT_COST, ln]
+                alpha[ln] = alpha0[ln] * (1.0 - x[LT_CUT, ln])
+            if t == cp_from[ln]:
+                levers_t += x[CP_COST, ln]
+            if t == fbc_from[ln]:
+                levers_t += x[FB_SETUP, ln]
+            if t == reonboard_month[ln]:
+                # Lapsed users of started cohorts are onboarded again in the plan's tier.
+                for c in range(1, n_coh):
+                    if start[c, ln] < t:
+                        levers_t += lapsed[c, ln] * tier[plan_tier, T_COST, ln]
+                        never[c, ln] += lapsed[c, ln]
+                        lapsed[c, ln] = 0
+                        tier_of[c, ln] = plan_tier
+            levers[ln] = levers_t
+            # Cohorts registered this month (or deferred while a gate holds them).
+            onboard_t = 0.0
+            for c in range(1, n_coh):
+                if start[c, ln] == t:
+                    if holding[ln]:
+                        start[c, ln] = t + 1
+                        continue
+                    k = plan_tier if t >= cp_from[ln] else cohort_tier[c]
+                    tier_of[c, ln] = k
+                    onboard_t += cohort_size[c] * tier[k, T_COST, ln]
+                    potential[c, ln] = cohort_draw_binom(k0, k1, paths[ln], 0, c, EV_POTENTIAL,
+                                                         cohort_size[c], tier[k, T_CEIL, ln])
+                    never[c, ln] = potential[c, ln]
+                    registered[ln] += cohort_size[c]
+            onboard[ln] = onboard_t
+        # Accuracy drifts since the last retraining; the load (active users at the start
+        # of the month) sets the incident rate.
+        for ln in range(m):
+            on = stop_month[ln] < 0
+            live[ln] = on
+            if on:
+                a_t[ln] = max(a_base[ln] - drift[ln] * (t - last_retrain[ln] - 1),
+                              min(x[FLOOR, ln], a_base[ln]))
+            held[ln] += on & holding[ln]
+            load[ln] = 0.0
+        for c in range(n_coh):
+            for ln in range(m):
+                load[ln] += active[c, ln]
+        uniforms_month(u, k0, k1, paths, t, STREAM_DEPLOYMENT, EV_INCIDENTS, m)
+        incidents_lanes(inc, load, alpha, x[LAM_PILOT], pilot_users, u, m, rate_scratch, slow)
+        # Human review: a share r of outputs is checked before use; users see only the
+        # errors nobody reviewed, so trust follows the accuracy they see.
+        for ln in range(m):
+            total_inc[ln] += inc[ln]
+            rs = x[HR_SHARE, ln] if t >= hr_from[ln] and not review_done[ln] else 0.0
+            a_seen = a_t[ln] + rs * (1.0 - a_t[ln])
+            cr = (x[CHURN0, ln] + x[CHURN_SENS, ln] * max(0.0, x[A_TRUST, ln] - a_seen)
+                  + x[TRUST_SHOCK, ln] * inc[ln])
+            churn_rate[ln] = min(1.0, max(0.0, cr))
+            r_share[ln] = rs
+            trusted[ln] = a_seen >= x[A_TRUST, ln]
+            if live[ln]:
+                act_total[ln] = 0
+        # Each cohort's churn and adoption, all lanes at once; returns (rare) one by one.
+        for c in range(n_coh):
+            for ln in range(m):
+                age[ln] = t - start[c, ln]
+                on = live[ln] and start[c, ln] <= t
+                a_c = active[c, ln]
+                n_churn[ln] = a_c if on else 0
+                n_adopt[ln] = never[c, ln] if on else 0
+                pot = potential[c, ln]
+                k = tier_of[c, ln]
+                p_adopt[ln] = (min(1.0, tier[k, T_P, ln] + tier[k, T_Q, ln] * a_c / pot)
+                               if pot > 0 else 0.0)
+            uniforms_at(u, k0, k1, paths, age, STREAM_COHORT, EVENTS_PER_COHORT * c + EV_CHURN, m)
+            binom_lanes(churn, n_churn, churn_rate, u, m, slow)
+            uniforms_at(u, k0, k1, paths, age, STREAM_COHORT, EVENTS_PER_COHORT * c + EV_ADOPT, m)
+            binom_lanes(new, n_adopt, p_adopt, u, m, slow)
+            any_ret = False
+            for ln in range(m):  # rare: trusted again with lapsed users in the cohort
+                need = live[ln] & trusted[ln] & (lapsed[c, ln] > 0) & (start[c, ln] <= t)
+                event[ln] = need
+                any_ret |= need
+                ret[ln] = 0
+            if any_ret:
+                for ln in range(m):
+                    if event[ln]:
+                        ret[ln] = cohort_draw_binom(k0, k1, paths[ln], age[ln], c, EV_RETURN,
+                                                    lapsed[c, ln], x[RETURN, ln])
+            # (A lane that is not live or whose cohort has not started drew 0 of each.)
+            for ln in range(m):
+                a_c = active[c, ln] - churn[ln] + ret[ln] + new[ln]
+                active[c, ln] = a_c
+                lapsed[c, ln] += churn[ln] - ret[ln]
+                never[c, ln] -= new[ln]
+                act_total[ln] += a_c
+        # Cash flows and trajectories of the live lanes (stopped ones were done above).
+        retrain_t = t % every == 0
+        for ln in range(m):
+            tasks = act_total[ln] * x[TASKS, ln]
+            down = min(1.0, inc[ln] * x[DOWNTIME, ln])
+            rs = r_share[ln]
+            a = a_t[ln]
+            rework = (1.0 - rs) * (1.0 - a) * x[MIN_REWORK, ln]  # reviewed errors: no rework
+            benefit = tasks * (a * x[MIN_SAVED, ln] - rework) * value_minute[ln] * (1.0 - down)
+            review_cost = rs * tasks * x[HR_MINUTES, ln] / 60.0 * x[HR_HOURLY, ln]
+            feedback = t >= fbm_from[ln]
+            cost = (x[PLATFORM, ln] + x[LICENCE, ln] * registered[ln] + x[INFERENCE, ln] * tasks
+                    + x[SUPPORT, ln] * act_total[ln] + inc[ln] * x[FIX_COST, ln] + onboard[ln]
+                    + levers[ln] + review_cost)
+            if t >= fbc_from[ln]:
+                cost += x[FB_MONTHLY, ln]
+                if feedback and retrain_t:
+                    cost += x[FB_RETRAIN, ln]
+            # Feedback: captured corrections; retraining moves along the learning curve.
+            # Reviewed errors are corrections whether or not a feedback loop captures the
+            # rest.
+            if feedback:
+                fixed = (rs + (1.0 - rs) * capture[ln]) * tasks * (1.0 - a)
+            else:
+                fixed = rs * tasks * (1.0 - a)
+            if live[ln]:
+                net[t, ln] = benefit - cost
+                pv_b[ln] += benefit * factor
+                pv_c[ln] += cost * factor
+                pv_rev[ln] += review_cost * factor
+                corrections[ln] += fixed
+                if store:
+                    i = lo + ln
+                    traj[TR_ACTIVE, t, i] = act_total[ln]
+                    traj[TR_ACC, t, i] = a
+                    traj[TR_BEN, t, i] = benefit
+                    traj[TR_COST, t, i] = cost
+                    traj[TR_INC, t, i] = inc[ln]
+        if store_cohorts:
+            for c in range(n_coh):
+                for ln in range(m):
+                    if live[ln]:
+                        cohort_traj[c, t, lo + ln] = active[c, ln]
+        if t == m6:
+            for ln in range(m):
+                if live[ln]:
+                    i = lo + ln
+                    out[i, O_ACC6] = a_t[ln]
+                    out[i, O_ACT6] = act_total[ln]
+                    out[i, O_PLAPSED] = lapsed[0, ln]
+        # Retraining, the review's stop and the gates: only where they can happen.
+        if retrain_t or hr_stop >= 0 or n_gates > 0:
+            for ln in range(m):
+                if not live[ln]:
+                    continue
+                a = a_t[ln]
+                if retrain_t and t >= fbm_from[ln]:
+                    a_base[ln] = a_max[ln] - (a_max[ln] - a0[ln]) * (
+                        1.0 + corrections[ln] / x[F0, ln]) ** (-x[LEARN_B, ln])
+                    last_retrain[ln] = t
+                # Review stops once the accuracy measured on the month's reviewed outputs
+                # passes the threshold (what the reviewers observe, not the true accuracy).
+                rs = r_share[ln]
+                if rs > 0.0 and hr_stop >= 0:
+                    n_rev = int(rs * (act_total[ln] * x[TASKS, ln]))
+                    if n_rev > 0:
+                        correct = n_rev
+                        if a < 1.0:
+                            correct = 0
+                            if a > 0.0:
+                                correct = binom_inv(n_rev, a, uniform_at(k0, k1, paths[ln], t,
+                                                                         STREAM_REVIEW, 0))
+                        if correct / n_rev >= hr_stop / HR_STOP_SCALE:
+                            review_done[ln] = True
+                if n_gates > 0:
+                    judge_gates(ln, lo + ln, t, a, inc[ln], gates, k0, k1, paths[ln],
+                                act_total, registered, inc_since_gate, stop_month, notice,
+                                wind_down, holding, reonboard_month, vt_from, lt_from,
+                                cp_from, fbm_from, fbc_from, hr_from, active, lapsed, gate_out)
+
+    for ln in range(m):
+        i = lo + ln
+        out[i, O_NPV] = pv_b[ln] - pv_c[ln]
+        out[i, O_PVB] = pv_b[ln]
+        out[i, O_PVC] = pv_c[ln]
+        out[i, O_ACCF] = a_t[ln]
+        out[i, O_ACTF] = act_total[ln]
+        out[i, O_INC] = total_inc[ln]
+        out[i, O_PV_REVIEW] = pv_rev[ln]
+        if n_gates > 0:
+            gate_out[i, n_gates] = stop_month[ln]
+            gate_out[i, n_gates + 1] = held[ln]
+        if lens:  # the lens is only ever read for its NPV
+            out[i, O_PAYBACK] = -1.0
+            out[i, O_IRR] = np.nan
+            continue
+        for s in range(horizon + 1):
+            flows[s] = net[s, ln]
+        out[i, O_PAYBACK] = payback_month(flows, horizon)
+        r = irr_monthly(flows, horizon + 1)
+        out[i, O_IRR] = (1.0 + r) ** 12 - 1.0 if not math.isnan(r) else np.nan
 
 
 @njit(cache=True, parallel=PRANGE_ONLY, nogil=True)
@@ -744,7 +775,7 @@ def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, coh
     gate_out = np.zeros((n, n_gates + 2 if n_gates > 0 else 0))
     n_blocks = (n + BLOCK - 1) // BLOCK
     for b in prange(n_blocks):  # the parallel region only calls: cheap to compile
-        run_block(b * BLOCK, min(n, (b + 1) * BLOCK), inputs, core_cols, tier_cols,
+        run_lanes(b * BLOCK, min(n, (b + 1) * BLOCK), inputs, core_cols, tier_cols,
                   cohort_size, cohort_start, cohort_tier, flags, gates, horizon,
                   monthly_rate, k0, k1, first_path, keys, out, traj, store, cohort_traj,
                   store_cohorts, gate_out)
