@@ -108,7 +108,9 @@ def reference_ratio(sizes, horizon, repeats) -> list[dict]:
 
 def pure_python(n: int, horizon: int) -> dict:
     """The kernel's own Python source (numba's py_func), run by the interpreter."""
-    from simulator.engine import inversion, kernel, lane_draws, philox
+    from numba.core.registry import CPUDispatcher
+
+    from simulator.engine import inversion, kernel, lane_draws, lane_month, philox
     from simulator.engine.philox import split_key
 
     _, m, k = arrays(n, horizon)
@@ -117,25 +119,17 @@ def pure_python(n: int, horizon: int) -> dict:
             m.gates, m.horizon, m.monthly_rate, k0, k1, 0, np.zeros(0, np.int64), True, False)
     kernel.simulate_kernel(*args)
     t_k = median_time(lambda: kernel.simulate_kernel(*args), 5)
-    # Swap every jitted helper for its Python function so nothing compiled runs.
+    # Swap every jitted function the kernel reaches for its Python function, so nothing
+    # compiled runs.
     saved = []
-    for mod, names in ((kernel, ("run_lanes", "judge_gates", "cohort_draw_binom",
-                                 "irr_monthly", "payback_month", "binom_inv", "uniform_at",
-                                 "binom_lanes", "poisson_lanes", "uniforms_at",
-                                 "uniforms_month")),
-                       (lane_draws, ("binom_lanes", "poisson_lanes", "uniforms_at",
-                                     "uniforms_month", "binom_inv", "poisson_inv",
-                                     "uniform_at")),
-                       (philox, ("philox4x32",)),
-                       (inversion, ("_binom_mode", "_binom_tail", "_poisson_tail",
-                                    "_binom_small", "_poisson_small", "pow_int", "binom_inv",
-                                    "poisson_inv"))):
-        for name in names:
-            f = getattr(mod, name)
-            saved.append((mod, name, f))
-            setattr(mod, name, f.py_func)
+    simulate_py = kernel.simulate_kernel.py_func
+    for mod in (kernel, lane_draws, lane_month, philox, inversion):
+        for name, f in list(vars(mod).items()):
+            if isinstance(f, CPUDispatcher):
+                saved.append((mod, name, f))
+                setattr(mod, name, f.py_func)
     try:
-        t_py = median_time(lambda: kernel.simulate_kernel.py_func(*args), 1)
+        t_py = median_time(lambda: simulate_py(*args), 1)
     finally:
         for mod, name, f in saved:
             setattr(mod, name, f)

@@ -17,7 +17,8 @@ import math
 import os
 
 from .engine.bands import band_block_months, default_qs
-from .engine.bands_stream import STREAM_BINS, STREAM_COLS, window_fraction
+from .engine.bands_stream import STREAM_COLS, window_fraction
+from .engine.stream_columns import STREAM_BINS
 from .scenario import Scenario, ScenarioError
 
 #: Environment variable holding the memory budget in MB (MiB).

@@ -138,15 +138,8 @@ def stream_kernels_cached() -> bool:
     """True when the streaming-band kernels (runs too large to keep their trajectories,
     :mod:`simulator.engine.bands_stream`: the core bands' and the usage telemetry's) are
     compiled on disk or in this process."""
-    from .engine.bands_stream import (
-        _fill_cum,
-        _finish_rows,
-        _finish_stream,
-        _first_windows,
-        _first_windows_rows,
-        _scan_chunk,
-        _scan_rows,
-    )
+    from .engine.bands_stream import _fill_cum, _finish_stream, _first_windows, _scan_chunk
+    from .engine.rows_stream import _finish_rows, _first_windows_rows, _scan_rows
 
     return _all_cached((_fill_cum, _first_windows, _scan_chunk, _finish_stream,
                         _first_windows_rows, _scan_rows, _finish_rows))

@@ -30,8 +30,9 @@ from collections.abc import Iterator
 import numpy as np
 
 from .engine.bands import quantiles_hist
-from .engine.bands_stream import StreamBandsFailed, StreamingRows
+from .engine.bands_stream import StreamBandsFailed
 from .engine.layout import TR_ACC, TR_ACTIVE, TR_INC
+from .engine.rows_stream import StreamingRows
 
 #: Telemetry metrics added to the bands, after the core's.
 TELEMETRY_METRICS = ("ever_used", "weekly_active_rate", "daily_active_rate")

@@ -17,7 +17,8 @@ from simulator import budget, simulate
 from simulator.engine import bands as B
 from simulator.engine import bands_stream as BS
 from simulator.engine.bands import NonFiniteTrajectoryError, bands_from_trajectories, default_qs
-from simulator.engine.bands_stream import StreamBandsFailed, StreamingBands, StreamingRows
+from simulator.engine.bands_stream import StreamBandsFailed, StreamingBands
+from simulator.engine.rows_stream import StreamingRows
 from simulator.telemetry import TELEMETRY_METRICS, rate_bands
 
 

@@ -33,6 +33,7 @@ from .lane_draws import (
     uniforms_at,
     uniforms_month,
 )
+from .lane_month import cash_flows, churn_rates, cohort_draw_sizes, drift_and_load
 from .layout import (
     A_MAX,
     A_OOD,
@@ -336,13 +337,14 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
         paths[ln] = keys[lo + ln] if keyed else first_path + lo + ln
 
     # Per-cohort state by lane: never tried, active, lapsed, will ever adopt; the actual
-    # start month and the tier the cohort was onboarded in.
+    # start month and the adoption rates of the tier the cohort was onboarded in.
     never = np.zeros((n_coh, m), dtype=np.int64)
     active = np.zeros((n_coh, m), dtype=np.int64)
     lapsed = np.zeros((n_coh, m), dtype=np.int64)
     potential = np.zeros((n_coh, m), dtype=np.int64)
     start = np.empty((n_coh, m), dtype=np.int64)
-    tier_of = np.empty((n_coh, m), dtype=np.int64)
+    coh_p = np.empty((n_coh, m))  # innovation and imitation rates of the cohort's tier
+    coh_q = np.empty((n_coh, m))
     # Per-lane state: lever months (a gate can bring them forward), accuracy, money, gates.
     vt_from = np.full(m, flags[F_VT])
     lt_from = np.full(m, flags[F_LT])
@@ -417,7 +419,8 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
         value_minute[ln] = x[HOURLY, ln] / 60.0
         for c in range(n_coh):
             start[c, ln] = cohort_start[c]
-            tier_of[c, ln] = cohort_tier[c]
+            coh_p[c, ln] = tier[cohort_tier[c], T_P, ln]
+            coh_q[c, ln] = tier[cohort_tier[c], T_Q, ln]
         active[0, ln] = cohort_size[0]
         potential[0, ln] = cohort_size[0]
         cost0 = x[BUILD, ln]
@@ -433,7 +436,8 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
         for c in range(1, n_coh):
             if start[c, ln] == 0:
                 k = plan_tier if cp_from[ln] == 0 else cohort_tier[c]
-                tier_of[c, ln] = k
+                coh_p[c, ln] = tier[k, T_P, ln]
+                coh_q[c, ln] = tier[k, T_Q, ln]
                 cost0 += cohort_size[c] * tier[k, T_COST, ln]
                 potential[c, ln] = cohort_draw_binom(k0, k1, paths[ln], 0, c, EV_POTENTIAL,
                                                      cohort_size[c], tier[k, T_CEIL, ln])
@@ -532,7 +536,8 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
                         levers_t += lapsed[c, ln] * tier[plan_tier, T_COST, ln]
                         never[c, ln] += lapsed[c, ln]
                         lapsed[c, ln] = 0
-                        tier_of[c, ln] = plan_tier
+                        coh_p[c, ln] = tier[plan_tier, T_P, ln]
+                        coh_q[c, ln] = tier[plan_tier, T_Q, ln]
             levers[ln] = levers_t
             # Cohorts registered this month (or deferred while a gate holds them).
             onboard_t = 0.0
@@ -542,7 +547,8 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
                         start[c, ln] = t + 1
                         continue
                     k = plan_tier if t >= cp_from[ln] else cohort_tier[c]
-                    tier_of[c, ln] = k
+                    coh_p[c, ln] = tier[k, T_P, ln]
+                    coh_q[c, ln] = tier[k, T_Q, ln]
                     onboard_t += cohort_size[c] * tier[k, T_COST, ln]
                     potential[c, ln] = cohort_draw_binom(k0, k1, paths[ln], 0, c, EV_POTENTIAL,
                                                          cohort_size[c], tier[k, T_CEIL, ln])
@@ -551,44 +557,19 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
             onboard[ln] = onboard_t
         # Accuracy drifts since the last retraining; the load (active users at the start
         # of the month) sets the incident rate.
-        for ln in range(m):
-            on = stop_month[ln] < 0
-            live[ln] = on
-            if on:
-                a_t[ln] = max(a_base[ln] - drift[ln] * (t - last_retrain[ln] - 1),
-                              min(x[FLOOR, ln], a_base[ln]))
-            held[ln] += on & holding[ln]
-            load[ln] = 0.0
-        for c in range(n_coh):
-            for ln in range(m):
-                load[ln] += active[c, ln]
+        drift_and_load(a_t, live, held, load, stop_month, holding, a_base, drift, last_retrain,
+                       x[FLOOR], active, t, m)
         uniforms_month(u, k0, k1, paths, t, STREAM_DEPLOYMENT, EV_INCIDENTS, m)
         incidents_lanes(inc, load, alpha, x[LAM_PILOT], pilot_users, u, m, rate_scratch, slow)
         # Human review: a share r of outputs is checked before use; users see only the
         # errors nobody reviewed, so trust follows the accuracy they see.
-        for ln in range(m):
-            total_inc[ln] += inc[ln]
-            rs = x[HR_SHARE, ln] if t >= hr_from[ln] and not review_done[ln] else 0.0
-            a_seen = a_t[ln] + rs * (1.0 - a_t[ln])
-            cr = (x[CHURN0, ln] + x[CHURN_SENS, ln] * max(0.0, x[A_TRUST, ln] - a_seen)
-                  + x[TRUST_SHOCK, ln] * inc[ln])
-            churn_rate[ln] = min(1.0, max(0.0, cr))
-            r_share[ln] = rs
-            trusted[ln] = a_seen >= x[A_TRUST, ln]
-            if live[ln]:
-                act_total[ln] = 0
+        churn_rates(churn_rate, r_share, trusted, act_total, total_inc, inc, a_t, live, hr_from,
+                    review_done, x[HR_SHARE], x[CHURN0], x[CHURN_SENS], x[A_TRUST],
+                    x[TRUST_SHOCK], t, m)
         # Each cohort's churn and adoption, all lanes at once; returns (rare) one by one.
         for c in range(n_coh):
-            for ln in range(m):
-                age[ln] = t - start[c, ln]
-                on = live[ln] and start[c, ln] <= t
-                a_c = active[c, ln]
-                n_churn[ln] = a_c if on else 0
-                n_adopt[ln] = never[c, ln] if on else 0
-                pot = potential[c, ln]
-                k = tier_of[c, ln]
-                p_adopt[ln] = (min(1.0, tier[k, T_P, ln] + tier[k, T_Q, ln] * a_c / pot)
-                               if pot > 0 else 0.0)
+            cohort_draw_sizes(age, n_churn, n_adopt, p_adopt, start[c], active[c], never[c],
+                              potential[c], coh_p[c], coh_q[c], live, t, m)
             uniforms_at(u, k0, k1, paths, age, STREAM_COHORT, EVENTS_PER_COHORT * c + EV_CHURN, m)
             binom_lanes(churn, n_churn, churn_rate, u, m, slow)
             uniforms_at(u, k0, k1, paths, age, STREAM_COHORT, EVENTS_PER_COHORT * c + EV_ADOPT, m)
@@ -613,42 +594,11 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
                 act_total[ln] += a_c
         # Cash flows and trajectories of the live lanes (stopped ones were done above).
         retrain_t = t % every == 0
-        for ln in range(m):
-            tasks = act_total[ln] * x[TASKS, ln]
-            down = min(1.0, inc[ln] * x[DOWNTIME, ln])
-            rs = r_share[ln]
-            a = a_t[ln]
-            rework = (1.0 - rs) * (1.0 - a) * x[MIN_REWORK, ln]  # reviewed errors: no rework
-            benefit = tasks * (a * x[MIN_SAVED, ln] - rework) * value_minute[ln] * (1.0 - down)
-            review_cost = rs * tasks * x[HR_MINUTES, ln] / 60.0 * x[HR_HOURLY, ln]
-            feedback = t >= fbm_from[ln]
-            cost = (x[PLATFORM, ln] + x[LICENCE, ln] * registered[ln] + x[INFERENCE, ln] * tasks
-                    + x[SUPPORT, ln] * act_total[ln] + inc[ln] * x[FIX_COST, ln] + onboard[ln]
-                    + levers[ln] + review_cost)
-            if t >= fbc_from[ln]:
-                cost += x[FB_MONTHLY, ln]
-                if feedback and retrain_t:
-                    cost += x[FB_RETRAIN, ln]
-            # Feedback: captured corrections; retraining moves along the learning curve.
-            # Reviewed errors are corrections whether or not a feedback loop captures the
-            # rest.
-            if feedback:
-                fixed = (rs + (1.0 - rs) * capture[ln]) * tasks * (1.0 - a)
-            else:
-                fixed = rs * tasks * (1.0 - a)
-            if live[ln]:
-                net[t, ln] = benefit - cost
-                pv_b[ln] += benefit * factor
-                pv_c[ln] += cost * factor
-                pv_rev[ln] += review_cost * factor
-                corrections[ln] += fixed
-                if store:
-                    i = lo + ln
-                    traj[TR_ACTIVE, t, i] = act_total[ln]
-                    traj[TR_ACC, t, i] = a
-                    traj[TR_BEN, t, i] = benefit
-                    traj[TR_COST, t, i] = cost
-                    traj[TR_INC, t, i] = inc[ln]
+        cash_flows(net[t], pv_b, pv_c, pv_rev, corrections, traj, store, lo, t, factor, retrain_t,
+                   act_total, inc, r_share, a_t, value_minute, registered, onboard, levers,
+                   fbm_from, fbc_from, live, capture, x[TASKS], x[DOWNTIME], x[MIN_REWORK],
+                   x[MIN_SAVED], x[HR_MINUTES], x[HR_HOURLY], x[PLATFORM], x[LICENCE],
+                   x[INFERENCE], x[SUPPORT], x[FIX_COST], x[FB_MONTHLY], x[FB_RETRAIN], m)
         if store_cohorts:
             for c in range(n_coh):
                 for ln in range(m):
