@@ -62,7 +62,8 @@ test: $(VENV)/.dev-installed browser
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 	NUMBA_BOUNDSCHECK=1 NUMBA_CACHE_DIR=$(CURDIR)/.numba_cache_boundscheck $(BIN)/python -m pytest -q \
 	  tests/test_bands.py tests/test_bands_guard.py tests/test_engine_parity.py tests/test_reproducibility.py \
-	  tests/test_human_review.py tests/test_bands_stream.py tests/test_inversion.py
+	  tests/test_human_review.py tests/test_bands_stream.py tests/test_inversion.py \
+	  tests/test_lane_draws.py tests/test_gates_engine.py
 
 ## Debian's chromium for the end-to-end test (never a downloaded browser build), and
 ## LibreOffice + poppler to render the deck in its layout test.
