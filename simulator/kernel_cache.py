@@ -128,10 +128,10 @@ def kernels_cached() -> bool:
     """True when every entry kernel has a compiled version on disk (or is already
     compiled in this process): the next run only loads them."""
     from .engine.bands import _bands_compiled, quantiles_hist
-    from .engine.kernel import simulate_kernel
+    from .engine.kernel import run_blocks
     from .lens_estimate import _predict
 
-    return _all_cached((simulate_kernel, _bands_compiled, quantiles_hist, _predict))
+    return _all_cached((run_blocks, _bands_compiled, quantiles_hist, _predict))
 
 
 def stream_kernels_cached() -> bool:

@@ -20,11 +20,11 @@ import json, sys
 from simulator.cli import main
 rc = main(["run", {str(SCENARIO)!r}, "--paths", "2000", "--seed", "3"])  # lens: regression
 from simulator.engine.bands import _bands_compiled, quantiles_hist
-from simulator.engine.kernel import simulate_kernel
+from simulator.engine.kernel import run_blocks
 from simulator.lens_estimate import _predict
 stats = {{d.py_func.__name__: [sum(d.stats.cache_hits.values()),
                                sum(d.stats.cache_misses.values())]
-         for d in (simulate_kernel, _bands_compiled, quantiles_hist, _predict)}}
+         for d in (run_blocks, _bands_compiled, quantiles_hist, _predict)}}
 print(json.dumps({{"rc": rc, "stats": stats}}), file=sys.stderr)
 """
 
@@ -99,7 +99,7 @@ def test_a_cold_cli_run_compiles_alongside_a_second_process_and_the_next_run_onl
     assert "Compiling the simulation kernels" in first.stderr
     assert all(f"[{k}/4]" in first.stderr for k in range(1, 5)), first.stderr
     stats = json.loads(first.stderr.strip().splitlines()[-1])["stats"]
-    assert stats["simulate_kernel"][1] >= 1  # compiled here
+    assert stats["run_blocks"][1] >= 1  # compiled here
     for name in ("_bands_compiled", "quantiles_hist", "_predict"):
         hits, misses = stats[name]
         if cores() >= 2:  # compiled by the second process, loaded here

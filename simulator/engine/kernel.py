@@ -21,9 +21,11 @@ changes.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
+import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .inversion import binom_inv
 from .lane_draws import (
@@ -139,18 +141,18 @@ from .layout import (
     VT_COST,
     VT_GAP,
 )
-from .parallel import PRANGE_ONLY
 from .philox import uniform_at
 
 N_OUT = len(OUT)
 N_TRAJ = len(TRAJ)
-#: Paths per work item of the parallel loop (scratch arrays are per block). Draws are
-#: addressed by path, so the block size changes no result, only the load balance: small
-#: enough that a run of a thousand paths (the pilot lens) still uses every thread.
+#: Paths a block advances together as lanes, and the unit dealt to threads (scratch
+#: arrays are per block). Draws are addressed by path, so the block size changes no
+#: result, only the load balance: small enough that a run of a thousand paths (the pilot
+#: lens) still uses every thread.
 BLOCK = 256
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def cohort_draw_binom(k0, k1, path, age, cohort, event, n, p):
     """Binomial(n, p) for one cohort event, from the uniform addressed by its coordinates."""
     if n <= 0 or not p > 0.0:
@@ -664,11 +666,31 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
         out[i, O_IRR] = (1.0 + r) ** 12 - 1.0 if not math.isnan(r) else np.nan
 
 
-@njit(cache=True, parallel=PRANGE_ONLY, nogil=True)
+@njit(cache=True, nogil=True)
+def run_blocks(first, stride, n_blocks, inputs, core_cols, tier_cols, cohort_size,
+               cohort_start, cohort_tier, flags, gates, horizon, monthly_rate, k0, k1,
+               first_path, keys, out, traj, store, cohort_traj, store_cohorts, gate_out):
+    """Blocks ``first``, ``first + stride``, ... below ``n_blocks``: one worker's share of
+    ``simulate_kernel`` (the GIL released, so workers run in parallel)."""
+    n = inputs.shape[0]
+    for b in range(first, n_blocks, stride):
+        run_lanes(b * BLOCK, min(n, (b + 1) * BLOCK), inputs, core_cols, tier_cols,
+                  cohort_size, cohort_start, cohort_tier, flags, gates, horizon,
+                  monthly_rate, k0, k1, first_path, keys, out, traj, store, cohort_traj,
+                  store_cohorts, gate_out)
+
+
 def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, cohort_tier,
                     flags, gates, horizon, monthly_rate, k0, k1, first_path, keys, store,
                     store_cohorts):
     """Run every path; a pure function of its arguments.
+
+    The blocks of paths are dealt to ``numba.get_num_threads()`` threads in turn (block
+    b to thread b mod T), each running ``run_blocks`` without the GIL. Threads and not a
+    ``prange`` loop: numba compiles a parallel loop into a function of its own that
+    re-optimises everything it calls, five of the kernel's twenty seconds of compile
+    (benchmarks/RESULTS.md). Blocks write disjoint rows, so any thread count gives the
+    same bits.
 
     Parameters
     ----------
@@ -714,19 +736,21 @@ def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, coh
     n_coh = cohort_size.shape[0]
     n_gates = gates.shape[0]
     out = np.zeros((n, N_OUT))
-    if store:
-        traj = np.zeros((N_TRAJ, horizon + 1, n), dtype=np.float32)
-    else:
-        traj = np.zeros((N_TRAJ, 1, 1), dtype=np.float32)
-    if store_cohorts:
-        cohort_traj = np.zeros((n_coh, horizon + 1, n), dtype=np.float32)
-    else:
-        cohort_traj = np.zeros((1, 1, 1), dtype=np.float32)
+    months = horizon + 1 if store else 1
+    traj = np.zeros((N_TRAJ, months, n if store else 1), dtype=np.float32)
+    cohort_traj = np.zeros((n_coh, horizon + 1, n) if store_cohorts else (1, 1, 1),
+                           dtype=np.float32)
     gate_out = np.zeros((n, n_gates + 2 if n_gates > 0 else 0))
     n_blocks = (n + BLOCK - 1) // BLOCK
-    for b in prange(n_blocks):  # the parallel region only calls: cheap to compile
-        run_lanes(b * BLOCK, min(n, (b + 1) * BLOCK), inputs, core_cols, tier_cols,
-                  cohort_size, cohort_start, cohort_tier, flags, gates, horizon,
-                  monthly_rate, k0, k1, first_path, keys, out, traj, store, cohort_traj,
-                  store_cohorts, gate_out)
+    args = (inputs, core_cols, tier_cols, cohort_size, cohort_start, cohort_tier, flags,
+            gates, horizon, monthly_rate, k0, k1, first_path, keys, out, traj, store,
+            cohort_traj, store_cohorts, gate_out)
+    workers = min(n_blocks, max(1, numba.get_num_threads()))
+    if workers <= 1:
+        run_blocks(0, 1, n_blocks, *args)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            for f in [pool.submit(run_blocks, w, workers, n_blocks, *args)
+                      for w in range(workers)]:
+                f.result()
     return out, traj, cohort_traj, gate_out
