@@ -40,12 +40,11 @@ _FIRST = 6
 
 
 @njit(cache=True, inline="always")
-def pow_int(q, n):
-    """q ** n, bit for bit as numba computes it (repeated squaring), without branches for
-    n < 64: a factor of 1.0 where a bit of n is clear is exact, and the loop has a fixed
-    length, so a draw's varying n costs no mispredicted branch (twice as fast)."""
-    if n >= 64:
-        return q ** n
+def pow_int6(q, n):
+    """q ** n for 0 <= n < 64, bit for bit as numba computes it (repeated squaring), with
+    no branch: a factor of 1.0 where a bit of n is clear is exact, and the loop has a fixed
+    length, so a draw's varying n costs no mispredicted branch (twice as fast) and a loop
+    over many draws can be vector code."""
     r = 1.0
     a = q
     e = n
@@ -54,6 +53,61 @@ def pow_int(q, n):
         e >>= 1
         a *= a
     return r
+
+
+@njit(cache=True, inline="always")
+def pow_int(q, n):
+    """q ** n, bit for bit as numba computes it: ``pow_int6`` below 64."""
+    if n >= 64:
+        return q ** n
+    return pow_int6(q, n)
+
+
+@njit(cache=True, inline="always")
+def binom_cdf6(n, p, q, p0):
+    """(CDF(0), ..., CDF(5), P(5), p / q) of Binomial(n, p) from P(0) = ``p0`` = q**n,
+    summed as the search from 0 sums them. For k >= n the factor (n - k) makes every
+    further term 0 (or -0.0), so the sums stop growing."""
+    r = p / q
+    pmf = p0
+    c0 = pmf
+    pmf = pmf * (n / 1.0 * r)
+    c1 = c0 + pmf
+    pmf = pmf * ((n - 1) / 2.0 * r)
+    c2 = c1 + pmf
+    pmf = pmf * ((n - 2) / 3.0 * r)
+    c3 = c2 + pmf
+    pmf = pmf * ((n - 3) / 4.0 * r)
+    c4 = c3 + pmf
+    pmf = pmf * ((n - 4) / 5.0 * r)
+    c5 = c4 + pmf
+    return c0, c1, c2, c3, c4, c5, pmf, r
+
+
+@njit(cache=True, inline="always")
+def poisson_cdf6(lam, p0):
+    """(CDF(0), ..., CDF(5), P(5)) of Poisson(lam) from P(0) = ``p0`` = exp(-lam), summed
+    as the search from 0 sums them."""
+    pmf = p0
+    c0 = pmf
+    pmf *= lam / 1
+    c1 = c0 + pmf
+    pmf *= lam / 2
+    c2 = c1 + pmf
+    pmf *= lam / 3
+    c3 = c2 + pmf
+    pmf *= lam / 4
+    c4 = c3 + pmf
+    pmf *= lam / 5
+    c5 = c4 + pmf
+    return c0, c1, c2, c3, c4, c5, pmf
+
+
+@njit(cache=True, inline="always")
+def count_below(c0, c1, c2, c3, c4, c5, u):
+    """How many of the six CDF values lie below u, without a branch."""
+    return (int(c0 < u) + int(c1 < u) + int(c2 < u) + int(c3 < u) + int(c4 < u)
+            + int(c5 < u))
 
 
 @njit(cache=True)
@@ -141,23 +195,9 @@ def _binom_small(n, p, u):
     q = 1.0 - p
     # P(0) = q**n by repeated squaring (integer power): no exp/log per draw, and far
     # from underflow here (n*p < 10 with p < 1 - 1e-16 keeps n*log(q) above -400).
-    # CDF(0..5) without a branch: for k >= n the factor (n - k) makes every further
-    # term 0 (or -0.0), so the sums stop growing and min(count, n) is the answer.
-    pmf = pow_int(q, n)
-    r = p / q
-    c0 = pmf
-    pmf = pmf * (n / 1.0 * r)
-    c1 = c0 + pmf
-    pmf = pmf * ((n - 1) / 2.0 * r)
-    c2 = c1 + pmf
-    pmf = pmf * ((n - 2) / 3.0 * r)
-    c3 = c2 + pmf
-    pmf = pmf * ((n - 3) / 4.0 * r)
-    c4 = c3 + pmf
-    pmf = pmf * ((n - 4) / 5.0 * r)
-    c5 = c4 + pmf
-    below = (int(c0 < u) + int(c1 < u) + int(c2 < u) + int(c3 < u) + int(c4 < u)
-             + int(c5 < u))
+    # CDF(0..5) without a branch; min(count, n) is the answer below 6.
+    c0, c1, c2, c3, c4, c5, pmf, r = binom_cdf6(n, p, q, pow_int(q, n))
+    below = count_below(c0, c1, c2, c3, c4, c5, u)
     if below < _FIRST:
         return min(below, n)
     k = _FIRST - 1
@@ -179,20 +219,8 @@ def _poisson_small(lam, u):
     # CDF(0..5) without a branch, as for the binomial. The search's early stop (a
     # negligible term above the mean) cannot fire at k <= 5 below a u < 1 - TAIL: the
     # mass above k would then be under 6e-17, not the 1e-3 that u leaves.
-    pmf = math.exp(-lam)
-    c0 = pmf
-    pmf *= lam / 1
-    c1 = c0 + pmf
-    pmf *= lam / 2
-    c2 = c1 + pmf
-    pmf *= lam / 3
-    c3 = c2 + pmf
-    pmf *= lam / 4
-    c4 = c3 + pmf
-    pmf *= lam / 5
-    c5 = c4 + pmf
-    below = (int(c0 < u) + int(c1 < u) + int(c2 < u) + int(c3 < u) + int(c4 < u)
-             + int(c5 < u))
+    c0, c1, c2, c3, c4, c5, pmf = poisson_cdf6(lam, math.exp(-lam))
+    below = count_below(c0, c1, c2, c3, c4, c5, u)
     if below < _FIRST:
         return below
     k = _FIRST - 1

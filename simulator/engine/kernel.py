@@ -164,6 +164,22 @@ def cohort_draw_binom(k0, k1, path, age, cohort, event, n, p):
 
 
 @njit(cache=True)
+def register_cohort(c, ln, t, cp_from, plan_tier, cohort_size, cohort_tier, tier, k0, k1,
+                    paths, coh_p, coh_q, potential, never, registered):
+    """Cohort c registers in lane ``ln`` at month t: onboarded in the change plan's tier
+    once the plan runs (else its own), its potential adopters drawn; returns the
+    onboarding cost."""
+    k = plan_tier if t >= cp_from[ln] else cohort_tier[c]
+    coh_p[c, ln] = tier[k, T_P, ln]
+    coh_q[c, ln] = tier[k, T_Q, ln]
+    potential[c, ln] = cohort_draw_binom(k0, k1, paths[ln], 0, c, EV_POTENTIAL,
+                                         cohort_size[c], tier[k, T_CEIL, ln])
+    never[c, ln] = potential[c, ln]
+    registered[ln] += cohort_size[c]
+    return cohort_size[c] * tier[k, T_COST, ln]
+
+
+@njit(cache=True)
 def irr_monthly(net, n):
     """Monthly IRR of cash flows net[0..n-1]; NaN unless it is unique and in [-0.99, 10].
 
@@ -434,18 +450,12 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
             cost0 += x[CP_COST, ln]
         if fbc_from[ln] == 0:
             cost0 += x[FB_SETUP, ln]
-        reg = cohort_size[0]
+        registered[ln] = cohort_size[0]
         for c in range(1, n_coh):
             if start[c, ln] == 0:
-                k = plan_tier if cp_from[ln] == 0 else cohort_tier[c]
-                coh_p[c, ln] = tier[k, T_P, ln]
-                coh_q[c, ln] = tier[k, T_Q, ln]
-                cost0 += cohort_size[c] * tier[k, T_COST, ln]
-                potential[c, ln] = cohort_draw_binom(k0, k1, paths[ln], 0, c, EV_POTENTIAL,
-                                                     cohort_size[c], tier[k, T_CEIL, ln])
-                never[c, ln] = potential[c, ln]
-                reg += cohort_size[c]
-        registered[ln] = reg
+                cost0 += register_cohort(c, ln, 0, cp_from, plan_tier, cohort_size,
+                                         cohort_tier, tier, k0, k1, paths, coh_p, coh_q,
+                                         potential, never, registered)
         net[0, ln] = -cost0
         pv_c[ln] = cost0
         act_total[ln] = active[0, ln]
@@ -548,14 +558,9 @@ def run_lanes(lo, hi, inputs, core_cols, tier_cols, cohort_size, cohort_start, c
                     if holding[ln]:
                         start[c, ln] = t + 1
                         continue
-                    k = plan_tier if t >= cp_from[ln] else cohort_tier[c]
-                    coh_p[c, ln] = tier[k, T_P, ln]
-                    coh_q[c, ln] = tier[k, T_Q, ln]
-                    onboard_t += cohort_size[c] * tier[k, T_COST, ln]
-                    potential[c, ln] = cohort_draw_binom(k0, k1, paths[ln], 0, c, EV_POTENTIAL,
-                                                         cohort_size[c], tier[k, T_CEIL, ln])
-                    never[c, ln] = potential[c, ln]
-                    registered[ln] += cohort_size[c]
+                    onboard_t += register_cohort(c, ln, t, cp_from, plan_tier, cohort_size,
+                                                 cohort_tier, tier, k0, k1, paths, coh_p,
+                                                 coh_q, potential, never, registered)
             onboard[ln] = onboard_t
         # Accuracy drifts since the last retraining; the load (active users at the start
         # of the month) sets the incident rate.

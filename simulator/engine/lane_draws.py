@@ -21,7 +21,17 @@ import math
 import numpy as np
 from numba import njit
 
-from .inversion import _FIRST, SMALL_MEAN, TAIL, binom_inv, poisson_inv
+from .inversion import (
+    _FIRST,
+    SMALL_MEAN,
+    TAIL,
+    binom_cdf6,
+    binom_inv,
+    count_below,
+    poisson_cdf6,
+    poisson_inv,
+    pow_int6,
+)
 from .philox import uniform_at
 
 
@@ -53,26 +63,8 @@ def binom_lanes(out, n, p, u, m, slow):
         pj = p[j]
         uj = u[j]
         q = 1.0 - pj
-        pmf = 1.0
-        a = q
-        e = nj
-        for _ in range(6):
-            pmf *= a if (e & 1) else 1.0
-            e >>= 1
-            a *= a
-        r = pj / q
-        c0 = pmf
-        pmf = pmf * (nj / 1.0 * r)
-        c1 = c0 + pmf
-        pmf = pmf * ((nj - 1) / 2.0 * r)
-        c2 = c1 + pmf
-        pmf = pmf * ((nj - 2) / 3.0 * r)
-        c3 = c2 + pmf
-        pmf = pmf * ((nj - 3) / 4.0 * r)
-        c4 = c3 + pmf
-        pmf = pmf * ((nj - 4) / 5.0 * r)
-        c5 = c4 + pmf
-        below = ((c0 < uj) + (c1 < uj) + (c2 < uj) + (c3 < uj) + (c4 < uj) + (c5 < uj))
+        c0, c1, c2, c3, c4, c5, _, _ = binom_cdf6(nj, pj, q, pow_int6(q, nj))
+        below = count_below(c0, c1, c2, c3, c4, c5, uj)
         none = (nj <= 0) | (not pj > 0.0)
         fast = ((pj < 1.0) & (uj >= TAIL) & (uj <= 1.0 - TAIL) & (nj * pj < SMALL_MEAN)
                 & (nj < 64) & (below < _FIRST))
@@ -99,19 +91,8 @@ def poisson_lanes(out, lam, u, m, e0, slow):
     for j in range(m):
         lj = lam[j]
         uj = u[j]
-        pmf = e0[j]
-        c0 = pmf
-        pmf *= lj / 1
-        c1 = c0 + pmf
-        pmf *= lj / 2
-        c2 = c1 + pmf
-        pmf *= lj / 3
-        c3 = c2 + pmf
-        pmf *= lj / 4
-        c4 = c3 + pmf
-        pmf *= lj / 5
-        c5 = c4 + pmf
-        below = ((c0 < uj) + (c1 < uj) + (c2 < uj) + (c3 < uj) + (c4 < uj) + (c5 < uj))
+        c0, c1, c2, c3, c4, c5, _ = poisson_cdf6(lj, e0[j])
+        below = count_below(c0, c1, c2, c3, c4, c5, uj)
         none = not lj > 0.0
         fast = (uj >= TAIL) & (uj <= 1.0 - TAIL) & (lj < SMALL_MEAN) & (below < _FIRST)
         out[j] = 0 if none else below
@@ -231,19 +212,8 @@ def incidents_lanes(out, load, alpha, lam_pilot, pilot_users, u, m, scratch, slo
     for j in range(m):
         lam = ratio[j]
         uj = u[j]
-        pmf = poly2[j] * scale2[j]
-        c0 = pmf
-        pmf *= lam / 1
-        c1 = c0 + pmf
-        pmf *= lam / 2
-        c2 = c1 + pmf
-        pmf *= lam / 3
-        c3 = c2 + pmf
-        pmf *= lam / 4
-        c4 = c3 + pmf
-        pmf *= lam / 5
-        c5 = c4 + pmf
-        below = ((c0 < uj) + (c1 < uj) + (c2 < uj) + (c3 < uj) + (c4 < uj) + (c5 < uj))
+        c0, c1, c2, c3, c4, c5, _ = poisson_cdf6(lam, poly2[j] * scale2[j])
+        below = count_below(c0, c1, c2, c3, c4, c5, uj)
         gap = DECIDE_TOL * uj
         clear = ((abs(c0 - uj) > gap) & (abs(c1 - uj) > gap) & (abs(c2 - uj) > gap)
                  & (abs(c3 - uj) > gap) & (abs(c4 - uj) > gap) & (abs(c5 - uj) > gap))
