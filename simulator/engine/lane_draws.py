@@ -122,6 +122,20 @@ _MANT = 0x000FFFFFFFFFFFFF
 _ONE_BITS = 0x3FF0000000000000
 #: Scratch rows of ``incidents_lanes``.
 RATE_SCRATCH = 8
+#: exp(r) = sum r^n / n!, n = 11 down to 0 (Horner's order).
+_EXP_TAYLOR = (1 / 39916800, 1 / 3628800, 1 / 362880, 1 / 40320, 1 / 5040, 1 / 720,
+               1 / 120, 1 / 24, 1 / 6, 1 / 2, 1.0, 1.0)
+#: log(m) = 2 s sum s^(2n) / (2n + 1), s = (m - 1) / (m + 1), n = 8 down to 0.
+_ATANH_SERIES = (1 / 17, 1 / 15, 1 / 13, 1 / 11, 1 / 9, 1 / 7, 1 / 5, 1 / 3, 1.0)
+
+
+@njit(cache=True, inline="always")
+def _horner(x, coeffs):
+    """The polynomial with ``coeffs`` (highest power first) at x, by Horner's rule."""
+    p = coeffs[0]
+    for c in coeffs[1:]:
+        p = p * x + c
+    return p
 
 
 @njit(cache=True, inline="always")
@@ -131,18 +145,7 @@ def _exp_poly(y):
     polynomial errs by less than 1e-14."""
     kf = math.floor(y * _INV_LN2 + 0.5)
     r = (y - kf * _LN2_HI) - kf * _LN2_LO
-    p = 1 / 39916800
-    p = p * r + 1 / 3628800
-    p = p * r + 1 / 362880
-    p = p * r + 1 / 40320
-    p = p * r + 1 / 5040
-    p = p * r + 1 / 720
-    p = p * r + 1 / 120
-    p = p * r + 1 / 24
-    p = p * r + 1 / 6
-    p = p * r + 1 / 2
-    p = p * r + 1.0
-    p = p * r + 1.0
+    p = _horner(r, _EXP_TAYLOR)
     k = min(max(int(kf), -1000), 1000)
     return (k + 1023) << 52, p
 
@@ -187,16 +190,7 @@ def incidents_lanes(out, load, alpha, lam_pilot, pilot_users, u, m, scratch, slo
         e = ex[j] + 1.0 if big else ex[j]
         s = (mm - 1.0) / (mm + 1.0)  # |s| <= 0.172: the series errs below 1e-15
         s2 = s * s
-        q = 1 / 17
-        q = q * s2 + 1 / 15
-        q = q * s2 + 1 / 13
-        q = q * s2 + 1 / 11
-        q = q * s2 + 1 / 9
-        q = q * s2 + 1 / 7
-        q = q * s2 + 1 / 5
-        q = q * s2 + 1 / 3
-        q = q * s2 + 1.0
-        y = alpha[j] * (e * _LN2 + 2.0 * s * q)
+        y = alpha[j] * (e * _LN2 + 2.0 * s * _horner(s2, _ATANH_SERIES))
         rate[j] = y
         kb, p = _exp_poly(min(max(y, -_EXP_ARG_MAX), _EXP_ARG_MAX))
         scale_bits[j] = kb
