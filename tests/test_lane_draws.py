@@ -16,7 +16,6 @@ from simulator.engine.lane_draws import (
     RATE_SCRATCH,
     binom_lanes,
     incidents_lanes,
-    poisson_lanes,
     uniforms_at,
     uniforms_month,
 )
@@ -26,12 +25,6 @@ from simulator.engine.philox import split_key, uniform_at
 def _binom(n, p, u):
     out = np.empty(n.size, dtype=np.int64)
     binom_lanes(out, n, p, u, n.size, np.empty(n.size, dtype=np.bool_))
-    return out
-
-
-def _poisson(lam, u):
-    out = np.empty(lam.size, dtype=np.int64)
-    poisson_lanes(out, lam, u, lam.size, np.empty(lam.size), np.empty(lam.size, dtype=np.bool_))
     return out
 
 
@@ -58,18 +51,6 @@ def test_binom_lanes_equal_the_one_path_inversion():
     n, p, u = _edge_cases(np.random.default_rng(3), 60_000)
     expected = np.array([binom_inv(a, b, c) for a, b, c in zip(n, p, u, strict=True)])
     np.testing.assert_array_equal(_binom(n, p, u), expected)
-
-
-def test_poisson_lanes_equal_the_one_path_inversion():
-    rng = np.random.default_rng(4)
-    _, _, u = _edge_cases(rng, 60_000)
-    lam = rng.uniform(0.0, 15.0, u.size) ** rng.uniform(0.2, 1.5, u.size)
-    lam[::9] = 0.0
-    lam[::31] = np.nan
-    lam[::41] = 10.0  # the small-mean search's limit
-    lam[::43] = 1e5
-    expected = np.array([poisson_inv(a, c) for a, c in zip(lam, u, strict=True)])
-    np.testing.assert_array_equal(_poisson(lam, u), expected)
 
 
 @settings(max_examples=200, deadline=None)

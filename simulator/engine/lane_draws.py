@@ -78,33 +78,6 @@ def binom_lanes(out, n, p, u, m, slow):
                 out[j] = binom_inv(n[j], p[j], u[j])
 
 
-@njit(cache=True, error_model="numpy")
-def poisson_lanes(out, lam, u, m, e0, slow):
-    """out[j] = ``poisson_inv(lam[j], u[j])`` for j < m (``e0``, ``slow``: scratch).
-
-    exp(-lam) is a library call, so it has a loop of its own; the count of CDF(0..5)
-    below u is the vector pass, as for ``binom_lanes``.
-    """
-    for j in range(m):
-        e0[j] = math.exp(-lam[j])
-    any_slow = False
-    for j in range(m):
-        lj = lam[j]
-        uj = u[j]
-        c0, c1, c2, c3, c4, c5, _ = poisson_cdf6(lj, e0[j])
-        below = count_below(c0, c1, c2, c3, c4, c5, uj)
-        none = not lj > 0.0
-        fast = (uj >= TAIL) & (uj <= 1.0 - TAIL) & (lj < SMALL_MEAN) & (below < _FIRST)
-        out[j] = 0 if none else below
-        s = (not none) & (not fast)
-        slow[j] = s
-        any_slow |= s
-    if any_slow:
-        for j in range(m):
-            if slow[j]:
-                out[j] = poisson_inv(lam[j], u[j])
-
-
 #: Incidents a month are drawn from a Poisson mean capped here: at this rate every
 #: month is fully down already, and the cap bounds the cost of one draw.
 LAMBDA_CAP = 1e5
