@@ -21,7 +21,6 @@ changes.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
@@ -141,6 +140,7 @@ from .layout import (
     VT_COST,
     VT_GAP,
 )
+from .parallel import kernel_pool
 from .philox import uniform_at
 
 N_OUT = len(OUT)
@@ -690,8 +690,9 @@ def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, coh
                     store_cohorts):
     """Run every path; a pure function of its arguments.
 
-    The blocks of paths are dealt to ``numba.get_num_threads()`` threads in turn (block
-    b to thread b mod T), each running ``run_blocks`` without the GIL. Threads and not a
+    The blocks of paths are dealt to T = ``numba.get_num_threads()`` threads in turn
+    (block b to thread b mod T: this one and T - 1 of the process's kernel pool,
+    ``parallel.kernel_pool``), each running ``run_blocks`` without the GIL. Threads and not a
     ``prange`` loop: numba compiles a parallel loop into a function of its own that
     re-optimises everything it calls, five of the kernel's twenty seconds of compile
     (benchmarks/RESULTS.md). Blocks write disjoint rows, so any thread count gives the
@@ -751,11 +752,10 @@ def simulate_kernel(inputs, core_cols, tier_cols, cohort_size, cohort_start, coh
             gates, horizon, monthly_rate, k0, k1, first_path, keys, out, traj, store,
             cohort_traj, store_cohorts, gate_out)
     workers = min(n_blocks, max(1, numba.get_num_threads()))
-    if workers <= 1:
-        run_blocks(0, 1, n_blocks, *args)
-    else:
-        with ThreadPoolExecutor(workers) as pool:
-            for f in [pool.submit(run_blocks, w, workers, n_blocks, *args)
-                      for w in range(workers)]:
-                f.result()
+    # This thread runs the first share; the pool's threads the others.
+    rest = [kernel_pool().submit(run_blocks, w, workers, n_blocks, *args)
+            for w in range(1, workers)]
+    run_blocks(0, workers, n_blocks, *args)
+    for f in rest:
+        f.result()
     return out, traj, cohort_traj, gate_out
